@@ -1,0 +1,49 @@
+// Rotary position embedding (rotate_half form, as Hugging Face Llama/Qwen), in place on the fused qkv rows.
+// One workgroup per (token, head) over the first `nHeads` heads of each row (q heads then k heads).
+// Qwen3 first applies a per-head RMSNorm to q and k (`qkNorm`): weights qNorm for q heads, kNorm for k heads.
+// invFreq carries the per-pair frequencies with any Llama-3 scaling already applied on the CPU.
+struct Params { headDim: u32, nHeads: u32, nQHeads: u32, ldQKV: u32, qkNorm: u32, eps: f32, _a: u32, _b: u32 }
+struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<uniform> step: Step;
+@group(0) @binding(2) var<storage, read> invFreq: array<f32>;
+@group(0) @binding(3) var<storage, read> normW: array<f32>; // [2, headDim]: q norm then k norm
+@group(0) @binding(4) var<storage, read_write> qkv: array<f32>;
+
+const WG: u32 = 64u;
+var<workgroup> partial: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let head = wid.x;
+  let t = wid.y;
+  let base = t * p.ldQKV + head * p.headDim;
+  let half = p.headDim / 2u;
+  var scale = 1.0;
+  if (p.qkNorm != 0u) {
+    var s = 0.0;
+    for (var i = lid.x; i < p.headDim; i += WG) { let v = qkv[base + i]; s += v * v; }
+    partial[lid.x] = s;
+    workgroupBarrier();
+    for (var k = WG / 2u; k > 0u; k >>= 1u) {
+      if (lid.x < k) { partial[lid.x] += partial[lid.x + k]; }
+      workgroupBarrier();
+    }
+    scale = inverseSqrt(partial[0] / f32(p.headDim) + p.eps);
+  }
+  let wOff = select(p.headDim, 0u, head < p.nQHeads);
+  let pos = f32(step.pos0 + t);
+  for (var i = lid.x; i < half; i += WG) {
+    var x1 = qkv[base + i];
+    var x2 = qkv[base + i + half];
+    if (p.qkNorm != 0u) {
+      x1 = x1 * scale * normW[wOff + i];
+      x2 = x2 * scale * normW[wOff + i + half];
+    }
+    let ang = pos * invFreq[i];
+    let c = cos(ang);
+    let s = sin(ang);
+    qkv[base + i] = x1 * c - x2 * s;
+    qkv[base + i + half] = x2 * c + x1 * s;
+  }
+}

@@ -1,0 +1,26 @@
+// The WGSL sources in shaders/, one kernel per file. The page and worker get them from Vite at build
+// time (shaders.browser.ts); Node reads the folder (shaders.node.ts). The runtime only sees this map.
+export type ShaderName =
+  | 'embedding'
+  | 'rmsnorm'
+  | 'matmul'
+  | 'matvec'
+  | 'rope'
+  | 'kv_append'
+  | 'attention'
+  | 'gate_up_silu'
+  | 'add';
+
+export type ShaderLibrary = Record<ShaderName, string>;
+
+export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add'];
+
+export function libraryFrom(files: Record<string, string>): ShaderLibrary {
+  const lib = {} as ShaderLibrary;
+  for (const name of SHADER_NAMES) {
+    const key = Object.keys(files).find((k) => k.endsWith(`/${name}.wgsl`) || k === `${name}.wgsl`);
+    if (!key) throw new Error(`shader ${name}.wgsl is missing from the build`);
+    lib[name] = files[key];
+  }
+  return lib;
+}

@@ -1,0 +1,160 @@
+// config.json of a Hugging Face decoder → the one shape our runtime understands.
+// Llama, Qwen2 and Qwen3 differ only in: q/k/v biases (Qwen2), q/k RMSNorm per head (Qwen3),
+// explicit head_dim (Qwen3), and Llama-3's rope scaling.
+
+export type Arch = 'llama' | 'qwen2' | 'qwen3';
+
+export interface RopeScaling {
+  /** Llama-3 frequency-dependent scaling (rope_type "llama3"). */
+  type: 'llama3';
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositionEmbeddings: number;
+}
+
+export interface ModelConfig {
+  arch: Arch;
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKVHeads: number;
+  headDim: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeScaling: RopeScaling | null;
+  tieWordEmbeddings: boolean;
+  /** q/k/v projections carry biases (Qwen2, or Llama with attention_bias). */
+  attentionBias: boolean;
+  /** per-head RMSNorm on q and k before RoPE (Qwen3). */
+  qkNorm: boolean;
+  maxPositionEmbeddings: number;
+  bosTokenId: number | null;
+  eosTokenIds: number[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const ARCHS: Record<string, Arch> = {
+  LlamaForCausalLM: 'llama',
+  Qwen2ForCausalLM: 'qwen2',
+  Qwen3ForCausalLM: 'qwen3',
+};
+
+function int(raw: Record<string, unknown>, key: string, fallback?: number): number {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new ConfigError(`config.json: "${key}" must be a positive integer, got ${JSON.stringify(raw[key])}`);
+  }
+  return v;
+}
+
+function num(raw: Record<string, unknown>, key: string, fallback: number): number {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new ConfigError(`config.json: "${key}" must be a positive number, got ${JSON.stringify(raw[key])}`);
+  }
+  return v;
+}
+
+function ids(v: unknown): number[] {
+  if (v == null) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is number => Number.isInteger(x));
+}
+
+export function parseConfig(text: string): ModelConfig {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config.json is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('config.json is not a JSON object');
+  const architecture = Array.isArray(raw.architectures) ? String(raw.architectures[0]) : String(raw.model_type ?? 'unknown');
+  const arch = ARCHS[architecture] ?? ({ llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3' } as Record<string, Arch>)[String(raw.model_type)];
+  if (!arch) {
+    throw new ConfigError(
+      `unsupported model architecture "${architecture}": Adapter Atlas runs LlamaForCausalLM, Qwen2ForCausalLM and Qwen3ForCausalLM`,
+    );
+  }
+  const hiddenSize = int(raw, 'hidden_size');
+  const numHeads = int(raw, 'num_attention_heads');
+  const numKVHeads = int(raw, 'num_key_value_heads', numHeads);
+  if (numHeads % numKVHeads) throw new ConfigError(`config.json: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKVHeads}`);
+  const headDim = raw.head_dim != null ? int(raw, 'head_dim') : hiddenSize / numHeads;
+  if (!Number.isInteger(headDim) || headDim % 2) throw new ConfigError(`config.json: head_dim ${headDim} must be an even integer`);
+
+  let ropeScaling: RopeScaling | null = null;
+  const rs = (raw.rope_scaling ?? null) as Record<string, unknown> | null;
+  if (rs) {
+    const type = rs.rope_type ?? rs.type;
+    if (type === 'llama3') {
+      ropeScaling = {
+        type: 'llama3',
+        factor: num(rs, 'factor', 8),
+        lowFreqFactor: num(rs, 'low_freq_factor', 1),
+        highFreqFactor: num(rs, 'high_freq_factor', 4),
+        originalMaxPositionEmbeddings: int(rs, 'original_max_position_embeddings', 8192),
+      };
+    } else if (type !== 'default') {
+      throw new ConfigError(`config.json: rope_scaling type ${JSON.stringify(type)} is not supported (only "llama3")`);
+    }
+  }
+  const ropeTheta = num(
+    raw,
+    'rope_theta',
+    typeof (raw.rope_parameters as Record<string, unknown> | undefined)?.rope_theta === 'number'
+      ? ((raw.rope_parameters as Record<string, number>).rope_theta)
+      : 10000,
+  );
+  return {
+    arch,
+    architecture,
+    vocabSize: int(raw, 'vocab_size'),
+    hiddenSize,
+    intermediateSize: int(raw, 'intermediate_size'),
+    numLayers: int(raw, 'num_hidden_layers'),
+    numHeads,
+    numKVHeads,
+    headDim,
+    rmsNormEps: num(raw, 'rms_norm_eps', 1e-6),
+    ropeTheta,
+    ropeScaling,
+    tieWordEmbeddings: raw.tie_word_embeddings === true, // HF's default for all three is false
+    attentionBias: arch === 'qwen2' || raw.attention_bias === true,
+    qkNorm: arch === 'qwen3',
+    maxPositionEmbeddings: int(raw, 'max_position_embeddings', 2048),
+    bosTokenId: Number.isInteger(raw.bos_token_id) ? (raw.bos_token_id as number) : null,
+    eosTokenIds: ids(raw.eos_token_id),
+  };
+}
+
+/**
+ * Inverse RoPE frequencies, one per pair (headDim/2), with Llama-3 scaling applied on the CPU
+ * so the kernel stays a plain rotation.
+ */
+export function ropeInvFreq(cfg: Pick<ModelConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>): Float32Array {
+  const half = cfg.headDim / 2;
+  const out = new Float32Array(half);
+  for (let i = 0; i < half; i++) {
+    let f = 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim);
+    const s = cfg.ropeScaling;
+    if (s) {
+      const lowWl = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+      const highWl = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+      const wl = (2 * Math.PI) / f;
+      if (wl > lowWl) f = f / s.factor;
+      else if (wl >= highWl) {
+        const smooth = (s.originalMaxPositionEmbeddings / wl - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+        f = (1 - smooth) * (f / s.factor) + smooth * f;
+      }
+    }
+    out[i] = f;
+  }
+  return out;
+}

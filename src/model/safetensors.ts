@@ -1,0 +1,179 @@
+// A small safetensors reader and writer (no maintained npm one exists).
+// Layout: u64 little-endian header length N, N bytes of JSON
+// {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}},
+// then the raw little-endian row-major bytes; offsets are relative to 8 + N.
+
+export type DType = 'F32' | 'F16' | 'BF16';
+const BYTES: Record<DType, number> = { F32: 4, F16: 2, BF16: 2 };
+
+export interface TensorInfo {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  /** absolute byte offsets into the file */
+  begin: number;
+  end: number;
+}
+
+export class SafetensorsError extends Error {
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+export interface SafetensorsFile {
+  file: string;
+  bytes: Uint8Array;
+  tensors: Map<string, TensorInfo>;
+  metadata: Record<string, string>;
+}
+
+export function parseSafetensors(buf: ArrayBuffer | Uint8Array, file = 'model.safetensors'): SafetensorsFile {
+  const bytes = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
+  if (bytes.byteLength < 8) throw new SafetensorsError(file, `file is ${bytes.byteLength} bytes, too short to hold a header (truncated download?)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  if (n <= 0 || 8 + n > bytes.byteLength) {
+    throw new SafetensorsError(file, `header length ${n} runs past the end of the ${bytes.byteLength}-byte file (truncated or not a safetensors file)`);
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw new SafetensorsError(file, `header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(file, 'header is not a JSON object');
+  const dataStart = 8 + n;
+  const dataLen = bytes.byteLength - dataStart;
+  const tensors = new Map<string, TensorInfo>();
+  let metadata: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = (raw ?? {}) as Record<string, string>;
+      continue;
+    }
+    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (t.dtype !== 'F32' && t.dtype !== 'F16' && t.dtype !== 'BF16') {
+      throw new SafetensorsError(file, `tensor "${name}" has dtype ${JSON.stringify(t.dtype)}; supported dtypes are F32, F16 and BF16`);
+    }
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new SafetensorsError(file, `tensor "${name}" has an invalid shape ${JSON.stringify(t.shape)}`);
+    }
+    const off = t.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isInteger(o) && o >= 0)) {
+      throw new SafetensorsError(file, `tensor "${name}" has invalid data_offsets ${JSON.stringify(off)}`);
+    }
+    const [b, e] = off as [number, number];
+    const numel = (t.shape as number[]).reduce((a, d) => a * d, 1);
+    const want = numel * BYTES[t.dtype];
+    if (e < b || e - b !== want) {
+      throw new SafetensorsError(file, `tensor "${name}" (${t.dtype} ${JSON.stringify(t.shape)}) needs ${want} bytes but data_offsets [${b}, ${e}] give ${e - b}`);
+    }
+    if (e > dataLen) {
+      throw new SafetensorsError(file, `tensor "${name}" ends at byte ${e} of the data section, past its end at ${dataLen} (truncated file or lying header)`);
+    }
+    tensors.set(name, { name, dtype: t.dtype, shape: t.shape as number[], begin: dataStart + b, end: dataStart + e });
+  }
+  return { file, bytes, tensors, metadata };
+}
+
+const f16Table = (() => {
+  // Every f16 bit pattern decoded once; F16 models are common and this keeps loading fast.
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const m = h & 0x3ff;
+    t[h] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return t;
+})();
+
+/** Decode a tensor to f32 (BF16 and F16 are widened; the GPU keeps f32 for now). */
+export function tensorToF32(f: SafetensorsFile, info: TensorInfo): Float32Array {
+  const n = (info.end - info.begin) / BYTES[info.dtype];
+  const out = new Float32Array(n);
+  const src = f.bytes;
+  const base = info.begin;
+  if (info.dtype === 'F32') {
+    new Uint8Array(out.buffer).set(src.subarray(base, info.end));
+  } else if (info.dtype === 'BF16') {
+    const u32 = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) u32[i] = (src[base + 2 * i] | (src[base + 2 * i + 1] << 8)) << 16;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = f16Table[src[base + 2 * i] | (src[base + 2 * i + 1] << 8)];
+  }
+  return out;
+}
+
+export interface WriteTensor {
+  shape: number[];
+  data: Float32Array;
+  dtype?: DType;
+}
+
+function f32ToBf16(x: number): number {
+  const u = new Uint32Array(new Float32Array([x]).buffer)[0];
+  return ((u + 0x7fff + ((u >> 16) & 1)) >>> 16) & 0xffff; // round to nearest even
+}
+
+/** Serialize tensors (in insertion order) to a safetensors file. */
+export function writeSafetensors(tensors: Record<string, WriteTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let off = 0;
+  const entries = Object.entries(tensors);
+  for (const [name, t] of entries) {
+    const dtype = t.dtype ?? 'F32';
+    const numel = t.shape.reduce((a, d) => a * d, 1);
+    if (numel !== t.data.length) throw new Error(`writeSafetensors: ${name} shape ${t.shape} has ${numel} elements, data has ${t.data.length}`);
+    const len = numel * BYTES[dtype];
+    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + len] };
+    off += len;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + json.length) % 8) json += ' '; // keep data 8-byte aligned, as the reference writer does
+  const hdr = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + hdr.length + off);
+  new DataView(out.buffer).setBigUint64(0, BigInt(hdr.length), true);
+  out.set(hdr, 8);
+  let p = 8 + hdr.length;
+  for (const [, t] of entries) {
+    const dtype = t.dtype ?? 'F32';
+    if (dtype === 'F32') {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
+      p += t.data.byteLength;
+    } else if (dtype === 'BF16') {
+      for (let i = 0; i < t.data.length; i++, p += 2) {
+        const h = f32ToBf16(t.data[i]);
+        out[p] = h & 0xff;
+        out[p + 1] = h >> 8;
+      }
+    } else {
+      for (let i = 0; i < t.data.length; i++, p += 2) {
+        const h = f32ToF16(t.data[i]);
+        out[p] = h & 0xff;
+        out[p + 1] = h >> 8;
+      }
+    }
+  }
+  return out;
+}
+
+function f32ToF16(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0];
+  const s = (u >>> 16) & 0x8000;
+  const e = ((u >>> 23) & 0xff) - 127 + 15;
+  const m = u & 0x7fffff;
+  if (((u >>> 23) & 0xff) === 0xff) return s | 0x7c00 | (m ? 0x200 : 0);
+  if (e >= 31) return s | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return s;
+    const mm = (m | 0x800000) >> (1 - e);
+    return s | ((mm + 0x1000) >> 13);
+  }
+  const r = s | (e << 10) | (m >> 13);
+  return r + ((m & 0x1fff) > 0x1000 || ((m & 0x1fff) === 0x1000 && r & 1) ? 1 : 0);
+}

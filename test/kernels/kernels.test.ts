@@ -1,0 +1,174 @@
+// Every kernel against its TypeScript reference, at several shapes including ones that do not
+// divide the workgroup sizes (64, 8×8 threads × 4×4 tiles, 4 tokens per thread).
+import { describe, it, expect, beforeAll } from 'vitest';
+import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
+import * as ref from '../../src/gpu/reference';
+import { ropeInvFreq } from '../../src/model/config';
+
+let g: Awaited<ReturnType<typeof gpuKernels>>;
+beforeAll(async () => {
+  g = await gpuKernels();
+});
+
+describe('embedding gather', () => {
+  for (const [V, H, T] of [[50, 64, 3], [37, 70, 9], [300, 1, 1]]) {
+    it(`V=${V} H=${H} T=${T}, split into two row chunks`, async () => {
+      const table = rand(V * H, 3);
+      const ids = Uint32Array.from({ length: T }, (_, i) => (i * 7 + 3) % V);
+      const cut = Math.floor(V / 2);
+      const out = g.buf(T * H);
+      const idsB = g.buf(ids);
+      const ops = [
+        g.k.embedding(g.step, { H, rowStart: 0, rowCount: cut, ids: idsB, table: g.buf(table.slice(0, cut * H)), out }),
+        g.k.embedding(g.step, { H, rowStart: cut, rowCount: V - cut, ids: idsB, table: g.buf(table.slice(cut * H)), out }),
+      ];
+      g.setStep(T);
+      g.k.run(ops, T);
+      expect(await g.read(out, T * H)).toEqual(ref.embeddingRef(table, ids, H));
+    });
+  }
+});
+
+describe('rmsnorm', () => {
+  for (const [rows, dim, off] of [[1, 64, 0], [5, 37, 0], [7, 300, 6], [3, 1000, 1]]) {
+    it(`rows=${rows} dim=${dim} rowOffset=${off}`, async () => {
+      const x = rand(rows * dim, 5, 3);
+      const w = rand(dim, 6);
+      const y = g.buf(rows * dim);
+      g.setStep(rows);
+      g.k.run([g.k.rmsnorm(g.step, { dim, eps: 1e-5, rowOffset: off, x: g.buf(x), w: g.buf(w), y })], rows);
+      const want = ref.rmsnormRef(x.slice(off * dim), w, dim, 1e-5);
+      expect(maxRelErr(await g.read(y, want.length), want)).toBeLessThan(1e-5);
+    });
+  }
+});
+
+describe('matmul (prefill) and matvec (decode)', () => {
+  for (const [T, N, K, bias, acc] of [
+    [1, 64, 64, false, false],
+    [5, 33, 17, true, false],
+    [37, 65, 129, true, true],
+    [64, 96, 48, false, true],
+    [3, 7, 3, false, false],
+  ] as [number, number, number, boolean, boolean][]) {
+    it(`T=${T} N=${N} K=${K} bias=${bias} accumulate=${acc}`, async () => {
+      const X = rand(T * K, 11), W = rand(N * K, 12), b = rand(N, 13), Y0 = rand(T * N, 14);
+      const want = ref.linearRef(X, W, T, N, K, bias ? b : undefined);
+      if (acc) for (let i = 0; i < want.length; i++) want[i] += Y0[i];
+      const y = g.buf(acc ? Y0 : new Float32Array(T * N));
+      g.setStep(T);
+      g.k.run([g.k.matmul(g.step, { N, K, x: g.buf(X), W: g.buf(W), bias: bias ? g.buf(b) : undefined, y, accumulate: acc })], T);
+      expect(maxRelErr(await g.read(y, T * N), want)).toBeLessThan(1e-5);
+      // decode path on the last row
+      const xl = X.slice((T - 1) * K);
+      const yv = g.buf(acc ? Y0.slice((T - 1) * N) : new Float32Array(N));
+      g.k.run([g.k.matvec({ N, K, x: g.buf(xl), W: g.buf(W), bias: bias ? g.buf(b) : undefined, y: yv, accumulate: acc })], 1);
+      expect(maxRelErr(await g.read(yv, N), want.slice((T - 1) * N))).toBeLessThan(1e-5);
+    });
+  }
+
+  it('writes a split matrix into column offsets (nOff, ldY)', async () => {
+    const T = 3, N = 70, K = 9, cut = 33;
+    const X = rand(T * K, 1), W = rand(N * K, 2);
+    const y = g.buf(T * N), yv = g.buf(N);
+    g.setStep(T);
+    const parts = [
+      { W: g.buf(W.slice(0, cut * K)), N: cut, nOff: 0 },
+      { W: g.buf(W.slice(cut * K)), N: N - cut, nOff: cut },
+    ];
+    g.k.run(parts.map((p) => g.k.matmul(g.step, { ...p, K, ldY: N, x: g.buf(X), y })), T);
+    g.k.run(parts.map((p) => g.k.matvec({ ...p, K, ldY: N, x: g.buf(X.slice(0, K)), y: yv })), 1);
+    const want = ref.linearRef(X, W, T, N, K);
+    expect(maxRelErr(await g.read(y, T * N), want)).toBeLessThan(1e-5);
+    expect(maxRelErr(await g.read(yv, N), want.slice(0, N))).toBeLessThan(1e-5);
+  });
+});
+
+describe('rope (with and without Qwen3 q/k norm)', () => {
+  for (const [T, nQ, nK, D, pos0, norm] of [
+    [1, 2, 1, 8, 5, false],
+    [6, 4, 2, 16, 0, false],
+    [3, 3, 1, 130, 17, true],
+    [9, 2, 2, 6, 2, true],
+  ] as [number, number, number, number, number, boolean][]) {
+    it(`T=${T} heads=${nQ}+${nK} D=${D} pos0=${pos0} qkNorm=${norm}`, async () => {
+      const nHeads = nQ + nK;
+      const ld = (nQ + 2 * nK) * D; // q, k, v heads per row; v is left alone
+      const qkv = rand(T * ld, 21, 2);
+      const invFreq = ropeInvFreq({ headDim: D, ropeTheta: 10000, ropeScaling: null });
+      const normW = rand(2 * D, 22);
+      const b = g.buf(qkv);
+      g.setStep(T, pos0);
+      g.k.run([g.k.rope(g.step, { headDim: D, nHeads, nQHeads: nQ, ldQKV: ld, eps: 1e-6, invFreq: g.buf(invFreq), normW: norm ? g.buf(normW) : undefined, qkv: b })], T);
+      // reference: split q|k, optional per-head rmsnorm, rotate, reassemble
+      const want = qkv.slice();
+      for (let t = 0; t < T; t++) {
+        let heads = qkv.slice(t * ld, t * ld + nHeads * D);
+        if (norm) {
+          const q = ref.rmsnormRef(heads.slice(0, nQ * D), normW.slice(0, D), D, 1e-6);
+          const k = ref.rmsnormRef(heads.slice(nQ * D), normW.slice(D), D, 1e-6);
+          heads = new Float32Array([...q, ...k]);
+        }
+        want.set(ref.ropeRef(heads, 1, nHeads, D, pos0 + t, invFreq), t * ld);
+      }
+      // f32 sin/cos of pos·freq on the device vs doubles here
+      expect(maxRelErr(await g.read(b, T * ld), want)).toBeLessThan(5e-4);
+    });
+  }
+});
+
+describe('kv append + causal GQA attention', () => {
+  for (const [T, pos0, nH, nKV, D] of [
+    [1, 0, 2, 1, 8],
+    [7, 0, 4, 2, 16],
+    [1, 300, 3, 1, 64], // decode past one 256-score chunk
+    [5, 3, 6, 3, 10],
+    [70, 0, 2, 2, 130],
+  ]) {
+    it(`T=${T} pos0=${pos0} nH=${nH} nKV=${nKV} D=${D}`, async () => {
+      const S = pos0 + T;
+      const kvDim = nKV * D;
+      const ld = (nH + 2 * nKV) * D;
+      const past = { k: rand(pos0 * kvDim, 31), v: rand(pos0 * kvDim, 32) };
+      const qkv = rand(T * ld, 33);
+      const kCache = new Float32Array(S * kvDim), vCache = new Float32Array(S * kvDim);
+      kCache.set(past.k); vCache.set(past.v);
+      const kB = g.buf(kCache), vB = g.buf(vCache), qB = g.buf(qkv), out = g.buf(T * nH * D);
+      g.setStep(T, pos0);
+      g.k.run([
+        g.k.kvAppend(g.step, { kvDim, ldQKV: ld, kOff: nH * D, vOff: (nH + nKV) * D, qkv: qB, kCache: kB, vCache: vB }),
+        g.k.attention(g.step, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: ld, qkv: qB, kCache: kB, vCache: vB, out }),
+      ], T);
+      const q = new Float32Array(T * nH * D);
+      for (let t = 0; t < T; t++) {
+        q.set(qkv.slice(t * ld, t * ld + nH * D), t * nH * D);
+        kCache.set(qkv.slice(t * ld + nH * D, t * ld + (nH + nKV) * D), (pos0 + t) * kvDim);
+        vCache.set(qkv.slice(t * ld + (nH + nKV) * D, (t + 1) * ld), (pos0 + t) * kvDim);
+      }
+      expect(await g.read(kB, S * kvDim)).toEqual(kCache);
+      expect(await g.read(vB, S * kvDim)).toEqual(vCache);
+      const want = ref.attentionRef(q, kCache, vCache, T, pos0, nH, nKV, D);
+      expect(maxRelErr(await g.read(out, want.length), want)).toBeLessThan(1e-5);
+    });
+  }
+});
+
+describe('fused SiLU-gated MLP and residual add', () => {
+  for (const [T, I, K] of [[1, 64, 32], [6, 65, 17], [9, 130, 70]]) {
+    it(`gate_up_silu T=${T} I=${I} K=${K}`, async () => {
+      const x = rand(T * K, 41), Wg = rand(I * K, 42), Wu = rand(I * K, 43);
+      const out = g.buf(T * I);
+      g.setStep(T);
+      g.k.run([g.k.gateUpSilu(g.step, { I, K, x: g.buf(x), Wg: g.buf(Wg), Wu: g.buf(Wu), out })], T);
+      expect(maxRelErr(await g.read(out, T * I), ref.siluGateRef(x, Wg, Wu, T, I, K))).toBeLessThan(1e-5);
+    });
+  }
+  for (const n of [1, 63, 1000]) {
+    it(`add n=${n}`, async () => {
+      const x = rand(n, 51), y = rand(n, 52);
+      const xb = g.buf(x);
+      g.k.run([g.k.add({ n, x: xb, y: g.buf(y) })], 1);
+      expect(await g.read(xb, n)).toEqual(ref.addRef(x, y));
+    });
+  }
+});
