@@ -1,6 +1,7 @@
 // RMSNorm over rows of length `dim`: y = x / sqrt(mean(x²) + eps) * w.
-// One workgroup per row; rows = step.T - rowOffset (rowOffset lets the final norm run on the last token only).
-struct Params { dim: u32, eps: f32, rowOffset: u32, _pad: u32 }
+// One workgroup per row. With lastRowOnly the single workgroup normalizes row T-1 into row 0:
+// the final norm before lm_head only needs the last token.
+struct Params { dim: u32, eps: f32, lastRowOnly: u32, _pad: u32 }
 struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
@@ -13,7 +14,7 @@ var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row = wid.x + p.rowOffset;
+  let row = select(wid.x, step.T - 1u, p.lastRowOnly != 0u);
   let outRow = wid.x;
   // Uniform control flow: every thread reaches the barriers, the bound check guards loads/stores.
   let valid = row < step.T;

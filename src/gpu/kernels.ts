@@ -55,10 +55,10 @@ export class Kernels {
     return this.make('embedding', [o.H, o.rowStart, o.rowCount], step, [o.ids, o.table, o.out], (T) => [ceil(o.H, 64), T, 1]);
   }
 
-  /** y[r] = rmsnorm(x[r + rowOffset]) * w for rows r < T - rowOffset */
-  rmsnorm(step: GPUBuffer, o: { dim: number; eps: number; rowOffset?: number; x: GPUBuffer; w: GPUBuffer; y: GPUBuffer }): Dispatch {
-    const off = o.rowOffset ?? 0;
-    return this.make('rmsnorm', [o.dim, { f32: o.eps }, off], step, [o.x, o.w, o.y], (T) => [Math.max(1, T - off), 1, 1]);
+  /** y[r] = rmsnorm(x[r]) * w for r < T; with lastRowOnly, y[0] = rmsnorm(x[T-1]) * w */
+  rmsnorm(step: GPUBuffer, o: { dim: number; eps: number; lastRowOnly?: boolean; x: GPUBuffer; w: GPUBuffer; y: GPUBuffer }): Dispatch {
+    const last = o.lastRowOnly ?? false;
+    return this.make('rmsnorm', [o.dim, { f32: o.eps }, last ? 1 : 0], step, [o.x, o.w, o.y], (T) => [last ? 1 : T, 1, 1]);
   }
 
   /** Y[t, nOff+n] (+)= X[t]·W[n] (+ b[n]); prefill, any T */

@@ -1,6 +1,7 @@
 // WebGPU in Node through the `webgpu` package (Dawn). The Vulkan driver is chosen by the environment
 // (VK_ICD_FILENAMES); scripts/gpu-env.sh points it at SwiftShader or lavapipe.
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 import { acquireGpu, type Gpu, type Requirements } from './device';
 
@@ -10,6 +11,8 @@ export function nodeGPU(): GPU {
     // Default to the SwiftShader Vulkan driver that Debian's chromium ships (scripts/gpu-env.sh may pick lavapipe).
     const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
     if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) process.env.VK_ICD_FILENAMES = swiftshader;
+    // SwiftShader's Vulkan loader complains on stderr without it.
+    process.env.XDG_RUNTIME_DIR ??= tmpdir();
     Object.assign(globalThis, globals);
     gpuObj = create([]) as unknown as GPU;
   }

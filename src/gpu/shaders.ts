@@ -1,5 +1,5 @@
 // The WGSL sources in shaders/, one kernel per file. The page and worker get them from Vite at build
-// time (shaders.browser.ts); Node reads the folder (shaders.node.ts). The runtime only sees this map.
+// time (shaders.browser.ts); Node reads the folder (shaders-node.ts). The runtime only sees this map.
 export type ShaderName =
   | 'embedding'
   | 'rmsnorm'

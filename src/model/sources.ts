@@ -134,7 +134,7 @@ export function hubSource(repoId: string, opts: { hub?: string; revision?: strin
       const { res, fromCache } = await get(name, signal);
       const bytes = await readStream(res, name, onProgress, signal);
       if (!fromCache) {
-        await (await openCache())?.put(url(name), new Response(bytes, { headers: { 'content-length': String(bytes.byteLength) } }));
+        await (await openCache())?.put(url(name), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.byteLength) } }));
       }
       return bytes;
     },

@@ -1,5 +1,5 @@
 import { acquireNodeGpu } from '../../src/gpu/node';
-import { loadShaderLibrary } from '../../src/gpu/shaders.node';
+import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { Kernels, stepBuffer, writeStep } from '../../src/gpu/kernels';
 import { storage, readF32 } from '../../src/gpu/buffers';
 

@@ -30,14 +30,14 @@ describe('embedding gather', () => {
 });
 
 describe('rmsnorm', () => {
-  for (const [rows, dim, off] of [[1, 64, 0], [5, 37, 0], [7, 300, 6], [3, 1000, 1]]) {
-    it(`rows=${rows} dim=${dim} rowOffset=${off}`, async () => {
+  for (const [rows, dim, last] of [[1, 64, 0], [5, 37, 0], [7, 300, 1], [3, 1000, 1]]) {
+    it(`rows=${rows} dim=${dim} lastRowOnly=${!!last}`, async () => {
       const x = rand(rows * dim, 5, 3);
       const w = rand(dim, 6);
       const y = g.buf(rows * dim);
       g.setStep(rows);
-      g.k.run([g.k.rmsnorm(g.step, { dim, eps: 1e-5, rowOffset: off, x: g.buf(x), w: g.buf(w), y })], rows);
-      const want = ref.rmsnormRef(x.slice(off * dim), w, dim, 1e-5);
+      g.k.run([g.k.rmsnorm(g.step, { dim, eps: 1e-5, lastRowOnly: !!last, x: g.buf(x), w: g.buf(w), y })], rows);
+      const want = ref.rmsnormRef(last ? x.slice((rows - 1) * dim) : x, w, dim, 1e-5);
       expect(maxRelErr(await g.read(y, want.length), want)).toBeLessThan(1e-5);
     });
   }

@@ -1,0 +1,111 @@
+// Headless CLI over the same runtime as the app, on WebGPU in Node (npm `webgpu`).
+//   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
+//   npm run cli -- logits --model DIR --ids 1,2,3
+// Errors: exit code 1 and one line on stderr.
+import { nodeGPU } from '../gpu/node';
+import { loadShaderLibrary } from '../gpu/shaders-node';
+import { Runtime } from '../model/runtime';
+import { dirSource } from '../model/sources-node';
+import { DEFAULT_GENERATE, type GenerateOptions } from '../model/api';
+
+const USAGE = `usage:
+  npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
+                          [--temperature T] [--top-k K] [--top-p P] [--no-chat] [--json]
+  npm run cli -- logits --model DIR --ids 1,2,3`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { cmd: string; flags: Map<string, string | true> } {
+  const [cmd, ...rest] = argv;
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
+    const next = rest[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      flags.set(a.slice(2), next);
+      i++;
+    } else flags.set(a.slice(2), true);
+  }
+  return { cmd: cmd ?? '', flags };
+}
+
+function str(flags: Map<string, string | true>, k: string): string | undefined {
+  const v = flags.get(k);
+  if (v === true) throw new UsageError(`--${k} needs a value`);
+  return v;
+}
+
+function num(flags: Map<string, string | true>, k: string, fallback: number): number {
+  const v = str(flags, k);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${k} must be a number, got "${v}"`);
+  return n;
+}
+
+function ids(s: string): number[] {
+  const out = s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  if (!out.length || out.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--ids must be comma-separated non-negative integers, got "${s}"`);
+  return out;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { cmd, flags } = parseArgs(argv);
+  if (cmd === 'help' || flags.has('help') || !cmd) {
+    console.log(USAGE);
+    return;
+  }
+  if (cmd !== 'generate' && cmd !== 'logits') throw new UsageError(`unknown command "${cmd}"`);
+  const modelDir = str(flags, 'model');
+  if (!modelDir) throw new UsageError('--model DIR is required');
+  const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
+  try {
+    await rt.load(dirSource(modelDir), undefined, undefined, { maxContext: num(flags, 'context', 2048) });
+    if (cmd === 'logits') {
+      const idStr = str(flags, 'ids');
+      if (!idStr) throw new UsageError('logits needs --ids 1,2,3');
+      const input = ids(idStr);
+      const logits = await rt.logits(input);
+      process.stdout.write(JSON.stringify({ ids: input, logits: Array.from(logits) }) + '\n');
+      return;
+    }
+    const idStr = str(flags, 'ids');
+    const prompt = str(flags, 'prompt');
+    if (!idStr && prompt === undefined) throw new UsageError('generate needs --prompt TEXT or --ids 1,2,3');
+    const opts: GenerateOptions = {
+      ...DEFAULT_GENERATE,
+      maxTokens: num(flags, 'max-tokens', 32),
+      greedy: flags.has('greedy'),
+      seed: num(flags, 'seed', DEFAULT_GENERATE.seed),
+      temperature: num(flags, 'temperature', DEFAULT_GENERATE.temperature),
+      topK: num(flags, 'top-k', DEFAULT_GENERATE.topK),
+      topP: num(flags, 'top-p', DEFAULT_GENERATE.topP),
+      chat: !flags.has('no-chat'),
+    };
+    const json = flags.has('json');
+    let printed = 0;
+    const res = await rt.generate(idStr ? ids(idStr) : (prompt as string), opts, (e) => {
+      if (json) return;
+      process.stdout.write(e.text.slice(printed));
+      printed = e.text.length;
+    });
+    if (json) process.stdout.write(JSON.stringify({ ids: res.ids, text: res.text }) + '\n');
+    else {
+      process.stdout.write('\n');
+      process.stderr.write(
+        `[${res.ids.length} tokens, stop: ${res.stopReason}, prefill ${res.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${res.decodeTokensPerSecond.toFixed(1)} tok/s on ${rt.info.description || rt.info.vendor}]\n`,
+      );
+    }
+  } finally {
+    rt.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (e: Error) => {
+    process.stderr.write(`error: ${e.message.split('\n')[0]}${e instanceof UsageError ? '\n' + USAGE : ''}\n`);
+    process.exit(1);
+  },
+);

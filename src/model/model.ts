@@ -1,0 +1,149 @@
+// The decoder, top to bottom (Llama / Qwen2 / Qwen3 share it; see config.ts for what differs).
+//
+//   x = embed[ids]
+//   for each layer:
+//     h    = RMSNorm(x) · w_in
+//     q,k,v = h·Wqkvᵀ (+ b)                         one fused projection
+//     q,k  = RoPE(q), RoPE(k)   (Qwen3: per-head RMSNorm first)
+//     cache[pos0 : pos0+T] = k, v
+//     x   += CausalGQA(q, K_cache, V_cache)·Woᵀ     residual fused into the projection
+//     h    = RMSNorm(x) · w_post
+//     x   += (SiLU(h·Wgateᵀ) ⊙ (h·Wupᵀ))·Wdownᵀ    gate/up fused, residual fused
+//   logits = RMSNorm(x[last]) · lm_headᵀ
+//
+// Every dispatch of a forward is built once at load time and encoded into one compute pass;
+// a forward writes only the Step uniform {T, pos0} and the token ids, then submits.
+import type { ModelConfig } from './config';
+import { ropeInvFreq } from './config';
+import type { Weights } from './weights';
+import { Kernels, stepBuffer, writeStep, type Dispatch, type LinearOpts } from '../gpu/kernels';
+import { storage } from '../gpu/buffers';
+
+export interface ModelOptions {
+  /** KV cache length; prompts plus generations longer than this stop with 'context_full' */
+  maxContext?: number;
+  /** tokens per prefill chunk (activation buffers are sized for this) */
+  maxChunk?: number;
+}
+
+export class LlamaModel {
+  readonly maxContext: number;
+  readonly maxChunk: number;
+  /** tokens already in the KV cache */
+  pos = 0;
+  private readonly step: GPUBuffer;
+  private readonly ids: GPUBuffer;
+  private readonly logits: GPUBuffer;
+  private readonly staging: GPUBuffer;
+  private readonly prefillOps: Dispatch[];
+  private readonly decodeOps: Dispatch[];
+  private readonly owned: GPUBuffer[] = [];
+
+  constructor(
+    private readonly k: Kernels,
+    readonly config: ModelConfig,
+    readonly weights: Weights,
+    opts: ModelOptions = {},
+  ) {
+    const c = config;
+    const dev = k.device;
+    this.maxContext = Math.min(opts.maxContext ?? 2048, c.maxPositionEmbeddings);
+    this.maxChunk = Math.min(opts.maxChunk ?? 256, this.maxContext);
+    const H = c.hiddenSize, D = c.headDim, I = c.intermediateSize;
+    const qDim = c.numHeads * D, kvDim = c.numKVHeads * D, qkvDim = qDim + 2 * kvDim;
+    const Tm = this.maxChunk;
+    const buf = (n: number, label: string) => {
+      const b = storage(dev, n, label);
+      this.owned.push(b);
+      return b;
+    };
+    this.step = stepBuffer(dev);
+    this.ids = buf(Tm, 'ids');
+    const x = buf(Tm * H, 'x'); // residual stream
+    const h = buf(Tm * H, 'h'); // normed
+    const qkv = buf(Tm * qkvDim, 'qkv');
+    const att = buf(Tm * qDim, 'attn');
+    const mlp = buf(Tm * I, 'mlp');
+    this.logits = buf(c.vocabSize, 'logits');
+    this.staging = dev.createBuffer({ label: 'logits-staging', size: c.vocabSize * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const invFreq = storage(dev, ropeInvFreq(c), 'invFreq');
+    this.owned.push(invFreq);
+    const kCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `k_cache.${i}`));
+    const vCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `v_cache.${i}`));
+
+    const s = this.step;
+    const build = (linear: (o: LinearOpts) => Dispatch): Dispatch[] => {
+      const ops: Dispatch[] = [];
+      for (const ch of weights.embed.chunks) ops.push(k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
+      weights.layers.forEach((L, i) => {
+        ops.push(
+          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }),
+          linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }),
+          k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, invFreq, normW: L.qkNorm, qkv }),
+          k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
+          k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
+          linear({ N: H, K: qDim, x: att, W: L.Wo, y: x, accumulate: true }),
+          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
+          k.gateUpSilu(s, { I, K: H, x: h, Wg: L.Wgate, Wu: L.Wup, out: mlp }),
+          linear({ N: H, K: I, x: mlp, W: L.Wdown, y: x, accumulate: true }),
+        );
+      });
+      ops.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
+      for (const ch of weights.lmHead.chunks) {
+        ops.push(k.matvec({ N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, y: this.logits }));
+      }
+      return ops;
+    };
+    this.prefillOps = build((o) => k.matmul(s, o));
+    this.decodeOps = build((o) => k.matvec(o));
+  }
+
+  /** Forget the KV cache (a new conversation). */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /**
+   * Run `ids` at positions pos..pos+n-1 (in chunks of maxChunk), append them to the KV cache,
+   * and return the logits at the last position.
+   */
+  async forward(ids: number[]): Promise<Float32Array> {
+    if (ids.length === 0) throw new Error('forward needs at least one token');
+    if (this.pos + ids.length > this.maxContext) {
+      throw new Error(`context full: ${this.pos} + ${ids.length} tokens > ${this.maxContext}`);
+    }
+    const dev = this.k.device;
+    for (let i = 0; i < ids.length; i += this.maxChunk) {
+      const chunk = ids.slice(i, i + this.maxChunk);
+      const T = chunk.length;
+      dev.queue.writeBuffer(this.ids, 0, new Uint32Array(chunk));
+      writeStep(dev, this.step, T, this.pos);
+      const enc = dev.createCommandEncoder();
+      this.k.encode(enc, T === 1 ? this.decodeOps : this.prefillOps, T);
+      if (i + this.maxChunk >= ids.length) enc.copyBufferToBuffer(this.logits, 0, this.staging, 0, this.staging.size);
+      dev.queue.submit([enc.finish()]);
+      this.pos += T;
+    }
+    await this.staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(this.staging.getMappedRange().slice(0));
+    this.staging.unmap();
+    return out;
+  }
+
+  /** Number of dispatches per decoded token (shown by the benchmark). */
+  get decodeDispatches(): number {
+    return this.decodeOps.length;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.staging.destroy();
+    this.step.destroy();
+    const w = this.weights;
+    const bufs = new Set<GPUBuffer>();
+    for (const ch of [...w.embed.chunks, ...w.lmHead.chunks]) bufs.add(ch.buf);
+    for (const L of w.layers) for (const b of Object.values(L)) if (b) bufs.add(b);
+    bufs.add(w.finalNorm);
+    for (const b of bufs) b.destroy();
+  }
+}

@@ -1,0 +1,156 @@
+// The runtime: one GPU device, one loaded model, generation. The same class runs in the page's
+// worker and in Node (CLI, tests, bench); only the GPU object and the shader map are passed in.
+import { acquireGpu, type AdapterInfo, type Gpu } from '../gpu/device';
+import { Kernels } from '../gpu/kernels';
+import type { ShaderLibrary } from '../gpu/shaders';
+import { parseConfig, type ModelConfig } from './config';
+import { readCheckpoint, uploadWeights } from './weights';
+import { LlamaModel, type ModelOptions } from './model';
+import { loadTokenizer, type Tokenizer } from './tokenizer';
+import { mulberry32, sample } from './sampling';
+import type { ModelFiles } from './sources';
+import type { GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from './api';
+
+export class Runtime {
+  readonly info: AdapterInfo;
+  readonly lost: Promise<string>;
+  private readonly kernels: Kernels;
+  model: LlamaModel | null = null;
+  tokenizer: Tokenizer | null = null;
+  config: ModelConfig | null = null;
+  private summary: ModelSummary | null = null;
+  private generationEos: number[] = [];
+
+  private constructor(
+    readonly gpu: Gpu,
+    shaders: ShaderLibrary,
+  ) {
+    this.info = gpu.info;
+    this.lost = gpu.lost;
+    this.kernels = new Kernels(gpu.device, shaders);
+  }
+
+  static async create(gpu: GPU | undefined | null, shaders: ShaderLibrary): Promise<Runtime> {
+    return new Runtime(await acquireGpu(gpu), shaders);
+  }
+
+  get device(): GPUDevice {
+    return this.gpu.device;
+  }
+
+  async load(files: ModelFiles, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal, opts: ModelOptions = {}): Promise<ModelSummary> {
+    this.unload();
+    const config = parseConfig(await files.readText('config.json'));
+    onProgress?.({ phase: 'tokenizer', file: 'tokenizer.json', loaded: 0, total: 0 });
+    const tokenizer = await loadTokenizer(files);
+    if (tokenizer.vocabSize > config.vocabSize) {
+      throw new Error(`tokenizer.json has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`);
+    }
+    let genEos: number[] = [];
+    if (await files.has('generation_config.json')) {
+      try {
+        const g = JSON.parse(await files.readText('generation_config.json'));
+        genEos = ([] as unknown[]).concat(g.eos_token_id ?? []).filter((x): x is number => Number.isInteger(x));
+      } catch {
+        /* generation_config.json is optional; a broken one only loses its extra stop ids */
+      }
+    }
+    const ckpt = await readCheckpoint(files, (p) => onProgress?.({ phase: 'download', ...p }), signal);
+    onProgress?.({ phase: 'upload', file: 'weights', loaded: 0, total: 1 });
+    const weights = uploadWeights(this.device, config, ckpt);
+    this.model = new LlamaModel(this.kernels, config, weights, opts);
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.generationEos = genEos;
+    onProgress?.({ phase: 'ready', file: 'weights', loaded: 1, total: 1 });
+    this.summary = {
+      label: files.label,
+      architecture: config.architecture,
+      numParams: weights.numParams,
+      numLayers: config.numLayers,
+      hiddenSize: config.hiddenSize,
+      vocabSize: config.vocabSize,
+      hasChatTemplate: tokenizer.chatPrompt('x') !== null,
+      gpuBytes: weights.gpuBytes,
+    };
+    return this.summary;
+  }
+
+  private need(): { model: LlamaModel; tokenizer: Tokenizer; config: ModelConfig } {
+    if (!this.model || !this.tokenizer || !this.config) throw new Error('no model is loaded');
+    return { model: this.model, tokenizer: this.tokenizer, config: this.config };
+  }
+
+  encodePrompt(prompt: string, chat: boolean): number[] {
+    const { tokenizer } = this.need();
+    const templ = chat ? tokenizer.chatPrompt(prompt) : null;
+    return templ !== null ? tokenizer.encode(templ, false) : tokenizer.encode(prompt, true);
+  }
+
+  /** Logits at the last position of `ids`, from an empty cache. */
+  async logits(ids: number[]): Promise<Float32Array> {
+    const { model, config } = this.need();
+    for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) throw new Error(`token id ${id} is outside the vocabulary [0, ${config.vocabSize})`);
+    model.reset();
+    return model.forward(ids);
+  }
+
+  async generate(prompt: string | number[], opts: GenerateOptions, onToken?: (e: TokenEvent) => void, signal?: AbortSignal): Promise<GenerationResult> {
+    const { model, tokenizer, config } = this.need();
+    const promptIds = typeof prompt === 'string' ? this.encodePrompt(prompt, opts.chat) : prompt;
+    if (promptIds.length === 0) throw new Error('the prompt is empty');
+    const eos = new Set([...config.eosTokenIds, ...tokenizer.eosIds, ...this.generationEos]);
+    const rand = mulberry32(opts.seed);
+    const ids: number[] = [];
+    let stopReason: GenerationResult['stopReason'] = 'max_tokens';
+    model.reset();
+    if (promptIds.length >= model.maxContext) throw new Error(`the prompt has ${promptIds.length} tokens; this model's context here is ${model.maxContext}`);
+    const t0 = performance.now();
+    let logits = await this.logits(promptIds);
+    const t1 = performance.now();
+    let text = '';
+    while (ids.length < opts.maxTokens) {
+      if (signal?.aborted) {
+        stopReason = 'cancelled';
+        break;
+      }
+      const id = sample(logits, opts, rand);
+      if (eos.has(id)) {
+        stopReason = 'eos';
+        break;
+      }
+      ids.push(id);
+      text = tokenizer.decode(ids);
+      const dt = (performance.now() - t1) / 1000;
+      onToken?.({ id, text, count: ids.length, tokensPerSecond: ids.length > 1 ? (ids.length - 1) / dt : 0 });
+      if (ids.length >= opts.maxTokens) break;
+      if (model.pos >= model.maxContext) {
+        stopReason = 'context_full';
+        break;
+      }
+      logits = await model.forward([id]);
+    }
+    const t2 = performance.now();
+    return {
+      promptIds,
+      ids,
+      text,
+      stopReason,
+      prefillTokensPerSecond: promptIds.length / ((t1 - t0) / 1000),
+      decodeTokensPerSecond: ids.length > 1 ? (ids.length - 1) / ((t2 - t1) / 1000) : 0,
+    };
+  }
+
+  unload(): void {
+    this.model?.destroy();
+    this.model = null;
+    this.tokenizer = null;
+    this.config = null;
+    this.summary = null;
+  }
+
+  destroy(): void {
+    this.unload();
+    this.device.destroy();
+  }
+}

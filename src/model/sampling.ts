@@ -1,0 +1,74 @@
+// Sampling on the CPU from last-position logits: greedy, or temperature → top-k → top-p with a
+// seeded generator, so a run with the same seed replays exactly.
+
+/** mulberry32: small, fast, good enough for sampling; state is one u32. */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+export interface SampleOptions {
+  greedy: boolean;
+  temperature: number;
+  topK: number;
+  topP: number;
+}
+
+export function sample(logits: Float32Array, o: SampleOptions, rand: () => number): number {
+  if (o.greedy || o.temperature <= 0) return argmax(logits);
+  const V = logits.length;
+  const k = o.topK > 0 ? Math.min(o.topK, V) : V;
+  // Partial selection of the k largest (k is small; a full sort of 150k logits per token is wasteful).
+  let idx: number[];
+  if (k < V) {
+    idx = [];
+    for (let i = 0; i < V; i++) {
+      if (idx.length < k) {
+        idx.push(i);
+        if (idx.length === k) idx.sort((a, b) => logits[b] - logits[a]);
+      } else if (logits[i] > logits[idx[k - 1]]) {
+        let j = k - 1;
+        while (j > 0 && logits[idx[j - 1]] < logits[i]) j--;
+        idx.splice(j, 0, i);
+        idx.pop();
+      }
+    }
+    idx.sort((a, b) => logits[b] - logits[a]);
+  } else {
+    idx = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
+  }
+  const m = logits[idx[0]];
+  const p = idx.map((i) => Math.exp((logits[i] - m) / o.temperature));
+  const z = p.reduce((a, b) => a + b, 0);
+  // top-p: the smallest prefix whose mass reaches topP
+  let keep = p.length;
+  if (o.topP < 1) {
+    let c = 0;
+    for (let i = 0; i < p.length; i++) {
+      c += p[i] / z;
+      if (c >= o.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  const zk = p.slice(0, keep).reduce((a, b) => a + b, 0);
+  let r = rand() * zk;
+  for (let i = 0; i < keep; i++) {
+    r -= p[i];
+    if (r <= 0) return idx[i];
+  }
+  return idx[keep - 1];
+}

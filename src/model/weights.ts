@@ -1,0 +1,182 @@
+// Reading a checkpoint (single-file or sharded safetensors) into f32 GPU buffers, with every
+// tensor checked by name and shape against the config before anything is uploaded.
+import type { ModelConfig } from './config';
+import { parseSafetensors, tensorToF32, SafetensorsError, type SafetensorsFile, type TensorInfo } from './safetensors';
+import type { ModelFiles, Progress } from './sources';
+import { GPULimitError } from '../gpu/device';
+import { storage } from '../gpu/buffers';
+
+export class WeightsError extends Error {
+  override name = 'WeightsError';
+}
+
+/** A [rows, cols] matrix, split into row chunks when one binding cannot hold it (embeddings, lm_head). */
+export interface Matrix {
+  rows: number;
+  cols: number;
+  chunks: { rowStart: number; rowCount: number; buf: GPUBuffer }[];
+}
+
+export interface LayerWeights {
+  inputNorm: GPUBuffer;
+  /** q, k, v projections stacked into one [qDim + 2·kvDim, H] matrix: one matmul instead of three */
+  Wqkv: GPUBuffer;
+  bqkv: GPUBuffer | undefined;
+  /** Qwen3 q_norm then k_norm, [2, headDim] */
+  qkNorm: GPUBuffer | undefined;
+  Wo: GPUBuffer;
+  postNorm: GPUBuffer;
+  Wgate: GPUBuffer;
+  Wup: GPUBuffer;
+  Wdown: GPUBuffer;
+}
+
+export interface Weights {
+  embed: Matrix;
+  layers: LayerWeights[];
+  finalNorm: GPUBuffer;
+  lmHead: Matrix;
+  numParams: number;
+  gpuBytes: number;
+}
+
+/** Every tensor the config implies, with its expected shape. */
+export function expectedTensors(c: ModelConfig): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  const H = c.hiddenSize, D = c.headDim, q = c.numHeads * D, kv = c.numKVHeads * D, I = c.intermediateSize;
+  m.set('model.embed_tokens.weight', [c.vocabSize, H]);
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}.`;
+    m.set(p + 'input_layernorm.weight', [H]);
+    m.set(p + 'self_attn.q_proj.weight', [q, H]);
+    m.set(p + 'self_attn.k_proj.weight', [kv, H]);
+    m.set(p + 'self_attn.v_proj.weight', [kv, H]);
+    if (c.attentionBias) {
+      m.set(p + 'self_attn.q_proj.bias', [q]);
+      m.set(p + 'self_attn.k_proj.bias', [kv]);
+      m.set(p + 'self_attn.v_proj.bias', [kv]);
+    }
+    if (c.qkNorm) {
+      m.set(p + 'self_attn.q_norm.weight', [D]);
+      m.set(p + 'self_attn.k_norm.weight', [D]);
+    }
+    m.set(p + 'self_attn.o_proj.weight', [H, q]);
+    m.set(p + 'post_attention_layernorm.weight', [H]);
+    m.set(p + 'mlp.gate_proj.weight', [I, H]);
+    m.set(p + 'mlp.up_proj.weight', [I, H]);
+    m.set(p + 'mlp.down_proj.weight', [H, I]);
+  }
+  m.set('model.norm.weight', [H]);
+  if (!c.tieWordEmbeddings) m.set('lm_head.weight', [c.vocabSize, H]);
+  return m;
+}
+
+export async function readCheckpoint(
+  files: ModelFiles,
+  onProgress?: (p: Progress) => void,
+  signal?: AbortSignal,
+): Promise<Map<string, { file: SafetensorsFile; info: TensorInfo }>> {
+  let names = ['model.safetensors'];
+  if (await files.has('model.safetensors.index.json')) {
+    let index: { weight_map?: Record<string, string> };
+    try {
+      index = JSON.parse(await files.readText('model.safetensors.index.json'));
+    } catch (e) {
+      throw new WeightsError(`model.safetensors.index.json is not valid JSON (${(e as Error).message})`);
+    }
+    if (!index.weight_map || typeof index.weight_map !== 'object') throw new WeightsError('model.safetensors.index.json has no weight_map');
+    names = [...new Set(Object.values(index.weight_map))];
+  }
+  const all = new Map<string, { file: SafetensorsFile; info: TensorInfo }>();
+  for (const name of names) {
+    const bytes = await files.readBytes(name, onProgress, signal);
+    const f = parseSafetensors(bytes, name);
+    for (const [t, info] of f.tensors) all.set(t, { file: f, info });
+  }
+  return all;
+}
+
+function mib(n: number) {
+  return `${(n / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Check names and shapes, then upload. Tensors are decoded to f32 one at a time to bound CPU memory. */
+export function uploadWeights(
+  device: GPUDevice,
+  c: ModelConfig,
+  ckpt: Map<string, { file: SafetensorsFile; info: TensorInfo }>,
+): Weights {
+  const want = expectedTensors(c);
+  for (const [name, shape] of want) {
+    const t = ckpt.get(name);
+    if (!t) throw new WeightsError(`tensor "${name}" is missing from the checkpoint (config says ${c.architecture} with ${c.numLayers} layers)`);
+    if (t.info.shape.join(',') !== shape.join(',')) {
+      throw new WeightsError(`tensor "${name}" has shape [${t.info.shape}] but config.json implies [${shape}]`);
+    }
+  }
+  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  let gpuBytes = 0;
+  let numParams = 0;
+  const f32 = (name: string) => {
+    const t = ckpt.get(name)!;
+    return tensorToF32(t.file, t.info);
+  };
+  const upload = (data: Float32Array, label: string) => {
+    if (data.byteLength > maxBinding) {
+      throw new GPULimitError(`${label} is ${mib(data.byteLength)}, more than this adapter's largest storage binding (${mib(maxBinding)}): the model is too large for this adapter`);
+    }
+    gpuBytes += data.byteLength;
+    return storage(device, data, label);
+  };
+  const one = (name: string) => {
+    const d = f32(name);
+    numParams += d.length;
+    return upload(d, name);
+  };
+  const matrix = (name: string, count: boolean): Matrix => {
+    const [rows, cols] = want.get(name)!;
+    const data = f32(name);
+    if (count) numParams += data.length;
+    const rowsPerChunk = Math.max(1, Math.floor(maxBinding / (cols * 4)));
+    const chunks: Matrix['chunks'] = [];
+    for (let r = 0; r < rows; r += rowsPerChunk) {
+      const n = Math.min(rowsPerChunk, rows - r);
+      chunks.push({ rowStart: r, rowCount: n, buf: upload(data.subarray(r * cols, (r + n) * cols), `${name}[${r}:${r + n}]`) });
+    }
+    return { rows, cols, chunks };
+  };
+  const cat = (names: string[]) => {
+    const parts = names.map(f32);
+    const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    numParams += out.length;
+    return out;
+  };
+
+  const embed = matrix('model.embed_tokens.weight', true);
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}.`;
+    const a = p + 'self_attn.';
+    layers.push({
+      inputNorm: one(p + 'input_layernorm.weight'),
+      Wqkv: upload(cat([a + 'q_proj.weight', a + 'k_proj.weight', a + 'v_proj.weight']), a + 'qkv'),
+      bqkv: c.attentionBias ? upload(cat([a + 'q_proj.bias', a + 'k_proj.bias', a + 'v_proj.bias']), a + 'qkv.bias') : undefined,
+      qkNorm: c.qkNorm ? upload(cat([a + 'q_norm.weight', a + 'k_norm.weight']), a + 'qk_norm') : undefined,
+      Wo: one(a + 'o_proj.weight'),
+      postNorm: one(p + 'post_attention_layernorm.weight'),
+      Wgate: one(p + 'mlp.gate_proj.weight'),
+      Wup: one(p + 'mlp.up_proj.weight'),
+      Wdown: one(p + 'mlp.down_proj.weight'),
+    });
+  }
+  const finalNorm = one('model.norm.weight');
+  const lmHead = c.tieWordEmbeddings ? embed : matrix('lm_head.weight', true);
+  return { embed, layers, finalNorm, lmHead, numParams, gpuBytes };
+}
+
+export { SafetensorsError };

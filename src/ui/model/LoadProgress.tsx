@@ -1,0 +1,56 @@
+import { useApp, type FileProgress } from '../../state/store';
+import { mb } from '../format';
+
+const PHASE: Record<FileProgress['phase'], string> = {
+  download: 'reading',
+  upload: 'uploading to GPU',
+  tokenizer: 'tokenizer',
+  ready: 'done',
+};
+
+function Row({ p }: { p: FileProgress }) {
+  const pct = p.total > 0 ? Math.min(100, (100 * p.loaded) / p.total) : p.phase === 'ready' ? 100 : null;
+  return (
+    <li className="progress-row">
+      <div className="progress-label">
+        <span className="file">{p.file}</span>
+        <span className="phase">{PHASE[p.phase] ?? p.phase}</span>
+        <span className="amount">
+          {p.total > 0 ? `${mb(p.loaded)} of ${mb(p.total)}` : p.loaded > 0 ? mb(p.loaded) : ''}
+          {pct !== null && <strong> {pct.toFixed(0)}%</strong>}
+        </span>
+      </div>
+      <progress max={100} value={pct ?? undefined} aria-label={`${p.file} ${pct === null ? '' : pct.toFixed(0) + '%'}`} />
+    </li>
+  );
+}
+
+export function LoadProgressPanel() {
+  const status = useApp((s) => s.modelStatus);
+  const progress = useApp((s) => s.progress);
+  const source = useApp((s) => s.source);
+  const cancel = useApp((s) => s.cancelLoad);
+  if (status !== 'loading') return null;
+  const loaded = progress.reduce((a, p) => a + p.loaded, 0);
+  const total = progress.reduce((a, p) => a + p.total, 0);
+  return (
+    <div className="load-progress" data-testid="load-progress" aria-live="polite">
+      <div className="load-head">
+        <span className="spinner" aria-hidden />
+        <span>
+          Loading <strong>{source?.label}</strong>
+          {total > 0 && (
+            <span className="muted">
+              {' '}
+              · {mb(loaded)} of {mb(total)}
+            </span>
+          )}
+        </span>
+        <button className="secondary" data-testid="cancel-load" onClick={cancel}>
+          Cancel
+        </button>
+      </div>
+      {progress.length === 0 ? <p className="muted">Reading config.json…</p> : <ul className="progress-list">{progress.map((p) => <Row key={p.file} p={p} />)}</ul>}
+    </div>
+  );
+}
