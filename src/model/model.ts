@@ -24,6 +24,8 @@ export interface ModelOptions {
   maxContext?: number;
   /** tokens per prefill chunk (activation buffers are sized for this) */
   maxChunk?: number;
+  /** cap on one storage binding below the adapter's own (tests of the split/refuse paths) */
+  maxBindingBytes?: number;
 }
 
 export class LlamaModel {

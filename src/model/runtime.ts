@@ -57,7 +57,7 @@ export class Runtime {
     }
     const ckpt = await readCheckpoint(files, (p) => onProgress?.({ phase: 'download', ...p }), signal);
     onProgress?.({ phase: 'upload', file: 'weights', loaded: 0, total: 1 });
-    const weights = uploadWeights(this.device, config, ckpt);
+    const weights = uploadWeights(this.device, config, ckpt, opts.maxBindingBytes);
     this.model = new LlamaModel(this.kernels, config, weights, opts);
     this.tokenizer = tokenizer;
     this.config = config;

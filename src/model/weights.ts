@@ -97,7 +97,7 @@ export async function readCheckpoint(
 }
 
 function mib(n: number) {
-  return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** Check names and shapes, then upload. Tensors are decoded to f32 one at a time to bound CPU memory. */
@@ -105,6 +105,8 @@ export function uploadWeights(
   device: GPUDevice,
   c: ModelConfig,
   ckpt: Map<string, { file: SafetensorsFile; info: TensorInfo }>,
+  /** pretend the adapter's binding limit is this small (tests of the split and refuse paths) */
+  maxBindingBytes?: number,
 ): Weights {
   const want = expectedTensors(c);
   for (const [name, shape] of want) {
@@ -114,7 +116,7 @@ export function uploadWeights(
       throw new WeightsError(`tensor "${name}" has shape [${t.info.shape}] but config.json implies [${shape}]`);
     }
   }
-  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, maxBindingBytes ?? Infinity);
   let gpuBytes = 0;
   let numParams = 0;
   const f32 = (name: string) => {

@@ -177,13 +177,10 @@ export const useApp = create<AppState>()(
         async boot() {
           if (booted) return;
           booted = true;
-          if (!lostHandlerRegistered) {
-            lostHandlerRegistered = true;
-            onWorkerCrash((message) => {
-              set({ gpuStatus: 'error', generating: false, modelStatus: get().modelStatus === 'loading' ? 'none' : get().modelStatus });
-              setError('gpu', { name: 'WorkerError', message: `The GPU worker stopped: ${message}. Reload the page to start again.`, kind: 'other' });
-            });
-          }
+          onWorkerCrash((message) => {
+            set({ gpuStatus: 'error', generating: false, modelStatus: get().modelStatus === 'loading' ? 'none' : get().modelStatus });
+            setError('gpu', { name: 'WorkerError', message: `The GPU worker stopped: ${message}. Reload the page to start again.`, kind: 'other' });
+          });
           if (!(await get().startGpu())) return;
           if (get().modelStatus === 'none' && !get().source) await get().loadEmbedded();
         },
@@ -194,12 +191,15 @@ export const useApp = create<AppState>()(
           setError('gpu', undefined);
           const client = getClient();
           try {
-            await client.onDeviceLost(
-              callback((message: string) => {
-                loadSeq++; // drop whatever load was running
-                set({ gpuStatus: 'lost', deviceLost: message, modelStatus: 'none', summary: null, progress: [], generating: false });
-              }),
-            );
+            if (!lostHandlerRegistered) {
+              lostHandlerRegistered = true;
+              await client.onDeviceLost(
+                callback((message: string) => {
+                  loadSeq++; // drop whatever load was running
+                  set({ gpuStatus: 'lost', deviceLost: message, modelStatus: 'none', summary: null, progress: [], generating: false });
+                }),
+              );
+            }
             const r = await client.init();
             if (r.ok) {
               set({ gpuStatus: 'ready', adapter: r.info, deviceLost: null });

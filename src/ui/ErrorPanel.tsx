@@ -6,6 +6,8 @@ interface Explained {
   title: string;
   todo: ReactNode;
   kind: string;
+  /** the message only repeats what `todo` says */
+  hideMessage?: boolean;
 }
 
 export function explain(area: ErrorArea, e: AppError): Explained {
@@ -14,17 +16,25 @@ export function explain(area: ErrorArea, e: AppError): Explained {
       return {
         kind: 'no-webgpu',
         title: 'WebGPU is not available',
+        hideMessage: true,
         todo: (
-          <ul>
-            <li>Use a current desktop Chrome or Edge (113 or newer), Firefox 141+, or Safari 26+.</li>
-            <li>
-              On Linux, start Chrome with <code>--enable-unsafe-webgpu</code> or turn on <code>chrome://flags/#enable-unsafe-webgpu</code>, then
-              reload this page.
-            </li>
-            <li>
-              Check <code>chrome://gpu</code>: “WebGPU: Hardware accelerated” should be listed.
-            </li>
-          </ul>
+          <>
+            <p>
+              {e.message.startsWith('WebGPU is present')
+                ? 'This browser has WebGPU, but it found no GPU adapter (WebGPU may be switched off or the GPU blocklisted).'
+                : 'This browser does not offer WebGPU, which the app needs to run models on the GPU.'}
+            </p>
+            <ul>
+              <li>Use a current desktop Chrome or Edge (113 or newer), Firefox 141+, or Safari 26+.</li>
+              <li>
+                On Linux, start Chrome with <code>--enable-unsafe-webgpu</code> or turn on <code>chrome://flags/#enable-unsafe-webgpu</code>, then
+                reload this page.
+              </li>
+              <li>
+                Check <code>chrome://gpu</code>: “WebGPU: Hardware accelerated” should be listed.
+              </li>
+            </ul>
+          </>
         ),
       };
     if (e.kind === 'limits')
@@ -44,6 +54,18 @@ export function explain(area: ErrorArea, e: AppError): Explained {
               another repo or folder, or go back to the embedded default.
             </p>
           ),
+        };
+      case 'WeightsError':
+        return {
+          kind: 'weights',
+          title: "The weights don't match the config",
+          todo: <p>The checkpoint is missing tensors or has unexpected shapes for this architecture. Check that the folder or repo holds one complete model.</p>,
+        };
+      case 'TokenizerError':
+        return {
+          kind: 'tokenizer',
+          title: 'The tokenizer could not be read',
+          todo: <p>The model needs a tokenizer.json in the Hugging Face tokenizers format next to config.json. Pick a repo or folder that has one.</p>,
         };
       case 'SafetensorsError':
         return {
@@ -98,7 +120,7 @@ export function ErrorPanel({ area, error, onDismiss, children }: { area: ErrorAr
           </button>
         )}
       </div>
-      <p className="error-message">{error.message}</p>
+      {!x.hideMessage && <p className="error-message">{error.message}</p>}
       <div className="error-todo">{x.todo}</div>
       {children}
     </div>

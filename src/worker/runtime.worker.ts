@@ -173,12 +173,13 @@ const api: RuntimeWorkerApi = {
   simulateDeviceLoss() {
     const rt = runtime;
     if (!rt) return;
+    // Destroying the device takes the same path as a real loss (device.lost resolves, the page is told).
     try {
-      if (modelLoaded) rt.unload();
+      rt.destroy();
     } catch {
-      // ignore: we are pretending the device is gone anyway
+      // already gone
     }
-    deviceLost(rt, 'The GPU device was lost (simulated for testing). Restart the GPU to continue.');
+    setTimeout(() => deviceLost(rt, 'The GPU device was lost (destroyed for testing). Restart the GPU to continue.'), 3000);
   },
 };
 

@@ -16,7 +16,7 @@ export function AdapterCard() {
   return (
     <section className="card" data-testid="adapter-info" data-status={status} aria-labelledby="adapter-h">
       <h2 id="adapter-h">GPU adapter</h2>
-      {!info && <p className="muted">{status === 'starting' ? 'Starting WebGPU…' : status === 'lost' ? 'Device lost.' : status === 'error' ? 'Not available (see below).' : 'Not started.'}</p>}
+      {!info && <p className="muted">{status === 'starting' ? 'Starting WebGPU…' : status === 'lost' ? 'Device lost.' : status === 'error' ? 'Not available (see the message above).' : 'Not started.'}</p>}
       {info && (
         <>
           <p className="adapter-name">

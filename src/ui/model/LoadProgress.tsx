@@ -8,15 +8,16 @@ const PHASE: Record<FileProgress['phase'], string> = {
   ready: 'done',
 };
 
-function Row({ p }: { p: FileProgress }) {
-  const pct = p.total > 0 ? Math.min(100, (100 * p.loaded) / p.total) : p.phase === 'ready' ? 100 : null;
+function Row({ p, done }: { p: FileProgress; done: boolean }) {
+  const download = p.phase === 'download';
+  const pct = done || p.phase === 'ready' ? 100 : p.total > 0 ? Math.min(100, (100 * p.loaded) / p.total) : null;
   return (
     <li className="progress-row">
       <div className="progress-label">
         <span className="file">{p.file}</span>
-        <span className="phase">{PHASE[p.phase] ?? p.phase}</span>
+        <span className="phase">{done ? 'done' : (PHASE[p.phase] ?? p.phase)}</span>
         <span className="amount">
-          {p.total > 0 ? `${mb(p.loaded)} of ${mb(p.total)}` : p.loaded > 0 ? mb(p.loaded) : ''}
+          {download && (p.total > 0 ? `${mb(p.loaded)} of ${mb(p.total)}` : p.loaded > 0 ? mb(p.loaded) : '')}
           {pct !== null && <strong> {pct.toFixed(0)}%</strong>}
         </span>
       </div>
@@ -31,8 +32,9 @@ export function LoadProgressPanel() {
   const source = useApp((s) => s.source);
   const cancel = useApp((s) => s.cancelLoad);
   if (status !== 'loading') return null;
-  const loaded = progress.reduce((a, p) => a + p.loaded, 0);
-  const total = progress.reduce((a, p) => a + p.total, 0);
+  const downloads = progress.filter((p) => p.phase === 'download');
+  const loaded = downloads.reduce((a, p) => a + p.loaded, 0);
+  const total = downloads.reduce((a, p) => a + p.total, 0);
   return (
     <div className="load-progress" data-testid="load-progress" aria-live="polite">
       <div className="load-head">
@@ -50,7 +52,7 @@ export function LoadProgressPanel() {
           Cancel
         </button>
       </div>
-      {progress.length === 0 ? <p className="muted">Reading config.json…</p> : <ul className="progress-list">{progress.map((p) => <Row key={p.file} p={p} />)}</ul>}
+      {progress.length === 0 ? <p className="muted">Reading config.json…</p> : <ul className="progress-list">{progress.map((p, i) => <Row key={p.file} p={p} done={p.phase === 'tokenizer' && i < progress.length - 1} />)}</ul>}
     </div>
   );
 }

@@ -1,0 +1,94 @@
+// The whole forward against an independent implementation (tfjs on its cpu backend, written from the
+// Hugging Face modeling code): prefill logits and token-by-token decode logits, for every architecture.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeAllFixtures } from '../../scripts/make-test-models';
+import { referenceLogits } from '../reference/tfjs-forward';
+import { Runtime } from '../../src/model/runtime';
+import { nodeGPU } from '../../src/gpu/node';
+import { loadShaderLibrary } from '../../src/gpu/shaders-node';
+import { dirSource } from '../../src/model/sources-node';
+import { argmax } from '../../src/model/sampling';
+import { maxRelErr } from '../helpers/gpu';
+
+let dirs: ReturnType<typeof writeAllFixtures>;
+let rt: Runtime;
+beforeAll(async () => {
+  dirs = writeAllFixtures(mkdtempSync(join(tmpdir(), 'atlas-fx-')));
+  rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
+});
+afterAll(() => rt?.destroy());
+
+const IDS = [5, 17, 200, 3, 99, 42, 7, 150, 11, 64, 250, 1, 33];
+
+describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('%s', (kind) => {
+  it('prefill logits match the reference to 1e-4 relative', async () => {
+    await rt.load(dirSource(dirs[kind]));
+    const want = await referenceLogits(dirs[kind], IDS);
+    const got = await rt.logits(IDS);
+    expect(got.length).toBe(want[IDS.length - 1].length);
+    expect(maxRelErr(got, want[IDS.length - 1])).toBeLessThan(1e-4);
+  });
+
+  it('token-by-token decode matches the reference at every position', async () => {
+    await rt.load(dirSource(dirs[kind]));
+    const want = await referenceLogits(dirs[kind], IDS);
+    const m = rt.model!;
+    m.reset();
+    // a 4-token prefill, then one token at a time through the decode (matvec) path
+    const first = await m.forward(IDS.slice(0, 4));
+    expect(maxRelErr(first, want[3])).toBeLessThan(1e-4);
+    for (let t = 4; t < IDS.length; t++) {
+      const got = await m.forward([IDS[t]]);
+      expect(maxRelErr(got, want[t]), `position ${t}`).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('runtime behaviour', () => {
+  it('chunked prefill equals one-shot prefill', async () => {
+    await rt.load(dirSource(dirs.llama), undefined, undefined, { maxChunk: 3 });
+    const chunked = await rt.logits(IDS);
+    await rt.load(dirSource(dirs.llama));
+    expect(maxRelErr(chunked, await rt.logits(IDS))).toBeLessThan(1e-5);
+  });
+
+  it('splits an embedding / lm_head bigger than one binding into row chunks, same logits', async () => {
+    await rt.load(dirSource(dirs.qwen2));
+    const whole = await rt.logits(IDS);
+    const s = await rt.load(dirSource(dirs.qwen2), undefined, undefined, { maxBindingBytes: 24_000 }); // embed 58 KB, largest layer tensor 21.5 KB
+    expect(rt.model!.weights.embed.chunks.length).toBeGreaterThan(1);
+    expect(s.numParams).toBeGreaterThan(0);
+    expect(maxRelErr(await rt.logits(IDS), whole)).toBeLessThan(1e-6);
+  });
+
+  it('refuses a layer tensor bigger than the binding limit with a message that says why', async () => {
+    await expect(rt.load(dirSource(dirs.llama), undefined, undefined, { maxBindingBytes: 4096 })).rejects.toThrow(/too large for this adapter/);
+  });
+
+  it('greedy generation follows the reference argmax and replays exactly with a seed', async () => {
+    await rt.load(dirSource(dirs.qwen3));
+    const prompt = [5, 17, 200];
+    const g = await rt.generate(prompt, { maxTokens: 6, greedy: true, temperature: 1, topK: 0, topP: 1, seed: 1, chat: false });
+    const seq = [...prompt];
+    for (const id of g.ids) {
+      const ref = await referenceLogits(dirs.qwen3, seq);
+      expect(id).toBe(argmax(ref[seq.length - 1]));
+      seq.push(id);
+    }
+    const opts = { maxTokens: 8, greedy: false, temperature: 1.2, topK: 50, topP: 0.9, seed: 7, chat: true };
+    const a = await rt.generate('Hello there', opts);
+    const b = await rt.generate('Hello there', opts);
+    const c = await rt.generate('Hello there', { ...opts, seed: 8 });
+    expect(a.ids).toEqual(b.ids);
+    expect(a.ids.length).toBeGreaterThan(0);
+    expect(c.ids).not.toEqual(a.ids);
+  });
+
+  it('rejects token ids outside the vocabulary', async () => {
+    await rt.load(dirSource(dirs.llama));
+    await expect(rt.logits([1, 100000])).rejects.toThrow(/outside the vocabulary/);
+  });
+});
