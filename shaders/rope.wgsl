@@ -1,12 +1,13 @@
 // Rotary position embedding (rotate_half form, as Hugging Face Llama/Qwen), in place on the fused qkv rows.
 // One workgroup per (token, head) over the first `nHeads` heads of each row (q heads then k heads).
 // Qwen3 first applies a per-head RMSNorm to q and k (`qkNorm`): weights qNorm for q heads, kNorm for k heads.
-// invFreq carries the per-pair frequencies with any Llama-3 scaling already applied on the CPU.
+// cosSin[pos][i] = (cos, sin) of pos·invFreq[i], computed on the CPU in double precision (with any
+// Llama-3 scaling): GPU sin/cos of large angles are too coarse for 1e-4 agreement with the reference.
 struct Params { headDim: u32, nHeads: u32, nQHeads: u32, ldQKV: u32, qkNorm: u32, eps: f32, _a: u32, _b: u32 }
 struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
-@group(0) @binding(2) var<storage, read> invFreq: array<f32>;
+@group(0) @binding(2) var<storage, read> cosSin: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> normW: array<f32>; // [2, headDim]: q norm then k norm
 @group(0) @binding(4) var<storage, read_write> qkv: array<f32>;
 
@@ -32,7 +33,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     scale = inverseSqrt(partial[0] / f32(p.headDim) + p.eps);
   }
   let wOff = select(p.headDim, 0u, head < p.nQHeads);
-  let pos = f32(step.pos0 + t);
+  let row = (step.pos0 + t) * half;
   for (var i = lid.x; i < half; i += WG) {
     var x1 = qkv[base + i];
     var x2 = qkv[base + i + half];
@@ -40,9 +41,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       x1 = x1 * scale * normW[wOff + i];
       x2 = x2 * scale * normW[wOff + i + half];
     }
-    let ang = pos * invFreq[i];
-    let c = cos(ang);
-    let s = sin(ang);
+    let cs = cosSin[row + i];
+    let c = cs.x;
+    let s = cs.y;
     qkv[base + i] = x1 * c - x2 * s;
     qkv[base + i + half] = x2 * c + x1 * s;
   }

@@ -72,12 +72,12 @@ export class Kernels {
   }
 
   /** in-place RoPE (with Qwen3's per-head q/k RMSNorm first when normW is given) on fused qkv rows */
-  rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; invFreq: GPUBuffer; normW?: GPUBuffer; qkv: GPUBuffer }): Dispatch {
+  rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; cosSin: GPUBuffer; normW?: GPUBuffer; qkv: GPUBuffer }): Dispatch {
     return this.make(
       'rope',
       [o.headDim, o.nHeads, o.nQHeads, o.ldQKV, o.normW ? 1 : 0, { f32: o.eps }],
       step,
-      [o.invFreq, o.normW ?? this.empty, o.qkv],
+      [o.cosSin, o.normW ?? this.empty, o.qkv],
       (T) => [o.nHeads, T, 1],
     );
   }

@@ -158,3 +158,16 @@ export function ropeInvFreq(cfg: Pick<ModelConfig, 'headDim' | 'ropeTheta' | 'ro
   }
   return out;
 }
+
+/** (cos, sin) of pos·invFreq[i] for pos < maxPos, interleaved, in double precision then rounded. */
+export function ropeTable(invFreq: Float32Array, maxPos: number): Float32Array {
+  const half = invFreq.length;
+  const out = new Float32Array(maxPos * half * 2);
+  for (let p = 0; p < maxPos; p++)
+    for (let i = 0; i < half; i++) {
+      const a = p * invFreq[i];
+      out[2 * (p * half + i)] = Math.cos(a);
+      out[2 * (p * half + i) + 1] = Math.sin(a);
+    }
+  return out;
+}

@@ -14,7 +14,7 @@
 // Every dispatch of a forward is built once at load time and encoded into one compute pass;
 // a forward writes only the Step uniform {T, pos0} and the token ids, then submits.
 import type { ModelConfig } from './config';
-import { ropeInvFreq } from './config';
+import { ropeInvFreq, ropeTable } from './config';
 import type { Weights } from './weights';
 import { Kernels, stepBuffer, writeStep, type Dispatch, type LinearOpts } from '../gpu/kernels';
 import { storage } from '../gpu/buffers';
@@ -68,8 +68,8 @@ export class LlamaModel {
     const mlp = buf(Tm * I, 'mlp');
     this.logits = buf(c.vocabSize, 'logits');
     this.staging = dev.createBuffer({ label: 'logits-staging', size: c.vocabSize * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const invFreq = storage(dev, ropeInvFreq(c), 'invFreq');
-    this.owned.push(invFreq);
+    const cosSin = storage(dev, ropeTable(ropeInvFreq(c), this.maxContext), 'rope.cos_sin');
+    this.owned.push(cosSin);
     const kCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `k_cache.${i}`));
     const vCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `v_cache.${i}`));
 
@@ -81,7 +81,7 @@ export class LlamaModel {
         ops.push(
           k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }),
           linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }),
-          k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, invFreq, normW: L.qkNorm, qkv }),
+          k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
           k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
           k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
           linear({ N: H, K: qDim, x: att, W: L.Wo, y: x, accumulate: true }),

@@ -4,7 +4,7 @@ import { acquireGpu, type AdapterInfo, type Gpu } from '../gpu/device';
 import { Kernels } from '../gpu/kernels';
 import type { ShaderLibrary } from '../gpu/shaders';
 import { parseConfig, type ModelConfig } from './config';
-import { readCheckpoint, uploadWeights } from './weights';
+import { checkCheckpoint, readCheckpoint, uploadWeights } from './weights';
 import { LlamaModel, type ModelOptions } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
 import { mulberry32, sample } from './sampling';
@@ -39,7 +39,8 @@ export class Runtime {
   }
 
   async load(files: ModelFiles, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal, opts: ModelOptions = {}): Promise<ModelSummary> {
-    this.unload();
+    // Everything that can be checked on the CPU is checked before the loaded model is let go,
+    // so a bad folder or download leaves the current model working.
     const config = parseConfig(await files.readText('config.json'));
     onProgress?.({ phase: 'tokenizer', file: 'tokenizer.json', loaded: 0, total: 0 });
     const tokenizer = await loadTokenizer(files);
@@ -56,6 +57,8 @@ export class Runtime {
       }
     }
     const ckpt = await readCheckpoint(files, (p) => onProgress?.({ phase: 'download', ...p }), signal);
+    checkCheckpoint(config, ckpt);
+    this.unload();
     onProgress?.({ phase: 'upload', file: 'weights', loaded: 0, total: 1 });
     const weights = uploadWeights(this.device, config, ckpt, opts.maxBindingBytes);
     this.model = new LlamaModel(this.kernels, config, weights, opts);

@@ -100,6 +100,17 @@ function mib(n: number) {
   return n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
 }
 
+/** Every tensor the config needs is there with the right shape (before anything touches the GPU). */
+export function checkCheckpoint(c: ModelConfig, ckpt: Map<string, { file: SafetensorsFile; info: TensorInfo }>): void {
+  for (const [name, shape] of expectedTensors(c)) {
+    const t = ckpt.get(name);
+    if (!t) throw new WeightsError(`tensor "${name}" is missing from the checkpoint (config says ${c.architecture} with ${c.numLayers} layers)`);
+    if (t.info.shape.join(',') !== shape.join(',')) {
+      throw new WeightsError(`tensor "${name}" has shape [${t.info.shape}] but config.json implies [${shape}]`);
+    }
+  }
+}
+
 /** Check names and shapes, then upload. Tensors are decoded to f32 one at a time to bound CPU memory. */
 export function uploadWeights(
   device: GPUDevice,
@@ -108,14 +119,8 @@ export function uploadWeights(
   /** pretend the adapter's binding limit is this small (tests of the split and refuse paths) */
   maxBindingBytes?: number,
 ): Weights {
+  checkCheckpoint(c, ckpt);
   const want = expectedTensors(c);
-  for (const [name, shape] of want) {
-    const t = ckpt.get(name);
-    if (!t) throw new WeightsError(`tensor "${name}" is missing from the checkpoint (config says ${c.architecture} with ${c.numLayers} layers)`);
-    if (t.info.shape.join(',') !== shape.join(',')) {
-      throw new WeightsError(`tensor "${name}" has shape [${t.info.shape}] but config.json implies [${shape}]`);
-    }
-  }
   const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, maxBindingBytes ?? Infinity);
   let gpuBytes = 0;
   let numParams = 0;

@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
 import * as ref from '../../src/gpu/reference';
-import { ropeInvFreq } from '../../src/model/config';
+import { ropeInvFreq, ropeTable } from '../../src/model/config';
 
 let g: Awaited<ReturnType<typeof gpuKernels>>;
 beforeAll(async () => {
@@ -99,7 +99,7 @@ describe('rope (with and without Qwen3 q/k norm)', () => {
       const normW = rand(2 * D, 22);
       const b = g.buf(qkv);
       g.setStep(T, pos0);
-      g.k.run([g.k.rope(g.step, { headDim: D, nHeads, nQHeads: nQ, ldQKV: ld, eps: 1e-6, invFreq: g.buf(invFreq), normW: norm ? g.buf(normW) : undefined, qkv: b })], T);
+      g.k.run([g.k.rope(g.step, { headDim: D, nHeads, nQHeads: nQ, ldQKV: ld, eps: 1e-6, cosSin: g.buf(ropeTable(invFreq, pos0 + T)), normW: norm ? g.buf(normW) : undefined, qkv: b })], T);
       // reference: split q|k, optional per-head rmsnorm, rotate, reassemble
       const want = qkv.slice();
       for (let t = 0; t < T; t++) {
@@ -111,8 +111,7 @@ describe('rope (with and without Qwen3 q/k norm)', () => {
         }
         want.set(ref.ropeRef(heads, 1, nHeads, D, pos0 + t, invFreq), t * ld);
       }
-      // f32 sin/cos of pos·freq on the device vs doubles here
-      expect(maxRelErr(await g.read(b, T * ld), want)).toBeLessThan(5e-4);
+      expect(maxRelErr(await g.read(b, T * ld), want)).toBeLessThan(1e-5);
     });
   }
 });

@@ -1,0 +1,129 @@
+// End-to-end in Debian's Chromium (SwiftShader WebGPU): the built app served locally, the embedded
+// default generating text, a Hugging Face load from a local server that mimics the hub (progress,
+// cache: offline the second time), and the error panels. Screenshots go to test-results/.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { makeModel } from '../../scripts/make-test-models';
+
+const SHOTS = 'test-results';
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+let app: PreviewServer;
+let appUrl: string;
+let browser: Browser;
+let hub: Server;
+let hubUrl: string;
+let hubRequests = 0;
+let hubUp = true;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const outDir = mkdtempSync(join(tmpdir(), 'atlas-dist-'));
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  app = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  appUrl = app.resolvedUrls!.local[0];
+
+  // A local stand-in for the hub: /{owner}/{name}/resolve/main/{file}, with content-length for progress.
+  const root = mkdtempSync(join(tmpdir(), 'atlas-hub-'));
+  makeModel('qwen2', join(root, 'test-org/tiny-qwen2'));
+  makeModel('llama', join(root, 'test-org/tiny-gpt2'));
+  const cfg = JSON.parse(readFileSync(join(root, 'test-org/tiny-gpt2/config.json'), 'utf8'));
+  writeFileSync(join(root, 'test-org/tiny-gpt2/config.json'), JSON.stringify({ ...cfg, architectures: ['GPT2LMHeadModel'], model_type: 'gpt2' }));
+  hub = createServer((req, res) => {
+    const m = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(decodeURIComponent(req.url ?? ''));
+    const file = m ? join(root, m[1], m[2]) : '';
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-expose-headers', 'content-length');
+    if (!hubUp) return void res.destroy();
+    hubRequests++;
+    if (!m || !existsSync(file)) return void res.writeHead(404).end('not found');
+    const body = readFileSync(file);
+    res.writeHead(200, { 'content-length': body.byteLength, 'content-type': 'application/octet-stream' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((r) => hub.listen(0, '127.0.0.1', r));
+  hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', ...ARGS] });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => app?.httpServer.close(r));
+  hub?.close();
+});
+
+async function open(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.on('pageerror', (e) => console.log('pageerror:', e.message));
+  await page.goto(url);
+  return page;
+}
+
+describe('app in Chromium', () => {
+  it('shows the adapter, loads the embedded default offline and streams generated text', async () => {
+    const page = await open(appUrl);
+    await expect.poll(() => page.getByTestId('adapter-info').innerText(), { timeout: 60_000 }).toMatch(/swiftshader|google|vulkan/i);
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('prompt').fill('Tell me about Norway.');
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 120_000 }).toBeGreaterThan(5);
+    await expect.poll(() => page.getByTestId('tokens-per-second').innerText(), { timeout: 60_000 }).toMatch(/\d/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-model-view.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('loads a model by repo id from the hub with progress, then again from the cache with the hub down', async () => {
+    const page = await open(`${appUrl}?hub=${encodeURIComponent(hubUrl)}`);
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('source-hub').click();
+    await page.getByTestId('hub-id').fill('test-org/tiny-qwen2');
+    const before = hubRequests;
+    await page.getByTestId('hub-load').click();
+    await page.getByTestId('model-status').filter({ hasText: 'tiny-qwen2' }).waitFor({ timeout: 120_000 });
+    expect(hubRequests).toBeGreaterThan(before);
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 60_000 }).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'e2e-hub-loaded.png'), fullPage: true });
+
+    hubUp = false; // offline: the second load must come from Cache Storage
+    await page.reload();
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('source-hub').click();
+    await page.getByTestId('hub-id').fill('test-org/tiny-qwen2');
+    await page.getByTestId('hub-load').click();
+    await page.getByTestId('model-status').filter({ hasText: 'tiny-qwen2' }).waitFor({ timeout: 120_000 });
+    hubUp = true;
+    await page.close();
+  });
+
+  it('says clearly when a repo is missing or its architecture is unsupported, and keeps the prompt', async () => {
+    const page = await open(`${appUrl}?hub=${encodeURIComponent(hubUrl)}`);
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('prompt').fill('my carefully written prompt');
+    await page.getByTestId('source-hub').click();
+    await page.getByTestId('hub-id').fill('test-org/tiny-gpt2');
+    await page.getByTestId('hub-load').click();
+    await expect.poll(() => page.getByTestId('error').first().innerText(), { timeout: 60_000 }).toMatch(/unsupported model architecture "GPT2LMHeadModel"/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-unsupported.png'), fullPage: true });
+    await page.getByTestId('hub-id').fill('test-org/does-not-exist');
+    await page.getByTestId('hub-load').click();
+    await expect.poll(() => page.getByTestId('error').first().innerText(), { timeout: 60_000 }).toMatch(/404|not found/i);
+    expect(await page.getByTestId('prompt').inputValue()).toBe('my carefully written prompt');
+    await page.close();
+  });
+
+  it('tells the user which browser or flag to use when WebGPU is missing', async () => {
+    const noGpu = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--disable-webgpu', ...ARGS] });
+    const page = await noGpu.newPage();
+    await page.goto(appUrl);
+    expect(await page.evaluate(() => 'gpu' in navigator && !!navigator.gpu && navigator.gpu.requestAdapter().then((a) => !!a))).toBeFalsy();
+    await expect.poll(() => page.getByTestId('error').first().innerText(), { timeout: 60_000 }).toMatch(/WebGPU is not available|no GPU adapter/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-no-webgpu.png') });
+    await noGpu.close();
+  });
+});
