@@ -81,13 +81,14 @@ export interface TokenizerFiles {
   ids: { endoftext: number; imStart: number; imEnd: number };
 }
 
-export function makeTokenizer(): TokenizerFiles {
+/** `merges` defaults to the fixtures' ~45 English pairs; the default model passes whole-word merges. */
+export function makeTokenizer(merges: [string, string][] = MERGES): TokenizerFiles {
   const b2u = bytesToUnicode();
   const vocab: Record<string, number> = {};
   let next = 0;
   // GPT-2 vocab order: the base symbols in bytes_to_unicode order ("!" = 0)
   for (const sym of b2u.values()) vocab[sym] = next++;
-  for (const [a, b] of MERGES) {
+  for (const [a, b] of merges) {
     if (!(a in vocab) || !(b in vocab)) throw new Error(`merge ${a} ${b}: a side is not in the vocab yet`);
     if (a + b in vocab) throw new Error(`merge ${a} ${b}: result already in the vocab`);
     vocab[a + b] = next++;
@@ -120,7 +121,7 @@ export function makeTokenizer(): TokenizerFiles {
       byte_fallback: false,
       ignore_merges: false,
       vocab,
-      merges: MERGES.map(([a, b]) => `${a} ${b}`),
+      merges: merges.map(([a, b]) => `${a} ${b}`),
     },
   };
   const added_tokens_decoder: Record<string, unknown> = {};
