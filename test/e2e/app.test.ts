@@ -20,6 +20,8 @@ let hub: Server;
 let hubUrl: string;
 let hubRequests = 0;
 let hubUp = true;
+let slowHub = false;
+let localDir: string;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -32,11 +34,13 @@ beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'atlas-hub-'));
   makeModel('qwen2', join(root, 'test-org/tiny-qwen2'));
   makeModel('llama', join(root, 'test-org/tiny-gpt2'));
+  localDir = makeModel('qwen2', join(mkdtempSync(join(tmpdir(), 'atlas-local-')), 'tiny-qwen2'));
   const cfg = JSON.parse(readFileSync(join(root, 'test-org/tiny-gpt2/config.json'), 'utf8'));
   writeFileSync(join(root, 'test-org/tiny-gpt2/config.json'), JSON.stringify({ ...cfg, architectures: ['GPT2LMHeadModel'], model_type: 'gpt2' }));
   hub = createServer((req, res) => {
     const m = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(decodeURIComponent(req.url ?? ''));
-    const file = m ? join(root, m[1], m[2]) : '';
+    const slow = !!m && m[1].endsWith('-slow');
+    const file = m ? join(root, slow ? m[1].slice(0, -5) : m[1], m[2]) : '';
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-expose-headers', 'content-length');
     if (!hubUp) return void res.destroy();
@@ -44,7 +48,18 @@ beforeAll(async () => {
     if (!m || !existsSync(file)) return void res.writeHead(404).end('not found');
     const body = readFileSync(file);
     res.writeHead(200, { 'content-length': body.byteLength, 'content-type': 'application/octet-stream' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method === 'HEAD') return void res.end();
+    if (!(slow && slowHub && file.endsWith('.safetensors'))) return void res.end(body);
+    // trickle the weights: 2 KiB every 100 ms, stopped when the client goes away
+    let off = 0;
+    const timer = setInterval(() => {
+      if (off >= body.byteLength || res.destroyed) {
+        clearInterval(timer);
+        return void res.end();
+      }
+      res.write(body.subarray(off, (off += 2048)));
+    }, 100);
+    res.on('close', () => clearInterval(timer));
   });
   await new Promise<void>((r) => hub.listen(0, '127.0.0.1', r));
   hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
@@ -72,7 +87,8 @@ describe('app in Chromium', () => {
     await page.getByTestId('prompt').fill('Tell me about Norway.');
     await page.getByTestId('generate').click();
     await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 120_000 }).toBeGreaterThan(5);
-    await expect.poll(() => page.getByTestId('tokens-per-second').innerText(), { timeout: 60_000 }).toMatch(/\d/);
+    // the final line (prefill and decode speed) appears when generation has finished
+    await expect.poll(() => page.getByTestId('tokens-per-second').innerText(), { timeout: 120_000 }).toMatch(/prefill [\d.]+ tokens\/s.*decode [\d.]+ tokens\/s/);
     await page.screenshot({ path: join(SHOTS, 'e2e-model-view.png'), fullPage: true });
     await page.close();
   });
@@ -114,6 +130,43 @@ describe('app in Chromium', () => {
     await page.getByTestId('hub-load').click();
     await expect.poll(() => page.getByTestId('error').first().innerText(), { timeout: 60_000 }).toMatch(/404|not found/i);
     expect(await page.getByTestId('prompt').inputValue()).toBe('my carefully written prompt');
+    await page.close();
+  });
+
+  it('loads a local folder the user picks, and shows download progress that can be cancelled', async () => {
+    const page = await open(`${appUrl}?hub=${encodeURIComponent(hubUrl)}`);
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('source-local').click();
+    await page.getByTestId('local-input').setInputFiles(localDir);
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).filter({ hasText: 'tiny-qwen2' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 60_000 }).toBeGreaterThan(0);
+
+    // a slow download: the progress bar shows bytes, and Cancel stops it with the old model still there
+    slowHub = true;
+    await page.getByTestId('source-hub').click();
+    await page.getByTestId('hub-id').fill('test-org/tiny-qwen2-slow');
+    await page.getByTestId('hub-load').click();
+    await expect.poll(() => page.getByTestId('load-progress').innerText(), { timeout: 60_000 }).toMatch(/model\.safetensors/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-download-progress.png'), fullPage: true });
+    await page.getByTestId('cancel-load').click();
+    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 60_000 }).not.toMatch(/loading/i);
+    slowHub = false;
+    await page.close();
+  });
+
+  it('recovers from a lost GPU device: tells the user, restarts, keeps the prompt', async () => {
+    const page = await open(appUrl);
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('prompt').fill('keep me');
+    await page.evaluate(() => (window as unknown as { __atlas: { simulateDeviceLoss(): Promise<void> } }).__atlas.simulateDeviceLoss());
+    await expect.poll(() => page.getByTestId('error').first().innerText(), { timeout: 60_000 }).toMatch(/lost/i);
+    await page.screenshot({ path: join(SHOTS, 'e2e-device-lost.png'), fullPage: true });
+    await page.getByTestId('restart-gpu').click();
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('prompt').inputValue()).toBe('keep me');
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 60_000 }).toBeGreaterThan(0);
     await page.close();
   });
 
