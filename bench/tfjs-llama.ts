@@ -1,9 +1,7 @@
 // The benchmark's peer: the same Llama/Qwen forward (KV-cached prefill and decode) in tfjs, run on its
-// webgpu backend on the same adapter as our kernels. Written with plain tfjs ops, nothing from src/model
-// except the safetensors byte decoding.
+// webgpu backend on the same adapter as our kernels. Written with plain tfjs ops; from src/model only
+// config parsing and safetensors decoding.
 import type * as TF from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseSafetensors, tensorToF32 } from '../src/model/safetensors';
 import { parseConfig, ropeInvFreq, type ModelConfig } from '../src/model/config';
 
@@ -14,9 +12,14 @@ export class TfjsLlama {
   readonly c: ModelConfig;
   private invFreq: TF.Tensor;
 
-  constructor(private tf: typeof TF, dir: string) {
-    this.c = parseConfig(readFileSync(join(dir, 'config.json'), 'utf8'));
-    const st = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
+  /**
+   * The KV cache has a fixed length (maxS) and is updated by a one-hot blend, so every decode step has
+   * the same tensor shapes: tfjs compiles shape-specialized shaders, and a growing cache would make it
+   * recompile at every token. That keeps the peer fair.
+   */
+  constructor(private tf: typeof TF, configText: string, safetensors: Uint8Array, readonly maxS = 64) {
+    this.c = parseConfig(configText);
+    const st = parseSafetensors(safetensors);
     for (const [name, info] of st.tensors) {
       // weights pre-transposed to [in, out] so each projection is one plain matMul
       const t = tf.tensor(tensorToF32(st, info), info.shape);
@@ -26,6 +29,13 @@ export class TfjsLlama {
     if (this.c.tieWordEmbeddings) this.w.set('lm_head.weight', tf.transpose(this.w.get('model.embed_tokens.weight')!));
     this.invFreq = tf.tensor(ropeInvFreq(this.c));
     this.reset();
+  }
+
+  dispose() {
+    this.reset();
+    for (const t of this.w.values()) t.dispose();
+    this.w.clear();
+    this.invFreq.dispose();
   }
 
   reset() {
@@ -61,8 +71,12 @@ export class TfjsLlama {
       const ang = tf.outerProduct(pos as TF.Tensor1D, this.invFreq as TF.Tensor1D);
       const cos = tf.concat([tf.cos(ang), tf.cos(ang)], -1).reshape([T, 1, D]);
       const sin = tf.concat([tf.sin(ang), tf.sin(ang)], -1).reshape([T, 1, D]);
-      const S = this.pos + T;
+      const S = this.maxS;
+      if (this.pos + T > S) throw new Error(`tfjs peer: context ${this.pos + T} > ${S}`);
       const mask = tf.tensor2d(Array.from({ length: T * S }, (_, i) => (i % S <= this.pos + Math.floor(i / S) ? 0 : -1e9)), [T, S]);
+      // one-hot rows selecting this step's cache slots: cache = cache·(1 − M) + Mᵀ·new
+      const sel = tf.tensor2d(Array.from({ length: S * T }, (_, i) => (Math.floor(i / T) === this.pos + (i % T) ? 1 : 0)), [S, T]);
+      const keepRows = tf.sub(1, tf.sum(sel, 1)).reshape([S, 1, 1]);
       for (let l = 0; l < c.numLayers; l++) {
         const p = `model.layers.${l}.`;
         const h = this.rms(x, W(p + 'input_layernorm.weight'));
@@ -80,8 +94,12 @@ export class TfjsLlama {
         q = this.rope(q, cos, sin);
         k = this.rope(k, cos, sin);
         const cache = this.cache[l];
-        const K = cache.k ? tf.concat([cache.k, k], 0) : k;
-        const V = cache.v ? tf.concat([cache.v, v], 0) : v;
+        const put = (old: TF.Tensor | null, x: TF.Tensor) => {
+          const placed = tf.matMul(sel, x.reshape([T, nKV * D])).reshape([S, nKV, D]);
+          return old ? tf.add(tf.mul(old, keepRows), placed) : placed;
+        };
+        const K = put(cache.k, k);
+        const V = put(cache.v, v);
         cache.k?.dispose();
         cache.v?.dispose();
         cache.k = tf.keep(K);

@@ -71,6 +71,16 @@ export class Kernels {
     return this.make('matvec', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
   }
 
+  /** matmul on a transposed weight Wt = Wᵀ [K, N] (the layout the model uploads) */
+  matmulT(step: GPUBuffer, o: LinearOpts): Dispatch {
+    return this.make('matmul_t', linearParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y], (T) => [ceil(o.N, 32), ceil(T, 32), 1]);
+  }
+
+  /** matvec on a transposed weight Wt = Wᵀ [K, N] */
+  matvecT(o: LinearOpts): Dispatch {
+    return this.make('matvec_t', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
+  }
+
   /** in-place RoPE (with Qwen3's per-head q/k RMSNorm first when normW is given) on fused qkv rows */
   rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; cosSin: GPUBuffer; normW?: GPUBuffer; qkv: GPUBuffer }): Dispatch {
     return this.make(

@@ -5,6 +5,8 @@ export type ShaderName =
   | 'rmsnorm'
   | 'matmul'
   | 'matvec'
+  | 'matmul_t'
+  | 'matvec_t'
   | 'rope'
   | 'kv_append'
   | 'attention'
@@ -13,7 +15,7 @@ export type ShaderName =
 
 export type ShaderLibrary = Record<ShaderName, string>;
 
-export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add'];
+export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add'];
 
 export function libraryFrom(files: Record<string, string>): ShaderLibrary {
   const lib = {} as ShaderLibrary;

@@ -67,6 +67,21 @@ describe('matmul (prefill) and matvec (decode)', () => {
     });
   }
 
+  it('transposed-weight variants (matmul_t, matvec_t) agree with the reference', async () => {
+    for (const [T, N, K] of [[1, 65, 33], [37, 70, 129], [5, 7, 3]]) {
+      const X = rand(T * K, 61), W = rand(N * K, 62), b = rand(N, 63);
+      const Wt = new Float32Array(K * N);
+      for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) Wt[k * N + n] = W[n * K + k];
+      const want = ref.linearRef(X, W, T, N, K, b);
+      const y = g.buf(T * N), yv = g.buf(N);
+      g.setStep(T);
+      g.k.run([g.k.matmulT(g.step, { N, K, x: g.buf(X), W: g.buf(Wt), bias: g.buf(b), y })], T);
+      g.k.run([g.k.matvecT({ N, K, x: g.buf(X.slice((T - 1) * K)), W: g.buf(Wt), bias: g.buf(b), y: yv })], 1);
+      expect(maxRelErr(await g.read(y, T * N), want)).toBeLessThan(1e-5);
+      expect(maxRelErr(await g.read(yv, N), want.slice((T - 1) * N))).toBeLessThan(1e-5);
+    }
+  });
+
   it('writes a split matrix into column offsets (nOff, ldY)', async () => {
     const T = 3, N = 70, K = 9, cut = 33;
     const X = rand(T * K, 1), W = rand(N * K, 2);

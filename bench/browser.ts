@@ -1,0 +1,33 @@
+// npm run bench (Chromium half): the same benchmark in the page, on Chromium's WebGPU adapter.
+// bench/chromium.ts serves this page and reads window.__benchResult.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { shaderLibrary } from '../src/gpu/shaders.browser';
+import { urlSource } from '../src/model/sources';
+import { runBench } from './core';
+
+const params = new URLSearchParams(location.search);
+const logEl = document.getElementById('log')!;
+const log = (s: string) => {
+  logEl.textContent += '\n' + s;
+  console.log(s);
+};
+const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
+(async () => {
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs webgpu backend did not start');
+  w.__benchResult = await runBench({
+    gpu: navigator.gpu,
+    shaders: shaderLibrary,
+    tf,
+    quick: params.has('quick'),
+    runtime: `chromium (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'unknown'})`,
+    log,
+    models: [
+      { name: 'embedded default', files: urlSource('/models/default', 'embedded default') },
+      { name: 'SmolLM2-135M-shaped (random)', files: urlSource(params.get('smol') ?? '', 'smol') },
+    ],
+  });
+})().catch((e: Error) => {
+  w.__benchError = e.message;
+  log('error: ' + e.message);
+});

@@ -1,0 +1,33 @@
+// Drives bench/browser.html in Debian's Chromium (--enable-unsafe-webgpu) and saves its report.
+import { createServer } from 'vite';
+import { chromium } from 'playwright-core';
+import { resolve } from 'node:path';
+import { writeSmolShaped } from './smol-model';
+import { saveReport } from './bench';
+import type { BenchReport } from './core';
+
+const smol = resolve(writeSmolShaped('bench/.cache/smol-shaped'));
+const server = await createServer({ logLevel: 'warn', server: { port: 0, host: '127.0.0.1', fs: { allow: ['.', smol] } } });
+await server.listen();
+const url = server.resolvedUrls!.local[0];
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => console.log('[page]', m.text()));
+  const q = process.argv.includes('--quick') ? '&quick' : '';
+  await page.goto(`${url}bench/browser.html?smol=${encodeURIComponent('/@fs' + smol)}${q}`);
+  await page.waitForFunction(() => {
+    const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
+    return w.__benchResult || w.__benchError;
+  }, undefined, { timeout: 1_800_000, polling: 1000 });
+  const err = await page.evaluate(() => (window as unknown as { __benchError?: string }).__benchError);
+  if (err) throw new Error(`benchmark failed in Chromium: ${err}`);
+  saveReport((await page.evaluate(() => (window as unknown as { __benchResult: unknown }).__benchResult)) as BenchReport, 'chromium');
+} finally {
+  await browser.close();
+  await server.close();
+}
+process.exit(0);

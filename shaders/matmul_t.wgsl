@@ -1,0 +1,43 @@
+// Prefill matmul on a transposed weight: Y[t, nOff + n] (+)= Σ_k X[t, k]·Wt[k, n] (+ bias[n]), Wt = Wᵀ [K, N].
+// Each thread owns a 4×4 tile (4 tokens × 4 outputs); the 4 weights it needs per k are contiguous.
+// Competes with matmul.wgsl (same tiling on [N, K], four strided weight loads per k).
+struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
+struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<uniform> step: Step;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read> Wt: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read_write> Y: array<f32>;
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n0 = gid.x * 4u;
+  let t0 = gid.y * 4u;
+  if (n0 >= p.N || t0 >= step.T) { return; }
+  var acc: array<array<f32, 4>, 4>;
+  var nc: array<u32, 4>;
+  var tr: array<u32, 4>;
+  for (var j = 0u; j < 4u; j++) { nc[j] = min(n0 + j, p.N - 1u); tr[j] = min(t0 + j, step.T - 1u) * p.K; }
+  for (var k = 0u; k < p.K; k++) {
+    let r = k * p.N;
+    let w = vec4<f32>(Wt[r + nc[0]], Wt[r + nc[1]], Wt[r + nc[2]], Wt[r + nc[3]]);
+    for (var i = 0u; i < 4u; i++) {
+      let xv = X[tr[i] + k];
+      acc[i][0] += xv * w.x; acc[i][1] += xv * w.y; acc[i][2] += xv * w.z; acc[i][3] += xv * w.w;
+    }
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let t = t0 + i;
+    if (t >= step.T) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + j;
+      if (n >= p.N) { break; }
+      var v = acc[i][j];
+      if (p.hasBias != 0u) { v += bias[n]; }
+      let o = t * p.ldY + p.nOff + n;
+      if (p.accumulate != 0u) { v += Y[o]; }
+      Y[o] = v;
+    }
+  }
+}
