@@ -1,0 +1,62 @@
+// The headless CLI as a user runs it (a subprocess through tsx): JSON shapes, agreement with the
+// independent reference, and a non-zero exit with a one-line reason on errors.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { makeModel } from '../scripts/make-test-models';
+import { referenceLogits } from './reference/tfjs-forward';
+import { argmax } from '../src/model/sampling';
+
+const run = promisify(execFile);
+const cli = (...args: string[]) => run('npx', ['tsx', 'src/cli/main.ts', ...args], { maxBuffer: 64 << 20 });
+let dir: string;
+beforeAll(() => {
+  dir = makeModel('qwen2', join(mkdtempSync(join(tmpdir(), 'atlas-cli-')), 'qwen2'));
+});
+
+describe('npm run cli', () => {
+  it('logits --ids prints the last-position logits over the full vocabulary, matching the reference', async () => {
+    const { stdout } = await cli('logits', '--model', dir, '--ids', '5,17,200,3');
+    const out = JSON.parse(stdout) as { ids: number[]; logits: number[] };
+    expect(out.ids).toEqual([5, 17, 200, 3]);
+    const want = (await referenceLogits(dir, out.ids))[3];
+    expect(out.logits.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(out.logits[i] - want[i])).toBeLessThan(1e-3);
+  });
+
+  it('generate --ids --greedy --json reproduces the reference greedy ids', async () => {
+    const { stdout } = await cli('generate', '--model', dir, '--ids', '5,17,200', '--greedy', '--json', '--max-tokens', '5');
+    const out = JSON.parse(stdout) as { ids: number[]; text: string };
+    expect(typeof out.text).toBe('string');
+    const seq = [5, 17, 200];
+    for (const id of out.ids) {
+      const ref = await referenceLogits(dir, seq);
+      expect(id).toBe(argmax(ref[seq.length - 1]));
+      seq.push(id);
+    }
+    expect(out.ids.length).toBeGreaterThan(0);
+  });
+
+  it('generate --prompt streams text and replays with the same seed', async () => {
+    const a = await cli('generate', '--model', dir, '--prompt', 'Hello there', '--seed', '9', '--max-tokens', '6', '--json');
+    const b = await cli('generate', '--model', dir, '--prompt', 'Hello there', '--seed', '9', '--max-tokens', '6', '--json');
+    expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+  });
+
+  it('exits non-zero with a one-line reason on bad input', async () => {
+    for (const args of [
+      ['logits', '--model', '/nonexistent', '--ids', '1'],
+      ['logits', '--model', dir, '--ids', 'a,b'],
+      ['logits', '--model', dir, '--ids', '999999'],
+      ['frobnicate'],
+    ]) {
+      const err = await cli(...args).then(() => null, (e: { code: number; stderr: string }) => e);
+      expect(err, args.join(' ')).not.toBeNull();
+      expect(err!.code).toBe(1);
+      expect(err!.stderr.split('\n').find((l) => l.startsWith('error: '))).toMatch(/does not exist|--ids must be|outside the vocabulary|unknown command/);
+    }
+  });
+});
