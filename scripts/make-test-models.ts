@@ -15,16 +15,8 @@ import { writeSafetensors, type WriteTensor, type DType } from '../src/model/saf
 // ---------------------------------------------------------------------------------------------
 // Deterministic random numbers
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/model/sampling';
+export { mulberry32 };
 
 function gaussian(rng: () => number): () => number {
   return () => {

@@ -2,6 +2,7 @@ import { acquireNodeGpu } from '../../src/gpu/node';
 import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { Kernels, stepBuffer, writeStep } from '../../src/gpu/kernels';
 import { storage, readF32 } from '../../src/gpu/buffers';
+import { mulberry32 } from '../../src/model/sampling';
 
 /** One real WebGPU device (Dawn on a Vulkan CPU driver) per test file. */
 export async function gpuKernels() {
@@ -23,18 +24,10 @@ export async function gpuKernels() {
   };
 }
 
-/** Deterministic uniform(-1, 1) values (mulberry32). */
+/** Deterministic uniform(-1, 1)·scale values. */
 export function rand(n: number, seed = 1, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 }
 
 export function maxRelErr(a: Float32Array, b: Float32Array): number {
