@@ -18,7 +18,8 @@ export class Runtime {
   model: LlamaModel | null = null;
   tokenizer: Tokenizer | null = null;
   config: ModelConfig | null = null;
-  private summary: ModelSummary | null = null;
+  /** the loaded model, or null */
+  summary: ModelSummary | null = null;
   private generationEos: number[] = [];
 
   private constructor(

@@ -4,7 +4,7 @@ import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { DEFAULT_GENERATE, type AdapterInfo, type GenerateOptions, type GenerationResult, type LoadProgress, type ModelSummary } from '../model/api';
 import { callback, getClient, onWorkerCrash } from '../worker/client';
-import type { InitErrorKind, LocalFile, Result, WorkerError } from '../worker/protocol';
+import type { InitErrorKind, LoadResult, LocalFile, Result, WorkerError } from '../worker/protocol';
 import { pickModelFolder } from './localFiles';
 import { viewFromHash, type View } from './views';
 
@@ -107,6 +107,7 @@ export const useApp = create<AppState>()(
 
       async function load(source: ModelSource): Promise<void> {
         const seq = ++loadSeq;
+        const prevSource = get().source;
         if (get().generating) get().stop();
         set({ modelStatus: 'loading', source, progress: [], summary: null, modelNotice: null });
         setError('model', undefined);
@@ -124,25 +125,31 @@ export const useApp = create<AppState>()(
             return { progress };
           });
         });
-        let result: Result<ModelSummary>;
+        let result: LoadResult;
         try {
           if (source.kind === 'embedded') result = await client.loadEmbedded(embeddedModelUrl(), onProgress);
           else if (source.kind === 'hub') result = await client.loadHub(source.repoId, hubBaseFromUrl(), onProgress);
           else result = await client.loadFiles(source.files, source.paths, source.label, onProgress);
         } catch (e) {
-          result = { ok: false, error: { name: 'WorkerError', message: (e as Error).message ?? String(e) } };
+          result = { ok: false, error: { name: 'WorkerError', message: (e as Error).message ?? String(e) }, kept: null };
         }
         if (seq !== loadSeq) return; // a newer load took over
         if (result.ok) {
           const summary = result.value;
           set((s) => ({ modelStatus: 'ready', summary, opts: { ...s.opts, chat: summary.hasChatTemplate }, modelNotice: null }));
-        } else if (result.error.name === 'AbortError') {
-          set({ modelStatus: 'none', modelNotice: 'Load cancelled. Nothing is loaded; pick a model to load.' });
         } else if (get().deviceLost) {
           set({ modelStatus: 'none' }); // the device-lost panel says what happened
         } else {
-          set({ modelStatus: 'error' });
-          setError('model', result.error);
+          // The worker keeps the model that was loaded before a failed or cancelled load.
+          const kept = result.kept;
+          const cancelled = result.error.name === 'AbortError';
+          set({
+            modelStatus: kept ? 'ready' : cancelled ? 'none' : 'error',
+            summary: kept,
+            source: kept ? prevSource : source,
+            modelNotice: cancelled ? (kept ? `Load cancelled; ${kept.label} is still loaded.` : 'Load cancelled. Nothing is loaded; pick a model to load.') : null,
+          });
+          if (!cancelled) setError('model', result.error);
         }
       }
 

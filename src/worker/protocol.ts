@@ -10,6 +10,9 @@ export interface WorkerError {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: WorkerError };
 
+/** A failed or cancelled load leaves the model that was loaded before in place; `kept` names it. */
+export type LoadResult = { ok: true; value: ModelSummary } | { ok: false; error: WorkerError; kept: ModelSummary | null };
+
 /** Why the GPU could not be started: no WebGPU at all, an adapter below our limits, or anything else. */
 export type InitErrorKind = 'no-webgpu' | 'limits' | 'other';
 
@@ -32,14 +35,14 @@ export interface RuntimeWorkerApi {
   /** Register the page's device-lost handler (pass it wrapped in comlink.proxy). */
   onDeviceLost(cb: LostCallback): void;
   /** Load the embedded default model from a URL folder (e.g. `${BASE_URL}models/default`). */
-  loadEmbedded(baseUrl: string, onProgress?: ProgressCallback): Promise<Result<ModelSummary>>;
+  loadEmbedded(baseUrl: string, onProgress?: ProgressCallback): Promise<LoadResult>;
   /** Load a Hugging Face repo by id; `hubBase` overrides https://huggingface.co (tests use a local server). */
-  loadHub(repoId: string, hubBase?: string, onProgress?: ProgressCallback): Promise<Result<ModelSummary>>;
+  loadHub(repoId: string, hubBase?: string, onProgress?: ProgressCallback): Promise<LoadResult>;
   /**
    * Load a model from local files. `paths` (parallel to `files`) are the paths below the picked folder,
    * because structured cloning drops File.webkitRelativePath.
    */
-  loadFiles(files: File[], paths?: string[], label?: string, onProgress?: ProgressCallback): Promise<Result<ModelSummary>>;
+  loadFiles(files: File[], paths?: string[], label?: string, onProgress?: ProgressCallback): Promise<LoadResult>;
   /** Abort the load in progress (it then fails with name "AbortError"). */
   cancel(): void;
   generate(prompt: string | number[], opts: GenerateOptions, onToken?: TokenCallback): Promise<Result<GenerationResult>>;

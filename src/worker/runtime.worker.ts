@@ -4,8 +4,8 @@ import * as Comlink from 'comlink';
 import { Runtime } from '../model/runtime';
 import { shaderLibrary } from '../gpu/shaders.browser';
 import { fileListSource, hubSource, urlSource, type ModelFiles } from '../model/sources';
-import type { GenerateOptions, LoadProgress, ModelSummary } from '../model/api';
-import type { InitErrorKind, InitResult, LostCallback, ProgressCallback, Result, RuntimeWorkerApi, TokenCallback, WorkerError } from './protocol';
+import type { GenerateOptions, LoadProgress } from '../model/api';
+import type { InitErrorKind, InitResult, LoadResult, LostCallback, ProgressCallback, RuntimeWorkerApi, TokenCallback, WorkerError } from './protocol';
 
 let runtime: Runtime | null = null;
 let starting: Promise<InitResult> | null = null;
@@ -76,9 +76,9 @@ function throttled(cb?: ProgressCallback): ((p: LoadProgress) => void) | undefin
   };
 }
 
-async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback): Promise<Result<ModelSummary>> {
+async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback): Promise<LoadResult> {
   const started = await init();
-  if (!started.ok) return { ok: false, error: { name: started.error.name, message: started.error.message } };
+  if (!started.ok) return { ok: false, error: { name: started.error.name, message: started.error.message }, kept: null };
   const rt = runtime!;
   loadCtl?.abort();
   genCtl?.abort();
@@ -86,18 +86,16 @@ async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback):
   loadCtl = ctl;
   try {
     const files = makeFiles();
-    // Free the previous model first: two models rarely fit on a small adapter at once.
-    if (modelLoaded) {
-      rt.unload();
-      modelLoaded = false;
-    }
+    // Runtime.load checks everything it can on the CPU (config, tokenizer, every tensor's shape) before
+    // it lets the current model go, so a bad download or a cancel leaves the working model in place.
     const summary = await rt.load(files, throttled(onProgress), ctl.signal);
-    if (ctl.signal.aborted) throw new DOMException('Load cancelled', 'AbortError');
     modelLoaded = true;
     return { ok: true, value: summary };
   } catch (e) {
-    if (ctl.signal.aborted) return { ok: false, error: { name: 'AbortError', message: 'Load cancelled' } };
-    return { ok: false, error: toWorkerError(e) };
+    modelLoaded = rt.model !== null;
+    const kept = rt.summary;
+    if (ctl.signal.aborted) return { ok: false, error: { name: 'AbortError', message: 'Load cancelled' }, kept };
+    return { ok: false, error: toWorkerError(e), kept };
   } finally {
     if (loadCtl === ctl) loadCtl = null;
   }

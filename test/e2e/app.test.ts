@@ -130,6 +130,10 @@ describe('app in Chromium', () => {
     await page.getByTestId('hub-load').click();
     await expect.poll(() => page.getByTestId('error').first().innerText(), { timeout: 60_000 }).toMatch(/404|not found/i);
     expect(await page.getByTestId('prompt').inputValue()).toBe('my carefully written prompt');
+    // the model that was loaded before the failed loads still answers
+    expect(await page.getByTestId('model-status').innerText()).toMatch(/ready · embedded default/);
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 60_000 }).toBeGreaterThan(0);
     await page.close();
   });
 
@@ -150,7 +154,7 @@ describe('app in Chromium', () => {
     await expect.poll(() => page.getByTestId('load-progress').innerText(), { timeout: 60_000 }).toMatch(/model\.safetensors/);
     await page.screenshot({ path: join(SHOTS, 'e2e-download-progress.png'), fullPage: true });
     await page.getByTestId('cancel-load').click();
-    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 60_000 }).not.toMatch(/loading/i);
+    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 60_000 }).toMatch(/ready · tiny-qwen2$/);
     slowHub = false;
     await page.close();
   });
