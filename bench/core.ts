@@ -91,6 +91,7 @@ export async function runBench(o: {
       writeStep(dev, step, T, 0);
       const rows = await timeOps(T === 1 ? k.matvec({ N, K, x: X, W, y: Y }) : k.matmul(step, { N, K, x: X, W, y: Y }), T, reps);
       const trans = await timeOps(T === 1 ? k.matvecT({ N, K, x: X, W, y: Y }) : k.matmulT(step, { N, K, x: X, W, y: Y }), T, reps);
+      const vec4 = await timeOps(T === 1 ? k.matvecVec4({ N, K, x: X, W, y: Y }) : k.matmulVec4(step, { N, K, x: X, W, y: Y }), T, reps);
       const xt = tf.randomNormal([T, K]), wt = tf.randomNormal([N, K]);
       const peer = await timeTf(() => tf.matMul(xt, wt, false, true), reps);
       xt.dispose();
@@ -99,12 +100,13 @@ export async function runBench(o: {
       W.destroy();
       Y.destroy();
       const flops = 2 * T * N * K, bytes = 4 * (N * K + T * K + T * N);
-      const best = Math.min(rows, trans);
+      const best = Math.min(rows, trans, vec4);
       kernels.push({
         kernel: T === 1 ? 'matvec' : 'matmul',
         shape: `${name} T=${T} N=${N} K=${K}`,
         gflops_rows: +(flops / rows / 1e9).toFixed(3),
         gflops_transposed: +(flops / trans / 1e9).toFixed(3),
+        gflops_vec4: +(flops / vec4 / 1e9).toFixed(3),
         gbps_best: +(bytes / best / 1e9).toFixed(3),
         tfjs_gflops: +(flops / peer / 1e9).toFixed(3),
         ratio_vs_tfjs: +(peer / rows).toFixed(2),

@@ -71,6 +71,18 @@ export class Kernels {
     return this.make('matvec', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
   }
 
+  /** matmul reading X and W as vec4 along K (needs K % 4 == 0) */
+  matmulVec4(step: GPUBuffer, o: LinearOpts): Dispatch {
+    if (o.K % 4) throw new Error(`matmul_vec4 needs K % 4 == 0, got K = ${o.K}`);
+    return this.make('matmul_vec4', linearParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y], (T) => [ceil(o.N, 32), ceil(T, 32), 1]);
+  }
+
+  /** matvec reading W and x as vec4 (needs K % 4 == 0) */
+  matvecVec4(o: LinearOpts): Dispatch {
+    if (o.K % 4) throw new Error(`matvec_vec4 needs K % 4 == 0, got K = ${o.K}`);
+    return this.make('matvec_vec4', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
+  }
+
   /** matmul on a transposed weight Wt = Wᵀ [K, N] (the layout the model uploads) */
   matmulT(step: GPUBuffer, o: LinearOpts): Dispatch {
     return this.make('matmul_t', linearParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y], (T) => [ceil(o.N, 32), ceil(T, 32), 1]);
@@ -109,6 +121,11 @@ export class Kernels {
 
   gateUpSilu(step: GPUBuffer, o: { I: number; K: number; x: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; out: GPUBuffer }): Dispatch {
     return this.make('gate_up_silu', [o.I, o.K], step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
+  }
+
+  gateUpSiluVec4(step: GPUBuffer, o: { I: number; K: number; x: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; out: GPUBuffer }): Dispatch {
+    if (o.K % 4) throw new Error(`gate_up_silu_vec4 needs K % 4 == 0, got K = ${o.K}`);
+    return this.make('gate_up_silu_vec4', [o.I, o.K], step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
   }
 
   add(o: { n: number; x: GPUBuffer; y: GPUBuffer }): Dispatch {

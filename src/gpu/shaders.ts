@@ -6,6 +6,9 @@ export type ShaderName =
   | 'matmul'
   | 'matvec'
   | 'matmul_t'
+  | 'matmul_vec4'
+  | 'matvec_vec4'
+  | 'gate_up_silu_vec4'
   | 'matvec_t'
   | 'rope'
   | 'kv_append'
@@ -15,7 +18,7 @@ export type ShaderName =
 
 export type ShaderLibrary = Record<ShaderName, string>;
 
-export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add'];
+export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'matmul_vec4', 'matvec_vec4', 'gate_up_silu_vec4', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add'];
 
 export function libraryFrom(files: Record<string, string>): ShaderLibrary {
   const lib = {} as ShaderLibrary;

@@ -74,6 +74,7 @@ export class LlamaModel {
     const vCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `v_cache.${i}`));
 
     const s = this.step;
+    const mlpOpts = (L: Weights['layers'][number]) => ({ I, K: H, x: h, Wg: L.Wgate, Wu: L.Wup, out: mlp });
     const build = (linear: (o: LinearOpts) => Dispatch): Dispatch[] => {
       const ops: Dispatch[] = [];
       for (const ch of weights.embed.chunks) ops.push(k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
@@ -86,18 +87,20 @@ export class LlamaModel {
           k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
           linear({ N: H, K: qDim, x: att, W: L.Wo, y: x, accumulate: true }),
           k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
-          k.gateUpSilu(s, { I, K: H, x: h, Wg: L.Wgate, Wu: L.Wup, out: mlp }),
+          (H % 4 ? k.gateUpSilu(s, mlpOpts(L)) : k.gateUpSiluVec4(s, mlpOpts(L))),
           linear({ N: H, K: I, x: mlp, W: L.Wdown, y: x, accumulate: true }),
         );
       });
       ops.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
       for (const ch of weights.lmHead.chunks) {
-        ops.push(k.matvec({ N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, y: this.logits }));
+        const o = { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, y: this.logits };
+        ops.push(H % 4 ? k.matvec(o) : k.matvecVec4(o));
       }
       return ops;
     };
-    this.prefillOps = build((o) => k.matmul(s, o));
-    this.decodeOps = build((o) => k.matvec(o));
+    // vec4 kernels when K allows (every real checkpoint); the scalar ones cover odd test shapes.
+    this.prefillOps = build((o) => (o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o)));
+    this.decodeOps = build((o) => (o.K % 4 ? k.matvec(o) : k.matvecVec4(o)));
   }
 
   /** Forget the KV cache (a new conversation). */

@@ -67,6 +67,21 @@ describe('matmul (prefill) and matvec (decode)', () => {
     });
   }
 
+  it('vec4 variants (matmul_vec4, matvec_vec4; K % 4 == 0) agree with the reference', async () => {
+    for (const [T, N, K, acc] of [[1, 65, 36, false], [37, 70, 132, true], [5, 7, 4, false], [64, 33, 576, true]] as [number, number, number, boolean][]) {
+      const X = rand(T * K, 71), W = rand(N * K, 72), b = rand(N, 73), Y0 = rand(T * N, 74);
+      const want = ref.linearRef(X, W, T, N, K, b);
+      if (acc) for (let i = 0; i < want.length; i++) want[i] += Y0[i];
+      const y = g.buf(acc ? Y0 : new Float32Array(T * N)), yv = g.buf(acc ? Y0.slice((T - 1) * N) : new Float32Array(N));
+      g.setStep(T);
+      g.k.run([g.k.matmulVec4(g.step, { N, K, x: g.buf(X), W: g.buf(W), bias: g.buf(b), y, accumulate: acc })], T);
+      g.k.run([g.k.matvecVec4({ N, K, x: g.buf(X.slice((T - 1) * K)), W: g.buf(W), bias: g.buf(b), y: yv, accumulate: acc })], 1);
+      expect(maxRelErr(await g.read(y, T * N), want)).toBeLessThan(1e-5);
+      expect(maxRelErr(await g.read(yv, N), want.slice((T - 1) * N))).toBeLessThan(1e-5);
+    }
+    expect(() => g.k.matvecVec4({ N: 4, K: 6, x: g.k.empty, W: g.k.empty, y: g.k.empty })).toThrow(/K % 4/);
+  });
+
   it('transposed-weight variants (matmul_t, matvec_t) agree with the reference', async () => {
     for (const [T, N, K] of [[1, 65, 33], [37, 70, 129], [5, 7, 3]]) {
       const X = rand(T * K, 61), W = rand(N * K, 62), b = rand(N, 63);
@@ -174,6 +189,15 @@ describe('fused SiLU-gated MLP and residual add', () => {
       const out = g.buf(T * I);
       g.setStep(T);
       g.k.run([g.k.gateUpSilu(g.step, { I, K, x: g.buf(x), Wg: g.buf(Wg), Wu: g.buf(Wu), out })], T);
+      expect(maxRelErr(await g.read(out, T * I), ref.siluGateRef(x, Wg, Wu, T, I, K))).toBeLessThan(1e-5);
+    });
+  }
+  for (const [T, I, K] of [[1, 64, 32], [6, 65, 20], [9, 130, 72]]) {
+    it(`gate_up_silu_vec4 T=${T} I=${I} K=${K}`, async () => {
+      const x = rand(T * K, 44), Wg = rand(I * K, 45), Wu = rand(I * K, 46);
+      const out = g.buf(T * I);
+      g.setStep(T);
+      g.k.run([g.k.gateUpSiluVec4(g.step, { I, K, x: g.buf(x), Wg: g.buf(Wg), Wu: g.buf(Wu), out })], T);
       expect(maxRelErr(await g.read(out, T * I), ref.siluGateRef(x, Wg, Wu, T, I, K))).toBeLessThan(1e-5);
     });
   }
