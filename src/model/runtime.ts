@@ -1,10 +1,10 @@
 // The runtime: one GPU device, one loaded model, generation. The same class runs in the page's
 // worker and in Node (CLI, tests, bench); only the GPU object and the shader map are passed in.
-import { acquireGpu, type AdapterInfo, type Gpu } from '../gpu/device';
+import { acquireGpu, GPULimitError, type AdapterInfo, type Gpu } from '../gpu/device';
 import { Kernels } from '../gpu/kernels';
 import type { ShaderLibrary } from '../gpu/shaders';
 import { parseConfig, type ModelConfig } from './config';
-import { checkCheckpoint, readCheckpoint, uploadWeights } from './weights';
+import { checkCheckpoint, checkFitsAdapter, readCheckpoint, uploadWeights } from './weights';
 import { LlamaModel, type ModelOptions } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
 import { mulberry32, sample } from './sampling';
@@ -57,12 +57,26 @@ export class Runtime {
         /* generation_config.json is optional; a broken one only loses its extra stop ids */
       }
     }
+    const maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, opts.maxBindingBytes ?? Infinity);
+    const { f32Bytes } = checkFitsAdapter(config, maxBinding);
     const ckpt = await readCheckpoint(files, (p) => onProgress?.({ phase: 'download', ...p }), signal);
     checkCheckpoint(config, ckpt);
     this.unload();
     onProgress?.({ phase: 'upload', file: 'weights', loaded: 0, total: 1 });
-    const weights = uploadWeights(this.device, config, ckpt, opts.maxBindingBytes);
-    this.model = new LlamaModel(this.kernels, config, weights, opts);
+    // Out-of-memory on the GPU is reported through an error scope, not an exception: catch it and say so.
+    this.device.pushErrorScope('out-of-memory');
+    let model: LlamaModel | null = null;
+    try {
+      const weights = uploadWeights(this.device, config, ckpt, opts.maxBindingBytes);
+      model = new LlamaModel(this.kernels, config, weights, opts);
+    } finally {
+      const oom = await this.device.popErrorScope();
+      if (oom) {
+        model?.destroy();
+        throw new GPULimitError(`the GPU ran out of memory loading this model (it needs about ${(f32Bytes / 2 ** 30).toFixed(2)} GiB in f32): the model is too large for this adapter`);
+      }
+    }
+    this.model = model;
     this.tokenizer = tokenizer;
     this.config = config;
     this.generationEos = genEos;
@@ -70,12 +84,12 @@ export class Runtime {
     this.summary = {
       label: files.label,
       architecture: config.architecture,
-      numParams: weights.numParams,
+      numParams: model!.weights.numParams,
       numLayers: config.numLayers,
       hiddenSize: config.hiddenSize,
       vocabSize: config.vocabSize,
       hasChatTemplate: tokenizer.chatPrompt('x') !== null,
-      gpuBytes: weights.gpuBytes,
+      gpuBytes: model!.weights.gpuBytes,
     };
     return this.summary;
   }

@@ -100,6 +100,24 @@ function mib(n: number) {
   return n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
 }
 
+/**
+ * Refuse before any download a model with a tensor that one storage binding cannot hold and that we do
+ * not split (layer weights; embeddings and lm_head are split into row chunks), and report the f32 size.
+ */
+export function checkFitsAdapter(c: ModelConfig, maxBinding: number): { f32Bytes: number } {
+  const H = c.hiddenSize, D = c.headDim, I = c.intermediateSize;
+  const qkv = (c.numHeads + 2 * c.numKVHeads) * D * H * 4;
+  const largest = Math.max(qkv, I * H * 4, c.numHeads * D * H * 4);
+  const perLayer = qkv + c.numHeads * D * H * 4 + 3 * I * H * 4 + 2 * H * 4;
+  const f32Bytes = c.numLayers * perLayer + c.vocabSize * H * 4 * (c.tieWordEmbeddings ? 1 : 2);
+  if (largest > maxBinding) {
+    throw new GPULimitError(
+      `a layer weight of this model is ${mib(largest)} in f32, more than this adapter's largest storage binding (${mib(maxBinding)}): the model is too large for this adapter (it needs about ${mib(f32Bytes)} of GPU memory in all)`,
+    );
+  }
+  return { f32Bytes };
+}
+
 /** Every tensor the config needs is there with the right shape (before anything touches the GPU). */
 export function checkCheckpoint(c: ModelConfig, ckpt: Map<string, { file: SafetensorsFile; info: TensorInfo }>): void {
   for (const [name, shape] of expectedTensors(c)) {

@@ -64,8 +64,12 @@ describe('runtime behaviour', () => {
     expect(maxRelErr(await rt.logits(IDS), whole)).toBeLessThan(1e-6);
   });
 
-  it('refuses a layer tensor bigger than the binding limit with a message that says why', async () => {
-    await expect(rt.load(dirSource(dirs.llama), undefined, undefined, { maxBindingBytes: 4096 })).rejects.toThrow(/too large for this adapter/);
+  it('refuses a layer tensor bigger than the binding limit before downloading, with a message that says why', async () => {
+    const read: string[] = [];
+    const src = dirSource(dirs.llama);
+    const spy = { ...src, readBytes: (n: string, ...a: Parameters<typeof src.readBytes> extends [string, ...infer R] ? R : never) => (read.push(n), src.readBytes(n, ...a)) };
+    await expect(rt.load(spy, undefined, undefined, { maxBindingBytes: 4096 })).rejects.toThrow(/largest storage binding \(4\.0 KiB\): the model is too large for this adapter/);
+    expect(read).toEqual([]); // no weights were fetched
   });
 
   it('greedy generation follows the reference argmax and replays exactly with a seed', async () => {
