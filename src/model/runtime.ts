@@ -66,16 +66,19 @@ export class Runtime {
     // Out-of-memory on the GPU is reported through an error scope, not an exception: catch it and say so.
     this.device.pushErrorScope('out-of-memory');
     let model: LlamaModel | null = null;
+    let failure: unknown = null;
     try {
       const weights = uploadWeights(this.device, config, ckpt, opts.maxBindingBytes);
       model = new LlamaModel(this.kernels, config, weights, opts);
-    } finally {
-      const oom = await this.device.popErrorScope();
-      if (oom) {
-        model?.destroy();
-        throw new GPULimitError(`the GPU ran out of memory loading this model (it needs about ${(f32Bytes / 2 ** 30).toFixed(2)} GiB in f32): the model is too large for this adapter`);
-      }
+    } catch (e) {
+      failure = e;
     }
+    const oom = await this.device.popErrorScope();
+    if (oom) {
+      model?.destroy();
+      throw new GPULimitError(`the GPU ran out of memory loading this model (it needs about ${(f32Bytes / 2 ** 30).toFixed(2)} GiB in f32): the model is too large for this adapter`);
+    }
+    if (failure || !model) throw failure;
     this.model = model;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -84,12 +87,12 @@ export class Runtime {
     this.summary = {
       label: files.label,
       architecture: config.architecture,
-      numParams: model!.weights.numParams,
+      numParams: model.weights.numParams,
       numLayers: config.numLayers,
       hiddenSize: config.hiddenSize,
       vocabSize: config.vocabSize,
       hasChatTemplate: tokenizer.chatPrompt('x') !== null,
-      gpuBytes: model!.weights.gpuBytes,
+      gpuBytes: model.weights.gpuBytes,
     };
     return this.summary;
   }
