@@ -90,7 +90,9 @@ export function parseConfig(text: string): ModelConfig {
   if (!Number.isInteger(headDim) || headDim % 2) throw new ConfigError(`config.json: head_dim ${headDim} must be an even integer`);
 
   let ropeScaling: RopeScaling | null = null;
-  const rs = (raw.rope_scaling ?? null) as Record<string, unknown> | null;
+  // transformers ≥ 5 writes rope_parameters {rope_type, rope_theta, ...} instead of rope_scaling
+  const rp = raw.rope_parameters as Record<string, unknown> | undefined;
+  const rs = (raw.rope_scaling ?? (rp && rp.rope_type !== undefined && rp.rope_type !== 'default' ? rp : null)) as Record<string, unknown> | null;
   if (rs) {
     const type = rs.rope_type ?? rs.type;
     if (type === 'llama3') {

@@ -87,6 +87,13 @@ describe('config.json', () => {
     expect(parseConfig(JSON.stringify({ ...base, architectures: ['Qwen3ForCausalLM'], head_dim: 32 }))).toMatchObject({ arch: 'qwen3', headDim: 32, qkNorm: true });
     expect(parseConfig(JSON.stringify({ ...base, architectures: ['Qwen2ForCausalLM'] }))).toMatchObject({ arch: 'qwen2', attentionBias: true });
   });
+  it('reads rope settings from transformers 5 rope_parameters too', () => {
+    const c = parseConfig(JSON.stringify({ ...base, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } }));
+    expect(c.ropeTheta).toBe(500000);
+    expect(c.ropeScaling).toMatchObject({ type: 'llama3', factor: 32 });
+    expect(parseConfig(JSON.stringify({ ...base, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }))).toMatchObject({ ropeTheta: 1e6, ropeScaling: null });
+  });
+
   it('applies Llama-3 rope scaling by frequency band', () => {
     const plain = ropeInvFreq({ headDim: 64, ropeTheta: 500000, ropeScaling: null });
     const scaled = ropeInvFreq({ headDim: 64, ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 } });
