@@ -100,7 +100,7 @@ describe('app in Chromium', () => {
     await page.getByTestId('hub-id').fill('test-org/tiny-qwen2');
     const before = hubRequests;
     await page.getByTestId('hub-load').click();
-    await page.getByTestId('model-status').filter({ hasText: 'tiny-qwen2' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('model-status').filter({ hasText: /ready · test-org\/tiny-qwen2/ }).waitFor({ timeout: 120_000 });
     expect(hubRequests).toBeGreaterThan(before);
     await page.getByTestId('generate').click();
     await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 60_000 }).toBeGreaterThan(0);
@@ -112,7 +112,7 @@ describe('app in Chromium', () => {
     await page.getByTestId('source-hub').click();
     await page.getByTestId('hub-id').fill('test-org/tiny-qwen2');
     await page.getByTestId('hub-load').click();
-    await page.getByTestId('model-status').filter({ hasText: 'tiny-qwen2' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('model-status').filter({ hasText: /ready · test-org\/tiny-qwen2/ }).waitFor({ timeout: 120_000 });
     hubUp = true;
     await page.close();
   });
@@ -142,7 +142,7 @@ describe('app in Chromium', () => {
     await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
     await page.getByTestId('source-local').click();
     await page.getByTestId('local-input').setInputFiles(localDir);
-    await page.getByTestId('model-status').filter({ hasText: 'ready' }).filter({ hasText: 'tiny-qwen2' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('model-status').filter({ hasText: /ready · tiny-qwen2/ }).waitFor({ timeout: 120_000 });
     await page.getByTestId('generate').click();
     await expect.poll(async () => (await page.getByTestId('output').innerText()).trim().length, { timeout: 60_000 }).toBeGreaterThan(0);
 
