@@ -109,7 +109,8 @@ export class TfjsLlama {
         const Vh = tf.transpose(rep > 1 ? tf.reshape(tf.tile(tf.expandDims(V, 2), [1, 1, rep, 1]), [S, nH, D]) : V, [1, 0, 2]); // [nH, S, D]
         const scores = tf.add(tf.mul(tf.matMul(tf.transpose(q, [1, 0, 2]), Kh), 1 / Math.sqrt(D)), mask);
         const att = tf.transpose(tf.matMul(tf.softmax(scores), Vh), [1, 0, 2]).reshape([T, nH * D]);
-        x = tf.add(x, tf.matMul(att, W(p + 'self_attn.o_proj.weight')));
+        const o = tf.matMul(att, W(p + 'self_attn.o_proj.weight'));
+        x = tf.add(x, c.oProjBias ? tf.add(o, W(p + 'self_attn.o_proj.bias')) : o);
         const h2 = this.rms(x, W(p + 'post_attention_layernorm.weight'));
         const g = tf.matMul(h2, W(p + 'mlp.gate_proj.weight'));
         const u = tf.matMul(h2, W(p + 'mlp.up_proj.weight'));

@@ -30,6 +30,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   for (var r = 0u; r < rows; r++) {
     let a = g[r];
-    out[(t0 + r) * p.I + i] = a / (1.0 + exp(-a)) * u[r];
+    out[(t0 + r) * p.I + i] = silu(a) * u[r];
   }
+}
+
+// a·sigmoid(a), written so exp never overflows (WGSL lets drivers assume no infinities).
+fn silu(a: f32) -> f32 {
+  let e = exp(-abs(a));
+  return a * select(e / (1.0 + e), 1.0 / (1.0 + e), a >= 0.0);
 }

@@ -102,10 +102,13 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// Exit only once stdout has drained: writes to a pipe are asynchronous, and exiting early cuts a
+// multi-megabyte logits line short for whoever reads it through a pipe.
+const exitAfterFlush = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => exitAfterFlush(0),
   (e: Error) => {
     process.stderr.write(`error: ${e.message.split('\n')[0]}${e instanceof UsageError ? '\n' + USAGE : ''}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

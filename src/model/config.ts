@@ -29,6 +29,8 @@ export interface ModelConfig {
   tieWordEmbeddings: boolean;
   /** q/k/v projections carry biases (Qwen2, or Llama with attention_bias). */
   attentionBias: boolean;
+  /** o_proj carries a bias too (Llama / Qwen3 with attention_bias; Qwen2's o_proj never has one). */
+  oProjBias: boolean;
   /** per-head RMSNorm on q and k before RoPE (Qwen3). */
   qkNorm: boolean;
   maxPositionEmbeddings: number;
@@ -107,6 +109,9 @@ export function parseConfig(text: string): ModelConfig {
       throw new ConfigError(`config.json: rope_scaling type ${JSON.stringify(type)} is not supported (only "llama3")`);
     }
   }
+  if (raw.mlp_bias === true) throw new ConfigError('config.json: mlp_bias is true; MLP biases are not supported yet');
+  const act = raw.hidden_act ?? raw.hidden_activation ?? 'silu';
+  if (act !== 'silu') throw new ConfigError(`config.json: hidden_act "${String(act)}" is not supported (only "silu")`);
   const ropeTheta = num(
     raw,
     'rope_theta',
@@ -129,6 +134,7 @@ export function parseConfig(text: string): ModelConfig {
     ropeScaling,
     tieWordEmbeddings: raw.tie_word_embeddings === true, // HF's default for all three is false
     attentionBias: arch === 'qwen2' || raw.attention_bias === true,
+    oProjBias: arch !== 'qwen2' && raw.attention_bias === true,
     qkNorm: arch === 'qwen3',
     maxPositionEmbeddings: int(raw, 'max_position_embeddings', 2048),
     bosTokenId: Number.isInteger(raw.bos_token_id) ? (raw.bos_token_id as number) : null,

@@ -37,7 +37,9 @@ export class LlamaModel {
   private readonly ids: GPUBuffer;
   private readonly logits: GPUBuffer;
   private readonly staging: GPUBuffer;
-  private readonly prefillOps: Dispatch[];
+  /** prefill dispatches, one group per layer: each group is its own submit, so a long prompt never
+   *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
+  private readonly prefillGroups: Dispatch[][];
   private readonly decodeOps: Dispatch[];
   private readonly owned: GPUBuffer[] = [];
 
@@ -75,32 +77,31 @@ export class LlamaModel {
 
     const s = this.step;
     const mlpOpts = (L: Weights['layers'][number]) => ({ I, K: H, x: h, Wg: L.Wgate, Wu: L.Wup, out: mlp });
-    const build = (linear: (o: LinearOpts) => Dispatch): Dispatch[] => {
-      const ops: Dispatch[] = [];
-      for (const ch of weights.embed.chunks) ops.push(k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
-      weights.layers.forEach((L, i) => {
-        ops.push(
-          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }),
-          linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }),
-          k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
-          k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
-          k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
-          linear({ N: H, K: qDim, x: att, W: L.Wo, y: x, accumulate: true }),
-          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
-          (H % 4 ? k.gateUpSilu(s, mlpOpts(L)) : k.gateUpSiluVec4(s, mlpOpts(L))),
-          linear({ N: H, K: I, x: mlp, W: L.Wdown, y: x, accumulate: true }),
-        );
-      });
-      ops.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
+    const build = (linear: (o: LinearOpts) => Dispatch): Dispatch[][] => {
+      const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
+      const groups: Dispatch[][] = weights.layers.map((L, i) => [
+        k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }),
+        linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }),
+        k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
+        k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
+        k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
+        linear({ N: H, K: qDim, x: att, W: L.Wo, bias: L.bo, y: x, accumulate: true }),
+        k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
+        (H % 4 ? k.gateUpSilu(s, mlpOpts(L)) : k.gateUpSiluVec4(s, mlpOpts(L))),
+        linear({ N: H, K: I, x: mlp, W: L.Wdown, y: x, accumulate: true }),
+      ]);
+      groups[0].unshift(...embed);
+      const last = groups[groups.length - 1];
+      last.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
       for (const ch of weights.lmHead.chunks) {
         const o = { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, y: this.logits };
-        ops.push(H % 4 ? k.matvec(o) : k.matvecVec4(o));
+        last.push(H % 4 ? k.matvec(o) : k.matvecVec4(o));
       }
-      return ops;
+      return groups;
     };
     // vec4 kernels when K allows (every real checkpoint); the scalar ones cover odd test shapes.
-    this.prefillOps = build((o) => (o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o)));
-    this.decodeOps = build((o) => (o.K % 4 ? k.matvec(o) : k.matvecVec4(o)));
+    this.prefillGroups = build((o) => (o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o)));
+    this.decodeOps = build((o) => (o.K % 4 ? k.matvec(o) : k.matvecVec4(o))).flat();
   }
 
   /** Forget the KV cache (a new conversation). */
@@ -123,10 +124,13 @@ export class LlamaModel {
       const T = chunk.length;
       dev.queue.writeBuffer(this.ids, 0, new Uint32Array(chunk));
       writeStep(dev, this.step, T, this.pos);
-      const enc = dev.createCommandEncoder();
-      this.k.encode(enc, T === 1 ? this.decodeOps : this.prefillOps, T);
-      if (i + this.maxChunk >= ids.length) enc.copyBufferToBuffer(this.logits, 0, this.staging, 0, this.staging.size);
-      dev.queue.submit([enc.finish()]);
+      const groups = T === 1 ? [this.decodeOps] : this.prefillGroups;
+      groups.forEach((ops, g) => {
+        const enc = dev.createCommandEncoder();
+        this.k.encode(enc, ops, T);
+        if (g === groups.length - 1 && i + this.maxChunk >= ids.length) enc.copyBufferToBuffer(this.logits, 0, this.staging, 0, this.staging.size);
+        dev.queue.submit([enc.finish()]);
+      });
       this.pos += T;
     }
     await this.staging.mapAsync(GPUMapMode.READ);

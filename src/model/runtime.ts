@@ -137,6 +137,7 @@ export class Runtime {
       }
       const id = sample(logits, opts, rand);
       if (eos.has(id)) {
+        ids.push(id); // kept in the ids, as Hugging Face's generate does; decode() drops it from the text
         stopReason = 'eos';
         break;
       }

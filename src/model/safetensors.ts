@@ -3,12 +3,17 @@
 // {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}},
 // then the raw little-endian row-major bytes; offsets are relative to 8 + N.
 
+/** The dtypes we decode; a checkpoint may hold others (masks, int buffers) in tensors the model never reads. */
 export type DType = 'F32' | 'F16' | 'BF16';
-const BYTES: Record<DType, number> = { F32: 4, F16: 2, BF16: 2 };
+const BYTES: Record<string, number> = {
+  F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, U64: 8, I32: 4, U32: 4, I16: 2, U16: 2, I8: 1, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+};
+export const FLOAT_DTYPES: readonly string[] = ['F32', 'F16', 'BF16'];
 
 export interface TensorInfo {
   name: string;
-  dtype: DType;
+  /** any safetensors dtype; only F32, F16 and BF16 can be decoded */
+  dtype: string;
   shape: number[];
   /** absolute byte offsets into the file */
   begin: number;
@@ -54,8 +59,8 @@ export function parseSafetensors(buf: ArrayBuffer | Uint8Array, file = 'model.sa
       continue;
     }
     const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (t.dtype !== 'F32' && t.dtype !== 'F16' && t.dtype !== 'BF16') {
-      throw new SafetensorsError(file, `tensor "${name}" has dtype ${JSON.stringify(t.dtype)}; supported dtypes are F32, F16 and BF16`);
+    if (typeof t.dtype !== 'string' || !(t.dtype in BYTES)) {
+      throw new SafetensorsError(file, `tensor "${name}" has unknown dtype ${JSON.stringify(t.dtype)}`);
     }
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new SafetensorsError(file, `tensor "${name}" has an invalid shape ${JSON.stringify(t.shape)}`);
@@ -92,6 +97,9 @@ const f16Table = (() => {
 
 /** Decode a tensor to f32 (BF16 and F16 are widened; the GPU keeps f32 for now). */
 export function tensorToF32(f: SafetensorsFile, info: TensorInfo): Float32Array {
+  if (!FLOAT_DTYPES.includes(info.dtype)) {
+    throw new SafetensorsError(f.file, `tensor "${info.name}" has dtype "${info.dtype}"; supported dtypes are F32, F16 and BF16`);
+  }
   const n = (info.end - info.begin) / BYTES[info.dtype];
   const out = new Float32Array(n);
   const src = f.bytes;

@@ -53,8 +53,14 @@ export async function loadTokenizer(files: ModelFiles): Promise<Tokenizer> {
   return {
     encode: (text, addSpecialTokens = true) => tok.encode(text, { add_special_tokens: addSpecialTokens }),
     decode: (ids) => tok.decode(ids, { skip_special_tokens: true }),
-    chatPrompt: (user) =>
-      hasTemplate ? (tok.apply_chat_template([{ role: 'user', content: user }], { tokenize: false, add_generation_prompt: true }) as string) : null,
+    chatPrompt: (user) => {
+      if (!hasTemplate) return null;
+      try {
+        return tok.apply_chat_template([{ role: 'user', content: user }], { tokenize: false, add_generation_prompt: true }) as string;
+      } catch {
+        return null; // a template transformers.js cannot render: fall back to the plain prompt
+      }
+    },
     eosIds: [...eos],
     vocabSize,
   };

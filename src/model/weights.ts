@@ -1,7 +1,7 @@
 // Reading a checkpoint (single-file or sharded safetensors) into f32 GPU buffers, with every
 // tensor checked by name and shape against the config before anything is uploaded.
 import type { ModelConfig } from './config';
-import { parseSafetensors, tensorToF32, SafetensorsError, type SafetensorsFile, type TensorInfo } from './safetensors';
+import { FLOAT_DTYPES, parseSafetensors, tensorToF32, SafetensorsError, type SafetensorsFile, type TensorInfo } from './safetensors';
 import type { ModelFiles, Progress } from './sources';
 import { GPULimitError } from '../gpu/device';
 import { storage } from '../gpu/buffers';
@@ -25,6 +25,7 @@ export interface LayerWeights {
   /** Qwen3 q_norm then k_norm, [2, headDim] */
   qkNorm: GPUBuffer | undefined;
   Wo: GPUBuffer;
+  bo: GPUBuffer | undefined;
   postNorm: GPUBuffer;
   Wgate: GPUBuffer;
   Wup: GPUBuffer;
@@ -61,6 +62,7 @@ export function expectedTensors(c: ModelConfig): Map<string, number[]> {
       m.set(p + 'self_attn.k_norm.weight', [D]);
     }
     m.set(p + 'self_attn.o_proj.weight', [H, q]);
+    if (c.oProjBias) m.set(p + 'self_attn.o_proj.bias', [H]);
     m.set(p + 'post_attention_layernorm.weight', [H]);
     m.set(p + 'mlp.gate_proj.weight', [I, H]);
     m.set(p + 'mlp.up_proj.weight', [I, H]);
@@ -123,6 +125,9 @@ export function checkCheckpoint(c: ModelConfig, ckpt: Map<string, { file: Safete
   for (const [name, shape] of expectedTensors(c)) {
     const t = ckpt.get(name);
     if (!t) throw new WeightsError(`tensor "${name}" is missing from the checkpoint (config says ${c.architecture} with ${c.numLayers} layers)`);
+    if (!FLOAT_DTYPES.includes(t.info.dtype)) {
+      throw new WeightsError(`${t.file.file}: tensor "${name}" has dtype "${t.info.dtype}"; supported dtypes are F32, F16 and BF16`);
+    }
     if (t.info.shape.join(',') !== shape.join(',')) {
       throw new WeightsError(`tensor "${name}" has shape [${t.info.shape}] but config.json implies [${shape}]`);
     }
@@ -162,7 +167,9 @@ export function uploadWeights(
     const [rows, cols] = want.get(name)!;
     const data = f32(name);
     if (count) numParams += data.length;
-    const rowsPerChunk = Math.max(1, Math.floor(maxBinding / (cols * 4)));
+    // Chunks also stay under maxBufferSize and 256 MiB: one huge mapped-at-creation buffer can fail in a browser.
+    const chunkBytes = Math.min(maxBinding, device.limits.maxBufferSize, 256 * 2 ** 20);
+    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (cols * 4)));
     const chunks: Matrix['chunks'] = [];
     for (let r = 0; r < rows; r += rowsPerChunk) {
       const n = Math.min(rowsPerChunk, rows - r);
@@ -193,6 +200,7 @@ export function uploadWeights(
       bqkv: c.attentionBias ? upload(cat([a + 'q_proj.bias', a + 'k_proj.bias', a + 'v_proj.bias']), a + 'qkv.bias') : undefined,
       qkNorm: c.qkNorm ? upload(cat([a + 'q_norm.weight', a + 'k_norm.weight']), a + 'qk_norm') : undefined,
       Wo: one(a + 'o_proj.weight'),
+      bo: c.oProjBias ? one(a + 'o_proj.bias') : undefined,
       postNorm: one(p + 'post_attention_layernorm.weight'),
       Wgate: one(p + 'mlp.gate_proj.weight'),
       Wup: one(p + 'mlp.up_proj.weight'),

@@ -1,7 +1,8 @@
 // The whole forward against an independent implementation (tfjs on its cpu backend, written from the
 // Hugging Face modeling code): prefill logits and token-by-token decode logits, for every architecture.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseSafetensors, tensorToF32, writeSafetensors, type WriteTensor } from '../../src/model/safetensors';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeAllFixtures } from '../../scripts/make-test-models';
@@ -48,6 +49,44 @@ describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('
 });
 
 describe('runtime behaviour', () => {
+  it('Llama with attention_bias: q, k, v and o biases, matching the reference', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'atlas-bias-')), 'llama-bias');
+    cpSync(dirs.llama, dir, { recursive: true });
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, attention_bias: true }));
+    const f = parseSafetensors(readFileSync(join(dir, 'model.safetensors')));
+    const t: Record<string, WriteTensor> = {};
+    for (const [name, info] of f.tensors) t[name] = { shape: info.shape, data: tensorToF32(f, info) };
+    for (let l = 0; l < cfg.num_hidden_layers; l++)
+      for (const [n, size] of [['q', cfg.num_attention_heads * cfg.head_dim], ['k', cfg.num_key_value_heads * cfg.head_dim], ['v', cfg.num_key_value_heads * cfg.head_dim], ['o', cfg.hidden_size]] as const)
+        t[`model.layers.${l}.self_attn.${n}_proj.bias`] = { shape: [size], data: Float32Array.from({ length: size }, (_, i) => Math.sin(i + l) * 0.3) };
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
+    await rt.load(dirSource(dir));
+    const want = await referenceLogits(dir, IDS);
+    expect(maxRelErr(await rt.logits(IDS), want[IDS.length - 1])).toBeLessThan(1e-4);
+    // dropping o_proj's bias must change the answer, so the check above really covers it
+    delete t['model.layers.0.self_attn.o_proj.bias'];
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
+    await expect(rt.load(dirSource(dir))).rejects.toThrow(/o_proj\.bias" is missing/);
+  });
+
+  it('ignores tensors of other dtypes that the model does not use', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'atlas-extra-')), 'llama-extra');
+    cpSync(dirs.llama, dir, { recursive: true });
+    const bytes = readFileSync(join(dir, 'model.safetensors'));
+    const n = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString());
+    const dataLen = bytes.length - 8 - n;
+    header['model.rotary_emb.position_ids'] = { dtype: 'I64', shape: [2], data_offsets: [dataLen, dataLen + 16] };
+    const h = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(h.length));
+    writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([len, h, bytes.subarray(8 + n), Buffer.alloc(16)]));
+    await rt.load(dirSource(dir));
+    await rt.load(dirSource(dirs.llama));
+    expect(Array.from(await rt.logits(IDS))).toEqual(Array.from(await (async () => { await rt.load(dirSource(dir)); return rt.logits(IDS); })()));
+  });
+
   it('chunked prefill equals one-shot prefill', async () => {
     await rt.load(dirSource(dirs.llama), undefined, undefined, { maxChunk: 3 });
     const chunked = await rt.logits(IDS);

@@ -23,6 +23,8 @@ interface RefConfig {
   ropeScaling: Record<string, unknown> | null;
   tie: boolean;
   attnBias: boolean;
+  /** HF Llama/Qwen3: o_proj also has bias=config.attention_bias; Qwen2's o_proj never does */
+  oBias: boolean;
   qkNorm: boolean;
 }
 
@@ -47,6 +49,7 @@ function readConfig(dir: string): RefConfig {
     tie: c.tie_word_embeddings ?? false,
     // Qwen2 always has q/k/v biases; Llama and Qwen3 only with attention_bias
     attnBias: arch === 'Qwen2ForCausalLM' || c.attention_bias === true,
+    oBias: arch !== 'Qwen2ForCausalLM' && c.attention_bias === true,
     qkNorm: arch === 'Qwen3ForCausalLM',
   };
 }
@@ -200,7 +203,7 @@ export async function referenceLogits(modelDir: string, ids: number[]): Promise<
         const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor3D, kr, false, true), scale), mask); // [nH, T, T]
         const probs = tf.softmax(scores, -1) as tf.Tensor3D;
         const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vr), [1, 0, 2]), [T, nH * D]) as tf.Tensor2D;
-        const attnOut = linear(ctx, get(`${p}.self_attn.o_proj.weight`, [H, nH * D]) as tf.Tensor2D);
+        const attnOut = linear(ctx, get(`${p}.self_attn.o_proj.weight`, [H, nH * D]) as tf.Tensor2D, cfg.oBias ? (get(`${p}.self_attn.o_proj.bias`, [H]) as tf.Tensor1D) : undefined);
         x = tf.add(x, attnOut);
 
         const h2 = rmsNorm(x, get(`${p}.post_attention_layernorm.weight`, [H]), eps) as tf.Tensor2D;

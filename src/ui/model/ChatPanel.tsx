@@ -163,7 +163,8 @@ export function ChatPanel() {
       <Sampling />
       {error && <ErrorPanel area="generate" error={error} onDismiss={() => dismiss('generate')} />}
       <div className={generating ? 'output generating' : 'output'} data-testid="output" aria-live="polite" aria-busy={generating}>
-        {output || (!generating && <span className="muted">The answer streams here.</span>)}
+        {/* word-level tokens carry their leading space; the first one need not indent the answer */}
+        {output.replace(/^[ \t]+/, '') || (!generating && <span className="muted">The answer streams here.</span>)}
       </div>
       {!generating && output.length > 0 && !output.trim() && (
         <p className="muted small">The model produced only whitespace ({output.length} characters): try another prompt, seed or temperature.</p>
