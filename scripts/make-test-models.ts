@@ -205,8 +205,8 @@ const OUT_GAIN = 1.0;
 const TRANSFORMERS_VERSION = '4.51.3';
 
 /** config.json with the fields (and key order) transformers' save_pretrained writes. */
-export function makeConfig(spec: ModelSpec, tok: TokenizerFiles): Record<string, unknown> {
-  const vocab = tok.size;
+/** `vocab` may exceed the tokenizer's size (real checkpoints pad it, e.g. Qwen's 151936). */
+export function makeConfig(spec: ModelSpec, tok: TokenizerFiles, vocab = tok.size): Record<string, unknown> {
   const eos = spec.eosList ? [tok.ids.imEnd, tok.ids.endoftext] : tok.ids.imEnd;
   const common = {
     hidden_act: 'silu',

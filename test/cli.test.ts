@@ -63,18 +63,16 @@ describe('npm run cli', () => {
 
 describe('npm run cli with a real-size vocabulary', () => {
   it('prints the whole multi-megabyte logits line through a pipe', async () => {
-    const { makeWeights, makeTokenizer, SPECS } = await import('../scripts/make-test-models');
+    const { makeConfig, makeWeights, makeTokenizer, SPECS } = await import('../scripts/make-test-models');
     const { writeSafetensors } = await import('../src/model/safetensors');
     const { writeFileSync, mkdirSync } = await import('node:fs');
     const big = join(mkdtempSync(join(tmpdir(), 'atlas-cli-big-')), 'big-vocab');
     mkdirSync(big);
     const V = 49152;
     const tok = makeTokenizer();
-    writeFileSync(join(big, 'model.safetensors'), writeSafetensors(makeWeights({ ...SPECS.qwen2, layers: 1 }, V)));
-    writeFileSync(join(big, 'config.json'), JSON.stringify({
-      architectures: ['Qwen2ForCausalLM'], hidden_size: 48, intermediate_size: 112, num_hidden_layers: 1, num_attention_heads: 6,
-      num_key_value_heads: 2, vocab_size: V, rms_norm_eps: 1e-6, rope_theta: 1e6, tie_word_embeddings: true,
-    }));
+    const spec = { ...SPECS.qwen2, layers: 1 };
+    writeFileSync(join(big, 'model.safetensors'), writeSafetensors(makeWeights(spec, V)));
+    writeFileSync(join(big, 'config.json'), JSON.stringify(makeConfig(spec, tok, V)));
     writeFileSync(join(big, 'tokenizer.json'), JSON.stringify(tok.tokenizerJSON));
     writeFileSync(join(big, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig));
     const { stdout } = await cli('logits', '--model', big, '--ids', '1,2,3');
