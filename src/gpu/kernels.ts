@@ -9,6 +9,8 @@ export interface Dispatch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   grid: (T: number) => [number, number, number];
+  /** its Params uniform, for the few fields that change after build (an adapter's scale) */
+  params: GPUBuffer;
 }
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
@@ -43,11 +45,12 @@ export class Kernels {
 
   private make(name: ShaderName, params: ParamValue[], step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
     const pipeline = this.pipeline(name);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform(this.device, params, name) } }];
+    const paramsBuf = uniform(this.device, params, name);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: paramsBuf } }];
     if (step) entries.push({ binding: 1, resource: { buffer: step } });
     buffers.forEach((buffer, i) => entries.push({ binding: 2 + i, resource: { buffer } }));
     const bindGroup = this.device.createBindGroup({ label: name, layout: pipeline.getBindGroupLayout(0), entries });
-    return { label: name, pipeline, bindGroup, grid };
+    return { label: name, pipeline, bindGroup, grid, params: paramsBuf };
   }
 
   /** out[t,:] = table[ids[t] - rowStart, :] for ids inside [rowStart, rowStart + rowCount) */
@@ -132,6 +135,45 @@ export class Kernels {
     return this.make('add', [o.n], null, [o.x, o.y], () => grid1d(o.n));
   }
 
+  /**
+   * Fused adapted decode projection (lora_matvec_vec4.wgsl): y = W·x (+ b) + s·B·transform(A·x).
+   * With base false it writes only the adapter's term (the unadapted rows get 0).
+   */
+  loraMatvecVec4(step: GPUBuffer, o: AdaptedLinearOpts): Dispatch {
+    checkFused(o);
+    return this.make('lora_matvec_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.lora.A, o.lora.B, o.lora.cond], () => grid1d(o.N));
+  }
+
+  /** Fused adapted prefill projection (lora_matmul_vec4.wgsl), 32 rows × 16 tokens per workgroup. */
+  loraMatmulVec4(step: GPUBuffer, o: AdaptedLinearOpts): Dispatch {
+    checkFused(o);
+    return this.make('lora_matmul_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.lora.A, o.lora.B, o.lora.cond], (T) => [ceil(o.N, 32), ceil(T, 16), 1]);
+  }
+
+  /** Unfused step 1: U[t] = A·x[t] (U is [T, nSeg·EA·r]). */
+  loraDown(step: GPUBuffer, o: { K: number; lora: LoraBinding; x: GPUBuffer; U: GPUBuffer }): Dispatch {
+    const R = loraRows(o.lora);
+    return this.make('lora_down', adaptedParams({ N: 0, K: o.K, x: o.x, W: o.x, y: o.U, lora: o.lora }), step, [o.x, o.lora.A, o.lora.cond, o.U], (T) => [ceil(R, 64), T, 1]);
+  }
+
+  /** Unfused step 2: y[t, nOff+n] += s·B·transform(U[t]) on the adapted rows. */
+  loraUp(step: GPUBuffer, o: { N: number; ldY?: number; nOff?: number; lora: LoraBinding; U: GPUBuffer; y: GPUBuffer }): Dispatch {
+    return this.make('lora_up', adaptedParams({ N: o.N, K: 0, ldY: o.ldY, nOff: o.nOff, x: o.U, W: o.U, y: o.y, lora: o.lora }), step, [o.U, o.lora.B, o.lora.cond, o.y], (T) => [ceil(o.N, 64), T, 1]);
+  }
+
+  /** CUMA router: gates[pos0+t, :] = topk-gating(W2·ReLU(W1h·h[t] + c) + b2). */
+  router(step: GPUBuffer, o: { H: number; R: number; E: number; k: number; gating: 'eq4' | 'double'; h: GPUBuffer; W1h: GPUBuffer; c: GPUBuffer; W2: GPUBuffer; b2: GPUBuffer; gates: GPUBuffer }): Dispatch {
+    if (o.R > 1024) throw new Error(`router hidden width ${o.R} > 1024 is not supported by the router kernel`);
+    if (o.E > 16) throw new Error(`${o.E} experts > 16 are not supported by the adapted kernels`);
+    if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
+    return this.make('router', [o.H, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0], step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
+  }
+
+  /** out[t, i] = silu(gu[t, i]) · gu[t, I + i] */
+  siluMul(step: GPUBuffer, o: { I: number; gu: GPUBuffer; out: GPUBuffer }): Dispatch {
+    return this.make('silu_mul', [o.I], step, [o.gu, o.out], (T) => [ceil(o.I, 64), T, 1]);
+  }
+
   /** Encode dispatches in order into one compute pass (WebGPU orders storage writes between dispatches). */
   encode(enc: GPUCommandEncoder, ops: Dispatch[], T: number): void {
     const pass = enc.beginComputePass();
@@ -176,3 +218,53 @@ export function stepBuffer(device: GPUDevice): GPUBuffer {
 export function writeStep(device: GPUDevice, step: GPUBuffer, T: number, pos0: number): void {
   device.queue.writeBuffer(step, 0, new Uint32Array([T, pos0, 0, 0]));
 }
+
+/**
+ * An adapter on one projection, as the adapted kernels see it. The projection's output rows are split
+ * into up to 3 adapted segments (q, k, v of the fused qkv matrix; or the whole projection).
+ *   mode 0 plain LoRA, 1 Zhyper diag z, 2 Zhyper square Z, 3 CUMA experts (cond = gates [position, E])
+ * A: [nSeg, EA, r, K];  B: per segment [E, len, r], packed;  cond: z [nSeg, r] | Z [nSeg, r, r] | gates.
+ */
+export interface LoraBinding {
+  mode: 0 | 1 | 2 | 3;
+  r: number;
+  /** experts (1 unless mode 3) and how many distinct A's they have (1 = shared A) */
+  E: number;
+  EA: number;
+  segs: { start: number; len: number }[];
+  scale: number;
+  A: GPUBuffer;
+  B: GPUBuffer;
+  cond: GPUBuffer;
+}
+
+export interface AdaptedLinearOpts extends LinearOpts {
+  lora: LoraBinding;
+  /** false: write only the adapter's term (W is then not read) */
+  base?: boolean;
+}
+
+export const FUSED_LIMITS = { maxRows: 128, maxExperts: 16, maxSquareRows: 64 };
+
+export function loraRows(l: LoraBinding): number {
+  return l.segs.length * l.EA * l.r;
+}
+
+/** Whether the fused kernels' workgroup memory holds this adapter (else the unfused pair runs). */
+export function fusedFits(l: LoraBinding, K: number): boolean {
+  return K % 4 === 0 && loraRows(l) <= FUSED_LIMITS.maxRows && l.E <= FUSED_LIMITS.maxExperts && (l.mode !== 2 || l.segs.length * l.r <= FUSED_LIMITS.maxSquareRows);
+}
+
+function checkFused(o: AdaptedLinearOpts): void {
+  if (!fusedFits(o.lora, o.K)) throw new Error(`the fused adapter kernels need K % 4 == 0, nSeg·EA·r <= ${FUSED_LIMITS.maxRows}, E <= ${FUSED_LIMITS.maxExperts} (K = ${o.K}, rows = ${loraRows(o.lora)}, E = ${o.lora.E})`);
+}
+
+function adaptedParams(o: AdaptedLinearOpts): ParamValue[] {
+  const l = o.lora;
+  if (l.segs.length < 1 || l.segs.length > 3) throw new Error(`an adapted projection has 1 to 3 segments, got ${l.segs.length}`);
+  const seg = [0, 1, 2].flatMap((i) => (l.segs[i] ? [l.segs[i].start, l.segs[i].len] : [0, 0]));
+  return [...linearParams(o), o.base === false ? 0 : 1, l.mode, l.r, l.E, l.EA, l.segs.length, { f32: l.scale }, ...seg];
+}
+
+/** Byte offset of `scale` in the adapted kernels' Params (rewritten when the adapter strength moves). */
+export const SCALE_OFFSET = 12 * 4;

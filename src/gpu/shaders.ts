@@ -14,11 +14,17 @@ export type ShaderName =
   | 'kv_append'
   | 'attention'
   | 'gate_up_silu'
-  | 'add';
+  | 'add'
+  | 'lora_matvec_vec4'
+  | 'lora_matmul_vec4'
+  | 'lora_down'
+  | 'lora_up'
+  | 'router'
+  | 'silu_mul';
 
 export type ShaderLibrary = Record<ShaderName, string>;
 
-export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'matmul_vec4', 'matvec_vec4', 'gate_up_silu_vec4', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add'];
+export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'matmul_vec4', 'matvec_vec4', 'gate_up_silu_vec4', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add', 'lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'router', 'silu_mul'];
 
 export function libraryFrom(files: Record<string, string>): ShaderLibrary {
   const lib = {} as ShaderLibrary;
