@@ -16,7 +16,8 @@
 import type { ModelConfig } from './config';
 import { ropeInvFreq, ropeTable } from './config';
 import type { Weights } from './weights';
-import { Kernels, stepBuffer, writeStep, type Dispatch, type LinearOpts } from '../gpu/kernels';
+import { Kernels, stepBuffer, writeStep, fusedFits, SCALE_OFFSET, type Dispatch, type LinearOpts, type LoraBinding } from '../gpu/kernels';
+import type { GpuAdapter } from '../adapters/gpu';
 import { storage } from '../gpu/buffers';
 
 export interface ModelOptions {
@@ -39,8 +40,17 @@ export class LlamaModel {
   private readonly staging: GPUBuffer;
   /** prefill dispatches, one group per layer: each group is its own submit, so a long prompt never
    *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
-  private readonly prefillGroups: Dispatch[][];
-  private readonly decodeOps: Dispatch[];
+  private prefillGroups: Dispatch[][];
+  private decodeOps: Dispatch[];
+  private readonly bufs: { x: GPUBuffer; h: GPUBuffer; qkv: GPUBuffer; att: GPUBuffer; mlp: GPUBuffer; cosSin: GPUBuffer; kCache: GPUBuffer[]; vCache: GPUBuffer[] };
+  private readonly dims: { H: number; D: number; I: number; qDim: number; kvDim: number; qkvDim: number };
+  /** the adapted dispatches, whose scale setStrength rewrites */
+  private adapted: { d: Dispatch; lora: LoraBinding }[] = [];
+  /** scratch for the unfused adapter path (U = A·x) and for adapted gate/up projections */
+  private U: GPUBuffer | null = null;
+  private gu: GPUBuffer | null = null;
+  adapter: GpuAdapter | null = null;
+  strength = 1;
   private readonly owned: GPUBuffer[] = [];
 
   constructor(
@@ -75,21 +85,66 @@ export class LlamaModel {
     const kCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `k_cache.${i}`));
     const vCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `v_cache.${i}`));
 
-    const s = this.step;
-    const mlpOpts = (L: Weights['layers'][number]) => ({ I, K: H, x: h, Wg: L.Wgate, Wu: L.Wup, out: mlp });
-    const build = (linear: (o: LinearOpts) => Dispatch): Dispatch[][] => {
+    this.bufs = { x, h, qkv, att, mlp, cosSin, kCache, vCache };
+    this.dims = { H, D, I, qDim, kvDim, qkvDim };
+    [this.prefillGroups, this.decodeOps] = this.buildAll(null);
+  }
+
+  /**
+   * Build the dispatches of a forward. With an adapter, the adapted projections run through the fused
+   * kernels (or, with fused = false or shapes they cannot hold, through separate base + lora_down + lora_up
+   * dispatches), and CUMA's router runs after each layer's input norm.
+   */
+  private buildAll(ad: GpuAdapter | null, fused = true): [Dispatch[][], Dispatch[]] {
+    const k = this.k, c = this.config, weights = this.weights, s = this.step;
+    const { x, h, qkv, att, mlp, cosSin, kCache, vCache } = this.bufs;
+    const { H, D, I, qDim, kvDim, qkvDim } = this.dims;
+    this.adapted = [];
+    if (ad) {
+      const rows = ad.maxRows;
+      if (!fused || rows > 0) this.U = this.scratch(this.U, this.maxChunk * Math.max(rows, 1), 'lora.U');
+      if (ad.adapter.spec.targets.some((t) => t === 'gate' || t === 'up')) this.gu = this.scratch(this.gu, this.maxChunk * 2 * I, 'mlp.gate_up');
+    }
+    const build = (prefill: boolean): Dispatch[][] => {
+      // y = W·x (+ b) (+ ΔW·x): the one place a projection becomes dispatches
+      const linear = (o: LinearOpts, lora?: LoraBinding): Dispatch[] => {
+        const plain = prefill ? (o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o)) : o.K % 4 ? k.matvec(o) : k.matvecVec4(o);
+        if (!lora) return [plain];
+        if (fused && fusedFits(lora, o.K)) {
+          const d = prefill ? k.loraMatmulVec4(s, { ...o, lora }) : k.loraMatvecVec4(s, { ...o, lora });
+          this.adapted.push({ d, lora });
+          return [d];
+        }
+        const down = k.loraDown(s, { K: o.K, lora, x: o.x, U: this.U! });
+        const up = k.loraUp(s, { N: o.N, ldY: o.ldY, nOff: o.nOff, lora, U: this.U!, y: o.y });
+        this.adapted.push({ d: up, lora });
+        return [plain, down, up];
+      };
       const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
-      const groups: Dispatch[][] = weights.layers.map((L, i) => [
-        k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }),
-        linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }),
-        k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
-        k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
-        k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
-        linear({ N: H, K: qDim, x: att, W: L.Wo, bias: L.bo, y: x, accumulate: true }),
-        k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
-        (H % 4 ? k.gateUpSilu(s, mlpOpts(L)) : k.gateUpSiluVec4(s, mlpOpts(L))),
-        linear({ N: H, K: I, x: mlp, W: L.Wdown, y: x, accumulate: true }),
-      ]);
+      const groups: Dispatch[][] = weights.layers.map((L, i) => {
+        const a = ad?.layers[i];
+        const rt = a?.router;
+        const mlpOpts = { I, K: H, x: h, Wg: L.Wgate, Wu: L.Wup, out: mlp };
+        const mlpIn = a?.bindings.gate || a?.bindings.up
+          ? [
+              ...linear({ N: I, K: H, ldY: 2 * I, x: h, W: L.Wgate, y: this.gu! }, a.bindings.gate),
+              ...linear({ N: I, K: H, ldY: 2 * I, nOff: I, x: h, W: L.Wup, y: this.gu! }, a.bindings.up),
+              k.siluMul(s, { I, gu: this.gu!, out: mlp }),
+            ]
+          : [H % 4 ? k.gateUpSilu(s, mlpOpts) : k.gateUpSiluVec4(s, mlpOpts)];
+        return [
+          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }),
+          ...(rt ? [k.router(s, { ...rt, h })] : []),
+          ...linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }, a?.bindings.qkv),
+          k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
+          k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
+          k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
+          ...linear({ N: H, K: qDim, x: att, W: L.Wo, bias: L.bo, y: x, accumulate: true }, a?.bindings.o),
+          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
+          ...mlpIn,
+          ...linear({ N: H, K: I, x: mlp, W: L.Wdown, y: x, accumulate: true }, a?.bindings.down),
+        ];
+      });
       groups[0].unshift(...embed);
       const last = groups[groups.length - 1];
       last.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
@@ -99,9 +154,30 @@ export class LlamaModel {
       }
       return groups;
     };
-    // vec4 kernels when K allows (every real checkpoint); the scalar ones cover odd test shapes.
-    this.prefillGroups = build((o) => (o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o)));
-    this.decodeOps = build((o) => (o.K % 4 ? k.matvec(o) : k.matvecVec4(o))).flat();
+    return [build(true), build(false).flat()];
+  }
+
+  private scratch(old: GPUBuffer | null, n: number, label: string): GPUBuffer {
+    if (old && old.size >= n * 4) return old;
+    old?.destroy();
+    const b = storage(this.k.device, n, label);
+    return b;
+  }
+
+  /**
+   * Put an adapter on the model (null takes it off). The KV cache is kept: callers that change the
+   * adapter or its condition mid-conversation should reset() first, since cached k, v were made without it.
+   */
+  attach(ad: GpuAdapter | null, opts: { fused?: boolean } = {}): void {
+    [this.prefillGroups, this.decodeOps] = this.buildAll(ad, opts.fused ?? true);
+    this.adapter = ad;
+    this.strength = 1;
+  }
+
+  /** Multiply the adapter's update by `m` (0 = backbone, 1 = as trained, 2 = doubled). */
+  setStrength(m: number): void {
+    this.strength = m;
+    for (const { d, lora } of this.adapted) this.k.device.queue.writeBuffer(d.params, SCALE_OFFSET, new Float32Array([lora.scale * m]));
   }
 
   /** Forget the KV cache (a new conversation). */
@@ -146,6 +222,8 @@ export class LlamaModel {
 
   destroy(): void {
     for (const b of this.owned) b.destroy();
+    this.U?.destroy();
+    this.gu?.destroy();
     this.staging.destroy();
     this.step.destroy();
     const w = this.weights;

@@ -1,6 +1,7 @@
 // The runtime: one GPU device, one loaded model, generation. The same class runs in the page's
 // worker and in Node (CLI, tests, bench); only the GPU object and the shader map are passed in.
 import { acquireGpu, GPULimitError, type AdapterInfo, type Gpu } from '../gpu/device';
+import { readF32 } from '../gpu/buffers';
 import { Kernels } from '../gpu/kernels';
 import type { ShaderLibrary } from '../gpu/shaders';
 import { parseConfig, type ModelConfig } from './config';
@@ -9,6 +10,8 @@ import { LlamaModel, type ModelOptions } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
 import { mulberry32, sample } from './sampling';
 import type { ModelFiles } from './sources';
+import { GpuAdapter } from '../adapters/gpu';
+import type { Adapter, BackboneDims } from '../adapters/types';
 import type { GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from './api';
 
 export class Runtime {
@@ -163,7 +166,71 @@ export class Runtime {
     };
   }
 
+  /** The backbone shapes adapters are made for. */
+  dims(): BackboneDims {
+    const { config: c } = this.need();
+    return { numLayers: c.numLayers, hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, qDim: c.numHeads * c.headDim, kvDim: c.numKVHeads * c.headDim };
+  }
+
+  /**
+   * Put an adapter on the loaded model (null: the plain backbone). fused = false runs the adapted
+   * projections as separate dispatches (the baseline the fused kernels are measured against).
+   */
+  attachAdapter(adapter: Adapter | null, opts: { fused?: boolean } = {}): GpuAdapter | null {
+    const { model } = this.need();
+    const old = model.adapter;
+    const ad = adapter ? new GpuAdapter(this.device, adapter, this.dims(), model.maxContext) : null;
+    model.attach(ad, opts);
+    old?.destroy();
+    model.reset();
+    return ad;
+  }
+
+  /** Condition the attached adapter (c: the condition embedding; null: none). */
+  setCondition(c: Float32Array | null): void {
+    const { model } = this.need();
+    if (!model.adapter) throw new Error('no adapter is attached');
+    model.adapter.setCondition(c);
+    model.reset();
+  }
+
+  /** Adapter strength: 0 = backbone, 1 = as trained, up to 2 = doubled. */
+  setStrength(m: number): void {
+    const { model } = this.need();
+    if (!(m >= 0 && m <= 4)) throw new Error(`adapter strength must be between 0 and 4, got ${m}`);
+    model.setStrength(m);
+    model.reset();
+  }
+
+  /**
+   * CUMA's gates for the positions now in the KV cache: gates[layer][position·E + expert].
+   * (Read after logits() / generate(): they cover the prompt and every generated token.)
+   */
+  async readGates(): Promise<{ E: number; T: number; gates: Float32Array[] }> {
+    const { model } = this.need();
+    const ad = model.adapter;
+    if (!ad || ad.adapter.spec.method !== 'cuma') throw new Error('the attached adapter has no router (gates exist for CUMA only)');
+    const E = ad.adapter.spec.cuma!.experts;
+    const T = model.pos;
+    const gates = await Promise.all(ad.layers.map((st) => readF32(this.device, st.router!.gates, 0, Math.max(1, T * E))));
+    return { E, T, gates: gates.map((g) => g.slice(0, T * E)) };
+  }
+
+  /**
+   * Probability of each option at the last position of `ids`, renormalized over the options' first
+   * tokens (multiple-choice answers as the papers score them: the option letters' logits).
+   */
+  async optionProbs(ids: number[], optionTokenIds: number[]): Promise<{ probs: number[]; logits: number[] }> {
+    const logits = await this.logits(ids);
+    const l = optionTokenIds.map((id) => logits[id]);
+    const m = Math.max(...l);
+    const e = l.map((v) => Math.exp(v - m));
+    const z = e.reduce((a, b) => a + b, 0);
+    return { probs: e.map((v) => v / z), logits: l };
+  }
+
   unload(): void {
+    this.model?.adapter?.destroy();
     this.model?.destroy();
     this.model = null;
     this.tokenizer = null;
