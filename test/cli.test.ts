@@ -83,3 +83,65 @@ describe('npm run cli with a real-size vocabulary', () => {
     for (let i = 0; i < V; i += 97) expect(Math.abs(out.logits[i] - want[i])).toBeLessThan(1e-3);
   });
 });
+
+describe('npm run cli -- condition', () => {
+  let adir: string;
+  let cuma: string, zhyper: string, foreign: string;
+  beforeAll(async () => {
+    const { createAdapter, defaultSpec } = await import('../src/adapters/create');
+    const { saveAdapter, backboneHash } = await import('../src/adapters/files');
+    const { parseConfig } = await import('../src/model/config');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const cfg = parseConfig(readFileSync(join(dir, 'config.json'), 'utf8'));
+    const dims = { numLayers: cfg.numLayers, hiddenSize: cfg.hiddenSize, intermediateSize: cfg.intermediateSize, qDim: cfg.numHeads * cfg.headDim, kvDim: cfg.numKVHeads * cfg.headDim };
+    const hash = await backboneHash(cfg);
+    adir = mkdtempSync(join(tmpdir(), 'atlas-cli-ad-'));
+    const write = (name: string, method: 'cuma' | 'zhyper', d = dims, h = hash) => {
+      const a = createAdapter({ ...defaultSpec(method, 512), encoderId: 'use-lite-512', backbone: { id: 'qwen2 fixture', configHash: h } }, d, 21, 'random');
+      const p = join(adir, name);
+      writeFileSync(p, saveAdapter(a));
+      return p;
+    };
+    cuma = write('cuma.safetensors', 'cuma');
+    zhyper = write('zhyper.safetensors', 'zhyper');
+    foreign = write('foreign.safetensors', 'zhyper', { ...dims, hiddenSize: 64, qDim: 64, kvDim: 32 }, 'f'.repeat(64));
+  });
+
+  const norway = JSON.stringify({ age: 34, gender: 'Female', country: 'Norway', religion: 'No religion' });
+  const nigeria = JSON.stringify({ age: 34, gender: 'Female', country: 'Nigeria', religion: 'Muslim' });
+
+  it('CUMA: logits and gates[layer][position][expert] with top-2 gates; two personas differ', async () => {
+    const a = JSON.parse((await cli('condition', '--model', dir, '--adapter', cuma, '--profile', norway, '--ids', '5,17,200,3')).stdout);
+    const b = JSON.parse((await cli('condition', '--model', dir, '--adapter', cuma, '--profile', nigeria, '--ids', '5,17,200,3')).stdout);
+    expect(a.condition).toMatch(/Norway/);
+    expect(a.gates.length).toBe(3); // layers of the qwen2 fixture
+    for (const layer of a.gates as number[][][]) {
+      expect(layer.length).toBe(4);
+      for (const g of layer) {
+        expect(g.length).toBe(8);
+        expect(g.filter((v) => v > 0).length).toBe(2);
+      }
+    }
+    const diff = (a.logits as number[]).reduce((m, v, i) => Math.max(m, Math.abs(v - b.logits[i])), 0);
+    expect(diff).toBeGreaterThan(1e-4);
+    // the unfused path gives the same answer
+    const u = JSON.parse((await cli('condition', '--model', dir, '--adapter', cuma, '--profile', norway, '--ids', '5,17,200,3', '--unfused')).stdout);
+    expect((u.logits as number[]).reduce((m, v, i) => Math.max(m, Math.abs(v - a.logits[i])), 0)).toBeLessThan(1e-3);
+  });
+
+  it('Zhyper: z per layer and target; strength 0 gives the plain logits', async () => {
+    const z = JSON.parse((await cli('condition', '--model', dir, '--adapter', zhyper, '--profile', norway, '--ids', '5,17,200,3')).stdout);
+    expect(z.gates).toBeUndefined();
+    expect(z.z.length).toBe(3);
+    expect(z.z[0].q.length).toBe(8);
+    const zero = JSON.parse((await cli('condition', '--model', dir, '--adapter', zhyper, '--profile', norway, '--ids', '5,17,200,3', '--strength', '0')).stdout);
+    const plain = JSON.parse((await cli('logits', '--model', dir, '--ids', '5,17,200,3')).stdout);
+    expect((zero.logits as number[]).reduce((m, v, i) => Math.max(m, Math.abs(v - plain.logits[i])), 0)).toBeLessThan(1e-5);
+  });
+
+  it('refuses an adapter made for another backbone, and a bad profile, with one line each', async () => {
+    await expect(cli('condition', '--model', dir, '--adapter', foreign, '--profile', norway, '--ids', '1,2')).rejects.toMatchObject({ stderr: expect.stringMatching(/error: This adapter was made for "qwen2 fixture"/) });
+    await expect(cli('condition', '--model', dir, '--adapter', cuma, '--profile', '{"age": "old"}', '--ids', '1,2')).rejects.toMatchObject({ stderr: expect.stringMatching(/error: .*age/i) });
+    await expect(cli('condition', '--model', dir, '--adapter', cuma, '--profile', '{not json', '--ids', '1,2')).rejects.toMatchObject({ stderr: expect.stringMatching(/--profile is not valid JSON/) });
+  });
+});

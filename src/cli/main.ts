@@ -1,17 +1,25 @@
 // Headless CLI over the same runtime as the app, on WebGPU in Node (npm `webgpu`).
 //   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
 //   npm run cli -- logits --model DIR --ids 1,2,3
+//   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--unfused]
 // Errors: exit code 1 and one line on stderr.
 import { nodeGPU } from '../gpu/node';
 import { loadShaderLibrary } from '../gpu/shaders-node';
 import { Runtime } from '../model/runtime';
 import { dirSource } from '../model/sources-node';
 import { DEFAULT_GENERATE, type GenerateOptions } from '../model/api';
+import { readFileSync } from 'node:fs';
+import { backboneHash, checkAdapterFits, loadAdapter } from '../adapters/files';
+import { ConditionSession } from '../adapters/session';
+import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
+import { linearize, profileFromJson } from '../condition/profile';
 
 const USAGE = `usage:
   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
                           [--temperature T] [--top-k K] [--top-p P] [--no-chat] [--json]
-  npm run cli -- logits --model DIR --ids 1,2,3`;
+  npm run cli -- logits --model DIR --ids 1,2,3
+  npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--unfused]
+      prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)`;
 
 class UsageError extends Error {}
 
@@ -56,12 +64,16 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (cmd !== 'generate' && cmd !== 'logits') throw new UsageError(`unknown command "${cmd}"`);
+  if (cmd !== 'generate' && cmd !== 'logits' && cmd !== 'condition') throw new UsageError(`unknown command "${cmd}"`);
   const modelDir = str(flags, 'model');
   if (!modelDir) throw new UsageError('--model DIR is required');
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
   try {
     await rt.load(dirSource(modelDir), undefined, undefined, { maxContext: num(flags, 'context', 2048) });
+    if (cmd === 'condition') {
+      await condition(rt, modelDir, flags);
+      return;
+    }
     if (cmd === 'logits') {
       const idStr = str(flags, 'ids');
       if (!idStr) throw new UsageError('logits needs --ids 1,2,3');
@@ -100,6 +112,36 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     rt.destroy();
   }
+}
+
+async function condition(rt: Runtime, modelDir: string, flags: Map<string, string | true>): Promise<void> {
+  const adapterPath = str(flags, 'adapter');
+  const profileArg = str(flags, 'profile');
+  const idStr = str(flags, 'ids');
+  if (!adapterPath || !profileArg || !idStr) throw new UsageError('condition needs --adapter FILE, --profile JSON (or @file.json) and --ids 1,2,3');
+  let profileJson: unknown;
+  try {
+    profileJson = JSON.parse(profileArg.startsWith('@') ? readFileSync(profileArg.slice(1), 'utf8') : profileArg);
+  } catch (e) {
+    throw new UsageError(`--profile is not valid JSON: ${(e as Error).message}`);
+  }
+  const text = linearize(profileFromJson(profileJson));
+  const adapter = loadAdapter(new Uint8Array(readFileSync(adapterPath)), adapterPath);
+  checkAdapterFits(adapter, rt.config!, await backboneHash(rt.config!), modelDir);
+  const s = new ConditionSession(rt);
+  s.setEncoder(await createEncoder(str(flags, 'encoder') ?? adapter.spec.encoderId ?? DEFAULT_ENCODER_ID));
+  s.useAdapter(adapter, adapterPath, { fused: !flags.has('unfused') });
+  await s.apply({ text });
+  if (flags.has('strength')) rt.setStrength(num(flags, 'strength', 1));
+  const input = ids(idStr);
+  const logits = await rt.logits(input);
+  const out: Record<string, unknown> = { ids: input, condition: text, method: adapter.spec.method, logits: Array.from(logits) };
+  if (adapter.spec.method === 'cuma') {
+    const g = await rt.readGates();
+    out.gates = g.gates.map((layer) => Array.from({ length: g.T }, (_, t) => Array.from(layer.slice(t * g.E, t * g.E + g.E))));
+  }
+  if (rt.model?.adapter?.z) out.z = rt.model.adapter.z.map((byT) => Object.fromEntries(Object.entries(byT).map(([t, v]) => [t, Array.from(v)])));
+  process.stdout.write(JSON.stringify(out) + '\n');
 }
 
 // Exit only once stdout has drained: writes to a pipe are asynchronous, and exiting early cuts a

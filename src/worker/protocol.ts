@@ -2,6 +2,16 @@
 // plain {name, message} so the page can choose what to tell the user by name (ConfigError, SourceError,
 // GPULimitError, AbortError, ...), never by parsing stack traces.
 import type { AdapterInfo, GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from '../model/api';
+import type { AdapterSummary, Condition, MethodPreset, ScoreResult } from '../adapters/session';
+import type { AccountingTable } from '../adapters/accounting';
+
+export type { AdapterSummary, Condition, MethodPreset, ScoreResult };
+
+/** Where an adapter comes from: made now (random: untrained but visibly active; train: B = 0), or a saved file. */
+export type AdapterChoice = { kind: 'new'; preset: MethodPreset; seed: number; init: 'random' | 'train' } | { kind: 'file'; name: string; bytes: Uint8Array };
+
+/** A PEFT export: file name → contents (adapter_config.json text, adapter_model.safetensors bytes). */
+export type PeftFiles = Record<string, string | Uint8Array>;
 
 export interface WorkerError {
   name: string;
@@ -50,6 +60,23 @@ export interface RuntimeWorkerApi {
   stop(): void;
   /** Free the model's GPU memory. */
   unload(): void;
+  /** Pick the condition encoder by id (the offline default, or a hub feature-extraction model). */
+  setEncoder(id: string, onProgress?: ProgressCallback): Promise<Result<{ id: string; dim: number }>>;
+  /** Put an adapter on the loaded model; a new model load takes it off. */
+  setAdapter(choice: AdapterChoice): Promise<Result<AdapterSummary>>;
+  clearAdapter(): Promise<Result<null>>;
+  /** Adapter strength: 0 = backbone, 1 = as trained, 2 = doubled. */
+  setStrength(m: number): Promise<Result<null>>;
+  /** A multiple-choice question answered by one persona: option probabilities, z, gates. */
+  score(c: Condition, question: string, options: string[], opts: { chat: boolean; routing?: boolean }): Promise<Result<ScoreResult>>;
+  /** Generate as one persona (streams like generate). */
+  generateAs(c: Condition, prompt: string, opts: GenerateOptions, onToken?: TokenCallback): Promise<Result<GenerationResult>>;
+  /** The adapter as an adapter-atlas safetensors file. */
+  saveAdapter(): Promise<Result<Uint8Array>>;
+  /** A materialized LoRA for one condition, in PEFT layout. */
+  exportPeft(c: Condition, baseModelId: string, prompt?: string): Promise<Result<PeftFiles>>;
+  /** Trainable parameters of each method for the loaded backbone, and for Mistral-7B's shapes. */
+  accounting(): Promise<Result<{ loaded: AccountingTable; mistral: AccountingTable }>>;
   /** For end-to-end tests: behave exactly as if the device had been lost. */
   simulateDeviceLoss(): void;
 }

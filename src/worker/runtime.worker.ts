@@ -5,7 +5,12 @@ import { Runtime } from '../model/runtime';
 import { shaderLibrary } from '../gpu/shaders.browser';
 import { fileListSource, hubSource, urlSource, type ModelFiles } from '../model/sources';
 import type { GenerateOptions, LoadProgress } from '../model/api';
-import type { InitErrorKind, InitResult, LoadResult, LostCallback, ProgressCallback, RuntimeWorkerApi, TokenCallback, WorkerError } from './protocol';
+import { ConditionSession, type Condition } from '../adapters/session';
+import { checkAdapterFits, backboneHash, loadAdapter, saveAdapter } from '../adapters/files';
+import { exportPeft } from '../adapters/peft';
+import { accountingTable, MISTRAL_7B_DIMS } from '../adapters/accounting';
+import { createEncoder, DEFAULT_ENCODER_ID, type ConditionEncoder } from '../condition/encoder';
+import type { InitErrorKind, InitResult, LoadResult, LostCallback, ProgressCallback, Result, RuntimeWorkerApi, TokenCallback, WorkerError } from './protocol';
 
 let runtime: Runtime | null = null;
 let starting: Promise<InitResult> | null = null;
@@ -13,6 +18,10 @@ let modelLoaded = false;
 let loadCtl: AbortController | null = null;
 let genCtl: AbortController | null = null;
 let lostCb: LostCallback | null = null;
+/** the conditioned session on the current runtime (its adapter goes when a new model loads) */
+let session: ConditionSession | null = null;
+let encoder: ConditionEncoder | null = null;
+let encoderLoading: Promise<ConditionEncoder> | null = null;
 
 function toWorkerError(e: unknown): WorkerError {
   if (e && typeof e === 'object' && 'message' in e) {
@@ -90,6 +99,7 @@ async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback):
     // it lets the current model go, so a bad download or a cancel leaves the working model in place.
     const summary = await rt.load(files, throttled(onProgress), ctl.signal);
     modelLoaded = true;
+    if (session) session.adapter = null; // Runtime.load took the adapter off with the old model
     return { ok: true, value: summary };
   } catch (e) {
     modelLoaded = rt.model !== null;
@@ -112,6 +122,64 @@ function withPaths(files: File[], paths?: string[]): File[] {
     Object.defineProperty(copy, 'webkitRelativePath', { value: path });
     return copy;
   });
+}
+
+const fail = (name: string, message: string) => ({ ok: false as const, error: { name, message } });
+
+/** The session, when a model is loaded and nothing else is running; else why not. */
+function ready(): { s: ConditionSession } | { err: WorkerError } {
+  if (!runtime) return { err: { name: 'GPUUnavailableError', message: 'The GPU is not running; restart it first.' } };
+  if (!modelLoaded) return { err: { name: 'NoModelError', message: 'No model is loaded yet: load one (the embedded default works offline), then try again.' } };
+  if (loadCtl) return { err: { name: 'BusyError', message: 'A model is still loading; wait for it or cancel it.' } };
+  if (!session || session.rt !== runtime) session = new ConditionSession(runtime);
+  if (encoder) session.setEncoder(encoder);
+  return { s: session };
+}
+
+async function getEncoder(id: string = encoder?.id ?? DEFAULT_ENCODER_ID, onProgress?: ProgressCallback): Promise<ConditionEncoder> {
+  if (encoder?.id === id) return encoder;
+  if (encoderLoading) await encoderLoading.catch(() => null);
+  if (encoder?.id === id) return encoder;
+  onProgress?.({ phase: 'download', file: id, loaded: 0, total: 0 });
+  encoderLoading = createEncoder(id);
+  try {
+    const e = await encoderLoading;
+    encoder?.dispose?.();
+    encoder = e;
+    session?.setEncoder(e);
+    onProgress?.({ phase: 'ready', file: id, loaded: 1, total: 1 });
+    return e;
+  } finally {
+    encoderLoading = null;
+  }
+}
+
+/** Run `f` on the session with an encoder ready, turning throws into {ok: false}. */
+async function withSession<T>(f: (s: ConditionSession) => Promise<T> | T): Promise<Result<T>> {
+  const r = ready();
+  if ('err' in r) return { ok: false, error: r.err };
+  try {
+    r.s.setEncoder(await getEncoder());
+    return { ok: true, value: await f(r.s) };
+  } catch (e) {
+    return { ok: false, error: toWorkerError(e) };
+  }
+}
+
+function needAdapter(s: ConditionSession) {
+  if (!s.adapter) throw Object.assign(new Error('No adapter yet: make a random one or load an adapter file first.'), { name: 'NoAdapterError' });
+  return s.adapter;
+}
+
+async function runGuarded<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  genCtl?.abort();
+  const ctl = new AbortController();
+  genCtl = ctl;
+  try {
+    return await f(ctl.signal);
+  } finally {
+    if (genCtl === ctl) genCtl = null;
+  }
 }
 
 const api: RuntimeWorkerApi = {
@@ -167,6 +235,99 @@ const api: RuntimeWorkerApi = {
     genCtl?.abort();
     if (runtime && modelLoaded) runtime.unload();
     modelLoaded = false;
+  },
+  async setEncoder(id, onProgress) {
+    try {
+      const e = await getEncoder(id, throttled(onProgress));
+      if (session?.adapter) {
+        const need = session.adapter.spec.zhyper?.condDim ?? session.adapter.spec.cuma?.condDim;
+        if (need != null && need !== e.dim) {
+          return fail('EncoderMismatchError', `Encoder ${e.id} gives ${e.dim} numbers, but the current adapter reads ${need} (it was made with ${session.adapter.spec.encoderId ?? 'another encoder'}). Make a new adapter for this encoder, or switch back.`);
+        }
+      }
+      return { ok: true, value: { id: e.id, dim: e.dim } };
+    } catch (e) {
+      const err = toWorkerError(e);
+      return fail('EncoderError', `Could not load the condition encoder ${id}: ${err.message}`);
+    }
+  },
+  setAdapter(choice) {
+    return withSession(async (s) => {
+      const rt = s.rt;
+      const hash = await backboneHash(rt.config!);
+      const label = rt.summary?.label ?? 'backbone';
+      if (choice.kind === 'new') {
+        const summary = s.newAdapter(choice.preset, choice.seed, choice.init);
+        s.adapter!.spec.backbone = { id: label, configHash: hash };
+        return summary;
+      }
+      const a = loadAdapter(choice.bytes, choice.name);
+      checkAdapterFits(a, rt.config!, hash, label);
+      const want = a.spec.encoderId;
+      if (want && want !== s.encoderId) s.setEncoder(await getEncoder(want));
+      return s.useAdapter(a, choice.name)!;
+    });
+  },
+  clearAdapter() {
+    return withSession((s) => {
+      s.useAdapter(null);
+      return null;
+    });
+  },
+  setStrength(m) {
+    return withSession((s) => {
+      needAdapter(s);
+      s.rt.setStrength(m);
+      return null;
+    });
+  },
+  score(c: Condition, question, options, opts) {
+    return withSession((s) => runGuarded(() => s.score(c, question, options, opts)));
+  },
+  generateAs(c: Condition, prompt, opts, onToken) {
+    return withSession((s) =>
+      runGuarded((signal) =>
+        s.generate(
+          c,
+          prompt,
+          opts,
+          (e) => {
+            try {
+              onToken?.(e);
+            } catch {
+              // page gone
+            }
+          },
+          signal,
+        ),
+      ),
+    );
+  },
+  saveAdapter() {
+    return withSession((s) => saveAdapter(needAdapter(s)));
+  },
+  exportPeft(c: Condition, baseModelId, prompt) {
+    return withSession(async (s) => {
+      const a = needAdapter(s);
+      await s.apply({ ...c, mode: 'adapter' });
+      const gpuAd = s.rt.model!.adapter!;
+      let meanGates: ((l: number) => Float32Array) | undefined;
+      if (a.spec.method === 'cuma') {
+        // the routed update averaged over a prompt's tokens (per token it is not one static matrix)
+        await s.rt.logits(s.rt.encodePrompt(prompt ?? c.text ?? 'Hello', false));
+        const g = await s.rt.readGates();
+        meanGates = (l) => {
+          const m = new Float32Array(g.E);
+          for (let t = 0; t < g.T; t++) for (let e = 0; e < g.E; e++) m[e] += g.gates[l][t * g.E + e] / g.T;
+          return m;
+        };
+      }
+      const z = gpuAd.z;
+      return { ...exportPeft(a, { baseModelId, zOf: z ? (l, t) => z[l][t] : undefined, meanGates }) };
+    });
+  },
+  accounting() {
+    return withSession((s) => ({ loaded: accountingTable(s.rt.dims()), mistral: accountingTable(MISTRAL_7B_DIMS) }));
   },
   simulateDeviceLoss() {
     const rt = runtime;

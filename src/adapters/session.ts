@@ -1,0 +1,200 @@
+// A conditioned session: the runtime, one adapter, one condition encoder. What the views and the CLI ask
+// for ("score these options as this persona", "generate as this persona", "show me the routing") lives
+// here once, so the worker and the CLI give the same answers.
+import type { Runtime } from '../model/runtime';
+import type { GenerateOptions, GenerationResult, TokenEvent } from '../model/api';
+import { createAdapter, defaultSpec, type InitMode } from './create';
+import { loraScale, type Adapter, type Target } from './types';
+
+/** The part of a condition encoder a session needs (src/condition implements it). */
+export interface Encoder {
+  id: string;
+  dim: number;
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export type MethodPreset = 'lora' | 'zhyper' | 'zhyper-square' | 'cuma' | 'cuma-soft' | 'cuma-semantic';
+
+export const METHOD_LABEL: Record<MethodPreset, string> = {
+  lora: 'Dense LoRA (no condition)',
+  zhyper: 'Zhyper diag (z ∈ ℝʳ)',
+  'zhyper-square': 'Zhyper square (Z ∈ ℝʳˣʳ)',
+  cuma: 'CUMA top-2 of 8 experts',
+  'cuma-soft': 'CUMA soft routing (k = N)',
+  'cuma-semantic': 'CUMA semantic-only router (no e_d)',
+};
+
+/** How a persona conditions the model: through the adapter, or as text before the prompt (persona prompting). */
+export type ConditionMode = 'adapter' | 'prompt';
+
+export interface Condition {
+  /** the linearized profile (or any text); null: unconditioned */
+  text: string | null;
+  /** blend: the embedding moves from `text` (alpha 0) to `textB` (alpha 1) */
+  textB?: string | null;
+  alpha?: number;
+  mode?: ConditionMode;
+}
+
+export interface AdapterSummary {
+  method: AdapterSpecLike['method'];
+  label: string;
+  r: number;
+  alpha: number;
+  scale: number;
+  targets: Target[];
+  variant?: 'diag' | 'square';
+  experts?: number;
+  topK?: number;
+  gating?: 'eq4' | 'double';
+  sharedA?: boolean;
+  semanticOnly?: boolean;
+  encoderId: string | null;
+  condDim: number | null;
+  numLayers: number;
+  tensors: number;
+  params: number;
+}
+type AdapterSpecLike = Adapter['spec'];
+
+export interface ScoreResult {
+  /** option probabilities (renormalized over the option labels' tokens) */
+  probs: number[];
+  labels: string[];
+  /** the prompt as sent (with the persona text in persona-prompting mode) */
+  promptText: string;
+  /** Zhyper: z per layer, per target (r numbers each, or r² for square) */
+  z?: { targets: Target[]; r: number; values: number[][][] };
+  /** CUMA: gates per layer over the prompt's tokens */
+  gates?: { E: number; tokens: string[]; layers: number[][] };
+}
+
+export const OPTION_LETTERS = 'ABCDEFGHIJ';
+
+/** A multiple-choice prompt in the papers' style, answered by the next token's letter. */
+export function multipleChoicePrompt(question: string, options: string[]): string {
+  const lines = options.map((o, i) => `${OPTION_LETTERS[i]}. ${o}`);
+  return `${question.trim()}\n${lines.join('\n')}\nAnswer:`;
+}
+
+export class ConditionSession {
+  adapter: Adapter | null = null;
+  private encoder: Encoder | null = null;
+  private cache = new Map<string, Float32Array>();
+
+  constructor(readonly rt: Runtime) {}
+
+  setEncoder(e: Encoder): void {
+    if (this.encoder?.id !== e.id) this.cache.clear();
+    this.encoder = e;
+  }
+
+  get encoderId(): string | null {
+    return this.encoder?.id ?? null;
+  }
+
+  async embed(text: string): Promise<Float32Array> {
+    const enc = this.encoder;
+    if (!enc) throw new Error('no condition encoder is set');
+    const hit = this.cache.get(text);
+    if (hit) return hit;
+    const [v] = await enc.embed([text]);
+    this.cache.set(text, v);
+    return v;
+  }
+
+  /** A new adapter of a preset for the loaded backbone (random: untrained but visibly active). */
+  newAdapter(preset: MethodPreset, seed: number, init: InitMode): AdapterSummary {
+    const condDim = this.encoder?.dim ?? 512;
+    const spec = defaultSpec(preset, condDim);
+    if (preset !== 'lora') spec.encoderId = this.encoder?.id;
+    return this.useAdapter(createAdapter(spec, this.rt.dims(), seed, init), METHOD_LABEL[preset])!;
+  }
+
+  /** Attach an adapter (from a file, or made above). */
+  useAdapter(a: Adapter | null, label = 'adapter', opts: { fused?: boolean } = {}): AdapterSummary | null {
+    if (a) {
+      const need = a.spec.zhyper?.condDim ?? a.spec.cuma?.condDim;
+      if (need != null && this.encoder && need !== this.encoder.dim) {
+        throw new Error(`this adapter reads ${need}-number condition embeddings (encoder ${a.spec.encoderId ?? 'unknown'}), but the current encoder ${this.encoder.id} gives ${this.encoder.dim}: pick that encoder first`);
+      }
+    }
+    this.rt.attachAdapter(a, opts);
+    this.adapter = a;
+    return a ? summarize(a, label, this.rt.dims().numLayers) : null;
+  }
+
+  /** Embed and apply a condition (adapter mode); returns the prompt prefix for persona prompting. */
+  async apply(c: Condition): Promise<string> {
+    if (c.mode === 'prompt') {
+      if (this.adapter) this.rt.setCondition(null);
+      return c.text ? `${c.text}\n\n` : '';
+    }
+    if (!this.adapter || this.adapter.spec.method === 'lora') return '';
+    let v: Float32Array | null = c.text ? await this.embed(c.text) : null;
+    if (v && c.textB && c.alpha != null) {
+      const b = await this.embed(c.textB);
+      const a = c.alpha;
+      v = v.map((x, i) => (1 - a) * x + a * b[i]);
+    }
+    this.rt.setCondition(v);
+    return '';
+  }
+
+  async score(c: Condition, question: string, options: string[], opts: { chat: boolean; routing?: boolean }): Promise<ScoreResult> {
+    const rt = this.rt;
+    const tok = rt.tokenizer;
+    if (!tok) throw new Error('no model is loaded');
+    if (options.length < 2 || options.length > OPTION_LETTERS.length) throw new Error(`a question needs 2 to ${OPTION_LETTERS.length} options`);
+    const prefix = await this.apply(c);
+    const promptText = prefix + multipleChoicePrompt(question, options);
+    const ids = rt.encodePrompt(promptText, opts.chat);
+    const labels = options.map((_, i) => OPTION_LETTERS[i]);
+    const optionIds = labels.map((l) => {
+      const t = tok.encode(` ${l}`, false);
+      return t[t.length - 1];
+    });
+    if (new Set(optionIds).size !== optionIds.length) throw new Error("this tokenizer gives two option letters the same token; the options can't be told apart");
+    const { probs } = await rt.optionProbs(ids, optionIds);
+    const out: ScoreResult = { probs, labels, promptText };
+    const gpuAd = rt.model?.adapter;
+    if (gpuAd?.z && this.adapter) {
+      out.z = { targets: this.adapter.spec.targets, r: this.adapter.spec.r, values: gpuAd.z.map((byT) => this.adapter!.spec.targets.map((t) => Array.from(byT[t]))) };
+    }
+    if (opts.routing && this.adapter?.spec.method === 'cuma' && c.mode !== 'prompt') {
+      const g = await rt.readGates();
+      out.gates = { E: g.E, tokens: ids.map((id) => tok.decode([id])), layers: g.gates.map((x) => Array.from(x)) };
+    }
+    return out;
+  }
+
+  async generate(c: Condition, prompt: string, opts: GenerateOptions, onToken?: (e: TokenEvent) => void, signal?: AbortSignal): Promise<GenerationResult> {
+    const prefix = await this.apply(c);
+    return this.rt.generate(prefix + prompt, opts, onToken, signal);
+  }
+}
+
+export function summarize(a: Adapter, label: string, numLayers: number): AdapterSummary {
+  const s = a.spec;
+  let params = 0;
+  for (const t of a.tensors.values()) params += t.data.length;
+  return {
+    method: s.method,
+    label,
+    r: s.r,
+    alpha: s.alpha,
+    scale: loraScale(s),
+    targets: s.targets,
+    variant: s.zhyper?.variant,
+    experts: s.cuma?.experts,
+    topK: s.cuma?.topK,
+    gating: s.cuma?.gating,
+    sharedA: s.cuma?.sharedA,
+    semanticOnly: s.cuma?.semanticOnly,
+    encoderId: s.encoderId ?? null,
+    condDim: s.zhyper?.condDim ?? s.cuma?.condDim ?? null,
+    numLayers,
+    tensors: a.tensors.size,
+    params,
+  };
+}
