@@ -15,6 +15,8 @@ export function saveReport(r: BenchReport, tag: string): string {
   console.table(r.kernels);
   console.log('models (ratios > 1 mean ours is faster):');
   console.table(r.models);
+  console.log('adapters (decode_cost_vs_backbone = backbone tok/s ÷ this tok/s; the bar: Zhyper <= 1.10, CUMA <= 1.25):');
+  console.table(r.adapters);
   console.log(`wrote ${file}`);
   return file;
 }
@@ -36,7 +38,7 @@ if (isMain) {
     log: console.log,
     models: [
       { name: 'embedded default', files: dirSource('public/models/default') },
-      { name: 'SmolLM2-135M-shaped (random)', files: dirSource(smol) },
+      { name: 'SmolLM2-135M-shaped (random)', files: dirSource(smol), adapters: true },
     ],
   });
   saveReport(report, 'node');

@@ -24,7 +24,7 @@ const w = window as unknown as { __benchResult?: unknown; __benchError?: string 
     log,
     models: [
       { name: 'embedded default', files: urlSource('/models/default', 'embedded default') },
-      { name: 'SmolLM2-135M-shaped (random)', files: urlSource(params.get('smol') ?? '', 'smol') },
+      { name: 'SmolLM2-135M-shaped (random)', files: urlSource(params.get('smol') ?? '', 'smol'), adapters: true },
     ],
   });
 })().catch((e: Error) => {

@@ -8,10 +8,14 @@ import type { ShaderLibrary } from '../src/gpu/shaders';
 import { Runtime } from '../src/model/runtime';
 import type { ModelFiles } from '../src/model/sources';
 import { TfjsLlama } from './tfjs-llama';
+import { createAdapter, defaultSpec } from '../src/adapters/create';
+import { lcg } from './lcg';
 
 export interface BenchModel {
   name: string;
   files: ModelFiles;
+  /** also time decode with Zhyper and CUMA adapters on this model (fused and unfused) */
+  adapters?: boolean;
 }
 
 export type Row = Record<string, number | string>;
@@ -22,20 +26,14 @@ export interface BenchReport {
   adapter: Runtime['info'];
   kernels: Row[];
   models: Row[];
+  /** decode and prefill with adapters, as ratios to the plain backbone in the same run */
+  adapters: Row[];
 }
 
 /** SmolLM2-135M's shapes: hidden 576, 30 layers, 9 heads / 3 kv heads of 64, intermediate 1536, vocab 49152. */
 export const SMOL = { hidden: 576, layers: 30, heads: 9, kvHeads: 3, headDim: 64, intermediate: 1536, vocab: 49152 };
 
-export function lcg(n: number, scale: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296 - 0.5) * 2 * scale;
-  }
-  return out;
-}
+export { lcg };
 
 export async function runBench(o: {
   gpu: GPU;
@@ -118,6 +116,7 @@ export async function runBench(o: {
   step.destroy();
 
   const models: Row[] = [];
+  const adapters: Row[] = [];
   const PROMPT = o.quick ? 16 : 32, DECODE = o.quick ? 4 : 8;
   for (const m of o.models) {
     await rt.load(m.files, undefined, undefined, { maxContext: 512 });
@@ -134,6 +133,7 @@ export async function runBench(o: {
     for (let i = 0; i < DECODE; i++) await model.forward([ids[i]]);
     const oursDecode = DECODE / ((performance.now() - t0) / 1000);
     const dispatches = model.decodeDispatches;
+    if (m.adapters) adapters.push(...(await adapterBench(rt, ids, o.quick, log)));
     rt.unload();
 
     const peer = new TfjsLlama(tf, await m.files.readText('config.json'), await m.files.readBytes('model.safetensors'), PROMPT + DECODE);
@@ -162,7 +162,65 @@ export async function runBench(o: {
     });
     log(JSON.stringify(models.at(-1)));
   }
-  const report = { date: new Date().toISOString(), runtime: o.runtime, adapter: rt.info, kernels, models };
+  const report = { date: new Date().toISOString(), runtime: o.runtime, adapter: rt.info, kernels, models, adapters };
   rt.destroy();
   return report;
+}
+
+/**
+ * Decode (and prefill) with Zhyper (r = 8, q and v) and CUMA (N = 8, k = 2, r = 8, q and v), fused and
+ * unfused (separate base, lora_down and lora_up dispatches), against the plain backbone. The configurations
+ * take turns within each round so that drift in the machine's speed hits them all alike; each reports its
+ * median over the rounds.
+ */
+async function adapterBench(rt: Runtime, ids: number[], quick: boolean, log: (s: string) => void): Promise<Row[]> {
+  const model = rt.model!;
+  const dims = rt.dims();
+  const configs = [
+    { name: 'backbone', make: () => null, fused: true },
+    { name: 'Zhyper diag r=8 q,v (fused)', make: () => createAdapter(defaultSpec('zhyper', 512), dims, 1, 'random'), fused: true },
+    { name: 'Zhyper diag r=8 q,v (unfused)', make: () => createAdapter(defaultSpec('zhyper', 512), dims, 1, 'random'), fused: false },
+    { name: 'CUMA N=8 k=2 r=8 q,v (fused)', make: () => createAdapter(defaultSpec('cuma', 512), dims, 2, 'random'), fused: true },
+    { name: 'CUMA N=8 k=2 r=8 q,v (unfused)', make: () => createAdapter(defaultSpec('cuma', 512), dims, 2, 'random'), fused: false },
+  ];
+  const made = configs.map((c) => c.make());
+  const cond = lcg(512, 0.05, 7);
+  const rounds = quick ? 1 : 3, DECODE = quick ? 4 : 8, PRE = ids.length;
+  const decode: number[][] = configs.map(() => []);
+  const prefill: number[][] = configs.map(() => []);
+  const dispatches: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < configs.length; i++) {
+      const ad = rt.attachAdapter(made[i], { fused: configs[i].fused });
+      ad?.setCondition(cond);
+      dispatches[i] = model.decodeDispatches;
+      await model.forward(ids.slice(0, 4)); // warm up this configuration's pipelines
+      await model.forward([1]);
+      model.reset();
+      let t0 = performance.now();
+      await model.forward(ids);
+      prefill[i].push(PRE / ((performance.now() - t0) / 1000));
+      t0 = performance.now();
+      for (let j = 0; j < DECODE; j++) await model.forward([ids[j]]);
+      decode[i].push(DECODE / ((performance.now() - t0) / 1000));
+    }
+  }
+  rt.attachAdapter(null);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = { d: median(decode[0]), p: median(prefill[0]) };
+  return configs.map((c, i) => {
+    const d = median(decode[i]), p = median(prefill[i]);
+    const row: Row = {
+      config: c.name,
+      dispatches_per_token: dispatches[i],
+      decode_tok_s: +d.toFixed(3),
+      // time per token relative to the backbone's (the bar: Zhyper <= 1.10, CUMA <= 1.25)
+      decode_cost_vs_backbone: +(base.d / d).toFixed(3),
+      prefill_tok_s: +p.toFixed(2),
+      prefill_cost_vs_backbone: +(base.p / p).toFixed(3),
+      rounds,
+    };
+    log(JSON.stringify(row));
+    return row;
+  });
 }
