@@ -13,6 +13,18 @@ export interface Encoder {
   embed(texts: string[]): Promise<Float32Array[]>;
 }
 
+/** Changes to a preset's spec: rank, targets, scale, and CUMA's experts / top-k / gating / shared A. */
+export interface SpecOverrides {
+  r?: number;
+  alpha?: number;
+  rsLora?: boolean;
+  targets?: Target[];
+  experts?: number;
+  topK?: number;
+  gating?: 'eq4' | 'double';
+  sharedA?: boolean;
+}
+
 export type MethodPreset = 'lora' | 'zhyper' | 'zhyper-square' | 'cuma' | 'cuma-soft' | 'cuma-semantic';
 
 export const METHOD_LABEL: Record<MethodPreset, string> = {
@@ -104,9 +116,19 @@ export class ConditionSession {
   }
 
   /** A new adapter of a preset for the loaded backbone (random: untrained but visibly active). */
-  newAdapter(preset: MethodPreset, seed: number, init: InitMode): AdapterSummary {
+  newAdapter(preset: MethodPreset, seed: number, init: InitMode, o: SpecOverrides = {}): AdapterSummary {
     const condDim = this.encoder?.dim ?? 512;
     const spec = defaultSpec(preset, condDim);
+    if (o.r != null) spec.r = o.r;
+    if (o.alpha != null) spec.alpha = o.alpha;
+    if (o.rsLora != null) spec.rsLora = o.rsLora;
+    if (o.targets) spec.targets = [...o.targets];
+    if (spec.cuma) {
+      if (o.experts != null) spec.cuma.experts = o.experts;
+      spec.cuma.topK = o.topK ?? (preset === 'cuma-soft' ? spec.cuma.experts : Math.min(spec.cuma.topK, spec.cuma.experts));
+      if (o.gating) spec.cuma.gating = o.gating;
+      if (o.sharedA != null) spec.cuma.sharedA = o.sharedA;
+    }
     if (preset !== 'lora') spec.encoderId = this.encoder?.id;
     return this.useAdapter(createAdapter(spec, this.rt.dims(), seed, init), METHOD_LABEL[preset])!;
   }

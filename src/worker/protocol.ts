@@ -2,13 +2,13 @@
 // plain {name, message} so the page can choose what to tell the user by name (ConfigError, SourceError,
 // GPULimitError, AbortError, ...), never by parsing stack traces.
 import type { AdapterInfo, GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from '../model/api';
-import type { AdapterSummary, Condition, MethodPreset, ScoreResult } from '../adapters/session';
+import type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides } from '../adapters/session';
 import type { AccountingTable } from '../adapters/accounting';
 
-export type { AdapterSummary, Condition, MethodPreset, ScoreResult };
+export type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides };
 
 /** Where an adapter comes from: made now (random: untrained but visibly active; train: B = 0), or a saved file. */
-export type AdapterChoice = { kind: 'new'; preset: MethodPreset; seed: number; init: 'random' | 'train' } | { kind: 'file'; name: string; bytes: Uint8Array };
+export type AdapterChoice = { kind: 'new'; preset: MethodPreset; seed: number; init: 'random' | 'train'; overrides?: SpecOverrides } | { kind: 'file'; name: string; bytes: Uint8Array };
 
 /** A PEFT export: file name → contents (adapter_config.json text, adapter_model.safetensors bytes). */
 export type PeftFiles = Record<string, string | Uint8Array>;

@@ -257,7 +257,7 @@ const api: RuntimeWorkerApi = {
       const hash = await backboneHash(rt.config!);
       const label = rt.summary?.label ?? 'backbone';
       if (choice.kind === 'new') {
-        const summary = s.newAdapter(choice.preset, choice.seed, choice.init);
+        const summary = s.newAdapter(choice.preset, choice.seed, choice.init, choice.overrides);
         s.adapter!.spec.backbone = { id: label, configHash: hash };
         return summary;
       }
