@@ -6,6 +6,8 @@
 // the transformer so the forward pass computes it exactly:
 //   embed[x]    = √H · e_slot(x)             (one-hot, so RMSNorm leaves it unchanged)
 //   lm_head[v]  = log P(v | slot) / √H       (logits = lm_head · norm(x) = log P(v | x))
+// The corpus ends with one "Answer: X" line per option letter, so after "Answer:" the letters A to D
+// are equally likely: a multiple-choice question starts from a flat prior that an adapter can move.
 // The attention and MLP blocks carry small random weights (their residual contribution is ~1% of the
 // embedding's) so every kernel still does real work and slightly perturbs the distribution.
 //
@@ -34,6 +36,10 @@ Most people here would say that honesty is important, and that children should l
 Some people think that the government should take more responsibility, others think people should.
 It depends on where you live, how old you are, and what you believe.
 Thank you for the question. Here is what I think.
+Answer: A
+Answer: B
+Answer: C
+Answer: D
 `;
 
 export const DEFAULT_SPEC: ModelSpec = {

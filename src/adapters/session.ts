@@ -169,14 +169,15 @@ export class ConditionSession {
     if (!tok) throw new Error('no model is loaded');
     if (options.length < 2 || options.length > OPTION_LETTERS.length) throw new Error(`a question needs 2 to ${OPTION_LETTERS.length} options`);
     const prefix = await this.apply(c);
-    const promptText = prefix + multipleChoicePrompt(question, options);
-    const ids = rt.encodePrompt(promptText, opts.chat);
+    // The answer follows "Answer:" in both forms: at the end of a plain prompt, or prefilled as the start
+    // of the assistant's turn after the chat template (so the letter is always " A", " B", ...).
+    const body = prefix + multipleChoicePrompt(question, options).replace(/\nAnswer:$/, '');
+    const chatTurn = opts.chat && tok.chatPrompt('x') !== null;
+    const ids = chatTurn ? [...rt.encodePrompt(body, true), ...tok.encode('Answer:', false)] : rt.encodePrompt(`${body}\nAnswer:`, false);
+    const promptText = chatTurn ? `${tok.chatPrompt(body)}Answer:` : `${body}\nAnswer:`;
     const labels = options.map((_, i) => OPTION_LETTERS[i]);
-    const optionIds = labels.map((l) => {
-      const t = tok.encode(` ${l}`, false);
-      return t[t.length - 1];
-    });
-    if (new Set(optionIds).size !== optionIds.length) throw new Error("this tokenizer gives two option letters the same token; the options can't be told apart");
+    const optionIds = labels.map((l) => tok.encode(` ${l}`, false));
+    if (new Set(optionIds.map((t) => t.join(','))).size !== optionIds.length) throw new Error("this tokenizer gives two option letters the same tokens; the options can't be told apart");
     const { probs } = await rt.optionProbs(ids, optionIds);
     const out: ScoreResult = { probs, labels, promptText };
     const gpuAd = rt.model?.adapter;

@@ -217,16 +217,35 @@ export class Runtime {
   }
 
   /**
-   * Probability of each option at the last position of `ids`, renormalized over the options' first
-   * tokens (multiple-choice answers as the papers score them: the option letters' logits).
+   * Probability of each option after `ids`: each option is a token sequence (a letter is one token with
+   * real tokenizers, more with byte-level ones), scored by its total log-probability, then renormalized
+   * over the options. Multi-token options run extra decode steps, rewinding the KV cache after each, so
+   * the cache (and CUMA's gates) afterwards hold exactly `ids`.
    */
-  async optionProbs(ids: number[], optionTokenIds: number[]): Promise<{ probs: number[]; logits: number[] }> {
-    const logits = await this.logits(ids);
-    const l = optionTokenIds.map((id) => logits[id]);
-    const m = Math.max(...l);
-    const e = l.map((v) => Math.exp(v - m));
+  async optionProbs(ids: number[], options: number[][]): Promise<{ probs: number[]; logProbs: number[] }> {
+    const { model } = this.need();
+    if (options.some((o) => o.length === 0)) throw new Error('an option has no tokens');
+    const logSoftmax = (l: Float32Array) => {
+      let m = -Infinity;
+      for (const v of l) m = Math.max(m, v);
+      let z = 0;
+      for (const v of l) z += Math.exp(v - m);
+      const lz = m + Math.log(z);
+      return (id: number) => l[id] - lz;
+    };
+    const first = logSoftmax(await this.logits(ids));
+    const P = model.pos;
+    const logProbs: number[] = [];
+    for (const o of options) {
+      let lp = first(o[0]);
+      for (let i = 1; i < o.length; i++) lp += logSoftmax(await model.forward([o[i - 1]]))(o[i]);
+      model.pos = P;
+      logProbs.push(lp);
+    }
+    const m = Math.max(...logProbs);
+    const e = logProbs.map((v) => Math.exp(v - m));
     const z = e.reduce((a, b) => a + b, 0);
-    return { probs: e.map((v) => v / z), logits: l };
+    return { probs: e.map((v) => v / z), logProbs };
   }
 
   unload(): void {

@@ -170,6 +170,25 @@ describe('adapted forward = forward of the merged checkpoint', () => {
   });
 });
 
+describe('option scoring', () => {
+  it('scores multi-token options by their total log-probability and rewinds the KV cache after each', async () => {
+    await rt.load(dirSource(dirs.llama));
+    const opts = [[40], [41, 7], [42, 9, 3]];
+    const { logProbs, probs } = await rt.optionProbs(IDS, opts);
+    expect(rt.model!.pos).toBe(IDS.length);
+    const lsm = (l: Float32Array, id: number) => {
+      const m = Math.max(...l);
+      return l[id] - m - Math.log(l.reduce((a, v) => a + Math.exp(v - m), 0));
+    };
+    for (let i = 0; i < opts.length; i++) {
+      let want = 0;
+      for (let j = 0; j < opts[i].length; j++) want += lsm(await rt.logits([...IDS, ...opts[i].slice(0, j)]), opts[i][j]);
+      expect(logProbs[i]).toBeCloseTo(want, 3);
+    }
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+  });
+});
+
 describe('routing and personas', () => {
   it("the gates read back are the router's on each layer's normed input (layer 0 checked on the CPU)", async () => {
     await rt.load(dirSource(dirs.llama));
@@ -217,7 +236,7 @@ describe('routing and personas', () => {
       await rt.load(dirSource(dirs.llama));
       const dims = rt.dims();
       const a = createAdapter(defaultSpec(method, 32), dims, 11, 'random');
-      const options = [40, 41, 42, 43];
+      const options = [[40], [41], [42], [43]];
       const plain = await rt.optionProbs(IDS, options);
       rt.attachAdapter(a);
       rt.setCondition(cond(32, 1));
