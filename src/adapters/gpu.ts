@@ -5,6 +5,7 @@
 import { storage } from '../gpu/buffers';
 import type { LoraBinding } from '../gpu/kernels';
 import { Hypernet } from './zhyper';
+import { expectedAdapterShapes } from './files';
 import { loraScale, tensorName, type Adapter, type BackboneDims, type Target } from './types';
 
 export type Projection = 'qkv' | 'o' | 'gate' | 'up' | 'down';
@@ -56,6 +57,13 @@ export class GpuAdapter {
     readonly maxContext: number,
   ) {
     const spec = adapter.spec;
+    // every upload below trusts these shapes: check them once, with the tensor's name in the message
+    for (const [name, shape] of expectedAdapterShapes(spec, dims)) {
+      const t = adapter.tensors.get(name);
+      if (!t) throw new Error(`adapter is missing tensor ${name}`);
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (t.data.length !== n || t.shape.join() !== shape.join()) throw new Error(`adapter tensor ${name} is [${t.shape.join(', ')}] but this backbone needs [${shape.join(', ')}]`);
+    }
     const { r } = spec;
     this.scale = loraScale(spec);
     this.hyper = spec.method === 'zhyper' ? new Hypernet(adapter) : null;

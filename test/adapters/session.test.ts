@@ -98,3 +98,12 @@ describe('ConditionSession', () => {
     expect(() => s.useAdapter(a)).toThrow(/reads 48-number condition embeddings .* fake-32 gives 32/);
   });
 });
+
+describe('GpuAdapter', () => {
+  it('refuses tensors whose shapes do not fit the backbone, naming the tensor', async () => {
+    const { createAdapter, defaultSpec } = await import('../../src/adapters/create');
+    const dims = rt.dims();
+    const a = createAdapter(defaultSpec('zhyper', 48), { ...dims, hiddenSize: dims.hiddenSize + 4, qDim: dims.qDim }, 1, 'train');
+    expect(() => rt.attachAdapter(a)).toThrow(/adapter tensor layers\.0\.q\.A is \[8, 68\] but this backbone needs \[8, 64\]/);
+  });
+});
