@@ -169,6 +169,14 @@ export class Kernels {
     return this.make('router', [o.H, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0], step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
   }
 
+  /** A layer's input RMSNorm and CUMA's router in one dispatch (rmsnorm_router.wgsl): y = h, and the gates. */
+  rmsnormRouter(step: GPUBuffer, o: { dim: number; eps: number; x: GPUBuffer; w: GPUBuffer; y: GPUBuffer; R: number; E: number; k: number; gating: 'eq4' | 'double'; W1h: GPUBuffer; c: GPUBuffer; W2: GPUBuffer; b2: GPUBuffer; gates: GPUBuffer }): Dispatch {
+    if (o.R > 1024) throw new Error(`router hidden width ${o.R} > 1024 is not supported by the router kernel`);
+    if (o.E > 16) throw new Error(`${o.E} experts > 16 are not supported by the adapted kernels`);
+    if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
+    return this.make('rmsnorm_router', [o.dim, { f32: o.eps }, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0], step, [o.x, o.w, o.y, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
+  }
+
   /** out[t, i] = silu(gu[t, i]) · gu[t, I + i] */
   siluMul(step: GPUBuffer, o: { I: number; gu: GPUBuffer; out: GPUBuffer }): Dispatch {
     return this.make('silu_mul', [o.I], step, [o.gu, o.out], (T) => [ceil(o.I, 64), T, 1]);

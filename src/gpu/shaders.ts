@@ -20,11 +20,12 @@ export type ShaderName =
   | 'lora_down'
   | 'lora_up'
   | 'router'
-  | 'silu_mul';
+  | 'silu_mul'
+  | 'rmsnorm_router';
 
 export type ShaderLibrary = Record<ShaderName, string>;
 
-export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'matmul_vec4', 'matvec_vec4', 'gate_up_silu_vec4', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add', 'lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'router', 'silu_mul'];
+export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'matmul_vec4', 'matvec_vec4', 'gate_up_silu_vec4', 'rope', 'kv_append', 'attention', 'gate_up_silu', 'add', 'lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'router', 'silu_mul', 'rmsnorm_router'];
 
 export function libraryFrom(files: Record<string, string>): ShaderLibrary {
   const lib = {} as ShaderLibrary;

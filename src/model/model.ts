@@ -133,8 +133,10 @@ export class LlamaModel {
             ]
           : [H % 4 ? k.gateUpSilu(s, mlpOpts) : k.gateUpSiluVec4(s, mlpOpts)];
         return [
-          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }),
-          ...(rt ? [k.router(s, { ...rt, h })] : []),
+          // CUMA: the router reads the normed input; fused, it runs inside the norm's dispatch
+          ...(rt && fused
+            ? [k.rmsnormRouter(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h, ...rt })]
+            : [k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }), ...(rt ? [k.router(s, { ...rt, h })] : [])]),
           ...linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }, a?.bindings.qkv),
           k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
           k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),

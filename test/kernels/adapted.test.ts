@@ -178,3 +178,19 @@ describe('silu_mul', () => {
     });
   }
 });
+
+describe('rmsnorm_router (input norm and CUMA router in one dispatch)', () => {
+  for (const [T, H, R, E, k, gating] of [[1, 64, 256, 8, 2, 'eq4'], [9, 37, 33, 4, 1, 'double'], [3, 70, 100, 16, 16, 'eq4']] as [number, number, number, number, number, 'eq4' | 'double'][]) {
+    it(`T=${T} H=${H} R=${R} E=${E} k=${k} ${gating}`, async () => {
+      const x = rand(T * H, 1, 3), w = rand(H, 2), W1h = rand(R * H, 3, 0.3), c = rand(R, 4), W2 = rand(E * R, 5, 0.3), b2 = rand(E, 6);
+      const pos0 = 2;
+      const y = g.buf(T * H), gates = g.buf((pos0 + T) * E);
+      g.setStep(T, pos0);
+      g.k.run([g.k.rmsnormRouter(g.step, { dim: H, eps: 1e-5, x: g.buf(x), w: g.buf(w), y, R, E, k, gating, W1h: g.buf(W1h), c: g.buf(c), W2: g.buf(W2), b2: g.buf(b2), gates })], T);
+      const h = ref.rmsnormRef(x, w, H, 1e-5);
+      expect(maxRelErr(await g.read(y, T * H), h)).toBeLessThan(1e-5);
+      const got = (await g.read(gates)).slice(pos0 * E, (pos0 + T) * E);
+      expect(maxRelErr(got, ref.routerRef(h, T, H, W1h, c, W2, b2, E, k, gating))).toBeLessThan(1e-5);
+    });
+  }
+});
