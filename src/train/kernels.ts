@@ -1,0 +1,294 @@
+// Dispatch builders for the backward pass and the optimizer (shaders/*_backward*.wgsl, attention_lse,
+// cross_entropy, sq_norm, adamw): the building blocks for training adapters on a frozen backbone.
+// Same conventions as src/gpu/kernels.ts: Params uniform at binding 0, the Step uniform {T, pos0} at
+// binding 1 for per-token kernels, storage buffers from binding 2, a grid that depends only on T.
+//
+// How the forward's ops map to their backward (dX is the gradient of an op's input):
+//   rmsnorm                      → rmsnormBackward (accumulates into the residual stream's gradient)
+//   matmul / matmul_vec4 (frozen) → linearBackwardInput (dX += dY·W; no dW: the backbone is frozen)
+//   rope (no Qwen3 q/k norm)     → ropeBackward (in place on dqkv)
+//   kv_append                    → kvAppendBackward (cache gradient rows → k, v parts of dqkv)
+//   attention                    → attentionBackward: attention_lse, then dq and dk/dv kernels
+//   gate_up_silu / silu_mul      → siluGateBackward on the pre-activations [g | u], then two linear backwards
+//   lm_head + loss               → crossEntropy (logits become dlogits in place; non-answer rows 0),
+//                                  then linearBackwardInput per lm_head row chunk (dyOff = rowStart)
+//   an adapted segment (LoRA, Zhyper diag z) → loraBackward (dA, dB, dz and its share of dX)
+//   optimizer                    → sqNorm per gradient tensor, then adamw per parameter tensor
+import type { Dispatch, Kernels } from '../gpu/kernels';
+import type { ShaderName } from '../gpu/shaders';
+import { uniform, type ParamValue } from '../gpu/buffers';
+
+const ceil = (a: number, b: number) => Math.ceil(a / b);
+const MAX_X = 65535;
+/** 1-D grids past 65535 workgroups wrap into y (the kernels fold gid.y back in). */
+function grid1d(threads: number, wg: number): [number, number, number] {
+  const g = ceil(threads, wg);
+  return g <= MAX_X ? [Math.max(1, g), 1, 1] : [MAX_X, ceil(g, MAX_X), 1];
+}
+
+/** Workgroups (and so partial-sum slots) sq_norm uses for a tensor of n elements. */
+export function sqNormSlots(n: number): number {
+  return Math.max(1, Math.min(64, ceil(n, 256)));
+}
+
+export interface LinearBackwardOpts {
+  /** the forward's W is [N, K]: N outputs, K inputs */
+  N: number;
+  K: number;
+  /** dY row stride (defaults to N) and column offset: a window of a wider gradient buffer */
+  ldDY?: number;
+  dyOff?: number;
+  accumulate?: boolean;
+  /** read W and write dX as vec4 (defaults to K % 4 == 0) */
+  vec4?: boolean;
+  dY: GPUBuffer;
+  W: GPUBuffer;
+  dX: GPUBuffer;
+}
+
+export interface AttentionBackwardOpts {
+  headDim: number;
+  nHeads: number;
+  nKVHeads: number;
+  /** row stride of qkv and dqkv (the fused projection's width) */
+  ldQKV: number;
+  /** the forward's qkv rows (q after RoPE is read from the first nHeads heads) and its K/V caches [S, nKV, D] */
+  qkv: GPUBuffer;
+  kCache: GPUBuffer;
+  vCache: GPUBuffer;
+  /** gradient of the attention output [T, nHeads, D] */
+  dO: GPUBuffer;
+  /** scratch [T, nHeads, 2]: (logsumexp, delta) per query row */
+  stats: GPUBuffer;
+  /** dq goes into the q part of dqkv (written); dK, dV are cache-shaped [S, nKV, D] (written for S = pos0 + T) */
+  dqkv: GPUBuffer;
+  dK: GPUBuffer;
+  dV: GPUBuffer;
+  /** the pos0 the dispatch is usually run with: sizes the dk/dv grid (any pos0 stays correct) */
+  past?: number;
+}
+
+/** One adapted segment y[t, dyOff + n] += s·Σ_j B[n, j]·z_j·(A·x_t)_j of a projection (see LoraBinding). */
+export interface LoraBackwardOpts {
+  /** input width, segment rows, rank */
+  K: number;
+  N: number;
+  r: number;
+  scale: number;
+  /** dY row stride and this segment's first column (the segment's start in the projection's rows) */
+  ldDY?: number;
+  dyOff?: number;
+  /** element offsets of this segment in the packed A [.., r, K], B [.., len, r] and z [.., r] (and their gradients) */
+  aOff?: number;
+  bOff?: number;
+  zOff?: number;
+  /** add into dA, dB, dz (sum over chunks and micro-batches); default false */
+  accumulate?: boolean;
+  /** add into dX (default true: the frozen projection's dX is there already) */
+  accumulateX?: boolean;
+  x: GPUBuffer;
+  dY: GPUBuffer;
+  A: GPUBuffer;
+  B: GPUBuffer;
+  /** Zhyper's diag z; absent = plain LoRA (no dz) */
+  z?: GPUBuffer;
+  /** scratch [T, 2r] */
+  ug: GPUBuffer;
+  dA: GPUBuffer;
+  dB: GPUBuffer;
+  dz?: GPUBuffer;
+  /** absent: the input gradient is not needed (first layer's input, or a test of the parameter gradients) */
+  dX?: GPUBuffer;
+}
+
+export interface AdamwOpts {
+  n: number;
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** decoupled weight decay (torch.optim.AdamW's default is 0.01) */
+  wd?: number;
+  /** global-norm clipping over every tensor's sq_norm partials; 0 = off */
+  maxNorm?: number;
+  nPartials?: number;
+  partials?: GPUBuffer;
+  param: GPUBuffer;
+  grad: GPUBuffer;
+  m: GPUBuffer;
+  v: GPUBuffer;
+}
+
+/** An adamw dispatch and the per-step write of its learning rate and bias corrections. */
+export interface AdamwDispatch extends Dispatch {
+  /** before encoding step `step` (1-based): bc = 1 − β^step in f64, and optionally a new lr */
+  setStep(step: number, lr?: number): void;
+}
+
+export class TrainKernels {
+  /** a 16-byte buffer bound where an optional output is absent (Kernels.empty stands for absent inputs;
+   *  one buffer may not be bound both read-only and writable in one dispatch) */
+  private readonly noOutput: GPUBuffer;
+
+  constructor(readonly k: Kernels) {
+    this.noOutput = k.device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  get device(): GPUDevice {
+    return this.k.device;
+  }
+
+  /** Same as Kernels' private builder: the pipeline comes from the shared cache (Kernels.pipeline). */
+  private make(name: ShaderName, params: ParamValue[], step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
+    const pipeline = this.k.pipeline(name);
+    const paramsBuf = uniform(this.device, params, name);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: paramsBuf } }];
+    if (step) entries.push({ binding: 1, resource: { buffer: step } });
+    buffers.forEach((buffer, i) => entries.push({ binding: 2 + i, resource: { buffer } }));
+    const bindGroup = this.device.createBindGroup({ label: name, layout: pipeline.getBindGroupLayout(0), entries });
+    return { label: name, pipeline, bindGroup, grid, params: paramsBuf };
+  }
+
+  /** dX[t, k] (+)= Σ_n dY[t, dyOff + n]·W[n, k] for a frozen W [N, K] */
+  linearBackwardInput(step: GPUBuffer, o: LinearBackwardOpts): Dispatch {
+    const vec4 = o.vec4 ?? o.K % 4 === 0;
+    if (vec4 && o.K % 4) throw new Error(`linear_backward_input_vec4 needs K % 4 == 0, got K = ${o.K}`);
+    const params = [o.K, o.N, o.ldDY ?? o.N, o.dyOff ?? 0, o.accumulate ? 1 : 0];
+    return vec4
+      ? this.make('linear_backward_input_vec4', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K / 4, 8), ceil(T, 32), 1])
+      : this.make('linear_backward_input', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K, 32), ceil(T, 32), 1]);
+  }
+
+  /** dx (+)= RMSNorm's input gradient for rows x[T, dim], frozen weight w, output gradient dy */
+  rmsnormBackward(step: GPUBuffer, o: { dim: number; eps: number; accumulate?: boolean; x: GPUBuffer; w: GPUBuffer; dy: GPUBuffer; dx: GPUBuffer }): Dispatch {
+    return this.make('rmsnorm_backward', [o.dim, { f32: o.eps }, o.accumulate ? 1 : 0], step, [o.x, o.w, o.dy, o.dx], (T) => [T, 1, 1]);
+  }
+
+  /** RoPE's gradient in place on the first nHeads heads (q then k) of the dqkv rows. */
+  ropeBackward(step: GPUBuffer, o: { headDim: number; nHeads: number; ldQKV: number; cosSin: GPUBuffer; normW?: GPUBuffer; dqkv: GPUBuffer }): Dispatch {
+    if (o.normW) throw new Error("rope_backward does not differentiate Qwen3's q/k RMSNorm: training on Qwen3 backbones is not supported yet");
+    if (o.headDim % 2) throw new Error(`RoPE needs an even head_dim, got ${o.headDim}`);
+    return this.make('rope_backward', [o.headDim, o.nHeads, o.ldQKV], step, [o.cosSin, o.dqkv], (T) => [ceil((o.nHeads * o.headDim) / 2, 64), T, 1]);
+  }
+
+  /** dqkv[t, kOff + i] = dK[pos0 + t, i] and the same for v (kv_append's gradient). */
+  kvAppendBackward(step: GPUBuffer, o: { kvDim: number; ldQKV: number; kOff: number; vOff: number; dK: GPUBuffer; dV: GPUBuffer; dqkv: GPUBuffer }): Dispatch {
+    return this.make('kv_append_backward', [o.kvDim, o.ldQKV, o.kOff, o.vOff], step, [o.dK, o.dV, o.dqkv], (T) => [ceil(o.kvDim, 64), T, 1]);
+  }
+
+  /**
+   * Causal GQA attention's gradient, three dispatches: attention_lse (per query row: logsumexp of the
+   * scores and delta = dO·O), attention_backward_dq (per query row and head), attention_backward_dkv
+   * (per kv head and cache position, looping over the queries that see it: no atomics). Softmax rows
+   * are recomputed from q, K and the stored logsumexp; nothing of size [T, S] is kept.
+   */
+  attentionBackward(step: GPUBuffer, o: AttentionBackwardOpts): Dispatch[] {
+    if (o.headDim > 256) throw new Error(`head_dim ${o.headDim} > 256 is not supported by the attention kernels`);
+    if (o.nHeads % o.nKVHeads) throw new Error(`${o.nHeads} query heads are not a multiple of ${o.nKVHeads} kv heads`);
+    const params: ParamValue[] = [o.headDim, o.nHeads, o.nKVHeads, o.ldQKV, { f32: 1 / Math.sqrt(o.headDim) }];
+    const past = o.past ?? 0;
+    return [
+      this.make('attention_lse', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats], (T) => [o.nHeads, T, 1]),
+      this.make('attention_backward_dq', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats, o.dqkv], (T) => [o.nHeads, T, 1]),
+      this.make('attention_backward_dkv', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats, o.dK, o.dV], (T) => [o.nKVHeads, Math.min(MAX_X, past + T), 1]),
+    ];
+  }
+
+  /** dgu = [dg | du] for out = silu(g)·u, from the pre-activations gu = [g | u] ([T, 2I]) and dOut [T, I] */
+  siluGateBackward(step: GPUBuffer, o: { I: number; gu: GPUBuffer; dOut: GPUBuffer; dgu: GPUBuffer }): Dispatch {
+    return this.make('silu_gate_backward', [o.I], step, [o.gu, o.dOut, o.dgu], (T) => [ceil(o.I, 64), T, 1]);
+  }
+
+  /**
+   * Cross-entropy with label smoothing ε on logits [rows, V] with per-row targets (packTargets: the
+   * answer tokens, IGNORE elsewhere): loss[row] (0 where ignored) and loss[rows] = Σ loss / count; every
+   * logits row is overwritten with its gradient, gradScale·(softmax − smoothed one-hot), 0 where ignored
+   * (gradScale defaults to 1/count, the mean's gradient). The driver should compute logits only at the
+   * answer rows (gather their hidden states before lm_head) so rows = count and nothing is wasted.
+   */
+  crossEntropy(o: { V: number; rows: number; count: number; eps?: number; gradScale?: number; targets: GPUBuffer; logits: GPUBuffer; loss: GPUBuffer }): Dispatch[] {
+    if (o.rows < 1 || o.rows > MAX_X) throw new Error(`cross_entropy needs 1 to ${MAX_X} rows, got ${o.rows}`);
+    if (o.count < 1 || o.count > o.rows) throw new Error(`cross_entropy needs 1 to ${o.rows} answer rows, got ${o.count}`);
+    const eps = o.eps ?? 0;
+    if (!(eps >= 0 && eps < 1)) throw new Error(`label smoothing must be in [0, 1), got ${eps}`);
+    const params = (phase: number): ParamValue[] => [o.V, o.rows, o.count, phase, { f32: eps }, { f32: o.gradScale ?? 1 / o.count }];
+    const bufs = [o.targets, o.logits, o.loss];
+    return [this.make('cross_entropy', params(0), null, bufs, () => [o.rows, 1, 1]), this.make('cross_entropy', params(1), null, bufs, () => [1, 1, 1])];
+  }
+
+  /**
+   * One adapted segment's backward: lora_backward_ug (u = A·x, g = Bᵀ·dY per token), lora_backward_params
+   * (dA, dB, dz), and lora_backward_x (dX += s·Aᵀ(z ⊙ g)) when dX is given.
+   */
+  loraBackward(step: GPUBuffer, o: LoraBackwardOpts): Dispatch[] {
+    const hasZ = o.z ? 1 : 0;
+    if (!!o.z !== !!o.dz) throw new Error('lora backward: z and dz go together (Zhyper) or are both absent (plain LoRA)');
+    const [aOff, bOff, zOff] = [o.aOff ?? 0, o.bOff ?? 0, o.zOff ?? 0];
+    const z = o.z ?? this.k.empty, dz = o.dz ?? this.noOutput;
+    const scale = { f32: o.scale };
+    const ops = [
+      this.make('lora_backward_ug', [o.K, o.N, o.r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff], step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [2 * o.r, T, 1]),
+      this.make(
+        'lora_backward_params',
+        [o.K, o.N, o.r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, zOff, hasZ, o.accumulate ? 1 : 0, scale],
+        step,
+        [o.x, o.dY, o.ug, z, o.dA, o.dB, dz],
+        () => grid1d(o.N * o.r + o.r * o.K + o.r, 64),
+      ),
+    ];
+    if (o.dX) ops.push(this.make('lora_backward_x', [o.K, o.r, aOff, zOff, hasZ, (o.accumulateX ?? true) ? 1 : 0, scale], step, [o.ug, o.A, z, o.dX], (T) => [ceil(o.K, 64), T, 1]));
+    return ops;
+  }
+
+  /** partials[outIndex .. outIndex + sqNormSlots(n)) = partial sums of x² */
+  sqNorm(o: { n: number; outIndex: number; x: GPUBuffer; partials: GPUBuffer }): Dispatch {
+    return this.make('sq_norm', [o.n, o.outIndex], null, [o.x, o.partials], () => [sqNormSlots(o.n), 1, 1]);
+  }
+
+  /**
+   * AdamW on one tensor; call setStep(t) before each step (t = 1, 2, …). With clipping, encode the
+   * sqNorm of every gradient tensor before the first adamw (they share the partials buffer).
+   */
+  adamw(o: AdamwOpts): AdamwDispatch {
+    const beta1 = o.beta1 ?? 0.9, beta2 = o.beta2 ?? 0.999;
+    const maxNorm = o.maxNorm ?? 0;
+    if (maxNorm > 0 && (!o.partials || !o.nPartials)) throw new Error('adamw: clipping (maxNorm > 0) needs the sq_norm partials and their count');
+    const f = (x: number) => ({ f32: x });
+    const d = this.make(
+      'adamw',
+      [o.n, maxNorm > 0 ? o.nPartials! : 0, f(maxNorm), f(o.lr), f(beta1), f(beta2), f(o.eps ?? 1e-8), f(o.wd ?? 0.01), f(1 - beta1), f(1 - beta2)],
+      null,
+      [o.param, o.grad, o.m, o.v, o.partials ?? this.k.empty],
+      () => grid1d(o.n, 256),
+    );
+    const device = this.device;
+    return {
+      ...d,
+      setStep(step: number, lr?: number) {
+        if (!(step >= 1)) throw new Error(`adamw steps count from 1, got ${step}`);
+        // Params fields 3 (lr) and 8, 9 (bc1, bc2), as laid out above and in adamw.wgsl
+        if (lr != null) device.queue.writeBuffer(d.params, 3 * 4, new Float32Array([lr]));
+        device.queue.writeBuffer(d.params, 8 * 4, new Float32Array([1 - beta1 ** step, 1 - beta2 ** step]));
+      },
+    };
+  }
+}
+
+/** cross_entropy's target of a row that is not an answer token (PyTorch's ignore_index) */
+export const IGNORE = 0xffffffff;
+
+/**
+ * cross_entropy's per-row targets from (row, target) pairs of answer tokens, checked: targets inside
+ * the vocabulary, rows inside the logits buffer, each row listed once. Unlisted rows get IGNORE.
+ */
+export function packTargets(pairs: [row: number, target: number][], rows: number, V: number): { targets: Uint32Array; count: number } {
+  const targets = new Uint32Array(rows).fill(IGNORE);
+  for (const [row, target] of pairs) {
+    if (!Number.isInteger(row) || row < 0 || row >= rows) throw new Error(`cross_entropy row ${row} outside the ${rows} logits rows`);
+    if (!Number.isInteger(target) || target < 0 || target >= V) throw new Error(`cross_entropy target ${target} outside the vocabulary of ${V}`);
+    if (targets[row] !== IGNORE) throw new Error(`cross_entropy row ${row} listed twice`);
+    targets[row] = target;
+  }
+  if (pairs.length === 0) throw new Error('cross_entropy needs at least one answer token');
+  return { targets, count: pairs.length };
+}

@@ -1,0 +1,265 @@
+// Plain TypeScript references of the training kernels (src/train/kernels.ts), in f64, written as the
+// equations read. Each backward comes with the forward it differentiates, also in f64, so the tests can
+// check every backward against central finite differences of its own forward, and the GPU kernels
+// (f32) against the backward. Layouts and argument orders mirror the kernels'.
+type Vec = ArrayLike<number>;
+
+const silu = (a: number) => a / (1 + Math.exp(-a));
+const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
+
+/** Y[T, N] = X[T, K]·W[N, K]ᵀ */
+export function linearF64(X: Vec, W: Vec, T: number, N: number, K: number): Float64Array {
+  const Y = new Float64Array(T * N);
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += X[t * K + k] * W[n * K + k];
+      Y[t * N + n] = s;
+    }
+  return Y;
+}
+
+/** dX[T, K] = dY·W for Y = X·Wᵀ, dY read as a window (ldDY, dyOff) of a wider buffer */
+export function linearBackwardInputRef(dY: Vec, W: Vec, T: number, N: number, K: number, ldDY = N, dyOff = 0): Float64Array {
+  const dX = new Float64Array(T * K);
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      const g = dY[t * ldDY + dyOff + n];
+      for (let k = 0; k < K; k++) dX[t * K + k] += g * W[n * K + k];
+    }
+  return dX;
+}
+
+export function rmsnormF64(x: Vec, w: Vec, dim: number, eps: number): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let b = 0; b < x.length; b += dim) {
+    let ss = 0;
+    for (let i = 0; i < dim; i++) ss += x[b + i] ** 2;
+    const r = 1 / Math.sqrt(ss / dim + eps);
+    for (let i = 0; i < dim; i++) y[b + i] = x[b + i] * r * w[i];
+  }
+  return y;
+}
+
+/** dx for y = x·r·w, r = (mean(x²) + eps)^(-1/2): dx_i = r·w_i·dy_i − x_i·r³/dim·Σ_j dy_j·w_j·x_j */
+export function rmsnormBackwardRef(x: Vec, w: Vec, dy: Vec, dim: number, eps: number): Float64Array {
+  const dx = new Float64Array(x.length);
+  for (let b = 0; b < x.length; b += dim) {
+    let ss = 0, dot = 0;
+    for (let i = 0; i < dim; i++) {
+      ss += x[b + i] ** 2;
+      dot += dy[b + i] * w[i] * x[b + i];
+    }
+    const r = 1 / Math.sqrt(ss / dim + eps);
+    for (let i = 0; i < dim; i++) dx[b + i] = r * w[i] * dy[b + i] - ((x[b + i] * r ** 3) / dim) * dot;
+  }
+  return dx;
+}
+
+/** rotate_half RoPE on x[T, nHeads, D] at positions pos0.. (the angle pos·invFreq[i] in f64) */
+export function ropeF64(x: Vec, T: number, nHeads: number, D: number, pos0: number, invFreq: Vec): Float64Array {
+  return rotate(x, T, nHeads, D, pos0, invFreq, 1);
+}
+
+/** RoPE's gradient: the same rotation by the opposite angle (a rotation's transpose is its inverse) */
+export function ropeBackwardRef(dy: Vec, T: number, nHeads: number, D: number, pos0: number, invFreq: Vec): Float64Array {
+  return rotate(dy, T, nHeads, D, pos0, invFreq, -1);
+}
+
+function rotate(x: Vec, T: number, nHeads: number, D: number, pos0: number, invFreq: Vec, sign: 1 | -1): Float64Array {
+  const y = Float64Array.from(x);
+  const half = D / 2;
+  for (let t = 0; t < T; t++)
+    for (let h = 0; h < nHeads; h++) {
+      const b = (t * nHeads + h) * D;
+      for (let i = 0; i < half; i++) {
+        const a = (pos0 + t) * invFreq[i];
+        const c = Math.cos(a), s = sign * Math.sin(a);
+        const x1 = x[b + i], x2 = x[b + i + half];
+        y[b + i] = x1 * c - x2 * s;
+        y[b + i + half] = x2 * c + x1 * s;
+      }
+    }
+  return y;
+}
+
+/**
+ * Causal GQA as the attention kernel: q[T, nH, D] at positions pos0.., caches [S, nKV, D] with
+ * S ≥ pos0 + T. Returns out[T, nH, D] and the logsumexp of each query row's scores, lse[T, nH].
+ */
+export function attentionF64(q: Vec, kc: Vec, vc: Vec, T: number, pos0: number, nH: number, nKV: number, D: number): { out: Float64Array; lse: Float64Array } {
+  const out = new Float64Array(T * nH * D);
+  const lse = new Float64Array(T * nH);
+  forEachRow(q, kc, T, pos0, nH, nKV, D, (t, h, kvh, P, l) => {
+    lse[t * nH + h] = l;
+    for (let j = 0; j < P.length; j++)
+      for (let d = 0; d < D; d++) out[(t * nH + h) * D + d] += P[j] * vc[(j * nKV + kvh) * D + d];
+  });
+  return { out, lse };
+}
+
+/** Softmax rows P_j (j ≤ pos0 + t) of every (token, head), with their logsumexp. */
+function forEachRow(q: Vec, kc: Vec, T: number, pos0: number, nH: number, nKV: number, D: number, f: (t: number, h: number, kvh: number, P: Float64Array, lse: number) => void): void {
+  const scale = 1 / Math.sqrt(D);
+  const g = nH / nKV;
+  for (let t = 0; t < T; t++)
+    for (let h = 0; h < nH; h++) {
+      const kvh = Math.floor(h / g);
+      const n = pos0 + t + 1;
+      const s = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        let d = 0;
+        for (let i = 0; i < D; i++) d += q[(t * nH + h) * D + i] * kc[(j * nKV + kvh) * D + i];
+        s[j] = d * scale;
+      }
+      const m = Math.max(...s);
+      let z = 0;
+      for (let j = 0; j < n; j++) z += Math.exp(s[j] - m);
+      const lse = m + Math.log(z);
+      f(t, h, kvh, s.map((v) => Math.exp(v - lse)), lse);
+    }
+}
+
+/**
+ * Gradients of attentionF64's out w.r.t. q [T, nH, D] and the caches [S, nKV, D] (S = pos0 + T rows,
+ * a token's k/v summed over the query heads of its group), plus lse and delta = Σ_j P_j·(dO·v_j).
+ */
+export function attentionBackwardRef(q: Vec, kc: Vec, vc: Vec, dO: Vec, T: number, pos0: number, nH: number, nKV: number, D: number) {
+  const S = pos0 + T;
+  const scale = 1 / Math.sqrt(D);
+  const dq = new Float64Array(T * nH * D);
+  const dK = new Float64Array(S * nKV * D);
+  const dV = new Float64Array(S * nKV * D);
+  const lse = new Float64Array(T * nH);
+  const delta = new Float64Array(T * nH);
+  forEachRow(q, kc, T, pos0, nH, nKV, D, (t, h, kvh, P, l) => {
+    const o = (t * nH + h) * D;
+    const dP = P.map((_, j) => {
+      let e = 0;
+      for (let d = 0; d < D; d++) e += dO[o + d] * vc[(j * nKV + kvh) * D + d];
+      return e;
+    });
+    const dl = P.reduce((a, p, j) => a + p * dP[j], 0);
+    lse[t * nH + h] = l;
+    delta[t * nH + h] = dl;
+    for (let j = 0; j < P.length; j++) {
+      const dS = P[j] * (dP[j] - dl);
+      const kb = (j * nKV + kvh) * D;
+      for (let d = 0; d < D; d++) {
+        dq[o + d] += scale * dS * kc[kb + d];
+        dK[kb + d] += scale * dS * q[o + d];
+        dV[kb + d] += P[j] * dO[o + d];
+      }
+    }
+  });
+  return { dq, dK, dV, lse, delta };
+}
+
+/** out[t, i] = silu(g)·u with gu[t] = [g | u] ([T, 2I]) */
+export function siluGateF64(gu: Vec, T: number, I: number): Float64Array {
+  const out = new Float64Array(T * I);
+  for (let t = 0; t < T; t++) for (let i = 0; i < I; i++) out[t * I + i] = silu(gu[t * 2 * I + i]) * gu[t * 2 * I + I + i];
+  return out;
+}
+
+/** dgu = [dOut·u·silu'(g) | dOut·silu(g)], silu'(g) = σ(g)·(1 + g·(1 − σ(g))) */
+export function siluGateBackwardRef(gu: Vec, dOut: Vec, T: number, I: number): Float64Array {
+  const dgu = new Float64Array(T * 2 * I);
+  for (let t = 0; t < T; t++)
+    for (let i = 0; i < I; i++) {
+      const g = gu[t * 2 * I + i], u = gu[t * 2 * I + I + i], d = dOut[t * I + i];
+      const sg = sigmoid(g);
+      dgu[t * 2 * I + i] = d * u * sg * (1 + g * (1 - sg));
+      dgu[t * 2 * I + I + i] = d * silu(g);
+    }
+  return dgu;
+}
+
+/**
+ * Label-smoothed cross-entropy (PyTorch's: target distribution (1 − ε)·onehot + ε/V) on the answer
+ * (row, target) pairs of logits [rows, V]: loss per row (0 for rows not listed), the mean over the
+ * pairs, and the gradient of gradScale·Σ loss (gradScale = 1/count: the mean's) w.r.t. the logits
+ * (0 on rows not listed).
+ */
+export function crossEntropyRef(logits: Vec, V: number, pairs: [number, number][], eps = 0, gradScale = 1 / pairs.length) {
+  const loss = new Float64Array(logits.length / V);
+  const dlogits = new Float64Array(logits.length);
+  for (const [row, y] of pairs) {
+    const b = row * V;
+    let m = -Infinity, zs = 0;
+    for (let i = 0; i < V; i++) {
+      m = Math.max(m, logits[b + i]);
+      zs += logits[b + i];
+    }
+    let s = 0;
+    for (let i = 0; i < V; i++) s += Math.exp(logits[b + i] - m);
+    const lse = m + Math.log(s);
+    loss[row] = lse - (1 - eps) * logits[b + y] - (eps / V) * zs;
+    for (let i = 0; i < V; i++) dlogits[b + i] = gradScale * (Math.exp(logits[b + i] - lse) - (i === y ? 1 - eps : 0) - eps / V);
+  }
+  return { loss, mean: loss.reduce((a, b) => a + b, 0) / pairs.length, dlogits };
+}
+
+/** One adapted segment's term: y[T, N] = s·B·diag(z)·A·x_t (z null: plain LoRA), A [r, K], B [N, r] */
+export function loraF64(x: Vec, A: Vec, B: Vec, z: Vec | null, s: number, T: number, K: number, N: number, r: number): Float64Array {
+  const u = linearF64(x, A, T, r, K);
+  const y = new Float64Array(T * N);
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      let a = 0;
+      for (let j = 0; j < r; j++) a += B[n * r + j] * (z ? z[j] : 1) * u[t * r + j];
+      y[t * N + n] = s * a;
+    }
+  return y;
+}
+
+/**
+ * loraF64's gradients for output gradient dY [T, N], with u = A·x_t and g = Bᵀ·dY_t:
+ *   dB = s·Σ_t dY_t (z ⊙ u_t)ᵀ,  dA = s·Σ_t (z ⊙ g_t) x_tᵀ,  dz = s·Σ_t g_t ⊙ u_t,  dX_t = s·Aᵀ(z ⊙ g_t)
+ */
+export function loraBackwardRef(x: Vec, dY: Vec, A: Vec, B: Vec, z: Vec | null, s: number, T: number, K: number, N: number, r: number) {
+  const u = linearF64(x, A, T, r, K);
+  const dA = new Float64Array(r * K), dB = new Float64Array(N * r), dz = new Float64Array(r), dX = new Float64Array(T * K);
+  for (let t = 0; t < T; t++)
+    for (let j = 0; j < r; j++) {
+      const zj = z ? z[j] : 1;
+      let g = 0;
+      for (let n = 0; n < N; n++) g += B[n * r + j] * dY[t * N + n];
+      for (let n = 0; n < N; n++) dB[n * r + j] += s * dY[t * N + n] * zj * u[t * r + j];
+      for (let k = 0; k < K; k++) {
+        dA[j * K + k] += s * zj * g * x[t * K + k];
+        dX[t * K + k] += s * A[j * K + k] * zj * g;
+      }
+      dz[j] += s * g * u[t * r + j];
+    }
+  return { dA, dB, dz, dX };
+}
+
+export interface AdamwHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  wd: number;
+}
+
+/** torch.optim.AdamW's step `step` (1-based) on p with gradient g·clip; returns the new p, m, v. */
+export function adamwRef(p: Vec, g: Vec, m: Vec, v: Vec, step: number, h: AdamwHyper, clip = 1) {
+  const bc1 = 1 - h.beta1 ** step, bc2 = 1 - h.beta2 ** step;
+  const P = new Float64Array(p.length), M = new Float64Array(p.length), Vv = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) {
+    const gi = clip * g[i];
+    M[i] = h.beta1 * m[i] + (1 - h.beta1) * gi;
+    Vv[i] = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
+    P[i] = p[i] - h.lr * (M[i] / bc1 / (Math.sqrt(Vv[i] / bc2) + h.eps) + h.wd * p[i]);
+  }
+  return { p: P, m: M, v: Vv };
+}
+
+/** torch.nn.utils.clip_grad_norm_'s factor over all gradient tensors: min(1, maxNorm / (‖g‖ + 1e-6)) */
+export function clipScaleRef(grads: Vec[], maxNorm: number): { norm: number; clip: number } {
+  let ss = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) ss += g[i] ** 2;
+  const norm = Math.sqrt(ss);
+  return { norm, clip: Math.min(1, maxNorm / (norm + 1e-6)) };
+}
