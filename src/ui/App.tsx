@@ -1,15 +1,27 @@
 import { useEffect } from 'react';
+import { exposeLabForTests, useLab } from '../state/lab';
 import { useApp } from '../state/store';
 import { viewFromHash } from '../state/views';
+import { BlendView } from './blend/BlendView';
+import { CompareView } from './compare/CompareView';
 import { ModelView } from './model/ModelView';
 import { NavBar } from './NavBar';
 import { Placeholder } from './Placeholder';
+import { RoutingView } from './routing/RoutingView';
+
+const BUILT = new Set(['model', 'compare', 'blend', 'routing']);
 
 export function App() {
   const view = useApp((s) => s.view);
 
   useEffect(() => {
-    const onHash = () => useApp.getState().setView(viewFromHash(location.hash));
+    exposeLabForTests();
+    // a shared link (#/compare?scene=…) restores its personas, question, prompt and view
+    useLab.getState().applyHash(location.hash);
+    const onHash = () => {
+      useApp.getState().setView(viewFromHash(location.hash));
+      useLab.getState().applyHash(location.hash);
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -27,7 +39,11 @@ export function App() {
         <div hidden={view !== 'model'} data-testid="view-model">
           <ModelView />
         </div>
-        {view !== 'model' && <Placeholder view={view} />}
+        {/* The conditioned views keep their work in the store (useLab), so they can unmount. */}
+        {view === 'compare' && <CompareView />}
+        {view === 'blend' && <BlendView />}
+        {view === 'routing' && <RoutingView />}
+        {!BUILT.has(view) && <Placeholder view={view} />}
       </main>
     </>
   );

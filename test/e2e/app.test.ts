@@ -2,20 +2,17 @@
 // default generating text, a Hugging Face load from a local server that mimics the hub (progress,
 // cache: offline the second time), and the error panels. Screenshots go to test-results/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
+import { chromium, type Page } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { makeModel } from '../../scripts/make-test-models';
+import { ARGS, CHROMIUM, SHOTS, startHarness, type Harness } from './harness';
 
-const SHOTS = 'test-results';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-let app: PreviewServer;
+let h: Harness;
 let appUrl: string;
-let browser: Browser;
 let hub: Server;
 let hubUrl: string;
 let hubRequests = 0;
@@ -24,11 +21,8 @@ let slowHub = false;
 let localDir: string;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  const outDir = mkdtempSync(join(tmpdir(), 'atlas-dist-'));
-  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  app = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
-  appUrl = app.resolvedUrls!.local[0];
+  h = await startHarness();
+  appUrl = h.appUrl;
 
   // A local stand-in for the hub: /{owner}/{name}/resolve/main/{file}, with content-length for progress.
   const root = mkdtempSync(join(tmpdir(), 'atlas-hub-'));
@@ -63,20 +57,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => hub.listen(0, '127.0.0.1', r));
   hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', ...ARGS] });
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((r) => app?.httpServer.close(r));
+  await h?.close();
   hub?.close();
 });
 
-async function open(url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('pageerror', (e) => console.log('pageerror:', e.message));
-  await page.goto(url);
-  return page;
+function open(url: string): Promise<Page> {
+  return h.open(url);
 }
 
 describe('app in Chromium', () => {
@@ -175,7 +164,7 @@ describe('app in Chromium', () => {
   });
 
   it('tells the user which browser or flag to use when WebGPU is missing', async () => {
-    const noGpu = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--disable-webgpu', ...ARGS] });
+    const noGpu = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-webgpu', ...ARGS] });
     const page = await noGpu.newPage();
     await page.goto(appUrl);
     expect(await page.evaluate(() => 'gpu' in navigator && !!navigator.gpu && navigator.gpu.requestAdapter().then((a) => !!a))).toBeFalsy();

@@ -1,0 +1,656 @@
+// State of the conditioned views (Compare, Blend, Routing): the scene (personas, question, prompt), the
+// adapter on the model, and what the worker answered. Like store.ts: UI → actions here → worker → back.
+// Every worker call goes through one lane, so a score never interleaves with another call inside the
+// worker; Blend's and Routing's live updates go through coalescers (one in flight, one pending at most).
+import { create } from 'zustand';
+import { persist } from 'zustand/middleware';
+import { DEFAULT_ENCODER_ID, ENCODERS } from '../condition/encoder';
+import { METHOD_LABEL, type AdapterSummary, type Condition, type ConditionMode, type MethodPreset, type ScoreResult } from '../adapters/session';
+import type { AccountingTable } from '../adapters/accounting';
+import type { GenerationResult, LoadProgress } from '../model/api';
+import { callback, getClient } from '../worker/client';
+import type { AdapterChoice, PeftFiles, Result, WorkerError } from '../worker/protocol';
+import { createCoalescer, createLane } from './coalesce';
+import {
+  defaultPersona,
+  defaultScene,
+  MAX_OPTIONS,
+  MAX_PERSONAS,
+  MIN_OPTIONS,
+  MIN_PERSONAS,
+  personaText,
+  sanitizePersonas,
+  sceneFromHash,
+  sceneToHash,
+  type Persona,
+  type Scene,
+} from './scene';
+import { useApp, type AppError } from './store';
+
+export type LabArea = 'adapter' | 'encoder' | 'score' | 'generate' | 'blend' | 'routing' | 'export' | 'accounting' | 'scene';
+export type LabBusy = null | 'adapter' | 'encoder' | 'score' | 'generate' | 'save' | 'export';
+
+export interface AdapterOrigin {
+  kind: 'random' | 'train' | 'file';
+  preset?: MethodPreset;
+  seed?: number;
+  file?: string;
+}
+
+export interface Generation {
+  text: string;
+  done: boolean;
+  stopReason?: GenerationResult['stopReason'];
+}
+
+export interface PersonaScore {
+  result: ScoreResult;
+  text: string;
+}
+
+export interface RoutingResult {
+  /** persona ids scored, A and B */
+  a: string;
+  b: string;
+  ra: ScoreResult;
+  rb: ScoreResult;
+}
+
+export interface LabState extends Scene {
+  encoderId: string;
+  preset: MethodPreset;
+  seed: number;
+  /** Blend: persona ids of A and B (default: the first two) */
+  blendA: string | null;
+  blendB: string | null;
+  alpha: number;
+  /** adapter strength, 0..2 (applied to the model: it affects every view) */
+  strength: number;
+  routingLayer: number;
+
+  // not persisted
+  adapter: AdapterSummary | null;
+  origin: AdapterOrigin | null;
+  /** the encoder the worker has (null: its default, not asked for yet) */
+  encoderLoaded: string | null;
+  encoderNote: string | null;
+  busy: LabBusy;
+  /** the demo adapter was made (or tried) for this model, so it is not made again */
+  autoDemoFor: unknown;
+  /** per persona id: the result and the persona text it was scored with */
+  scores: Record<string, PersonaScore>;
+  /** what the scores were computed for (question, options, mode, adapter); stale when it differs */
+  scoresKey: string | null;
+  generations: Record<string, Generation>;
+  generatingId: string | null;
+  scoringId: string | null;
+  blendResult: ScoreResult | null;
+  blendKey: string | null;
+  blendBusy: boolean;
+  routing: RoutingResult | null;
+  routingKey: string | null;
+  routingBusy: boolean;
+  accounting: { loaded: AccountingTable; mistral: AccountingTable } | null;
+  errors: Partial<Record<LabArea, AppError>>;
+  shareUrl: string | null;
+
+  // scene
+  setPersona(id: string, patch: Partial<Pick<Persona, 'profile' | 'religiosity'>>): void;
+  addPersona(): void;
+  removePersona(id: string): void;
+  setQuestion(q: string): void;
+  setOption(i: number, text: string): void;
+  addOption(): void;
+  removeOption(i: number): void;
+  setGenPrompt(p: string): void;
+  setMode(m: ConditionMode): void;
+  resetScene(): void;
+  applyHash(hash: string): void;
+  makeShareUrl(): string;
+
+  // adapter
+  setPreset(p: MethodPreset): void;
+  setSeed(seed: number): void;
+  setEncoder(id: string): Promise<void>;
+  newRandomAdapter(preset?: MethodPreset): Promise<boolean>;
+  loadAdapterFile(file: File): Promise<void>;
+  clearAdapter(): Promise<void>;
+  saveAdapter(): Promise<Uint8Array | null>;
+  exportPeft(): Promise<PeftFiles | null>;
+  loadAccounting(): Promise<void>;
+  /** the one-click demo: the embedded default (if nothing is loaded) and a random adapter of the chosen preset */
+  startDemo(): Promise<void>;
+  /** on a conditioned view with a model and no adapter yet: make the random demo adapter once per model */
+  ensureDemoAdapter(): void;
+
+  // work
+  scoreAll(): Promise<void>;
+  generateAll(): Promise<void>;
+  stopGenerating(): void;
+  setBlendPair(a: string | null, b: string | null): void;
+  setAlpha(a: number): void;
+  setStrength(m: number): void;
+  refreshBlend(): void;
+  setRoutingLayer(l: number): void;
+  refreshRouting(): void;
+  dismiss(area: LabArea): void;
+}
+
+const lane = createLane();
+let stopRequested = false;
+
+function err(e: unknown): WorkerError {
+  const x = e as { name?: string; message?: string };
+  return { name: x?.name || 'Error', message: x?.message ?? String(e) };
+}
+
+async function call<T>(fn: () => Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await lane.run(fn);
+  } catch (e) {
+    return { ok: false, error: err(e) };
+  }
+}
+
+function chatFlag(): boolean {
+  const s = useApp.getState();
+  return s.opts.chat && !!s.summary?.hasChatTemplate;
+}
+
+function adapterKey(a: AdapterSummary | null, origin: AdapterOrigin | null): string {
+  if (!a) return 'none';
+  return `${a.label}|${a.method}|${a.params}|${origin?.kind}|${origin?.seed ?? ''}|${origin?.file ?? ''}`;
+}
+
+export function personaById(s: Pick<LabState, 'personas'>, id: string | null): Persona | undefined {
+  return id ? s.personas.find((p) => p.id === id) : undefined;
+}
+
+/** Blend's A and B: the chosen ids if they still exist, else the first two personas. */
+export function blendPair(s: Pick<LabState, 'personas' | 'blendA' | 'blendB'>): [Persona, Persona] {
+  const a = personaById(s, s.blendA) ?? s.personas[0];
+  let b = personaById(s, s.blendB) ?? s.personas[1];
+  if (b.id === a.id) b = s.personas.find((p) => p.id !== a.id) ?? b;
+  return [a, b];
+}
+
+export function scoreKey(s: Pick<LabState, 'question' | 'options' | 'mode' | 'adapter' | 'origin' | 'strength'>): string {
+  return JSON.stringify([s.question, s.options, s.mode, adapterKey(s.adapter, s.origin), s.strength]);
+}
+
+export function isCuma(a: AdapterSummary | null): boolean {
+  return a?.method === 'cuma';
+}
+
+export const useLab = create<LabState>()(
+  persist(
+    (set, get) => {
+      const setError = (area: LabArea, e: AppError | undefined) => set((s) => ({ errors: { ...s.errors, [area]: e } }));
+      const clearResults = () => set({ scores: {}, scoresKey: null, blendResult: null, blendKey: null, routing: null, routingKey: null });
+
+      /** the strength the worker's model has now */
+      let appliedStrength = 1;
+
+      /** Model ready? Else say why in `area`. */
+      function canRun(area: LabArea): boolean {
+        const app = useApp.getState();
+        if (app.modelStatus !== 'ready') {
+          setError(area, {
+            name: 'NoModelError',
+            message: app.modelStatus === 'loading' ? 'The model is still loading; this works as soon as it is ready.' : 'No model is loaded yet.',
+          });
+          return false;
+        }
+        return true;
+      }
+
+      /** The model's adapter strength as the store says (Blend's slider sets it; every view scores with it). */
+      async function syncStrength(area: LabArea): Promise<boolean> {
+        const m = get().strength;
+        if (!get().adapter || m === appliedStrength) return true;
+        const r = await call(() => getClient().setStrength(m));
+        if (!r.ok) {
+          setError(area, r.error);
+          return false;
+        }
+        appliedStrength = m;
+        return true;
+      }
+
+      async function setAdapterChoice(choice: AdapterChoice, origin: AdapterOrigin): Promise<boolean> {
+        if (!canRun('adapter')) return false;
+        set({ busy: 'adapter' });
+        setError('adapter', undefined);
+        const want = get().encoderId;
+        if (choice.kind === 'new' && get().encoderLoaded !== want && want !== DEFAULT_ENCODER_ID) {
+          // the adapter reads the chosen encoder's embeddings: load that encoder first
+          const e = await call(() => getClient().setEncoder(want));
+          if (!e.ok && e.error.name !== 'EncoderMismatchError') {
+            set({ busy: null });
+            setError('encoder', e.error);
+            return false;
+          }
+          set({ encoderLoaded: want });
+        }
+        const r = await call(() => getClient().setAdapter(choice));
+        if (!r.ok) {
+          set({ busy: null });
+          setError('adapter', r.error);
+          return false;
+        }
+        // a new adapter starts at strength 1
+        await call(() => getClient().setStrength(1));
+        appliedStrength = 1;
+        set({ busy: null, adapter: r.value, origin, strength: 1, encoderLoaded: r.value.encoderId ?? get().encoderLoaded });
+        if (r.value.encoderId && r.value.encoderId !== get().encoderId) set({ encoderId: r.value.encoderId });
+        clearResults();
+        setError('score', undefined);
+        setError('blend', undefined);
+        setError('routing', undefined);
+        return true;
+      }
+
+      // Blend: one score in flight, one pending; each run reads the newest alpha and strength.
+      const blend = createCoalescer<null>(async () => {
+        try {
+          await blendRun();
+        } finally {
+          set({ blendBusy: blend.pending });
+        }
+      });
+      async function blendRun(): Promise<void> {
+        const s = get();
+        if (useApp.getState().modelStatus !== 'ready' || !s.adapter) return;
+        const [A, B] = blendPair(s);
+        const m = s.strength;
+        const c: Condition = { text: personaText(A), textB: personaText(B), alpha: s.alpha, mode: 'adapter' };
+        const key = JSON.stringify([c, m, scoreKey(s)]);
+        if (key === get().blendKey && get().blendResult) return;
+        set({ blendBusy: true });
+        if (!(await syncStrength('blend'))) return;
+        const r = await call(() => getClient().score(c, s.question, s.options, { chat: chatFlag(), routing: true }));
+        if (r.ok) {
+          set({ blendResult: r.value, blendKey: key });
+          setError('blend', undefined);
+        } else setError('blend', r.error);
+      }
+
+      const routing = createCoalescer<null>(async () => {
+        try {
+          await routingRun();
+        } finally {
+          set({ routingBusy: routing.pending });
+        }
+      });
+      async function routingRun(): Promise<void> {
+        const s = get();
+        if (useApp.getState().modelStatus !== 'ready' || !s.adapter) return;
+        const [A, B] = blendPair(s);
+        const key = JSON.stringify([personaText(A), personaText(B), scoreKey(s)]);
+        if (key === get().routingKey && get().routing) return;
+        set({ routingBusy: true });
+        if (!(await syncStrength('routing'))) return;
+        const opts = { chat: chatFlag(), routing: true };
+        const ra = await call(() => getClient().score({ text: personaText(A), mode: 'adapter' }, s.question, s.options, opts));
+        const rb = ra.ok ? await call(() => getClient().score({ text: personaText(B), mode: 'adapter' }, s.question, s.options, opts)) : ra;
+        if (ra.ok && rb.ok) {
+          set({ routing: { a: A.id, b: B.id, ra: ra.value, rb: rb.value }, routingKey: key });
+          setError('routing', undefined);
+        } else setError('routing', (!ra.ok ? ra.error : !rb.ok ? rb.error : undefined)!);
+      }
+
+      // a new model (or a lost device) takes the adapter off
+      useApp.subscribe((s, prev) => {
+        const modelChanged = s.summary !== prev.summary;
+        const gpuGone = s.gpuStatus !== prev.gpuStatus && (s.gpuStatus === 'lost' || s.gpuStatus === 'error');
+        if (!modelChanged && !gpuGone) return;
+        appliedStrength = 1;
+        set({ adapter: null, origin: null, strength: 1, accounting: null });
+        if (gpuGone) set({ encoderLoaded: null, busy: null, generatingId: null });
+        clearResults();
+      });
+
+      const scene = defaultScene();
+      return {
+        ...scene,
+        encoderId: DEFAULT_ENCODER_ID,
+        preset: 'zhyper',
+        seed: 1,
+        blendA: null,
+        blendB: null,
+        alpha: 0,
+        strength: 1,
+        routingLayer: 0,
+
+        adapter: null,
+        origin: null,
+        encoderLoaded: null,
+        encoderNote: null,
+        busy: null,
+        autoDemoFor: null,
+        scores: {},
+        scoresKey: null,
+        generations: {},
+        generatingId: null,
+        scoringId: null,
+        blendResult: null,
+        blendKey: null,
+        blendBusy: false,
+        routing: null,
+        routingKey: null,
+        routingBusy: false,
+        accounting: null,
+        errors: {},
+        shareUrl: null,
+
+        setPersona(id, patch) {
+          set((s) => ({
+            personas: s.personas.map((p) => (p.id === id ? { ...p, ...patch, profile: patch.profile ? { ...patch.profile } : p.profile } : p)),
+            shareUrl: null,
+          }));
+        },
+        addPersona() {
+          const s = get();
+          if (s.personas.length >= MAX_PERSONAS) return;
+          // the next default profile not already shown (by country)
+          const used = new Set(s.personas.map((p) => p.profile.country));
+          let i = s.personas.length;
+          for (let k = 0; k < MAX_PERSONAS; k++) {
+            if (!used.has(defaultPersona(k).profile.country)) {
+              i = k;
+              break;
+            }
+          }
+          set({ personas: [...s.personas, defaultPersona(i)], shareUrl: null });
+        },
+        removePersona(id) {
+          const s = get();
+          if (s.personas.length <= MIN_PERSONAS) return;
+          const scores = { ...s.scores };
+          delete scores[id];
+          const generations = { ...s.generations };
+          delete generations[id];
+          set({ personas: s.personas.filter((p) => p.id !== id), scores, generations, shareUrl: null });
+        },
+        setQuestion(question) {
+          set({ question, shareUrl: null });
+        },
+        setOption(i, text) {
+          set((s) => ({ options: s.options.map((o, j) => (j === i ? text : o)), shareUrl: null }));
+        },
+        addOption() {
+          set((s) => (s.options.length >= MAX_OPTIONS ? {} : { options: [...s.options, `Option ${s.options.length + 1}`], shareUrl: null }));
+        },
+        removeOption(i) {
+          set((s) => (s.options.length <= MIN_OPTIONS ? {} : { options: s.options.filter((_, j) => j !== i), shareUrl: null }));
+        },
+        setGenPrompt(genPrompt) {
+          set({ genPrompt, shareUrl: null });
+        },
+        setMode(mode) {
+          set({ mode, shareUrl: null });
+        },
+        resetScene() {
+          set({ ...defaultScene(), scores: {}, scoresKey: null, generations: {}, blendA: null, blendB: null, shareUrl: null });
+        },
+        applyHash(hash) {
+          let parsed;
+          try {
+            parsed = sceneFromHash(hash);
+          } catch (e) {
+            setError('scene', { name: 'SceneError', message: (e as Error).message });
+            return;
+          }
+          if (!parsed) return;
+          set({ ...parsed.scene, scores: {}, scoresKey: null, generations: {}, blendA: null, blendB: null, shareUrl: null });
+          const view = parsed.view ?? useApp.getState().view;
+          useApp.getState().setView(view);
+          // the scene is now the persisted one; a reload need not apply the link again
+          if (typeof history !== 'undefined') history.replaceState(null, '', `${location.pathname}${location.search}#/${view}`);
+        },
+        makeShareUrl() {
+          const s = get();
+          const view = useApp.getState().view;
+          const url = `${location.origin}${location.pathname}${location.search}${sceneToHash(s, view)}`;
+          set({ shareUrl: url });
+          return url;
+        },
+
+        setPreset(preset) {
+          set({ preset });
+        },
+        setSeed(seed) {
+          if (Number.isFinite(seed)) set({ seed: Math.round(seed) });
+        },
+        async setEncoder(id) {
+          const prev = get().encoderId;
+          set({ encoderId: id, busy: 'encoder', encoderNote: `loading ${id}…` });
+          setError('encoder', undefined);
+          const onProgress = callback((p: LoadProgress) => {
+            set({ encoderNote: p.phase === 'ready' ? null : `loading ${p.file}${p.total ? ` (${Math.round((100 * p.loaded) / p.total)}%)` : '…'}` });
+          });
+          const r = await call(() => getClient().setEncoder(id, onProgress));
+          set({ busy: null, encoderNote: null });
+          if (r.ok) {
+            set({ encoderLoaded: r.value.id });
+            clearResults();
+          } else {
+            // EncoderMismatchError: the encoder is loaded but the adapter reads another width
+            if (r.error.name === 'EncoderMismatchError') set({ encoderLoaded: id });
+            else set({ encoderId: prev });
+            setError('encoder', r.error);
+          }
+        },
+        async newRandomAdapter(preset) {
+          const p = preset ?? get().preset;
+          if (preset) set({ preset });
+          const seed = get().seed;
+          return setAdapterChoice({ kind: 'new', preset: p, seed, init: 'random' }, { kind: 'random', preset: p, seed });
+        },
+        async loadAdapterFile(file) {
+          let bytes: Uint8Array;
+          try {
+            bytes = new Uint8Array(await file.arrayBuffer());
+          } catch (e) {
+            setError('adapter', { name: 'AdapterFileError', message: `could not read ${file.name}: ${(e as Error).message}` });
+            return;
+          }
+          await setAdapterChoice({ kind: 'file', name: file.name, bytes }, { kind: 'file', file: file.name });
+        },
+        async clearAdapter() {
+          if (!canRun('adapter')) return;
+          const r = await call(() => getClient().clearAdapter());
+          if (r.ok) {
+            set({ adapter: null, origin: null, autoDemoFor: useApp.getState().summary });
+            clearResults();
+          } else setError('adapter', r.error);
+        },
+        async saveAdapter() {
+          if (!canRun('export')) return null;
+          set({ busy: 'save' });
+          const r = await call(() => getClient().saveAdapter());
+          set({ busy: null });
+          if (!r.ok) {
+            setError('export', r.error);
+            return null;
+          }
+          setError('export', undefined);
+          return r.value;
+        },
+        async exportPeft() {
+          if (!canRun('export')) return null;
+          const s = get();
+          const app = useApp.getState();
+          const base = app.source?.kind === 'hub' ? app.source.repoId : (app.summary?.label ?? 'unknown');
+          const p = s.personas[0];
+          set({ busy: 'export' });
+          const r = await call(() => getClient().exportPeft({ text: personaText(p), mode: 'adapter' }, base, s.question));
+          set({ busy: null });
+          if (!r.ok) {
+            setError('export', r.error);
+            return null;
+          }
+          setError('export', undefined);
+          return r.value;
+        },
+        async loadAccounting() {
+          if (useApp.getState().modelStatus !== 'ready') return;
+          const r = await call(() => getClient().accounting());
+          if (r.ok) {
+            set({ accounting: r.value });
+            setError('accounting', undefined);
+          } else setError('accounting', r.error);
+        },
+        async startDemo() {
+          const app = useApp.getState();
+          set({ autoDemoFor: null });
+          if (app.modelStatus !== 'ready') {
+            await app.loadEmbedded();
+            if (useApp.getState().modelStatus !== 'ready') return;
+          }
+          set({ autoDemoFor: useApp.getState().summary });
+          await get().newRandomAdapter();
+        },
+        ensureDemoAdapter() {
+          const app = useApp.getState();
+          const s = get();
+          if (app.modelStatus !== 'ready' || !app.summary || s.adapter || s.busy || s.autoDemoFor === app.summary) return;
+          set({ autoDemoFor: app.summary });
+          void get().newRandomAdapter();
+        },
+
+        async scoreAll() {
+          if (!canRun('score')) return;
+          const s = get();
+          if (s.busy === 'score') return;
+          set({ busy: 'score' });
+          setError('score', undefined);
+          const key = scoreKey(s);
+          const opts = { chat: chatFlag(), routing: false };
+          if (!(await syncStrength('score'))) {
+            set({ busy: null });
+            return;
+          }
+          const personas = s.personas;
+          const options = s.options.map((o) => o.trim() || '(empty)');
+          for (const p of personas) {
+            const text = personaText(p);
+            set({ scoringId: p.id });
+            const r = await call(() => getClient().score({ text, mode: s.mode }, s.question, options, opts));
+            if (!r.ok) {
+              set({ busy: null, scoringId: null });
+              setError('score', r.error);
+              return;
+            }
+            set((st) => ({ scores: { ...st.scores, [p.id]: { result: r.value, text } } }));
+          }
+          set({ busy: null, scoresKey: key, scoringId: null });
+        },
+        async generateAll() {
+          if (!canRun('generate')) return;
+          const s = get();
+          if (s.busy === 'generate') return;
+          stopRequested = false;
+          set({ busy: 'generate', generations: {} });
+          setError('generate', undefined);
+          const app = useApp.getState();
+          const opts = { ...app.opts, chat: chatFlag() };
+          if (!(await syncStrength('generate'))) {
+            set({ busy: null });
+            return;
+          }
+          for (const p of s.personas) {
+            if (stopRequested) break;
+            set((st) => ({ generatingId: p.id, generations: { ...st.generations, [p.id]: { text: '', done: false } } }));
+            const onToken = callback((e: { text: string }) => {
+              set((st) => ({ generations: { ...st.generations, [p.id]: { text: e.text, done: false } } }));
+            });
+            const r = await call(() => getClient().generateAs({ text: personaText(p), mode: s.mode }, s.genPrompt, opts, onToken));
+            if (!r.ok) {
+              set((st) => ({ generations: { ...st.generations, [p.id]: { text: st.generations[p.id]?.text ?? '', done: true } } }));
+              setError('generate', r.error);
+              break;
+            }
+            set((st) => ({ generations: { ...st.generations, [p.id]: { text: r.value.text, done: true, stopReason: r.value.stopReason } } }));
+            if (r.value.stopReason === 'cancelled') break;
+          }
+          set({ busy: null, generatingId: null });
+        },
+        stopGenerating() {
+          stopRequested = true;
+          if (get().busy === 'generate') void getClient().stop();
+        },
+        setBlendPair(a, b) {
+          set({ blendA: a, blendB: b });
+          get().refreshBlend();
+        },
+        setAlpha(alpha) {
+          set({ alpha: Math.min(1, Math.max(0, alpha)) });
+          get().refreshBlend();
+        },
+        setStrength(m) {
+          set({ strength: Math.min(2, Math.max(0, m)) });
+          get().refreshBlend();
+        },
+        refreshBlend() {
+          void blend.push(null);
+        },
+        setRoutingLayer(l) {
+          set({ routingLayer: Math.max(0, Math.round(l)) });
+        },
+        refreshRouting() {
+          void routing.push(null);
+        },
+        dismiss(area) {
+          setError(area, undefined);
+        },
+      };
+    },
+    {
+      name: 'adapter-atlas-scene-v1',
+      version: 1,
+      // The scene and the choices survive a reload; adapters and results do not (the worker is new).
+      partialize: (s) => ({
+        personas: s.personas,
+        question: s.question,
+        options: s.options,
+        genPrompt: s.genPrompt,
+        mode: s.mode,
+        encoderId: s.encoderId,
+        preset: s.preset,
+        seed: s.seed,
+        blendA: s.blendA,
+        blendB: s.blendB,
+        alpha: s.alpha,
+        routingLayer: s.routingLayer,
+      }),
+      merge: (persisted, current) => {
+        const p = (persisted ?? {}) as Partial<LabState>;
+        const personas = sanitizePersonas(p.personas);
+        const options = Array.isArray(p.options) && p.options.length >= MIN_OPTIONS && p.options.length <= MAX_OPTIONS && p.options.every((o) => typeof o === 'string') ? p.options : null;
+        return {
+          ...current,
+          ...(personas ? { personas } : {}),
+          ...(typeof p.question === 'string' ? { question: p.question } : {}),
+          ...(options ? { options } : {}),
+          ...(typeof p.genPrompt === 'string' ? { genPrompt: p.genPrompt } : {}),
+          ...(p.mode === 'adapter' || p.mode === 'prompt' ? { mode: p.mode } : {}),
+          ...(typeof p.encoderId === 'string' && ENCODERS.some((e) => e.id === p.encoderId) ? { encoderId: p.encoderId } : {}),
+          ...(typeof p.preset === 'string' && p.preset in METHOD_LABEL ? { preset: p.preset } : {}),
+          ...(typeof p.seed === 'number' && Number.isFinite(p.seed) ? { seed: p.seed } : {}),
+          ...(typeof p.blendA === 'string' ? { blendA: p.blendA } : {}),
+          ...(typeof p.blendB === 'string' ? { blendB: p.blendB } : {}),
+          ...(typeof p.alpha === 'number' && p.alpha >= 0 && p.alpha <= 1 ? { alpha: p.alpha } : {}),
+          ...(typeof p.routingLayer === 'number' && p.routingLayer >= 0 ? { routingLayer: Math.round(p.routingLayer) } : {}),
+        };
+      },
+    },
+  ),
+);
+
+/** For end-to-end tests and the console. */
+export function exposeLabForTests(): void {
+  if (typeof window === 'undefined') return;
+  const w = window as unknown as { __atlas?: Record<string, unknown> };
+  w.__atlas = { ...(w.__atlas ?? {}), getLab: () => useLab.getState() };
+}

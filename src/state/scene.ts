@@ -1,0 +1,208 @@
+// A scene: the personas, the shared question and options, the free-text prompt and the view. Pure data
+// and pure functions (no React, no worker), so it can be persisted, put in a shareable URL and tested.
+import { EDUCATION, linearize, profileFromJson, type Profile } from '../condition/profile';
+import type { ConditionMode } from '../adapters/session';
+import { isView, type View } from './views';
+
+export const MIN_PERSONAS = 2;
+export const MAX_PERSONAS = 4;
+export const MIN_OPTIONS = 2;
+export const MAX_OPTIONS = 6;
+
+/** Religiosity is not a profile attribute; when set it is written as a sentence in the free text. */
+export const RELIGIOSITY = ['Not at all religious', 'Not very religious', 'Somewhat religious', 'Very religious'] as const;
+
+export interface Persona {
+  /** stable across add/remove, so results stay with their persona */
+  id: string;
+  profile: Profile;
+  /** index into RELIGIOSITY, or null: not stated */
+  religiosity: number | null;
+}
+
+export interface Scene {
+  personas: Persona[];
+  question: string;
+  options: string[];
+  /** the free-text prompt every persona answers in Generate */
+  genPrompt: string;
+  mode: ConditionMode;
+}
+
+/** A World Values Survey item (Q6, importance of religion), with its four answers. */
+export const DEFAULT_QUESTION = 'For each of the following, indicate how important it is in your life. Religion:';
+export const DEFAULT_OPTIONS = ['Very important', 'Rather important', 'Not very important', 'Not at all important'];
+export const DEFAULT_GEN_PROMPT = 'Describe a traditional celebration in your country in two sentences.';
+
+export const DEFAULT_PROFILES: { profile: Profile; religiosity: number | null }[] = [
+  {
+    profile: { age: 34, gender: 'Female', country: 'Norway', education: "Master's degree", religion: 'No religion', employment: 'Full-time employed' },
+    religiosity: 0,
+  },
+  {
+    profile: { age: 41, gender: 'Male', country: 'Nigeria', education: 'Upper secondary school', religion: 'Muslim', employment: 'Self-employed' },
+    religiosity: 3,
+  },
+  {
+    profile: { age: 67, gender: 'Female', country: 'Japan', education: 'Upper secondary school', religion: 'Buddhist', employment: 'Retired' },
+    religiosity: 1,
+  },
+  {
+    profile: { age: 23, gender: 'Male', country: 'Brazil', education: "Bachelor's degree", religion: 'Catholic', employment: 'Student' },
+    religiosity: 2,
+  },
+];
+
+let idCounter = 0;
+export function newPersonaId(): string {
+  idCounter++;
+  return `p${Date.now().toString(36)}${idCounter.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+}
+
+export function defaultPersona(i: number, id = newPersonaId()): Persona {
+  const d = DEFAULT_PROFILES[i % DEFAULT_PROFILES.length];
+  return { id, profile: { ...d.profile }, religiosity: d.religiosity };
+}
+
+export function defaultScene(): Scene {
+  return {
+    personas: [defaultPersona(0), defaultPersona(1)],
+    question: DEFAULT_QUESTION,
+    options: [...DEFAULT_OPTIONS],
+    genPrompt: DEFAULT_GEN_PROMPT,
+    mode: 'adapter',
+  };
+}
+
+/** The text the condition encoder embeds: the linearized profile, religiosity as its own sentence before the free text. */
+export function personaText(p: Pick<Persona, 'profile' | 'religiosity'>): string {
+  const rel = p.religiosity != null && RELIGIOSITY[p.religiosity] ? `${RELIGIOSITY[p.religiosity]}.` : '';
+  const free = [rel, p.profile.freeText?.trim() ?? ''].filter(Boolean).join(' ');
+  return linearize({ ...p.profile, freeText: free || undefined });
+}
+
+/** A short name for headings and legends: "Norway, 34" */
+export function personaName(p: Persona, i: number): string {
+  const bits = [p.profile.country, p.profile.age != null ? String(p.profile.age) : ''].filter(Boolean);
+  return bits.length ? bits.join(', ') : `Persona ${i + 1}`;
+}
+
+export function educationLevel(education: string | undefined): number {
+  const i = (EDUCATION as readonly string[]).indexOf(education ?? '');
+  return i < 0 ? 3 : i;
+}
+
+// ---- shareable URL: #/compare?scene=<base64url JSON> ----
+
+interface SceneJson {
+  v: 1;
+  view?: View;
+  personas: (Profile & { religiosity?: number | null })[];
+  question: string;
+  options: string[];
+  genPrompt?: string;
+  mode?: ConditionMode;
+}
+
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(s: string): string {
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}
+
+export class SceneError extends Error {
+  override name = 'SceneError';
+}
+
+/** The scene (and view) as a URL hash, e.g. `#/compare?scene=eyJ2Ijox…` */
+export function sceneToHash(scene: Scene, view: View): string {
+  const json: SceneJson = {
+    v: 1,
+    view,
+    personas: scene.personas.map((p) => ({ ...p.profile, ...(p.religiosity != null ? { religiosity: p.religiosity } : {}) })),
+    question: scene.question,
+    options: scene.options,
+    genPrompt: scene.genPrompt,
+    mode: scene.mode,
+  };
+  return `#/${view}?scene=${toBase64Url(JSON.stringify(json))}`;
+}
+
+/**
+ * The scene in a URL hash, or null when the hash has none. Throws SceneError when there is one but it
+ * cannot be read (a link cut short, or edited by hand).
+ */
+export function sceneFromHash(hash: string): { scene: Scene; view: View | null } | null {
+  const q = hash.indexOf('?');
+  if (q < 0) return null;
+  const raw = new URLSearchParams(hash.slice(q + 1)).get('scene');
+  if (!raw) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(fromBase64Url(raw));
+  } catch {
+    throw new SceneError('the shared link is damaged (cut short or edited): its scene could not be read');
+  }
+  return parseScene(json);
+}
+
+function parseScene(json: unknown): { scene: Scene; view: View | null } {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new SceneError('the shared scene is not an object');
+  const j = json as Partial<SceneJson>;
+  if (j.v !== 1) throw new SceneError(`the shared scene has version ${String(j.v)}; this app reads version 1`);
+  if (!Array.isArray(j.personas) || j.personas.length < MIN_PERSONAS || j.personas.length > MAX_PERSONAS)
+    throw new SceneError(`a scene needs ${MIN_PERSONAS} to ${MAX_PERSONAS} personas`);
+  const personas = j.personas.map((raw, i) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SceneError(`persona ${i + 1} is not an object`);
+    const { religiosity, ...rest } = raw as Record<string, unknown>;
+    let profile: Profile;
+    try {
+      profile = profileFromJson(rest);
+    } catch (e) {
+      throw new SceneError(`persona ${i + 1}: ${(e as Error).message}`);
+    }
+    const rel = typeof religiosity === 'number' && Number.isInteger(religiosity) && religiosity >= 0 && religiosity < RELIGIOSITY.length ? religiosity : null;
+    return { id: newPersonaId(), profile, religiosity: rel };
+  });
+  if (typeof j.question !== 'string') throw new SceneError('the shared scene has no question');
+  if (!Array.isArray(j.options) || j.options.length < MIN_OPTIONS || j.options.length > MAX_OPTIONS || !j.options.every((o) => typeof o === 'string'))
+    throw new SceneError(`a scene needs ${MIN_OPTIONS} to ${MAX_OPTIONS} answer options`);
+  const view = typeof j.view === 'string' && isView(j.view) ? j.view : null;
+  return {
+    view,
+    scene: {
+      personas,
+      question: j.question,
+      options: [...j.options],
+      genPrompt: typeof j.genPrompt === 'string' ? j.genPrompt : DEFAULT_GEN_PROMPT,
+      mode: j.mode === 'prompt' ? 'prompt' : 'adapter',
+    },
+  };
+}
+
+/** Persisted personas from an older or hand-edited localStorage entry: keep what is valid. */
+export function sanitizePersonas(raw: unknown): Persona[] | null {
+  if (!Array.isArray(raw) || raw.length < MIN_PERSONAS || raw.length > MAX_PERSONAS) return null;
+  const out: Persona[] = [];
+  for (const p of raw) {
+    if (!p || typeof p !== 'object') return null;
+    const o = p as Partial<Persona>;
+    try {
+      const profile = profileFromJson(o.profile ?? {});
+      const rel = typeof o.religiosity === 'number' && o.religiosity >= 0 && o.religiosity < RELIGIOSITY.length ? o.religiosity : null;
+      out.push({ id: typeof o.id === 'string' && o.id ? o.id : newPersonaId(), profile, religiosity: rel });
+    } catch {
+      return null;
+    }
+  }
+  return out;
+}

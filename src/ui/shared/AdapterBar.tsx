@@ -1,0 +1,205 @@
+// The adapter bar shared by Compare, Blend and Routing: which encoder embeds the personas, which method
+// the adapter is, make / load / save / export it, and what is on the model now.
+import { useEffect, useId, useRef, useState } from 'react';
+import { ENCODERS } from '../../condition/encoder';
+import { METHOD_LABEL, type AdapterSummary, type MethodPreset } from '../../adapters/session';
+import { useLab, type AdapterOrigin } from '../../state/lab';
+import { useApp } from '../../state/store';
+import { count } from '../format';
+import { AccountingPanel } from './Accounting';
+import { downloadFile, fileSafe } from './download';
+import { LabErrors } from './LabError';
+
+const PRESETS = Object.keys(METHOD_LABEL) as MethodPreset[];
+
+function describeMethod(a: AdapterSummary): string {
+  if (a.method === 'cuma') return `CUMA · ${a.experts} experts, top-${a.topK}${a.topK === a.experts ? ' (soft)' : ''}${a.semanticOnly ? ' · semantic-only router' : ''}`;
+  if (a.method === 'zhyper') return `Zhyper · ${a.variant === 'square' ? 'square Z (r×r)' : 'diag z (r numbers)'}`;
+  return 'Dense LoRA (no condition)';
+}
+
+function originText(o: AdapterOrigin | null): string {
+  if (!o) return '';
+  if (o.kind === 'file') return `from ${o.file}`;
+  return `${o.kind === 'random' ? 'random' : 'new'}, seed ${o.seed}`;
+}
+
+export function AdapterSummaryLine() {
+  const a = useLab((s) => s.adapter);
+  const origin = useLab((s) => s.origin);
+  const strength = useLab((s) => s.strength);
+  if (!a) return null;
+  return (
+    <div className="adapter-summary" data-testid="adapter-summary" data-method={a.method}>
+      <p className="adapter-title">
+        <strong>{describeMethod(a)}</strong> <span className="muted">({originText(origin)})</span>
+        {origin?.kind === 'random' && (
+          <span className="badge warn" data-testid="untrained-badge" title="Random A, B and hypernetwork / routers (seeded): active, so z and the gates differ by persona, but untrained, so the answers do not follow real people's">
+            untrained · random weights
+          </span>
+        )}
+      </p>
+      <dl className="facts inline">
+        <dt>rank r</dt>
+        <dd>{a.r}</dd>
+        <dt>targets</dt>
+        <dd>{a.targets.join(', ')}</dd>
+        {a.method === 'cuma' && (
+          <>
+            <dt>experts / top-k</dt>
+            <dd>
+              {a.experts} / {a.topK}
+            </dd>
+          </>
+        )}
+        <dt title="LoRA scale s (α/r, or α/√r with rsLoRA)">scale s</dt>
+        <dd>{a.scale.toFixed(2)}</dd>
+        <dt>parameters</dt>
+        <dd title={a.params.toLocaleString('en-US')}>{count(a.params)}</dd>
+        <dt>layers</dt>
+        <dd>{a.numLayers}</dd>
+        <dt title="0 = the backbone alone, 1 = as made, 2 = doubled (set in Blend)">strength</dt>
+        <dd>{strength.toFixed(2)}×</dd>
+        {a.encoderId && (
+          <>
+            <dt>encoder</dt>
+            <dd>{a.encoderId}</dd>
+          </>
+        )}
+      </dl>
+    </div>
+  );
+}
+
+export function AdapterBar() {
+  const uid = useId();
+  const modelStatus = useApp((s) => s.modelStatus);
+  const summary = useApp((s) => s.summary);
+  const source = useApp((s) => s.source);
+  const loadEmbedded = useApp((s) => s.loadEmbedded);
+  const adapter = useLab((s) => s.adapter);
+  const busy = useLab((s) => s.busy);
+  const encoderId = useLab((s) => s.encoderId);
+  const encoderNote = useLab((s) => s.encoderNote);
+  const preset = useLab((s) => s.preset);
+  const seed = useLab((s) => s.seed);
+  const lab = useLab.getState;
+  const file = useRef<HTMLInputElement | null>(null);
+  const [showAccounting, setShowAccounting] = useState(false);
+
+  const ready = modelStatus === 'ready';
+  const working = busy !== null;
+
+  // A speaker opens the app on Compare: once the model is ready, a random adapter is put on it (seeded,
+  // offline), so Score works with one click.
+  useEffect(() => {
+    lab().ensureDemoAdapter();
+  }, [ready, summary, adapter, busy, lab]);
+
+  const save = async () => {
+    const bytes = await lab().saveAdapter();
+    if (bytes) downloadFile(`${fileSafe(`${adapter?.method ?? 'adapter'}-${summary?.label ?? 'model'}`)}.safetensors`, bytes);
+  };
+  const exportPeft = async () => {
+    const files = await lab().exportPeft();
+    if (!files) return;
+    for (const [name, data] of Object.entries(files)) downloadFile(name, data);
+  };
+
+  return (
+    <section className="card adapter-bar" data-testid="adapter-bar" aria-labelledby={`${uid}-h`}>
+      <div className="adapter-bar-head">
+        <h2 id={`${uid}-h`}>Adapter</h2>
+        <span className="model-chip" data-testid="lab-model-status" data-status={modelStatus}>
+          <span className={`status-dot ${modelStatus}`} aria-hidden />
+          {ready ? `model: ${summary?.label ?? source?.label}` : modelStatus === 'loading' ? `loading ${source?.label ?? 'model'}…` : 'no model loaded'}
+        </span>
+        {!ready && (
+          <>
+            <button className="secondary" data-testid="load-model" disabled={modelStatus === 'loading'} onClick={() => void loadEmbedded()}>
+              Load embedded default
+            </button>
+            <button className="primary big" data-testid="demo-start" disabled={modelStatus === 'loading' || working} onClick={() => void lab().startDemo()}>
+              Load default model + random {METHOD_LABEL[preset].split(' (')[0]} adapter
+            </button>
+          </>
+        )}
+      </div>
+      <div className="adapter-controls">
+        <label className="pfield" htmlFor={`${uid}-enc`}>
+          <span>Condition encoder</span>
+          <select id={`${uid}-enc`} data-testid="encoder-select" value={encoderId} disabled={working} onChange={(e) => void lab().setEncoder(e.target.value)}>
+            {ENCODERS.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.label} ({e.dim}){e.offline ? ' · offline' : ' · download'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="pfield" htmlFor={`${uid}-preset`}>
+          <span>Method</span>
+          <select id={`${uid}-preset`} data-testid="preset-select" value={preset} disabled={working} onChange={(e) => lab().setPreset(e.target.value as MethodPreset)}>
+            {PRESETS.map((p) => (
+              <option key={p} value={p}>
+                {METHOD_LABEL[p]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="pfield seed" htmlFor={`${uid}-seed`}>
+          <span>Seed</span>
+          <input id={`${uid}-seed`} type="number" data-testid="adapter-seed" value={seed} disabled={working} onChange={(e) => lab().setSeed(Number(e.target.value))} />
+        </label>
+        <div className="adapter-buttons">
+          <button className="primary" data-testid="new-adapter" disabled={!ready || working} onClick={() => void lab().newRandomAdapter()} title="Random weights (seeded): untrained, but the personas visibly change the answers">
+            {busy === 'adapter' ? 'Making…' : 'New random adapter'}
+          </button>
+          <input
+            ref={file}
+            type="file"
+            accept=".safetensors"
+            hidden
+            data-testid="load-adapter-input"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void lab().loadAdapterFile(f);
+            }}
+          />
+          <button className="secondary" data-testid="load-adapter" disabled={!ready || working} onClick={() => file.current?.click()}>
+            Load adapter file…
+          </button>
+          <button className="secondary" data-testid="save-adapter" disabled={!ready || !adapter || working} onClick={() => void save()}>
+            {busy === 'save' ? 'Saving…' : 'Save adapter'}
+          </button>
+          <button
+            className="secondary"
+            data-testid="export-peft"
+            disabled={!ready || !adapter || working}
+            onClick={() => void exportPeft()}
+            title="adapter_config.json + adapter_model.safetensors: a plain LoRA for persona 1's condition, loadable with PEFT"
+          >
+            {busy === 'export' ? 'Exporting…' : 'Export PEFT (persona 1)'}
+          </button>
+        </div>
+      </div>
+      {encoderNote && (
+        <p className="muted" role="status">
+          Encoder: {encoderNote}
+        </p>
+      )}
+      {ready && !adapter && busy !== 'adapter' && (
+        <p className="muted" data-testid="no-adapter">
+          No adapter on the model: the personas all get the same answers unless you use persona prompting. Make a random adapter or load a file.
+        </p>
+      )}
+      {busy === 'adapter' && <p className="muted" role="status">Putting the adapter on the model…</p>}
+      <AdapterSummaryLine />
+      <LabErrors areas={['adapter', 'encoder', 'export']} />
+      <details className="accounting-details" onToggle={(e) => setShowAccounting((e.target as HTMLDetailsElement).open)}>
+        <summary data-testid="accounting-toggle">Parameter accounting: Zhyper, T2L, CUMA, LoRA</summary>
+        {showAccounting && <AccountingPanel />}
+      </details>
+    </section>
+  );
+}
