@@ -217,6 +217,11 @@ export class LlamaModel {
     return out;
   }
 
+  /** The kernels this model's dispatches are built with (training builds its own dispatches on them). */
+  get kernels(): Kernels {
+    return this.k;
+  }
+
   /** Number of dispatches per decoded token (shown by the benchmark). */
   get decodeDispatches(): number {
     return this.decodeOps.length;

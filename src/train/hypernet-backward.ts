@@ -1,0 +1,189 @@
+// Zhyper's hypernetwork (src/adapters/zhyper.ts) forward with a tape, and its backward, on the CPU.
+//
+// Training runs the hypernetwork once per sequence (its condition c), uploads z[layer][target] for the
+// GPU forward, and gets dL/dz back from the GPU backward. Here dL/dz becomes the gradient of every
+// hyper.* tensor, by hand, in the forward's order reversed:
+//
+//   c_p  = LN(p),  p = W_c·c + b_c                        once per condition
+//   x0   = [c_p ‖ e_layer[l] ‖ e_type[t]]
+//   x1   = W_m2·SiLU(a_m),  a_m = W_m1·x0 + b_m1 (+ b_m2)  mixer
+//   x    = x + W_2·SiLU(a),  a = W_1·LN(x) + b_1 (+ b_2)   two pre-LN residual blocks
+//   o    = SiLU(a_o),  a_o = W_o·LN(x) + b_o
+//   z    = W_h[t]·o + b_h[t]
+//
+// Backward pieces: an affine y = W·x + b gives dW += dy·xᵀ, db += dy, dx = Wᵀ·dy; SiLU'(a) = σ(a)·(1 + a·(1 − σ(a)));
+// LayerNorm y = x̂·g + b with x̂ = (x − μ)/σ gives dg += dy ⊙ x̂, db += dy and
+// dx = (d̂ − mean(d̂) − x̂·mean(d̂ ⊙ x̂))/σ with d̂ = dy ⊙ g. The forward reuses zhyper.ts's own f32 ops, so
+// its z is bit-for-bit the z that GpuAdapter.setCondition uploads for inference.
+import { affine, layerNorm, silu } from '../adapters/zhyper';
+import type { Adapter } from '../adapters/types';
+
+/** Gradient of every hyper.* tensor, by name (f64). */
+export type HyperGrads = Map<string, Float64Array>;
+
+export function zeroHyperGrads(a: Adapter): HyperGrads {
+  const g: HyperGrads = new Map();
+  for (const [name, t] of a.tensors) if (name.startsWith('hyper.')) g.set(name, new Float64Array(t.data.length));
+  return g;
+}
+
+/** The forward of one condition, every (layer, target), with what its backward needs. */
+export interface HypernetTape {
+  /** z[layer][target] (r numbers for diag, r² for square) */
+  z: Record<string, Float32Array>[];
+  /** add the gradients for upstream dL/dz (dz(l, t); undefined = 0) into grads */
+  backward(dz: (layer: number, target: string) => ArrayLike<number> | undefined, grads: HyperGrads): void;
+}
+
+const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
+
+/** dL/da for s = SiLU(a), given dL/ds */
+function siluBackward(a: Float32Array, ds: ArrayLike<number>): Float64Array {
+  const da = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const s = sigmoid(a[i]);
+    da[i] = ds[i] * s * (1 + a[i] * (1 - s));
+  }
+  return da;
+}
+
+/** y = W·x + b with W [out, in]: dW += dy·xᵀ, db += dy; returns dx = Wᵀ·dy */
+function affineBackward(W: Float32Array, x: ArrayLike<number>, dy: ArrayLike<number>, dW: Float64Array, db: Float64Array | null, out: number, inp: number): Float64Array {
+  const dx = new Float64Array(inp);
+  for (let o = 0; o < out; o++) {
+    const g = dy[o];
+    if (g === 0) continue;
+    if (db) db[o] += g;
+    const row = o * inp;
+    for (let i = 0; i < inp; i++) {
+      dW[row + i] += g * x[i];
+      dx[i] += g * W[row + i];
+    }
+  }
+  return dx;
+}
+
+/** LayerNorm's backward (statistics recomputed from its input x as layerNorm computes them) */
+function layerNormBackward(x: Float32Array, g: Float32Array, dy: ArrayLike<number>, dg: Float64Array, db: Float64Array, eps = 1e-5): Float64Array {
+  const n = x.length;
+  let mean = 0;
+  for (const v of x) mean += v;
+  mean /= n;
+  let varSum = 0;
+  for (const v of x) varSum += (v - mean) ** 2;
+  const inv = 1 / Math.sqrt(varSum / n + eps);
+  const xh = new Float64Array(n), dxh = new Float64Array(n);
+  let m1 = 0, m2 = 0;
+  for (let i = 0; i < n; i++) {
+    xh[i] = (x[i] - mean) * inv;
+    dg[i] += dy[i] * xh[i];
+    db[i] += dy[i];
+    dxh[i] = dy[i] * g[i];
+    m1 += dxh[i];
+    m2 += dxh[i] * xh[i];
+  }
+  m1 /= n;
+  m2 /= n;
+  const dx = new Float64Array(n);
+  for (let i = 0; i < n; i++) dx[i] = inv * (dxh[i] - m1 - xh[i] * m2);
+  return dx;
+}
+
+/** Run the hypernetwork of adapter `a` on condition c for every layer and target, keeping a tape. */
+export function hypernetForward(a: Adapter, c: Float32Array, numLayers: number): HypernetTape {
+  const spec = a.spec.zhyper;
+  if (!spec) throw new Error('not a Zhyper adapter');
+  if (c.length !== spec.condDim) throw new Error(`condition embedding has ${c.length} numbers; this adapter was made for ${spec.condDim} (encoder ${a.spec.encoderId ?? '?'})`);
+  const P = spec.projDim, E = spec.embDim, Hd = spec.hidden, inDim = P + 2 * E;
+  const zLen = spec.variant === 'square' ? a.spec.r ** 2 : a.spec.r;
+  const W = (name: string) => {
+    const t = a.tensors.get(name);
+    if (!t) throw new Error(`Zhyper adapter is missing tensor ${name}`);
+    return t.data;
+  };
+  const targets = a.spec.targets;
+
+  // condition projection, shared by every (layer, target)
+  const p = affine(W('hyper.cond.W'), W('hyper.cond.b'), c, P, spec.condDim);
+  const cp = layerNorm(p, W('hyper.cond.ln.g'), W('hyper.cond.ln.b'));
+
+  interface Block { xIn: Float32Array; n: Float32Array; a: Float32Array; s: Float32Array }
+  interface Trace { x0: Float32Array; am: Float32Array; sm: Float32Array; blocks: Block[]; xOut: Float32Array; nO: Float32Array; aO: Float32Array; o: Float32Array }
+  const traces: Trace[][] = [];
+  const z: Record<string, Float32Array>[] = [];
+  for (let l = 0; l < numLayers; l++) {
+    const row: Trace[] = [];
+    const zl: Record<string, Float32Array> = {};
+    targets.forEach((t, ti) => {
+      const x0 = new Float32Array(inDim);
+      x0.set(cp, 0);
+      x0.set(W('hyper.layerEmb').subarray(l * E, (l + 1) * E), P);
+      x0.set(W('hyper.typeEmb').subarray(ti * E, (ti + 1) * E), P + E);
+      const am = affine(W('hyper.mixer.W1'), W('hyper.mixer.b1'), x0, Hd, inDim);
+      const sm = silu(am);
+      let x = affine(W('hyper.mixer.W2'), W('hyper.mixer.b2'), sm, inDim, Hd);
+      const blocks: Block[] = [];
+      for (const b of [0, 1]) {
+        const n = layerNorm(x, W(`hyper.block${b}.ln.g`), W(`hyper.block${b}.ln.b`));
+        const ab = affine(W(`hyper.block${b}.W1`), W(`hyper.block${b}.b1`), n, Hd, inDim);
+        const s = silu(ab);
+        const h = affine(W(`hyper.block${b}.W2`), W(`hyper.block${b}.b2`), s, inDim, Hd);
+        blocks.push({ xIn: x, n, a: ab, s });
+        x = x.map((v, i) => v + h[i]);
+      }
+      const nO = layerNorm(x, W('hyper.out.ln.g'), W('hyper.out.ln.b'));
+      const aO = affine(W('hyper.out.W'), W('hyper.out.b'), nO, Hd, inDim);
+      const o = silu(aO);
+      zl[t] = affine(W(`hyper.head.${t}.W`), W(`hyper.head.${t}.b`), o, zLen, Hd);
+      row.push({ x0, am, sm, blocks, xOut: x, nO, aO, o });
+    });
+    traces.push(row);
+    z.push(zl);
+  }
+
+  return {
+    z,
+    backward(dzOf, grads) {
+      const G = (name: string) => {
+        const g = grads.get(name);
+        if (!g) throw new Error(`no gradient slot for ${name}`);
+        return g;
+      };
+      const dcp = new Float64Array(P);
+      for (let l = 0; l < numLayers; l++)
+        targets.forEach((t, ti) => {
+          const dz = dzOf(l, t);
+          if (!dz) return;
+          const tr = traces[l][ti];
+          // head and output layer
+          const dO = affineBackward(W(`hyper.head.${t}.W`), tr.o, dz, G(`hyper.head.${t}.W`), G(`hyper.head.${t}.b`), zLen, Hd);
+          const daO = siluBackward(tr.aO, dO);
+          const dnO = affineBackward(W('hyper.out.W'), tr.nO, daO, G('hyper.out.W'), G('hyper.out.b'), Hd, inDim);
+          const dx = layerNormBackward(tr.xOut, W('hyper.out.ln.g'), dnO, G('hyper.out.ln.g'), G('hyper.out.ln.b'));
+          // residual blocks, last first: x_out = x_in + W_2·SiLU(W_1·LN(x_in) + b_1) + b_2
+          for (const b of [1, 0]) {
+            const bl = tr.blocks[b];
+            const ds = affineBackward(W(`hyper.block${b}.W2`), bl.s, dx, G(`hyper.block${b}.W2`), G(`hyper.block${b}.b2`), inDim, Hd);
+            const da = siluBackward(bl.a, ds);
+            const dn = affineBackward(W(`hyper.block${b}.W1`), bl.n, da, G(`hyper.block${b}.W1`), G(`hyper.block${b}.b1`), Hd, inDim);
+            const dxIn = layerNormBackward(bl.xIn, W(`hyper.block${b}.ln.g`), dn, G(`hyper.block${b}.ln.g`), G(`hyper.block${b}.ln.b`));
+            for (let i = 0; i < inDim; i++) dx[i] += dxIn[i]; // the residual path carries dx through unchanged
+          }
+          // mixer
+          const dsm = affineBackward(W('hyper.mixer.W2'), tr.sm, dx, G('hyper.mixer.W2'), G('hyper.mixer.b2'), inDim, Hd);
+          const dam = siluBackward(tr.am, dsm);
+          const dx0 = affineBackward(W('hyper.mixer.W1'), tr.x0, dam, G('hyper.mixer.W1'), G('hyper.mixer.b1'), Hd, inDim);
+          // x0 = [c_p ‖ e_layer[l] ‖ e_type[t]]
+          for (let i = 0; i < P; i++) dcp[i] += dx0[i];
+          const dLe = G('hyper.layerEmb'), dTe = G('hyper.typeEmb');
+          for (let i = 0; i < E; i++) {
+            dLe[l * E + i] += dx0[P + i];
+            dTe[ti * E + i] += dx0[P + E + i];
+          }
+        });
+      // the condition projection, once for every (layer, target) that used c_p
+      const dp = layerNormBackward(p, W('hyper.cond.ln.g'), dcp, G('hyper.cond.ln.g'), G('hyper.cond.ln.b'));
+      affineBackward(W('hyper.cond.W'), c, dp, G('hyper.cond.W'), G('hyper.cond.b'), P, spec.condDim);
+    },
+  };
+}

@@ -1,0 +1,685 @@
+// Training an adapter (plain LoRA, Zhyper diag) on a frozen Llama / Qwen2 backbone, on the GPU.
+//
+// One optimizer step over a micro-batch of sequences, top to bottom:
+//
+//   zero the gradients
+//   for each sequence (ids, answer rows, targets, Zhyper: its condition c):
+//     Zhyper: z[l][t] = H(c, l, t) on the CPU, with a tape for its backward; z uploaded
+//     forward:   x_0 = embed(ids);  x_{l+1} = layer_l(x_l)       every x_l is kept: the only saved activations
+//     head:      h = RMSNorm(x_L[answer rows]);  logits = h·lm_headᵀ;  loss = CE_ε(logits, targets)
+//     backward:  dlogits scaled by 1/N (N = answer tokens in the whole batch: the batch mean's gradient)
+//                dx = ∂/∂x_L, then for l = L−1 … 0: recompute layer l's forward from x_l (q, k, v, the
+//                attention, the gate/up pre-activations), pull dx back through it; each adapted projection
+//                adds its dA, dB (Zhyper: dz) into the gradient buffers
+//     Zhyper: this sequence's dz read back (its z was its own), backprop through the hypernetwork
+//   ‖g‖ over every gradient (GPU: sq_norm partials; CPU: the hypernetwork's); NaN/Inf → the step is skipped
+//   AdamW with global-norm clipping: A, B on the GPU (adamw.wgsl), the hypernetwork on the CPU
+//
+// Only the answer rows reach lm_head: their hidden states are gathered first (the embedding kernel is a
+// row gather), and their gradients scattered back the same way, so the vocabulary-wide buffers are
+// [answer tokens, V], not [T, V].
+import type { LlamaModel } from '../model/model';
+import { ropeInvFreq, ropeTable } from '../model/config';
+import { fusedFits, stepBuffer, writeStep, type Dispatch, type LinearOpts, type LoraBinding } from '../gpu/kernels';
+import { readF32, storage } from '../gpu/buffers';
+import type { GpuAdapter, Projection } from '../adapters/gpu';
+import { tensorName, type Adapter, type Target } from '../adapters/types';
+import { TrainKernels, IGNORE, packTargets, sqNormSlots, type AdamwDispatch } from './kernels';
+import { hypernetForward, zeroHyperGrads, type HyperGrads, type HypernetTape } from './hypernet-backward';
+import { clipFactor, CpuAdamW, sumSquares, type LrSchedule } from './optim';
+
+/** One training sequence. */
+export interface TrainExample {
+  /** the tokens, starting at position 0 (at most the model's maxChunk) */
+  ids: number[];
+  /** rows t whose NEXT token is scored: the logits after ids[0..t] against targets[i] */
+  answerPositions: number[];
+  targets: number[];
+  /** Zhyper: the condition embedding c (the encoder's output for this sequence's persona) */
+  condition?: Float32Array;
+}
+
+export interface TrainOptions {
+  /** learning rate: a constant, or a schedule of the 1-based step (warmupCosine in optim.ts) */
+  lr: number | LrSchedule;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** decoupled weight decay on every trained tensor (torch.optim.AdamW's default 0.01) */
+  weightDecay?: number;
+  /** global gradient-norm clipping (1.0 as in most LoRA recipes); 0 = off */
+  maxGradNorm?: number;
+  /** label smoothing ε of the cross-entropy (Zhyper's code uses 0.1) */
+  labelSmoothing?: number;
+  /** most answer tokens in one sequence (sizes the [rows, V] logits buffer; default 32) */
+  maxAnswerTokens?: number;
+  /** false: adapted projections run as base + lora_down + lora_up (the unfused path) */
+  fused?: boolean;
+}
+
+export interface StepResult {
+  /** the optimizer step just taken (1-based) */
+  step: number;
+  /** mean cross-entropy over the batch's answer tokens, before the update */
+  loss: number;
+  /** global gradient norm before clipping */
+  gradNorm: number;
+  lr: number;
+  /** answer tokens in the batch */
+  tokens: number;
+}
+
+/** A step whose loss, gradient norm or learning rate is NaN or infinite: nothing was updated. */
+export class NonFiniteStepError extends Error {
+  override name = 'NonFiniteStepError';
+}
+
+/** One adapted projection of one layer: its packed parameters (the GpuAdapter's), gradients, and moments. */
+interface Slot {
+  layer: number;
+  proj: Projection;
+  lora: LoraBinding & { targets: Target[] };
+  /** input width of the projection */
+  K: number;
+  /** its segments: the target, its rows in the projection's output, and offsets into packed A, B, z */
+  segs: { target: Target; start: number; len: number; aOff: number; bOff: number; zOff: number }[];
+  nA: number;
+  nB: number;
+  nZ: number;
+  dA: GPUBuffer;
+  dB: GPUBuffer;
+  /** Zhyper: dz of the current sequence */
+  dz: GPUBuffer | null;
+  /** this slot's z in one sequence's row of the dz log */
+  zBase: number;
+}
+
+/** The trainer's own GPU buffers (sizes in the constructor). */
+type BufferName =
+  | 'ids' | 'cosSin' | 'xmid' | 'h1' | 'h2' | 'qkv' | 'kc' | 'vc' | 'att' | 'gu' | 'act' | 'U'
+  | 'dx' | 'dh' | 'dact' | 'dgu' | 'datt' | 'dqkv' | 'dK' | 'dV' | 'stats' | 'ug'
+  | 'ansRows' | 'rowOf' | 'targets' | 'xa' | 'ha' | 'logits' | 'loss' | 'dha' | 'dxa' | 'partials';
+
+export class Trainer {
+  readonly adapter: Adapter;
+  /** optimizer steps taken */
+  stepCount = 0;
+  private readonly schedule: LrSchedule;
+  private readonly tk: TrainKernels;
+  private readonly ad: GpuAdapter;
+  private readonly device: GPUDevice;
+  private readonly zhyper: boolean;
+  private readonly smoothing: number;
+  private readonly maxNorm: number;
+  private readonly maxAns: number;
+  private readonly d: { H: number; D: number; I: number; nH: number; nKV: number; qDim: number; kvDim: number; qkvDim: number; V: number; L: number; eps: number; Tm: number };
+  private readonly owned: GPUBuffer[] = [];
+  private readonly slots: Slot[] = [];
+  /** the Step uniforms: {T, 0} for per-token kernels, {answer tokens, 0} for the head */
+  private readonly stepT: GPUBuffer;
+  private readonly stepA: GPUBuffer;
+  private readonly b: Record<BufferName, GPUBuffer>;
+  /** x_0 … x_L: the residual stream entering each layer, and leaving the last */
+  private readonly xs: GPUBuffer[];
+  private readonly embedOps: Dispatch[];
+  /** per layer: its forward into x_{l+1}, its recompute (no down projection) into xmid, its backward */
+  private readonly forwardOps: Dispatch[][];
+  private readonly recomputeOps: Dispatch[][];
+  private readonly backwardOps: Dispatch[][];
+  private readonly headForwardOps: Dispatch[];
+  private readonly headBackwardOps: Dispatch[];
+  private readonly ceOps: Dispatch[];
+  private readonly sqNormOps: Dispatch[];
+  private readonly adamwOps: AdamwDispatch[];
+  /** sq_norm slots of the GPU gradients; the one after them holds the CPU gradients' Σ g² */
+  private readonly nPartials: number;
+  private readonly hyperSlot: number;
+  private readonly zPerSeq: number;
+  private readonly hyperOpt: CpuAdamW | null;
+  private lossLog: GPUBuffer | null = null;
+  private dzLog: GPUBuffer | null = null;
+  private logCapacity = 0;
+  private busy = false;
+
+  /** Train the adapter attached to `model` (Runtime.attachAdapter puts it there). */
+  constructor(
+    readonly model: LlamaModel,
+    opts: TrainOptions,
+  ) {
+    const ad = model.adapter;
+    if (!ad) throw new Error('no adapter is attached to the model: attach the adapter to train first (Runtime.attachAdapter)');
+    const c = model.config, spec = ad.adapter.spec;
+    if (c.qkNorm) throw new Error(`training on ${c.architecture} is not supported: the backward of Qwen3's per-head q/k RMSNorm is not written yet (Llama and Qwen2 backbones train)`);
+    if (spec.method === 'cuma') throw new Error('training CUMA adapters is not supported yet (its router and expert backward are not written); LoRA and Zhyper diag train');
+    if (spec.method === 'zhyper' && spec.zhyper!.variant !== 'diag') throw new Error("training Zhyper's square variant is not supported yet (the backward kernels take diag z); Zhyper diag trains");
+    const smoothing = opts.labelSmoothing ?? 0;
+    if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`label smoothing must be in [0, 1), got ${smoothing}`);
+    this.ad = ad;
+    this.adapter = ad.adapter;
+    this.device = model.kernels.device;
+    this.tk = new TrainKernels(model.kernels);
+    this.zhyper = spec.method === 'zhyper';
+    this.smoothing = smoothing;
+    this.maxNorm = opts.maxGradNorm ?? 1;
+    this.maxAns = opts.maxAnswerTokens ?? 32;
+    if (!Number.isInteger(this.maxAns) || this.maxAns < 1 || this.maxAns > 65535) throw new Error(`maxAnswerTokens must be an integer from 1 to 65535, got ${this.maxAns}`);
+    const lr = opts.lr;
+    this.schedule = typeof lr === 'number' ? () => lr : lr;
+    const hyper = { beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8, wd: opts.weightDecay ?? 0.01 };
+
+    const H = c.hiddenSize, D = c.headDim, I = c.intermediateSize, nH = c.numHeads, nKV = c.numKVHeads;
+    const qDim = nH * D, kvDim = nKV * D, qkvDim = qDim + 2 * kvDim, V = c.vocabSize, L = c.numLayers, Tm = model.maxChunk;
+    this.d = { H, D, I, nH, nKV, qDim, kvDim, qkvDim, V, L, eps: c.rmsNormEps, Tm };
+    const buf = (n: number, label: string) => {
+      const b = storage(this.device, n, `train.${label}`);
+      this.owned.push(b);
+      return b;
+    };
+    this.stepT = stepBuffer(this.device);
+    this.stepA = stepBuffer(this.device);
+    const A = this.maxAns;
+    this.xs = Array.from({ length: L + 1 }, (_, l) => buf(Tm * H, `x${l}`));
+    const b: Omit<Record<BufferName, GPUBuffer>, 'partials'> = {
+      ids: buf(Tm, 'ids'),
+      cosSin: storage(this.device, ropeTable(ropeInvFreq(c), Tm), 'train.cos_sin'),
+      // the layer being run (or recomputed): its activations
+      xmid: buf(Tm * H, 'xmid'), // x_l + attention: the post-attention norm's input
+      h1: buf(Tm * H, 'h1'), // RMSNorm(x_l): the qkv projection's input
+      h2: buf(Tm * H, 'h2'), // RMSNorm(xmid): the gate/up projections' input
+      qkv: buf(Tm * qkvDim, 'qkv'),
+      kc: buf(Tm * kvDim, 'k_cache'),
+      vc: buf(Tm * kvDim, 'v_cache'),
+      att: buf(Tm * qDim, 'att'),
+      gu: buf(Tm * 2 * I, 'gate_up'), // [g | u] pre-activations
+      act: buf(Tm * I, 'act'), // SiLU(g)·u: the down projection's input
+      U: buf(Tm * Math.max(1, ad.maxRows), 'lora.U'),
+      // their gradients
+      dx: buf(Tm * H, 'dx'),
+      dh: buf(Tm * H, 'dh'),
+      dact: buf(Tm * I, 'dact'),
+      dgu: buf(Tm * 2 * I, 'dgu'),
+      datt: buf(Tm * qDim, 'datt'),
+      dqkv: buf(Tm * qkvDim, 'dqkv'),
+      dK: buf(Tm * kvDim, 'dK'),
+      dV: buf(Tm * kvDim, 'dV'),
+      stats: buf(Tm * nH * 2, 'attn.stats'),
+      ug: buf(Tm * 2 * spec.r, 'lora.ug'),
+      // the head, on the answer rows only
+      ansRows: buf(A, 'answer_rows'),
+      rowOf: buf(Tm, 'row_of'), // token t → its answer row, or IGNORE
+      targets: buf(A, 'targets'),
+      xa: buf(A * H, 'x_answer'),
+      ha: buf(A * H, 'h_answer'),
+      logits: buf(A * V, 'logits'), // becomes dlogits in place
+      loss: buf(A + 1, 'loss'),
+      dha: buf(A * H, 'dh_answer'),
+      dxa: buf(A * H, 'dx_answer'),
+    };
+    this.owned.push(b.cosSin, this.stepT, this.stepA);
+
+    // The adapted projections, in layer order, with their gradient buffers.
+    const projK: Record<Projection, number> = { qkv: H, o: qDim, gate: H, up: H, down: I };
+    const r = spec.r;
+    let zBase = 0;
+    ad.layers.forEach((st, layer) => {
+      for (const proj of ['qkv', 'o', 'gate', 'up', 'down'] as Projection[]) {
+        const lora = st.bindings[proj];
+        if (!lora) continue;
+        const K = projK[proj];
+        let bOff = 0;
+        const segs = lora.targets.map((target, i) => {
+          const { start, len } = lora.segs[i];
+          const s = { target, start, len, aOff: i * r * K, bOff, zOff: i * r };
+          bOff += len * r;
+          return s;
+        });
+        const nA = segs.length * r * K, nB = bOff, nZ = segs.length * r;
+        this.slots.push({
+          layer, proj, lora, K, segs, nA, nB, nZ, zBase,
+          dA: buf(nA, `${layer}.${proj}.dA`),
+          dB: buf(nB, `${layer}.${proj}.dB`),
+          dz: this.zhyper ? buf(nZ, `${layer}.${proj}.dz`) : null,
+        });
+        zBase += nZ;
+      }
+    });
+    this.zPerSeq = zBase;
+
+    // Optimizer: every gradient's Σ g² into its own slots of one partials buffer, then AdamW per tensor;
+    // adamw.wgsl sums all partials (the CPU hypernetwork's share included) for the global norm.
+    const grads = this.slots.flatMap((s) => [
+      { n: s.nA, grad: s.dA, param: s.lora.A },
+      { n: s.nB, grad: s.dB, param: s.lora.B },
+    ]);
+    this.hyperSlot = grads.reduce((a, g) => a + sqNormSlots(g.n), 0);
+    this.nPartials = this.hyperSlot + 1;
+    const partials = buf(this.nPartials, 'grad.partials');
+    this.b = { ...b, partials };
+
+    const fused = opts.fused ?? true;
+    this.embedOps = model.weights.embed.chunks.map((ch) => model.kernels.embedding(this.stepT, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.b.ids, table: ch.buf, out: this.xs[0] }));
+    this.forwardOps = this.xs.slice(1).map((x, l) => this.layerForward(l, x, true, fused));
+    this.recomputeOps = this.xs.slice(1).map((_, l) => this.layerForward(l, this.b.xmid, false, fused));
+    this.backwardOps = this.xs.slice(1).map((_, l) => this.layerBackward(l));
+    [this.headForwardOps, this.ceOps, this.headBackwardOps] = this.head();
+
+    // sq_norm per gradient into its slots, AdamW per tensor
+    let slot = 0;
+    this.sqNormOps = grads.map((g) => {
+      const d = this.tk.sqNorm({ n: g.n, outIndex: slot, x: g.grad, partials });
+      slot += sqNormSlots(g.n);
+      return d;
+    });
+    this.adamwOps = grads.map((g) =>
+      this.tk.adamw({
+        n: g.n, lr: 0, beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps, wd: hyper.wd, maxNorm: this.maxNorm,
+        nPartials: this.nPartials, partials, param: g.param, grad: g.grad, m: buf(g.n, 'adam.m'), v: buf(g.n, 'adam.v'),
+      }),
+    );
+    // Zhyper's hypernetwork trains on the CPU, in place in the adapter's tensors (which Hypernet reads)
+    const hyperParams = new Map<string, Float32Array>();
+    for (const [name, t] of this.adapter.tensors) if (name.startsWith('hyper.')) hyperParams.set(name, t.data);
+    this.hyperOpt = this.zhyper ? new CpuAdamW(hyperParams, hyper) : null;
+  }
+
+  // ---- building the dispatches -------------------------------------------------------------------
+
+  /** y = W·x (+ b) (+ the adapter's term): the plain projection, fused, or base + lora_down + lora_up */
+  private linear(o: LinearOpts, lora: LoraBinding | undefined, fused: boolean): Dispatch[] {
+    const k = this.model.kernels, s = this.stepT;
+    const plain = o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o);
+    if (!lora) return [plain];
+    if (fused && fusedFits(lora, o.K)) return [k.loraMatmulVec4(s, { ...o, lora })];
+    return [plain, k.loraDown(s, { K: o.K, lora, x: o.x, U: this.b.U }), k.loraUp(s, { N: o.N, ldY: o.ldY, nOff: o.nOff, lora, U: this.b.U, y: o.y })];
+  }
+
+  /**
+   * Layer l's forward on x, which holds x_l when it starts (the driver copies it in) and x_{l+1} at the
+   * end, or x_l + attention (xmid) without the down projection (the recompute before the backward).
+   * Gate and up always run as two projections into gu, since the backward needs their pre-activations.
+   */
+  private layerForward(l: number, x: GPUBuffer, withDown: boolean, fused: boolean): Dispatch[] {
+    const k = this.model.kernels, s = this.stepT, c = this.model.config;
+    const { H, D, I, qDim, kvDim, qkvDim, eps } = this.d;
+    const W = this.model.weights.layers[l], a = this.ad.layers[l].bindings;
+    const { h1, h2, qkv, kc, vc, att, gu, act, cosSin } = this.b;
+    return [
+      k.rmsnorm(s, { dim: H, eps, x, w: W.inputNorm, y: h1 }),
+      ...this.linear({ N: qkvDim, K: H, x: h1, W: W.Wqkv, bias: W.bqkv, y: qkv }, a.qkv, fused),
+      k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin, qkv }),
+      k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kc, vCache: vc }),
+      k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, out: att }),
+      ...this.linear({ N: H, K: qDim, x: att, W: W.Wo, bias: W.bo, y: x, accumulate: true }, a.o, fused),
+      k.rmsnorm(s, { dim: H, eps, x, w: W.postNorm, y: h2 }),
+      ...this.linear({ N: I, K: H, ldY: 2 * I, x: h2, W: W.Wgate, y: gu }, a.gate, fused),
+      ...this.linear({ N: I, K: H, ldY: 2 * I, nOff: I, x: h2, W: W.Wup, y: gu }, a.up, fused),
+      k.siluMul(s, { I, gu, out: act }),
+      ...(withDown ? this.linear({ N: H, K: I, x: act, W: W.Wdown, y: x, accumulate: true }, a.down, fused) : []),
+    ];
+  }
+
+  /** The adapter's backward on one projection: dA, dB (dz) accumulate; its share of dX adds onto dX. */
+  private loraBackward(l: number, proj: Projection, o: { x: GPUBuffer; dY: GPUBuffer; ldDY: number; dyOff?: number; dX?: GPUBuffer }): Dispatch[] {
+    const slot = this.slots.find((s) => s.layer === l && s.proj === proj);
+    if (!slot) return [];
+    const { lora } = slot;
+    return slot.segs.flatMap((sg) =>
+      this.tk.loraBackward(this.stepT, {
+        K: slot.K, N: sg.len, r: lora.r, scale: lora.scale, ldDY: o.ldDY, dyOff: (o.dyOff ?? 0) + sg.start,
+        aOff: sg.aOff, bOff: sg.bOff, zOff: sg.zOff, accumulate: true,
+        x: o.x, dY: o.dY, A: lora.A, B: lora.B, z: slot.dz ? lora.cond : undefined, ug: this.b.ug,
+        dA: slot.dA, dB: slot.dB, dz: slot.dz ?? undefined, dX: o.dX,
+      }),
+    );
+  }
+
+  /**
+   * Layer l's backward, after its recompute: dx holds dL/dx_{l+1} and ends as dL/dx_l.
+   *   x_{l+1} = xmid + down(SiLU(g)·u),  [g | u] = RMSNorm(xmid)·[W_gate | W_up]ᵀ
+   *   xmid    = x_l + o(attention(RoPE(RMSNorm(x_l)·W_qkvᵀ)))
+   * Both residual adds pass dx through unchanged; each branch adds its part on top (accumulate).
+   */
+  private layerBackward(l: number): Dispatch[] {
+    const tk = this.tk, s = this.stepT;
+    const { H, D, I, nH, nKV, qDim, kvDim, qkvDim, eps } = this.d;
+    const W = this.model.weights.layers[l];
+    const { xmid, h1, h2, qkv, kc, vc, att, gu, act, cosSin, dx, dh, dact, dgu, datt, dqkv, dK, dV, stats } = this.b;
+    const mlp = [
+      tk.linearBackwardInput(s, { N: H, K: I, dY: dx, W: W.Wdown, dX: dact }),
+      ...this.loraBackward(l, 'down', { x: act, dY: dx, ldDY: H, dX: dact }),
+      tk.siluGateBackward(s, { I, gu, dOut: dact, dgu }),
+      tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: 0, dY: dgu, W: W.Wgate, dX: dh }),
+      tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: I, accumulate: true, dY: dgu, W: W.Wup, dX: dh }),
+      ...this.loraBackward(l, 'gate', { x: h2, dY: dgu, ldDY: 2 * I, dyOff: 0, dX: dh }),
+      ...this.loraBackward(l, 'up', { x: h2, dY: dgu, ldDY: 2 * I, dyOff: I, dX: dh }),
+      tk.rmsnormBackward(s, { dim: H, eps, accumulate: true, x: xmid, w: W.postNorm, dy: dh, dx }),
+    ];
+    // Below layer 0 are the frozen embeddings: its attention branch needs no input gradient, only the
+    // adapter's parameter gradients.
+    const first = l === 0;
+    const attention = [
+      tk.linearBackwardInput(s, { N: H, K: qDim, dY: dx, W: W.Wo, dX: datt }),
+      ...this.loraBackward(l, 'o', { x: att, dY: dx, ldDY: H, dX: datt }),
+      ...tk.attentionBackward(s, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, dO: datt, stats, dqkv, dK, dV, past: 0 }),
+      tk.kvAppendBackward(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, dK, dV, dqkv }),
+      tk.ropeBackward(s, { headDim: D, nHeads: nH + nKV, ldQKV: qkvDim, cosSin, dqkv }),
+      ...(first ? [] : [tk.linearBackwardInput(s, { N: qkvDim, K: H, dY: dqkv, W: W.Wqkv, dX: dh })]),
+      ...this.loraBackward(l, 'qkv', { x: h1, dY: dqkv, ldDY: qkvDim, dX: first ? undefined : dh }),
+      ...(first ? [] : [tk.rmsnormBackward(s, { dim: H, eps, accumulate: true, x: this.xs[l], w: W.inputNorm, dy: dh, dx })]),
+    ];
+    return [...mlp, ...attention];
+  }
+
+  /**
+   * The head on the answer rows: gather x_L's answer rows (the embedding kernel as a row gather), final
+   * RMSNorm, lm_head per row chunk, cross-entropy (logits become dlogits in place); then back through
+   * lm_head and the norm, and scatter the rows' gradients into dx (a gather by the inverse map).
+   */
+  private head(): [Dispatch[], Dispatch[], Dispatch[]] {
+    const k = this.model.kernels, tk = this.tk, a = this.stepA;
+    const { H, V, eps, Tm } = this.d;
+    const w = this.model.weights;
+    const { ansRows, rowOf, targets, xa, ha, logits, loss, dha, dxa, dx } = this.b;
+    const chunks = w.lmHead.chunks;
+    const forward = [
+      k.embedding(a, { H, rowStart: 0, rowCount: Tm, ids: ansRows, table: this.xs[this.d.L], out: xa }),
+      k.rmsnorm(a, { dim: H, eps, x: xa, w: w.finalNorm, y: ha }),
+      ...chunks.map((ch) => {
+        const o = { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, y: logits };
+        return H % 4 ? k.matmul(a, o) : k.matmulVec4(a, o);
+      }),
+    ];
+    // rows = maxAns: rows past this sequence's answers are IGNORE (loss 0, gradient 0); count and
+    // gradScale are rewritten per sequence (setLossScale)
+    const ce = tk.crossEntropy({ V, rows: this.maxAns, count: 1, eps: this.smoothing, targets, logits, loss });
+    const backward = [
+      ...chunks.map((ch, i) => tk.linearBackwardInput(a, { N: ch.rowCount, K: H, ldDY: V, dyOff: ch.rowStart, accumulate: i > 0, dY: logits, W: ch.buf, dX: dha })),
+      tk.rmsnormBackward(a, { dim: H, eps, x: xa, w: w.finalNorm, dy: dha, dx: dxa }),
+      k.embedding(this.stepT, { H, rowStart: 0, rowCount: this.maxAns, ids: rowOf, table: dxa, out: dx }),
+    ];
+    return [forward, ce, backward];
+  }
+
+  // ---- running ------------------------------------------------------------------------------------
+
+  /** cross_entropy's Params are [V, rows, count, phase, ε, gradScale] (see TrainKernels.crossEntropy). */
+  private setLossScale(count: number, gradScale: number): void {
+    for (const d of this.ceOps) {
+      this.device.queue.writeBuffer(d.params, 2 * 4, new Uint32Array([count]));
+      this.device.queue.writeBuffer(d.params, 5 * 4, new Float32Array([gradScale]));
+    }
+  }
+
+  private check(ex: TrainExample, i: number): void {
+    const { V, Tm } = this.d;
+    const T = ex.ids.length, n = ex.answerPositions.length;
+    if (T < 1 || T > Tm) throw new Error(`example ${i} has ${T} tokens; a training sequence has 1 to ${Tm} (the model's maxChunk)`);
+    for (const id of ex.ids) if (!Number.isInteger(id) || id < 0 || id >= V) throw new Error(`example ${i}: token id ${id} is outside the vocabulary [0, ${V})`);
+    if (n === 0) throw new Error(`example ${i} has no answer tokens`);
+    if (ex.targets.length !== n) throw new Error(`example ${i} has ${n} answer positions but ${ex.targets.length} targets`);
+    if (n > this.maxAns) throw new Error(`example ${i} has ${n} answer tokens, more than maxAnswerTokens = ${this.maxAns}`);
+    for (const t of ex.answerPositions) if (!Number.isInteger(t) || t < 0 || t >= T) throw new Error(`example ${i}: answer position ${t} is outside its ${T} tokens`);
+    if (new Set(ex.answerPositions).size !== n) throw new Error(`example ${i} lists an answer position twice`);
+    for (const y of ex.targets) if (!Number.isInteger(y) || y < 0 || y >= V) throw new Error(`example ${i}: target ${y} is outside the vocabulary [0, ${V})`);
+    if (this.zhyper) {
+      const cd = this.adapter.spec.zhyper!.condDim;
+      if (!ex.condition) throw new Error(`example ${i} has no condition embedding: Zhyper trains on (condition, sequence) pairs`);
+      if (ex.condition.length !== cd) throw new Error(`example ${i}: condition embedding has ${ex.condition.length} numbers; this adapter was made for ${cd}`);
+    }
+  }
+
+  private ensureLogs(n: number): void {
+    if (n <= this.logCapacity) return;
+    this.lossLog?.destroy();
+    this.dzLog?.destroy();
+    this.logCapacity = Math.max(n, 2 * this.logCapacity);
+    this.lossLog = storage(this.device, this.logCapacity, 'train.loss_log');
+    this.dzLog = storage(this.device, Math.max(1, this.logCapacity * this.zPerSeq), 'train.dz_log');
+  }
+
+  /** Zhyper: upload this sequence's z into the adapted projections' cond buffers. */
+  private uploadZ(z: Record<string, Float32Array>[]): void {
+    const r = this.adapter.spec.r;
+    for (const s of this.slots) {
+      const packed = new Float32Array(s.nZ);
+      s.lora.targets.forEach((t, i) => packed.set(z[s.layer][t], i * r));
+      this.device.queue.writeBuffer(s.lora.cond, 0, packed);
+    }
+  }
+
+  /**
+   * Forward (and with `backward`, backward) of sequence `ex` as the i-th of a batch: its mean loss goes
+   * to lossLog[i], and with Zhyper its dz to row i of dzLog. Gradients accumulate (scaled by gradScale).
+   * One submit per layer, as the model's prefill does, so no single GPU job grows with the depth.
+   */
+  private runSequence(ex: TrainExample, i: number, gradScale: number, backward: boolean): void {
+    const dev = this.device, q = dev.queue, k = this.model.kernels;
+    const { H, L } = this.d;
+    const T = ex.ids.length, n = ex.answerPositions.length;
+    q.writeBuffer(this.b.ids, 0, new Uint32Array(ex.ids));
+    writeStep(dev, this.stepT, T, 0);
+    writeStep(dev, this.stepA, n, 0);
+    q.writeBuffer(this.b.ansRows, 0, new Uint32Array(ex.answerPositions));
+    const rowOf = new Uint32Array(T).fill(IGNORE);
+    ex.answerPositions.forEach((t, j) => (rowOf[t] = j));
+    q.writeBuffer(this.b.rowOf, 0, rowOf);
+    const { targets } = packTargets(ex.targets.map((y, j) => [j, y]), this.maxAns, this.d.V);
+    q.writeBuffer(this.b.targets, 0, targets as Uint32Array<ArrayBuffer>);
+    this.setLossScale(n, gradScale);
+    const bytes = T * H * 4;
+
+    for (let l = 0; l < L; l++) {
+      const enc = dev.createCommandEncoder();
+      if (l === 0) k.encode(enc, this.embedOps, T);
+      enc.copyBufferToBuffer(this.xs[l], 0, this.xs[l + 1], 0, bytes); // x_{l+1} starts as x_l: the residual
+      k.encode(enc, this.forwardOps[l], T);
+      q.submit([enc.finish()]);
+    }
+    const enc = dev.createCommandEncoder();
+    enc.clearBuffer(this.b.dx); // rows that are not answers get no gradient from the head
+    enc.clearBuffer(this.b.dxa); // the scatter reads all maxAns rows: stale ones must not be NaN
+    for (const s of this.slots) if (s.dz) enc.clearBuffer(s.dz);
+    k.encode(enc, [...this.headForwardOps, ...this.ceOps, ...(backward ? this.headBackwardOps : [])], T);
+    enc.copyBufferToBuffer(this.b.loss, this.maxAns * 4, this.lossLog!, i * 4, 4);
+    q.submit([enc.finish()]);
+    if (!backward) return;
+
+    for (let l = L - 1; l >= 0; l--) {
+      const enc = dev.createCommandEncoder();
+      enc.copyBufferToBuffer(this.xs[l], 0, this.b.xmid, 0, bytes);
+      k.encode(enc, [...this.recomputeOps[l], ...this.backwardOps[l]], T);
+      if (l === 0) for (const s of this.slots) if (s.dz) enc.copyBufferToBuffer(s.dz, 0, this.dzLog!, (i * this.zPerSeq + s.zBase) * 4, s.nZ * 4);
+      q.submit([enc.finish()]);
+    }
+  }
+
+  /**
+   * Forward and backward of a batch, gradients summed on the GPU (and for Zhyper through the
+   * hypernetwork on the CPU). Nothing is updated.
+   */
+  private async accumulate(batch: TrainExample[]): Promise<{ loss: number; tokens: number; gpuSq: number; dz: Record<string, Float32Array>[][]; hyperGrads: HyperGrads | null }> {
+    if (batch.length === 0) throw new Error('a training batch needs at least one example');
+    batch.forEach((ex, i) => this.check(ex, i));
+    this.ensureLogs(batch.length);
+    const tokens = batch.reduce((a, ex) => a + ex.answerPositions.length, 0);
+    const enc = this.device.createCommandEncoder();
+    for (const s of this.slots) {
+      enc.clearBuffer(s.dA);
+      enc.clearBuffer(s.dB);
+    }
+    this.device.queue.submit([enc.finish()]);
+
+    const tapes: HypernetTape[] = [];
+    batch.forEach((ex, i) => {
+      if (this.zhyper) {
+        const tape = hypernetForward(this.adapter, ex.condition!, this.d.L);
+        this.uploadZ(tape.z);
+        tapes.push(tape);
+      }
+      this.runSequence(ex, i, 1 / tokens, true);
+    });
+    this.model.kernels.run(this.sqNormOps, 1);
+
+    const [means, partials, dzAll] = await Promise.all([
+      readF32(this.device, this.lossLog!, 0, batch.length),
+      readF32(this.device, this.b.partials, 0, this.hyperSlot || 1),
+      this.zhyper ? readF32(this.device, this.dzLog!, 0, batch.length * this.zPerSeq) : null,
+    ]);
+    const loss = batch.reduce((a, ex, i) => a + means[i] * ex.answerPositions.length, 0) / tokens;
+    let gpuSq = 0;
+    for (let j = 0; j < this.hyperSlot; j++) gpuSq += partials[j];
+
+    // Zhyper: each sequence's dz through its own hypernetwork forward
+    const dz: Record<string, Float32Array>[][] = [];
+    let hyperGrads: HyperGrads | null = null;
+    if (dzAll) {
+      hyperGrads = zeroHyperGrads(this.adapter);
+      const r = this.adapter.spec.r;
+      batch.forEach((_, i) => {
+        const zi: Record<string, Float32Array>[] = Array.from({ length: this.d.L }, () => ({}));
+        for (const s of this.slots)
+          s.segs.forEach((sg) => {
+            const o = i * this.zPerSeq + s.zBase + sg.zOff;
+            zi[s.layer][sg.target] = dzAll.slice(o, o + r);
+          });
+        tapes[i].backward((l, t) => zi[l][t], hyperGrads!);
+        dz.push(zi);
+      });
+    }
+    return { loss, tokens, gpuSq, dz, hyperGrads };
+  }
+
+  /**
+   * One optimizer step on a micro-batch (gradients of the mean loss over all its answer tokens). A step
+   * whose learning rate, loss or gradient norm is not finite throws NonFiniteStepError and changes
+   * nothing (parameters, moments, step count).
+   */
+  async step(batch: TrainExample[]): Promise<StepResult> {
+    return this.exclusive('step', async () => {
+      const t = this.stepCount + 1;
+      const lr = this.schedule(t);
+      if (!Number.isFinite(lr) || lr < 0) throw new NonFiniteStepError(`step ${t} skipped, parameters unchanged: the learning rate is ${lr} (it must be finite and ≥ 0)`);
+      const { loss, tokens, gpuSq, hyperGrads } = await this.accumulate(batch);
+      const hyperSq = hyperGrads ? sumSquares(hyperGrads.values()) : 0;
+      const gradNorm = Math.sqrt(gpuSq + hyperSq);
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        throw new NonFiniteStepError(`step ${t} skipped, parameters unchanged: the loss is ${loss} and the gradient norm ${gradNorm} (NaN or infinite; check the inputs, condition embeddings and learning rate)`);
+      }
+      // GPU: the CPU gradients' Σ g² joins the partials so adamw.wgsl clips by the same global norm
+      this.device.queue.writeBuffer(this.b.partials, this.hyperSlot * 4, new Float32Array([hyperSq]));
+      for (const d of this.adamwOps) d.setStep(t, lr);
+      this.model.kernels.run(this.adamwOps, 1);
+      this.hyperOpt?.step(hyperGrads!, t, lr, clipFactor(gradNorm, this.maxNorm));
+      this.stepCount = t;
+      return { step: t, loss, gradNorm, lr, tokens };
+    });
+  }
+
+  /** Mean loss over the answer tokens of `examples` (forward only; nothing accumulates). */
+  async loss(examples: TrainExample[]): Promise<number> {
+    return this.exclusive('loss', async () => {
+      if (examples.length === 0) throw new Error('loss needs at least one example');
+      examples.forEach((ex, i) => this.check(ex, i));
+      this.ensureLogs(examples.length);
+      examples.forEach((ex, i) => {
+        if (this.zhyper) this.uploadZ(hypernetForward(this.adapter, ex.condition!, this.d.L).z);
+        this.runSequence(ex, i, 1, false);
+      });
+      const means = await readF32(this.device, this.lossLog!, 0, examples.length);
+      const tokens = examples.reduce((a, ex) => a + ex.answerPositions.length, 0);
+      return examples.reduce((a, ex, i) => a + means[i] * ex.answerPositions.length, 0) / tokens;
+    });
+  }
+
+  /**
+   * The gradients a step on `batch` would apply, without applying them: the loss, every trained
+   * tensor's gradient by its adapter name (layers.{l}.{t}.A / .B from the GPU, hyper.* from the CPU),
+   * and Zhyper's dz per sequence, dz[i][layer][target]. For tests and inspection.
+   */
+  async gradients(batch: TrainExample[]): Promise<{ loss: number; grads: Map<string, Float32Array>; dz: Record<string, Float32Array>[][] }> {
+    return this.exclusive('gradients', async () => {
+      const { loss, dz, hyperGrads } = await this.accumulate(batch);
+      const grads = new Map<string, Float32Array>();
+      for (const s of this.slots) {
+        const [dA, dB] = await Promise.all([readF32(this.device, s.dA, 0, s.nA), readF32(this.device, s.dB, 0, s.nB)]);
+        for (const sg of s.segs) {
+          grads.set(tensorName(s.layer, sg.target, 'A'), dA.slice(sg.aOff, sg.aOff + s.lora.r * s.K));
+          grads.set(tensorName(s.layer, sg.target, 'B'), dB.slice(sg.bOff, sg.bOff + sg.len * s.lora.r));
+        }
+      }
+      for (const [name, g] of hyperGrads ?? []) grads.set(name, Float32Array.from(g));
+      return { loss, grads, dz };
+    });
+  }
+
+  /**
+   * Probabilities of each option token after each example's prompt (its ids up to the first answer
+   * position), through the model's ordinary forward with the adapter as trained so far (Zhyper: under
+   * the example's condition). answer: the index of the example's first target among the options (−1
+   * when it is none of them).
+   */
+  async evaluate(examples: TrainExample[], optionTokenIds: number[]): Promise<{ probs: number[]; predicted: number; answer: number }[]> {
+    return this.exclusive('evaluate', async () => {
+      if (optionTokenIds.length === 0) throw new Error('evaluate needs at least one option token');
+      const out: { probs: number[]; predicted: number; answer: number }[] = [];
+      for (const [i, ex] of examples.entries()) {
+        this.check(ex, i);
+        if (this.zhyper) this.ad.setCondition(ex.condition!);
+        this.model.reset();
+        const logits = await this.model.forward(ex.ids.slice(0, ex.answerPositions[0] + 1));
+        const m = Math.max(...optionTokenIds.map((id) => logits[id]));
+        const e = optionTokenIds.map((id) => Math.exp(logits[id] - m));
+        const z = e.reduce((a, b) => a + b, 0);
+        const probs = e.map((v) => v / z);
+        out.push({ probs, predicted: probs.indexOf(Math.max(...probs)), answer: optionTokenIds.indexOf(ex.targets[0]) });
+      }
+      this.model.reset();
+      return out;
+    });
+  }
+
+  /**
+   * Read the trained A, B back from the GPU into the adapter's tensors (the hypernetwork's are updated
+   * in place every step), so saveAdapter / PEFT export write the trained values. Returns the adapter.
+   */
+  async syncAdapter(): Promise<Adapter> {
+    return this.exclusive('syncAdapter', async () => {
+      for (const s of this.slots) {
+        const [A, B] = await Promise.all([readF32(this.device, s.lora.A, 0, s.nA), readF32(this.device, s.lora.B, 0, s.nB)]);
+        for (const sg of s.segs) {
+          this.adapter.tensors.get(tensorName(s.layer, sg.target, 'A'))!.data.set(A.subarray(sg.aOff, sg.aOff + s.lora.r * s.K));
+          this.adapter.tensors.get(tensorName(s.layer, sg.target, 'B'))!.data.set(B.subarray(sg.bOff, sg.bOff + sg.len * s.lora.r));
+        }
+      }
+      return this.adapter;
+    });
+  }
+
+  /** The trainer's buffers (and the adapter's z) hold one sequence at a time: public calls must not overlap. */
+  private async exclusive<R>(what: string, f: () => Promise<R>): Promise<R> {
+    if (this.busy) throw new Error(`Trainer.${what}() was called while another call was still running: await each call before the next`);
+    this.busy = true;
+    try {
+      return await f();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Where adapter tensor `name` (layers.{l}.{t}.A or .B) lives on the GPU: buffer, element offset, length. */
+  parameterLocation(name: string): { buffer: GPUBuffer; offset: number; length: number } {
+    for (const s of this.slots)
+      for (const sg of s.segs) {
+        if (name === tensorName(s.layer, sg.target, 'A')) return { buffer: s.lora.A, offset: sg.aOff, length: s.lora.r * s.K };
+        if (name === tensorName(s.layer, sg.target, 'B')) return { buffer: s.lora.B, offset: sg.bOff, length: sg.len * s.lora.r };
+      }
+    throw new Error(`${name} is not a trained GPU tensor of this adapter`);
+  }
+
+  /** Free the trainer's buffers (the adapter's own stay with the model). */
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.lossLog?.destroy();
+    this.dzLog?.destroy();
+  }
+}
