@@ -57,8 +57,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let row = i % R;
       let t = tw + tl;
       let e = (row / p.r) % p.EA;
+      // only the segments whose rows this workgroup writes need their u
+      let sg = min(row / (p.EA * p.r), 2u);
+      let mine = nw < segStart(sg) + segLen(sg) && segStart(sg) < nw + TN;
       var acc = vec4<f32>(0.0);
-      if (t < T && (p.mode != 3u || p.EA == 1u || G[tl * MAXE + e] != 0.0)) {
+      if (t < T && mine && (p.mode != 3u || p.EA == 1u || G[tl * MAXE + e] != 0.0)) {
         let ab = row * K4;
         let xb = t * K4;
         for (var k = 0u; k < K4; k++) { acc += A[ab + k] * X[xb + k]; }

@@ -63,7 +63,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       var acc = vec4<f32>(0.0);
       // independent experts with a zero gate contribute nothing: skip their rows
       let e = (row / p.r) % p.EA;
-      let live = row < R && (p.mode != 3u || p.EA == 1u || g[e] != 0.0);
+      // only the segments whose rows this workgroup writes need their u (q's workgroups skip v's A, ...)
+      let sg = min(row / (p.EA * p.r), 2u);
+      let mine = n0 < segStart(sg) + segLen(sg) && segStart(sg) < n0 + WG;
+      let live = row < R && mine && (p.mode != 3u || p.EA == 1u || g[e] != 0.0);
       if (live) {
         let base = row * K4;
         for (var k = pt; k < K4; k += P) { acc += A[base + k] * x[k]; }
