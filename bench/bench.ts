@@ -34,6 +34,7 @@ if (isMain) {
     shaders: loadShaderLibrary(),
     tf,
     quick: process.argv.includes('--quick'),
+    adaptersOnly: process.argv.includes('--adapters-only'),
     runtime: 'node (Dawn via npm webgpu)',
     log: console.log,
     models: [
@@ -41,6 +42,6 @@ if (isMain) {
       { name: 'SmolLM2-135M-shaped (random)', files: dirSource(smol), adapters: true },
     ],
   });
-  saveReport(report, 'node');
+  saveReport(report, process.argv.includes('--adapters-only') ? 'node-adapters' : 'node');
   process.exit(0);
 }

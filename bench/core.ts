@@ -9,6 +9,7 @@ import { Runtime } from '../src/model/runtime';
 import type { ModelFiles } from '../src/model/sources';
 import { TfjsLlama } from './tfjs-llama';
 import { createAdapter, defaultSpec } from '../src/adapters/create';
+import type { AdapterPath } from '../src/model/model';
 import { lcg } from './lcg';
 
 export interface BenchModel {
@@ -41,6 +42,8 @@ export async function runBench(o: {
   tf: typeof TF;
   models: BenchModel[];
   quick: boolean;
+  /** only the adapters table (skips the kernel and tfjs-peer sections) */
+  adaptersOnly?: boolean;
   runtime: string;
   log: (s: string) => void;
 }): Promise<BenchReport> {
@@ -82,7 +85,7 @@ export async function runBench(o: {
     ['lm_head', SMOL.vocab, SMOL.hidden],
   ];
   const reps = o.quick ? 2 : 5;
-  for (const [name, N, K] of shapes) {
+  for (const [name, N, K] of o.adaptersOnly ? [] : shapes) {
     for (const T of [1, 64]) {
       if (name === 'lm_head' && T > 1) continue; // only the last position goes through lm_head
       const X = storage(dev, lcg(T * K, 1, 1)), W = storage(dev, lcg(N * K, 0.05, 2)), Y = storage(dev, T * N);
@@ -119,7 +122,13 @@ export async function runBench(o: {
   const adapters: Row[] = [];
   const PROMPT = o.quick ? 16 : 32, DECODE = o.quick ? 4 : 8;
   for (const m of o.models) {
+    if (o.adaptersOnly && !m.adapters) continue;
     await rt.load(m.files, undefined, undefined, { maxContext: 512 });
+    if (o.adaptersOnly) {
+      adapters.push(...(await adapterBench(rt, Array.from({ length: PROMPT }, (_, i) => (i * 37 + 5) % 300), o.quick, log)));
+      rt.unload();
+      continue;
+    }
     const ids = Array.from({ length: PROMPT }, (_, i) => (i * 37 + 5) % 300);
     const model = rt.model!;
     await model.forward(ids.slice(0, 4)); // warm up prefill and decode
@@ -176,13 +185,16 @@ export async function runBench(o: {
 async function adapterBench(rt: Runtime, ids: number[], quick: boolean, log: (s: string) => void): Promise<Row[]> {
   const model = rt.model!;
   const dims = rt.dims();
-  const configs = [
-    { name: 'backbone', make: () => null, fused: true },
-    { name: 'Zhyper diag r=8 q,v (fused)', make: () => createAdapter(defaultSpec('zhyper', 512), dims, 1, 'random'), fused: true },
-    { name: 'Zhyper diag r=8 q,v (unfused)', make: () => createAdapter(defaultSpec('zhyper', 512), dims, 1, 'random'), fused: false },
-    { name: 'CUMA N=8 k=2 r=8 q,v (fused)', make: () => createAdapter(defaultSpec('cuma', 512), dims, 2, 'random'), fused: true },
-    { name: 'CUMA N=8 k=2 r=8 q,v (unfused)', make: () => createAdapter(defaultSpec('cuma', 512), dims, 2, 'random'), fused: false },
+  const zh = () => createAdapter(defaultSpec('zhyper', 512), dims, 1, 'random');
+  const cu = () => createAdapter(defaultSpec('cuma', 512), dims, 2, 'random');
+  const configs: { name: string; make: () => ReturnType<typeof zh> | null; path: AdapterPath }[] = [
+    { name: 'backbone', make: () => null, path: 'fused' },
+    ...(['fused', 'split', 'unfused'] as const).flatMap((path) => [
+      { name: `Zhyper diag r=8 q,v (${path})`, make: zh, path },
+      { name: `CUMA N=8 k=2 r=8 q,v (${path})`, make: cu, path },
+    ]),
   ];
+
   const made = configs.map((c) => c.make());
   const cond = lcg(512, 0.05, 7);
   const rounds = quick ? 1 : 3, DECODE = quick ? 4 : 8, PRE = ids.length;
@@ -191,7 +203,7 @@ async function adapterBench(rt: Runtime, ids: number[], quick: boolean, log: (s:
   const dispatches: number[] = [];
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < configs.length; i++) {
-      const ad = rt.attachAdapter(made[i], { fused: configs[i].fused });
+      const ad = rt.attachAdapter(made[i], { path: configs[i].path });
       ad?.setCondition(cond);
       dispatches[i] = model.decodeDispatches;
       await model.forward(ids.slice(0, 4)); // warm up this configuration's pipelines

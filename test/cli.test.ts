@@ -124,9 +124,11 @@ describe('npm run cli -- condition', () => {
     }
     const diff = (a.logits as number[]).reduce((m, v, i) => Math.max(m, Math.abs(v - b.logits[i])), 0);
     expect(diff).toBeGreaterThan(1e-4);
-    // the unfused path gives the same answer
-    const u = JSON.parse((await cli('condition', '--model', dir, '--adapter', cuma, '--profile', norway, '--ids', '5,17,200,3', '--unfused')).stdout);
-    expect((u.logits as number[]).reduce((m, v, i) => Math.max(m, Math.abs(v - a.logits[i])), 0)).toBeLessThan(1e-3);
+    // the other kernel paths give the same answer
+    for (const path of ['fused', 'unfused']) {
+      const u = JSON.parse((await cli('condition', '--model', dir, '--adapter', cuma, '--profile', norway, '--ids', '5,17,200,3', '--path', path)).stdout);
+      expect((u.logits as number[]).reduce((m, v, i) => Math.max(m, Math.abs(v - a.logits[i])), 0)).toBeLessThan(1e-3);
+    }
   });
 
   it('Zhyper: z per layer and target; strength 0 gives the plain logits', async () => {

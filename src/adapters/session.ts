@@ -2,6 +2,7 @@
 // for ("score these options as this persona", "generate as this persona", "show me the routing") lives
 // here once, so the worker and the CLI give the same answers.
 import type { Runtime } from '../model/runtime';
+import type { AdapterPath } from '../model/model';
 import type { GenerateOptions, GenerationResult, TokenEvent } from '../model/api';
 import { createAdapter, defaultSpec, type InitMode } from './create';
 import { loraScale, type Adapter, type Target } from './types';
@@ -134,7 +135,7 @@ export class ConditionSession {
   }
 
   /** Attach an adapter (from a file, or made above). */
-  useAdapter(a: Adapter | null, label = 'adapter', opts: { fused?: boolean } = {}): AdapterSummary | null {
+  useAdapter(a: Adapter | null, label = 'adapter', opts: { fused?: boolean; path?: AdapterPath } = {}): AdapterSummary | null {
     if (a) {
       const need = a.spec.zhyper?.condDim ?? a.spec.cuma?.condDim;
       if (need != null && this.encoder && need !== this.encoder.dim) {

@@ -1,7 +1,7 @@
 // Headless CLI over the same runtime as the app, on WebGPU in Node (npm `webgpu`).
 //   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
 //   npm run cli -- logits --model DIR --ids 1,2,3
-//   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--unfused]
+//   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--path fused|split|unfused]
 // Errors: exit code 1 and one line on stderr.
 import { nodeGPU } from '../gpu/node';
 import { loadShaderLibrary } from '../gpu/shaders-node';
@@ -18,7 +18,7 @@ const USAGE = `usage:
   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
                           [--temperature T] [--top-k K] [--top-p P] [--no-chat] [--json]
   npm run cli -- logits --model DIR --ids 1,2,3
-  npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--unfused]
+  npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--path fused|split|unfused]
       prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)`;
 
 class UsageError extends Error {}
@@ -130,7 +130,9 @@ async function condition(rt: Runtime, modelDir: string, flags: Map<string, strin
   checkAdapterFits(adapter, rt.config!, await backboneHash(rt.config!), modelDir);
   const s = new ConditionSession(rt);
   s.setEncoder(await createEncoder(str(flags, 'encoder') ?? adapter.spec.encoderId ?? DEFAULT_ENCODER_ID));
-  s.useAdapter(adapter, adapterPath, { fused: !flags.has('unfused') });
+  const path = str(flags, 'path') ?? (flags.has('unfused') ? 'unfused' : undefined);
+  if (path !== undefined && path !== 'fused' && path !== 'split' && path !== 'unfused') throw new UsageError(`--path must be fused, split or unfused, got "${path}"`);
+  s.useAdapter(adapter, adapterPath, { path });
   await s.apply({ text });
   if (flags.has('strength')) rt.setStrength(num(flags, 'strength', 1));
   const input = ids(idStr);

@@ -144,6 +144,15 @@ export class Kernels {
     return this.make('lora_matvec_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.lora.A, o.lora.B, o.lora.cond], () => grid1d(o.N));
   }
 
+  /**
+   * Decode projection with the adapter's up-projection fused in (lora_matvec_up_vec4.wgsl), reading
+   * U = A·x from a lora_down dispatch just before: two dispatches, no barriers in the big one.
+   */
+  loraMatvecUpVec4(step: GPUBuffer, o: AdaptedLinearOpts & { U: GPUBuffer }): Dispatch {
+    if (o.K % 4) throw new Error(`lora_matvec_up_vec4 needs K % 4 == 0, got K = ${o.K}`);
+    return this.make('lora_matvec_up_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.U, o.lora.B, o.lora.cond], () => grid1d(o.N));
+  }
+
   /** Fused adapted prefill projection (lora_matmul_vec4.wgsl), 32 rows × 16 tokens per workgroup. */
   loraMatmulVec4(step: GPUBuffer, o: AdaptedLinearOpts): Dispatch {
     checkFused(o);

@@ -29,6 +29,18 @@ export interface ModelOptions {
   maxBindingBytes?: number;
 }
 
+/**
+ * How adapted projections run (variants kept side by side; the bench compares them):
+ *   'fused'   one dispatch per projection: W·x and s·B·transform(A·x) in lora_matvec_vec4 / lora_matmul_vec4
+ *   'split'   decode: lora_down, then lora_matvec_up_vec4 (W·x with the up-projection fused in, no barriers);
+ *             prefill: as 'unfused'
+ *   'unfused' base matmul/matvec, lora_down, lora_up (three dispatches; also the router on its own)
+ * 'split' is the default: on the CPU-emulated WebGPU we can measure, barriers in the big kernel cost
+ * more than an extra small dispatch (bench/results); on a real GPU 'fused' may win, so bench it there.
+ */
+export type AdapterPath = 'fused' | 'split' | 'unfused';
+export const DEFAULT_ADAPTER_PATH: AdapterPath = 'split';
+
 export class LlamaModel {
   readonly maxContext: number;
   readonly maxChunk: number;
@@ -95,14 +107,15 @@ export class LlamaModel {
    * kernels (or, with fused = false or shapes they cannot hold, through separate base + lora_down + lora_up
    * dispatches), and CUMA's router runs after each layer's input norm.
    */
-  private buildAll(ad: GpuAdapter | null, fused = true): [Dispatch[][], Dispatch[]] {
+  private buildAll(ad: GpuAdapter | null, path: AdapterPath = DEFAULT_ADAPTER_PATH): [Dispatch[][], Dispatch[]] {
+    const fused = path !== 'unfused';
     const k = this.k, c = this.config, weights = this.weights, s = this.step;
     const { x, h, qkv, att, mlp, cosSin, kCache, vCache } = this.bufs;
     const { H, D, I, qDim, kvDim, qkvDim } = this.dims;
     this.adapted = [];
     if (ad) {
       const rows = ad.maxRows;
-      if (!fused || rows > 0) this.U = this.scratch(this.U, this.maxChunk * Math.max(rows, 1), 'lora.U');
+      if (rows > 0) this.U = this.scratch(this.U, this.maxChunk * Math.max(rows, 1), 'lora.U');
       if (ad.adapter.spec.targets.some((t) => t === 'gate' || t === 'up')) this.gu = this.scratch(this.gu, this.maxChunk * 2 * I, 'mlp.gate_up');
     }
     const build = (prefill: boolean): Dispatch[][] => {
@@ -110,12 +123,17 @@ export class LlamaModel {
       const linear = (o: LinearOpts, lora?: LoraBinding): Dispatch[] => {
         const plain = prefill ? (o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o)) : o.K % 4 ? k.matvec(o) : k.matvecVec4(o);
         if (!lora) return [plain];
-        if (fused && fusedFits(lora, o.K)) {
+        if (path === 'fused' && fusedFits(lora, o.K)) {
           const d = prefill ? k.loraMatmulVec4(s, { ...o, lora }) : k.loraMatvecVec4(s, { ...o, lora });
           this.adapted.push({ d, lora });
           return [d];
         }
         const down = k.loraDown(s, { K: o.K, lora, x: o.x, U: this.U! });
+        if (path === 'split' && !prefill && o.K % 4 === 0) {
+          const d = k.loraMatvecUpVec4(s, { ...o, lora, U: this.U! });
+          this.adapted.push({ d, lora });
+          return [down, d];
+        }
         const up = k.loraUp(s, { N: o.N, ldY: o.ldY, nOff: o.nOff, lora, U: this.U!, y: o.y });
         this.adapted.push({ d: up, lora });
         return [plain, down, up];
@@ -170,8 +188,8 @@ export class LlamaModel {
    * Put an adapter on the model (null takes it off). The KV cache is kept: callers that change the
    * adapter or its condition mid-conversation should reset() first, since cached k, v were made without it.
    */
-  attach(ad: GpuAdapter | null, opts: { fused?: boolean } = {}): void {
-    [this.prefillGroups, this.decodeOps] = this.buildAll(ad, opts.fused ?? true);
+  attach(ad: GpuAdapter | null, opts: { fused?: boolean; path?: AdapterPath } = {}): void {
+    [this.prefillGroups, this.decodeOps] = this.buildAll(ad, opts.path ?? (opts.fused === false ? 'unfused' : DEFAULT_ADAPTER_PATH));
     this.adapter = ad;
     this.strength = 1;
   }

@@ -6,7 +6,7 @@ import { Kernels } from '../gpu/kernels';
 import type { ShaderLibrary } from '../gpu/shaders';
 import { parseConfig, type ModelConfig } from './config';
 import { checkCheckpoint, checkFitsAdapter, readCheckpoint, uploadWeights } from './weights';
-import { LlamaModel, type ModelOptions } from './model';
+import { LlamaModel, type AdapterPath, type ModelOptions } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
 import { mulberry32, sample } from './sampling';
 import type { ModelFiles } from './sources';
@@ -176,7 +176,7 @@ export class Runtime {
    * Put an adapter on the loaded model (null: the plain backbone). fused = false runs the adapted
    * projections as separate dispatches (the baseline the fused kernels are measured against).
    */
-  attachAdapter(adapter: Adapter | null, opts: { fused?: boolean } = {}): GpuAdapter | null {
+  attachAdapter(adapter: Adapter | null, opts: { fused?: boolean; path?: AdapterPath } = {}): GpuAdapter | null {
     const { model } = this.need();
     const old = model.adapter;
     const ad = adapter ? new GpuAdapter(this.device, adapter, this.dims(), model.maxContext) : null;

@@ -15,6 +15,7 @@ import { dirSource } from '../../src/model/sources-node';
 import { createAdapter, defaultSpec } from '../../src/adapters/create';
 import { TARGETS, TARGET_MODULE, loraScale, targetShape, tensorName, type Adapter, type AdapterSpec, type Target } from '../../src/adapters/types';
 import { routerRef } from '../../src/gpu/reference';
+import type { AdapterPath } from '../../src/model/model';
 import { maxRelErr, rand } from '../helpers/gpu';
 
 let dirs: ReturnType<typeof writeAllFixtures>;
@@ -75,7 +76,7 @@ function mergedDir(src: string, deltas: (l: number, t: Target) => Float32Array |
   return dir;
 }
 
-async function compare(fixture: keyof typeof dirs, a: Adapter, cond: Float32Array | null, deltas: (l: number, t: Target) => Float32Array | null, fused: boolean) {
+async function compare(fixture: keyof typeof dirs, a: Adapter, cond: Float32Array | null, deltas: (l: number, t: Target) => Float32Array | null, path: AdapterPath) {
   await rt.load(dirSource(dirs[fixture]));
   const layers = rt.config!.numLayers;
   const merged = mergedDir(dirs[fixture], deltas, layers);
@@ -88,7 +89,7 @@ async function compare(fixture: keyof typeof dirs, a: Adapter, cond: Float32Arra
   const plain = await rt.logits(IDS.slice(0, 5));
 
   await rt.load(dirSource(dirs[fixture]));
-  rt.attachAdapter(a, { fused });
+  rt.attachAdapter(a, { path });
   rt.setCondition(cond);
   expect(maxRelErr(await rt.logits(IDS), wantPrefill)).toBeLessThan(2e-4);
   m.reset();
@@ -104,16 +105,16 @@ async function compare(fixture: keyof typeof dirs, a: Adapter, cond: Float32Arra
 const cond = (n: number, seed: number) => rand(n, seed);
 
 describe('adapted forward = forward of the merged checkpoint', () => {
-  for (const fused of [true, false]) {
-    it(`plain LoRA on all seven targets (qwen2, ${fused ? 'fused' : 'unfused'})`, async () => {
+  for (const path of ['fused', 'split', 'unfused'] as const) {
+    it(`plain LoRA on all seven targets (qwen2, ${path})`, async () => {
       await rt.load(dirSource(dirs.qwen2));
       const dims = rt.dims();
       const spec: AdapterSpec = { method: 'lora', r: 4, alpha: 8, rsLora: false, targets: [...TARGETS] };
       const a = createAdapter(spec, dims, 3, 'random');
-      await compare('qwen2', a, null, (l, t) => delta(a, l, t, null, null, null, dims), fused);
+      await compare('qwen2', a, null, (l, t) => delta(a, l, t, null, null, null, dims), path);
     });
 
-    it(`Zhyper diag on q and v (llama, ${fused ? 'fused' : 'unfused'})`, async () => {
+    it(`Zhyper diag on q and v (llama, ${path})`, async () => {
       await rt.load(dirSource(dirs.llama));
       const dims = rt.dims();
       const a = createAdapter(defaultSpec('zhyper', 24), dims, 4, 'random');
@@ -121,10 +122,10 @@ describe('adapted forward = forward of the merged checkpoint', () => {
       const ad = rt.attachAdapter(a)!;
       ad.setCondition(c);
       const z = ad.z!;
-      await compare('llama', a, c, (l, t) => (a.spec.targets.includes(t) ? delta(a, l, t, z[l][t], null, null, dims) : null), fused);
+      await compare('llama', a, c, (l, t) => (a.spec.targets.includes(t) ? delta(a, l, t, z[l][t], null, null, dims) : null), path);
     });
 
-    it(`Zhyper square Z on k, o, gate, up, down (qwen3, ${fused ? 'fused' : 'unfused'})`, async () => {
+    it(`Zhyper square Z on k, o, gate, up, down (qwen3, ${path})`, async () => {
       await rt.load(dirSource(dirs.qwen3));
       const dims = rt.dims();
       const spec: AdapterSpec = { ...defaultSpec('zhyper-square', 16), r: 4, targets: ['k', 'o', 'gate', 'up', 'down'] };
@@ -133,7 +134,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
       const ad = rt.attachAdapter(a)!;
       ad.setCondition(c);
       const z = ad.z!;
-      await compare('qwen3', a, c, (l, t) => (spec.targets.includes(t) ? delta(a, l, t, z[l][t], null, null, dims) : null), fused);
+      await compare('qwen3', a, c, (l, t) => (spec.targets.includes(t) ? delta(a, l, t, z[l][t], null, null, dims) : null), path);
     });
   }
 
@@ -145,7 +146,8 @@ describe('adapted forward = forward of the merged checkpoint', () => {
     }
   };
 
-  it('CUMA, independent experts, k = 2 with the router pinned to experts 5 and 2', async () => {
+  for (const path of ['fused', 'split', 'unfused'] as const)
+  it(`CUMA, independent experts, k = 2 with the router pinned to experts 5 and 2 (${path})`, async () => {
     await rt.load(dirSource(dirs.llama));
     const dims = rt.dims();
     const spec = defaultSpec('cuma', 12);
@@ -155,7 +157,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
     pinned(a, dims.numLayers, logits);
     // Eq. 4: softmax over the kept logits (2.0 and 1.5)
     const w5 = 1 / (1 + Math.exp(1.5 - 2.0));
-    await compare('llama', a, cond(12, 3), (l, t) => (spec.targets.includes(t) ? delta(a, l, t, null, [5, 2], [w5, 1 - w5], dims) : null), true);
+    await compare('llama', a, cond(12, 3), (l, t) => (spec.targets.includes(t) ? delta(a, l, t, null, [5, 2], [w5, 1 - w5], dims) : null), 'fused');
   });
 
   it('CUMA soft routing (k = N), HydraLoRA shared A, uniform router: ΔW = s/N · Σ B_i A', async () => {
@@ -166,7 +168,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
     const a = createAdapter(spec, dims, 7, 'random');
     pinned(a, dims.numLayers, new Array(8).fill(0));
     const all = [0, 1, 2, 3, 4, 5, 6, 7];
-    await compare('qwen2', a, cond(12, 4), (l, t) => (spec.targets.includes(t) ? delta(a, l, t, null, all, all.map(() => 1 / 8), dims) : null), false);
+    await compare('qwen2', a, cond(12, 4), (l, t) => (spec.targets.includes(t) ? delta(a, l, t, null, all, all.map(() => 1 / 8), dims) : null), 'split');
   });
 });
 
