@@ -7,6 +7,7 @@ import { persist } from 'zustand/middleware';
 import { DEFAULT_ENCODER_ID, ENCODERS } from '../condition/encoder';
 import { METHOD_LABEL, type AdapterSummary, type Condition, type ConditionMode, type MethodPreset, type ScoreResult } from '../adapters/session';
 import type { AccountingTable } from '../adapters/accounting';
+import { TARGETS, type Target } from '../adapters/types';
 import type { GenerationResult, LoadProgress } from '../model/api';
 import { callback, getClient } from '../worker/client';
 import type { AdapterChoice, PeftFiles, Result, WorkerError } from '../worker/protocol';
@@ -60,6 +61,9 @@ export interface LabState extends Scene {
   encoderId: string;
   preset: MethodPreset;
   seed: number;
+  /** rank r and target modules of new adapters (the papers' default: 8, q and v) */
+  rank: number;
+  targets: Target[];
   /** Blend: persona ids of A and B (default: the first two) */
   blendA: string | null;
   blendB: string | null;
@@ -111,6 +115,8 @@ export interface LabState extends Scene {
   // adapter
   setPreset(p: MethodPreset): void;
   setSeed(seed: number): void;
+  setRank(r: number): void;
+  toggleTarget(t: Target): void;
   setEncoder(id: string): Promise<void>;
   newRandomAdapter(preset?: MethodPreset): Promise<boolean>;
   loadAdapterFile(file: File): Promise<void>;
@@ -316,6 +322,8 @@ export const useLab = create<LabState>()(
         encoderId: DEFAULT_ENCODER_ID,
         preset: 'zhyper',
         seed: 1,
+        rank: 8,
+        targets: ['q', 'v'],
         blendA: null,
         blendB: null,
         alpha: 0,
@@ -422,6 +430,14 @@ export const useLab = create<LabState>()(
         setSeed(seed) {
           if (Number.isFinite(seed)) set({ seed: Math.round(seed) });
         },
+        setRank(r) {
+          if (Number.isInteger(r) && r >= 1 && r <= 64) set({ rank: r });
+        },
+        toggleTarget(t) {
+          const cur = get().targets;
+          const next = cur.includes(t) ? cur.filter((x) => x !== t) : TARGETS.filter((x) => x === t || cur.includes(x));
+          if (next.length) set({ targets: next }); // at least one module stays adapted
+        },
         async setEncoder(id) {
           const prev = get().encoderId;
           set({ encoderId: id, busy: 'encoder', encoderNote: `loading ${id}…` });
@@ -444,8 +460,8 @@ export const useLab = create<LabState>()(
         async newRandomAdapter(preset) {
           const p = preset ?? get().preset;
           if (preset) set({ preset });
-          const seed = get().seed;
-          return setAdapterChoice({ kind: 'new', preset: p, seed, init: 'random' }, { kind: 'random', preset: p, seed });
+          const { seed, rank, targets } = get();
+          return setAdapterChoice({ kind: 'new', preset: p, seed, init: 'random', overrides: { r: rank, targets } }, { kind: 'random', preset: p, seed });
         },
         async loadAdapterFile(file) {
           let bytes: Uint8Array;
@@ -619,6 +635,8 @@ export const useLab = create<LabState>()(
         encoderId: s.encoderId,
         preset: s.preset,
         seed: s.seed,
+        rank: s.rank,
+        targets: s.targets,
         blendA: s.blendA,
         blendB: s.blendB,
         alpha: s.alpha,
@@ -638,6 +656,8 @@ export const useLab = create<LabState>()(
           ...(typeof p.encoderId === 'string' && ENCODERS.some((e) => e.id === p.encoderId) ? { encoderId: p.encoderId } : {}),
           ...(typeof p.preset === 'string' && p.preset in METHOD_LABEL ? { preset: p.preset } : {}),
           ...(typeof p.seed === 'number' && Number.isFinite(p.seed) ? { seed: p.seed } : {}),
+          ...(typeof p.rank === 'number' && Number.isInteger(p.rank) && p.rank >= 1 && p.rank <= 64 ? { rank: p.rank } : {}),
+          ...(Array.isArray(p.targets) && p.targets.length && p.targets.every((t) => (TARGETS as readonly string[]).includes(t)) ? { targets: p.targets } : {}),
           ...(typeof p.blendA === 'string' ? { blendA: p.blendA } : {}),
           ...(typeof p.blendB === 'string' ? { blendB: p.blendB } : {}),
           ...(typeof p.alpha === 'number' && p.alpha >= 0 && p.alpha <= 1 ? { alpha: p.alpha } : {}),

@@ -173,6 +173,15 @@ describe('Compare, Blend and Routing in Chromium', () => {
     await page.getByTestId('accounting-toggle').click();
     await expect.poll(() => page.getByTestId('accounting').innerText(), { timeout: 30_000 }).toMatch(/Mistral-7B[\s\S]*T2L ÷ Zhyper/);
 
+    // rank and target modules of a new adapter
+    await page.getByTestId('adapter-rank').selectOption('4');
+    await page.getByTestId('target-o').check();
+    await page.getByTestId('target-down').check();
+    await newAdapter(page, 'zhyper', 'zhyper');
+    await expect.poll(() => page.getByTestId('adapter-summary').innerText(), { timeout: 60_000 }).toMatch(/rank r[\s\S]*4[\s\S]*q, v, o, down/);
+    await page.getByTestId('target-o').uncheck();
+    await page.getByTestId('target-down').uncheck();
+    await page.getByTestId('adapter-rank').selectOption('8');
     await newAdapter(page, 'zhyper', 'zhyper');
     await page.getByTestId('freetext-0').fill('Keeps bees on a rooftop');
     await page.getByTestId('load-adapter-input').setInputFiles({ name: 'garbage.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a safetensors file at all') });

@@ -3,6 +3,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { ENCODERS } from '../../condition/encoder';
 import { METHOD_LABEL, type AdapterSummary, type MethodPreset } from '../../adapters/session';
+import { TARGETS, TARGET_MODULE } from '../../adapters/types';
 import { useLab, type AdapterOrigin } from '../../state/lab';
 import { useApp } from '../../state/store';
 import { count } from '../format';
@@ -83,6 +84,8 @@ export function AdapterBar() {
   const encoderNote = useLab((s) => s.encoderNote);
   const preset = useLab((s) => s.preset);
   const seed = useLab((s) => s.seed);
+  const rank = useLab((s) => s.rank);
+  const targets = useLab((s) => s.targets);
   const lab = useLab.getState;
   const file = useRef<HTMLInputElement | null>(null);
   const [showAccounting, setShowAccounting] = useState(false);
@@ -150,6 +153,24 @@ export function AdapterBar() {
           <span>Seed</span>
           <input id={`${uid}-seed`} type="number" data-testid="adapter-seed" value={seed} disabled={working} onChange={(e) => lab().setSeed(Number(e.target.value))} />
         </label>
+        <label className="pfield seed" htmlFor={`${uid}-rank`}>
+          <span>Rank r</span>
+          <select id={`${uid}-rank`} data-testid="adapter-rank" value={rank} disabled={working} onChange={(e) => lab().setRank(Number(e.target.value))}>
+            {[1, 2, 4, 8, 16, 32].map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset className="pfield targets" data-testid="adapter-targets" disabled={working}>
+          <legend>Adapted modules</legend>
+          {TARGETS.map((t) => (
+            <label key={t} title={TARGET_MODULE[t]}>
+              <input type="checkbox" data-testid={`target-${t}`} checked={targets.includes(t)} onChange={() => lab().toggleTarget(t)} /> {t}
+            </label>
+          ))}
+        </fieldset>
         <div className="adapter-buttons">
           <button className="primary" data-testid="new-adapter" disabled={!ready || working} onClick={() => void lab().newRandomAdapter()} title="Random weights (seeded): untrained, but the personas visibly change the answers">
             {busy === 'adapter' ? 'Making…' : 'New random adapter'}
