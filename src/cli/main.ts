@@ -2,6 +2,7 @@
 //   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
 //   npm run cli -- logits --model DIR --ids 1,2,3
 //   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--path fused|split|unfused]
+//   npm run cli -- experiment --model DIR --preset quick|default --out DIR [--steps N] [--seed S] (src/experiments/cli.ts)
 // Errors: exit code 1 and one line on stderr.
 import { nodeGPU } from '../gpu/node';
 import { loadShaderLibrary } from '../gpu/shaders-node';
@@ -13,13 +14,15 @@ import { backboneHash, checkAdapterFits, loadAdapter } from '../adapters/files';
 import { ConditionSession } from '../adapters/session';
 import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { linearize, profileFromJson } from '../condition/profile';
+import { experimentCommand, EXPERIMENT_USAGE } from '../experiments/cli';
 
 const USAGE = `usage:
   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
                           [--temperature T] [--top-k K] [--top-p P] [--no-chat] [--json]
   npm run cli -- logits --model DIR --ids 1,2,3
   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--path fused|split|unfused]
-      prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)`;
+      prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)
+${EXPERIMENT_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -64,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (cmd !== 'generate' && cmd !== 'logits' && cmd !== 'condition') throw new UsageError(`unknown command "${cmd}"`);
+  if (cmd !== 'generate' && cmd !== 'logits' && cmd !== 'condition' && cmd !== 'experiment') throw new UsageError(`unknown command "${cmd}"`);
   const modelDir = str(flags, 'model');
   if (!modelDir) throw new UsageError('--model DIR is required');
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
@@ -72,6 +75,10 @@ async function main(argv: string[]): Promise<void> {
     await rt.load(dirSource(modelDir), undefined, undefined, { maxContext: num(flags, 'context', 2048) });
     if (cmd === 'condition') {
       await condition(rt, modelDir, flags);
+      return;
+    }
+    if (cmd === 'experiment') {
+      await experimentCommand(rt, flags, { str, num, usage: (m) => new UsageError(m) });
       return;
     }
     if (cmd === 'logits') {

@@ -1,0 +1,79 @@
+// `npm run cli -- experiment …`: the Table 1 experiment from the command line (src/cli/main.ts dispatches here).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from '../model/runtime';
+import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
+import { isCountry } from '../data/zones';
+import { experimentConfig, runExperiment, TRAINABLE_METHODS, type ExperimentConfig, type Progress, type TrainableMethod } from './runner';
+
+export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
+                            [--methods persona-prompting,lora,zhyper-diag] [--max-examples N] [--max-test N] [--max-options K]
+                            [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID]
+      trains and evaluates each method on the synthetic world; writes DIR/results.json and DIR/table.md, prints the table`;
+
+type Flags = Map<string, string | true>;
+
+/** Flag readers from main.ts (so errors read alike). */
+export interface FlagReaders {
+  str(flags: Flags, k: string): string | undefined;
+  num(flags: Flags, k: string, fallback: number): number;
+  usage(msg: string): Error;
+}
+
+export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReaders): Promise<void> {
+  const preset = f.str(flags, 'preset') ?? 'quick';
+  if (preset !== 'quick' && preset !== 'default') throw f.usage(`--preset must be quick or default, got "${preset}"`);
+  const outDir = f.str(flags, 'out');
+  if (!outDir) throw f.usage('experiment needs --out DIR');
+  const int = (k: string): number | undefined => {
+    if (!flags.has(k)) return undefined;
+    const n = f.num(flags, k, NaN);
+    if (!Number.isInteger(n) || n < 1) throw f.usage(`--${k} must be a positive integer, got "${f.str(flags, k)}"`);
+    return n;
+  };
+  const list = (k: string) => f.str(flags, k)?.split(',').map((s) => s.trim()).filter(Boolean);
+  const seed = flags.has('seed') ? f.num(flags, 'seed', 1) : 1;
+  const base = experimentConfig(preset, { seed });
+  const o: Partial<ExperimentConfig> = {};
+  const steps = int('steps'), batch = int('batch-size'), maxEx = int('max-examples'), maxTest = int('max-test'), maxOpt = int('max-options'), people = int('participants');
+  if (steps !== undefined) o.steps = steps;
+  if (batch !== undefined) o.batchSize = batch;
+  if (maxEx !== undefined) o.maxExamples = maxEx;
+  if (maxTest !== undefined) o.maxTest = maxTest;
+  if (maxOpt !== undefined) o.maxOptions = maxOpt;
+  if (flags.has('lr')) o.lr = f.num(flags, 'lr', base.lr);
+  const methods = list('methods');
+  if (methods) {
+    for (const m of methods) if (!TRAINABLE_METHODS.includes(m as TrainableMethod)) throw f.usage(`--methods: unknown method "${m}" (one of ${TRAINABLE_METHODS.join(', ')})`);
+    o.methods = methods as TrainableMethod[];
+  }
+  const world = { ...base.world };
+  const countries = list('countries');
+  if (countries) {
+    for (const c of countries) if (!isCountry(c)) throw f.usage(`--countries: unknown country "${c}"`);
+    world.countries = countries as typeof world.countries;
+  }
+  if (people !== undefined) world.participantsPerCountry = people;
+  const questions = list('questions');
+  if (questions) {
+    world.questionIds = questions;
+    world.questionsPerParticipant = 'all';
+  }
+  const config = experimentConfig(preset, { ...o, seed, world });
+
+  const encoder = await createEncoder(f.str(flags, 'encoder') ?? DEFAULT_ENCODER_ID);
+  try {
+    const progress = (p: Progress) => {
+      if (p.phase === 'train') {
+        if (p.step === 1 || p.step === p.steps || p.step % 10 === 0) process.stderr.write(`[${p.method}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)}\n`);
+      } else process.stderr.write(`[${p.method}] ${p.phase}\n`);
+    };
+    const res = await runExperiment(rt, encoder, config, progress);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
+    writeFileSync(join(outDir, 'table.md'), res.table);
+    process.stdout.write(res.table);
+  } finally {
+    encoder.dispose?.();
+  }
+}
