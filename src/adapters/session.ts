@@ -5,7 +5,7 @@ import type { Runtime } from '../model/runtime';
 import type { AdapterPath } from '../model/model';
 import type { GenerateOptions, GenerationResult, TokenEvent } from '../model/api';
 import { createAdapter, defaultSpec, type InitMode } from './create';
-import { loraScale, type Adapter, type Target } from './types';
+import { countParams, loraScale, type Adapter, type Target } from './types';
 
 /** The part of a condition encoder a session needs (src/condition implements it). */
 export interface Encoder {
@@ -200,8 +200,7 @@ export class ConditionSession {
 
 export function summarize(a: Adapter, label: string, numLayers: number): AdapterSummary {
   const s = a.spec;
-  let params = 0;
-  for (const t of a.tensors.values()) params += t.data.length;
+  const params = countParams(a);
   return {
     method: s.method,
     label,

@@ -122,3 +122,10 @@ export function targetShape(t: Target, d: BackboneDims): [number, number] {
 export function tensorName(layer: number, t: Target | 'router', part: string): string {
   return `layers.${layer}.${t}.${part}`;
 }
+
+/** Number of numbers an adapter holds (all of them are trainable). */
+export function countParams(a: Adapter): number {
+  let n = 0;
+  for (const t of a.tensors.values()) n += t.data.length;
+  return n;
+}

@@ -61,14 +61,19 @@ export function affine(W: Float32Array, b: Float32Array | null, x: Float32Array,
   return y;
 }
 
-export function layerNorm(x: Float32Array, g: Float32Array, b: Float32Array, eps = 1e-5): Float32Array {
+/** LayerNorm's statistics: the mean and 1/√(var + eps) (the backward recomputes them the same way). */
+export function layerNormStats(x: Float32Array, eps = 1e-5): { mean: number; inv: number } {
   const n = x.length;
   let mean = 0;
   for (const v of x) mean += v;
   mean /= n;
   let varSum = 0;
   for (const v of x) varSum += (v - mean) ** 2;
-  const inv = 1 / Math.sqrt(varSum / n + eps);
+  return { mean, inv: 1 / Math.sqrt(varSum / n + eps) };
+}
+
+export function layerNorm(x: Float32Array, g: Float32Array, b: Float32Array, eps = 1e-5): Float32Array {
+  const { mean, inv } = layerNormStats(x, eps);
   return x.map((v, i) => (v - mean) * inv * g[i] + b[i]);
 }
 

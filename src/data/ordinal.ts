@@ -34,31 +34,8 @@ export function evenThresholds(K: number, step: number, center = 0): number[] {
   return Array.from({ length: K - 1 }, (_, k) => center + step * (k - (K - 2) / 2));
 }
 
-/** Shannon entropy in nats. */
-export function entropy(p: ArrayLike<number>): number {
-  let h = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] > 0) h -= p[i] * Math.log(p[i]);
-  return h;
-}
-
-/**
- * Wasserstein-1 (EMD) between two distributions over the same K ordered options, with the options
- * placed at 0, 1/(K−1), …, 1: Σ_k |F_p(k) − F_q(k)| / (K − 1). In [0, 1].
- */
-export function emd(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  if (p.length !== q.length) throw new Error(`emd: ${p.length} vs ${q.length} options`);
-  const K = p.length;
-  if (K < 2) return 0;
-  let fp = 0;
-  let fq = 0;
-  let d = 0;
-  for (let k = 0; k < K - 1; k++) {
-    fp += p[k];
-    fq += q[k];
-    d += Math.abs(fp - fq);
-  }
-  return d / (K - 1);
-}
+// EMD and entropy are the metrics' own (src/eval): the world's ground truth is measured with the same rulers.
+export { emd, entropy } from '../eval/distribution';
 
 /** Mean and variance of the answer placed on [0, 1] (option k at k/(K−1)). */
 export function scaledMoments(p: ArrayLike<number>): { mean: number; variance: number } {

@@ -18,7 +18,7 @@ import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
 import { multipleChoicePrompt, OPTION_LETTERS } from '../adapters/session';
 import { createAdapter, defaultSpec } from '../adapters/create';
-import type { Adapter, AdapterSpec } from '../adapters/types';
+import { countParams, type AdapterSpec } from '../adapters/types';
 import { Trainer, type TrainExample } from '../train/step';
 import { warmupCosine } from '../train/optim';
 import { generateWorld, worldConfig, randomSplit, trueDistribution, QUESTIONS, type World, type WorldConfig } from '../data';
@@ -236,8 +236,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       onProgress?.({ method, phase: 'evaluate' });
       probs = [];
       for (const it of test) {
-        const logits = await rt.logits(promptIds(it, true));
-        probs.push(softmaxOver(logits, letterIds.slice(0, it.K)));
+        probs.push((await rt.optionProbs(promptIds(it, true), letterIds.slice(0, it.K).map((id) => [id]))).probs);
       }
     } else {
       const spec: AdapterSpec = method === 'lora' ? defaultSpec('lora', encoder.dim) : { ...defaultSpec('zhyper', encoder.dim), encoderId: encoder.id };
@@ -317,18 +316,6 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   };
 }
 
-function softmaxOver(logits: Float32Array, ids: number[]): number[] {
-  const m = Math.max(...ids.map((id) => logits[id]));
-  const e = ids.map((id) => Math.exp(logits[id] - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / z);
-}
-
-function countParams(a: Adapter): number {
-  let n = 0;
-  for (const t of a.tensors.values()) n += t.data.length;
-  return n;
-}
 
 export function isSkipped(r: ResultRow): r is SkippedRow {
   return 'skipped' in r;

@@ -43,7 +43,8 @@ export class Kernels {
     return p;
   }
 
-  private make(name: ShaderName, params: ParamValue[], step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
+  /** A dispatch of any kernel: Params at binding 0, the Step uniform at 1 (if given), buffers from 2 (TrainKernels builds on it too). */
+  make(name: ShaderName, params: ParamValue[], step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
     const pipeline = this.pipeline(name);
     const paramsBuf = uniform(this.device, params, name);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: paramsBuf } }];

@@ -15,7 +15,7 @@
 // LayerNorm y = x̂·g + b with x̂ = (x − μ)/σ gives dg += dy ⊙ x̂, db += dy and
 // dx = (d̂ − mean(d̂) − x̂·mean(d̂ ⊙ x̂))/σ with d̂ = dy ⊙ g. The forward reuses zhyper.ts's own f32 ops, so
 // its z is bit-for-bit the z that GpuAdapter.setCondition uploads for inference.
-import { affine, layerNorm, silu } from '../adapters/zhyper';
+import { affine, layerNorm, layerNormStats, silu } from '../adapters/zhyper';
 import type { Adapter } from '../adapters/types';
 
 /** Gradient of every hyper.* tensor, by name (f64). */
@@ -66,12 +66,7 @@ function affineBackward(W: Float32Array, x: ArrayLike<number>, dy: ArrayLike<num
 /** LayerNorm's backward (statistics recomputed from its input x as layerNorm computes them) */
 function layerNormBackward(x: Float32Array, g: Float32Array, dy: ArrayLike<number>, dg: Float64Array, db: Float64Array, eps = 1e-5): Float64Array {
   const n = x.length;
-  let mean = 0;
-  for (const v of x) mean += v;
-  mean /= n;
-  let varSum = 0;
-  for (const v of x) varSum += (v - mean) ** 2;
-  const inv = 1 / Math.sqrt(varSum / n + eps);
+  const { mean, inv } = layerNormStats(x, eps);
   const xh = new Float64Array(n), dxh = new Float64Array(n);
   let m1 = 0, m2 = 0;
   for (let i = 0; i < n; i++) {

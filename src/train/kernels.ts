@@ -16,7 +16,7 @@
 //   optimizer                    → sqNorm per gradient tensor, then adamw per parameter tensor
 import type { Dispatch, Kernels } from '../gpu/kernels';
 import type { ShaderName } from '../gpu/shaders';
-import { uniform, type ParamValue } from '../gpu/buffers';
+import type { ParamValue } from '../gpu/buffers';
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
 const MAX_X = 65535;
@@ -138,15 +138,8 @@ export class TrainKernels {
     return this.k.device;
   }
 
-  /** Same as Kernels' private builder: the pipeline comes from the shared cache (Kernels.pipeline). */
   private make(name: ShaderName, params: ParamValue[], step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
-    const pipeline = this.k.pipeline(name);
-    const paramsBuf = uniform(this.device, params, name);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: paramsBuf } }];
-    if (step) entries.push({ binding: 1, resource: { buffer: step } });
-    buffers.forEach((buffer, i) => entries.push({ binding: 2 + i, resource: { buffer } }));
-    const bindGroup = this.device.createBindGroup({ label: name, layout: pipeline.getBindGroupLayout(0), entries });
-    return { label: name, pipeline, bindGroup, grid, params: paramsBuf };
+    return this.k.make(name, params, step, buffers, grid);
   }
 
   /** dX[t, k] (+)= Σ_n dY[t, dyOff + n]·W[n, k] for a frozen W [N, K] */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { ImportError, fetchGlobalOpinions, globalOpinionsUrl, importGlobalOpinions, opinionsByZone } from '../../src/data';
+import { HF_BASE_URL, ImportError, fetchGlobalOpinions, globalOpinionsUrl, importGlobalOpinions, opinionsByZone } from '../../src/data';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const SAMPLE = readFileSync(join(FIX, 'global_opinions.sample.csv'), 'utf8');
@@ -118,7 +118,7 @@ describe('fetchGlobalOpinions from a hub-shaped server', () => {
   afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
   it('builds the hub URL from the dataset id', () => {
-    expect(globalOpinionsUrl()).toBe('https://huggingface.co/datasets/Anthropic/llm_global_opinions/resolve/main/data/global_opinions.csv');
+    expect(globalOpinionsUrl()).toBe(`${HF_BASE_URL}/datasets/Anthropic/llm_global_opinions/resolve/main/data/global_opinions.csv`);
     expect(globalOpinionsUrl({ baseUrl: 'http://h/', datasetId: 'me/copy', revision: 'v1.0' })).toBe('http://h/datasets/me/copy/resolve/v1.0/data/global_opinions.csv');
     expect(() => globalOpinionsUrl({ datasetId: '../../etc' })).toThrow(/owner\/name/);
   });
