@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import type { Runtime } from '../model/runtime';
 import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { isCountry } from '../data/zones';
-import { experimentConfig, runExperiment, TRAINABLE_METHODS, type ExperimentConfig, type Progress, type TrainableMethod } from './runner';
+import { experimentConfig, runExperiment, METHODS, type ExperimentConfig, type ExperimentMethod, type Progress } from './runner';
 
 export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
-                            [--methods persona-prompting,lora,zhyper-diag] [--max-examples N] [--max-test N] [--max-options K]
-                            [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID]
-      trains and evaluates each method on the synthetic world; writes DIR/results.json and DIR/table.md, prints the table`;
+                            [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
+                            [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
+                            [--no-persona] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N]
+      trains and evaluates each method on the synthetic world (Table 1), then each --loco-methods method once per zone
+      with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them`;
 
 type Flags = Map<string, string | true>;
 
@@ -42,11 +44,21 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
   if (maxTest !== undefined) o.maxTest = maxTest;
   if (maxOpt !== undefined) o.maxOptions = maxOpt;
   if (flags.has('lr')) o.lr = f.num(flags, 'lr', base.lr);
-  const methods = list('methods');
-  if (methods) {
-    for (const m of methods) if (!TRAINABLE_METHODS.includes(m as TrainableMethod)) throw f.usage(`--methods: unknown method "${m}" (one of ${TRAINABLE_METHODS.join(', ')})`);
-    o.methods = methods as TrainableMethod[];
+  const methodList = (k: string): ExperimentMethod[] | undefined => {
+    const ms = list(k);
+    for (const m of ms ?? []) if (!(METHODS as readonly string[]).includes(m)) throw f.usage(`--${k}: unknown method "${m}" (one of ${METHODS.join(', ')})`);
+    return ms as ExperimentMethod[] | undefined;
+  };
+  const methods = methodList('methods');
+  if (methods) o.methods = methods;
+  if (flags.has('lb-lambda')) {
+    o.lbLambda = f.num(flags, 'lb-lambda', NaN);
+    if (!(o.lbLambda >= 0)) throw f.usage(`--lb-lambda must be a number ≥ 0, got "${f.str(flags, 'lb-lambda')}"`);
   }
+  if (flags.has('no-persona')) o.personaInPrompt = false;
+  const locoMethods = methodList('loco-methods'), locoSteps = int('loco-steps');
+  if (flags.has('no-loco')) o.loco = null;
+  else if (locoMethods || locoSteps !== undefined) o.loco = { methods: locoMethods ?? base.loco?.methods ?? ['cuma'], steps: locoSteps ?? steps ?? base.loco?.steps ?? base.steps };
   const world = { ...base.world };
   const countries = list('countries');
   if (countries) {
@@ -63,16 +75,23 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
 
   const encoder = await createEncoder(f.str(flags, 'encoder') ?? DEFAULT_ENCODER_ID);
   try {
+    const t0 = performance.now();
+    const stamp = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
     const progress = (p: Progress) => {
       if (p.phase === 'train') {
-        if (p.step === 1 || p.step === p.steps || p.step % 10 === 0) process.stderr.write(`[${p.method}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)}\n`);
-      } else process.stderr.write(`[${p.method}] ${p.phase}\n`);
+        if (p.step === 1 || p.step === p.steps || p.step % 10 === 0) process.stderr.write(`${stamp()} [${p.method}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)}\n`);
+      } else if (p.phase === 'signatures') {
+        process.stderr.write(`${stamp()} [${p.method}] ${p.set.kind} signatures of ${p.set.countries.length} countries, zone silhouette ${p.set.silhouette?.toFixed(3) ?? '—'}\n`);
+      } else if (p.phase === 'metrics') {
+        process.stderr.write(`${stamp()} [${p.method}] step ${p.step}: probe acc ${p.acc.toFixed(3)} EMD ${p.emd.toFixed(3)}\n`);
+      } else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${p.method}] ${p.phase}\n`);
     };
     const res = await runExperiment(rt, encoder, config, progress);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
-    writeFileSync(join(outDir, 'table.md'), res.table);
-    process.stdout.write(res.table);
+    const tables = res.table2 ? `${res.table}\n${res.table2}` : res.table;
+    writeFileSync(join(outDir, 'table.md'), tables);
+    process.stdout.write(tables);
   } finally {
     encoder.dispose?.();
   }

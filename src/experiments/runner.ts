@@ -1,10 +1,18 @@
-// The CUMA Table 1 experiment on the synthetic world: persona prompting, dense LoRA and Zhyper diag trained
-// on the world's answers (10:1 random split over responses), evaluated on the held-out answers.
+// The CUMA experiments on the synthetic world, one runner for the CLI and the browser worker:
+//   Table 1: every method trained on the same answers (10:1 random split over responses, the same
+//            seeded sample and optimizer budget), evaluated on the same held-out answers;
+//   Table 2: for the conditioned methods named in config.loco, full supervision vs leave-one-cluster-out
+//            per zone (trained without any answer of that zone's participants, tested on its answers).
 //
-//   prompt (plain, no chat template):  "<question>\nA. <option>\nB. <option>\n…\nAnswer:"  → the letter " A"
-//   persona prompting:   "<linearized profile>\n\n" + prompt, the backbone alone, nothing trained
-//   lora:                the prompt alone (no condition), LoRA on q, v trained on the answers
-//   zhyper-diag:         the prompt alone, the condition c = encoder(linearize(profile)) through the hypernetwork
+//   prompt (plain, no chat template):  ["<linearized profile>\n\n"] "<question>\nA. <option>\n…\nAnswer:"  → " A"
+//   persona prompting:   the profile in the prompt, the backbone alone, nothing trained
+//   lora:                dense LoRA on q, v: one adapter for everyone (sees the profile only in the prompt)
+//   zhyper-diag/square:  + the condition c = encoder(linearize(profile)) through the hypernetwork
+//   cuma:                + e_d = the same encoding, read by the router with h (top-2 of 8 experts)
+//   cuma-soft:           the same router, every expert weighted (k = N)
+//   cuma-semantic:       a router on h alone (semantic-only MoE, no e_d)
+// config.personaInPrompt (default true, as CUMA's system prompt) puts the profile in every method's
+// prompt; false leaves the trained methods only their condition vector.
 //
 // The answer letter must be ONE token. The preferred form is " A" after "Answer:"; a tokenizer that splits
 // " A" into " " + "A" (byte-level fixtures) gets the space at the end of the prompt ("Answer: ") and "A" as
@@ -13,44 +21,64 @@
 // Metrics per method, on the test answers: accuracy and macro-F1 of the argmax over the question's option
 // letters against the sampled answer; EMD (normalized Wasserstein-1) between the model's option distribution
 // and the exact P*(· | question, profile), averaged over test answers; the mean entropy (nats) of the model's
-// option distribution; trainable parameters as a % of the backbone's; wall time.
+// option distribution; trainable parameters as a % of the backbone's; wall time. Conditioned methods also
+// get per-country signatures (signatures.ts) and the silhouette of the zones in signature space.
 import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
 import { multipleChoicePrompt, OPTION_LETTERS } from '../adapters/session';
 import { createAdapter, defaultSpec } from '../adapters/create';
-import { countParams, type AdapterSpec } from '../adapters/types';
+import { countParams, type Adapter, type AdapterSpec } from '../adapters/types';
 import { Trainer, type TrainExample } from '../train/step';
 import { warmupCosine } from '../train/optim';
-import { generateWorld, worldConfig, randomSplit, trueDistribution, QUESTIONS, type World, type WorldConfig } from '../data';
+import { generateWorld, worldConfig, randomSplit, trueDistribution, QUESTIONS, ZONES, type World, type WorldConfig } from '../data';
+import { routingSignatures, zSignatures, type SignatureSet } from './signatures';
 import { linearize } from '../condition/profile';
 import { accuracy, macroF1, emd, entropy, trainableShare } from '../eval';
 import { mulberry32 } from '../model/sampling';
 
-export type TrainableMethod = 'persona-prompting' | 'lora' | 'zhyper-diag';
-export const TRAINABLE_METHODS: readonly TrainableMethod[] = ['persona-prompting', 'lora', 'zhyper-diag'];
-export type SkippedMethod = 'cuma' | 'zhyper-square' | 'cuma-semantic' | 'cuma-soft';
-export const SKIPPED_METHODS: readonly SkippedMethod[] = ['cuma', 'zhyper-square', 'cuma-semantic', 'cuma-soft'];
-export const SKIP_REASON = 'no backward yet (issue 4)';
+export const METHODS = ['persona-prompting', 'lora', 'zhyper-diag', 'zhyper-square', 'cuma-semantic', 'cuma', 'cuma-soft'] as const;
+export type ExperimentMethod = (typeof METHODS)[number];
+/** @deprecated the old name: every method trains now */
+export type TrainableMethod = ExperimentMethod;
 
-export const METHOD_NAMES: Record<TrainableMethod | SkippedMethod, string> = {
+export const METHOD_NAMES: Record<ExperimentMethod, string> = {
   'persona-prompting': 'Persona prompting',
-  lora: 'LoRA (dense, no condition)',
+  lora: 'LoRA (dense)',
   'zhyper-diag': 'Zhyper (diag)',
   'zhyper-square': 'Zhyper (square)',
+  'cuma-semantic': 'Semantic-only MoE',
   cuma: 'CUMA (top-2 of 8)',
-  'cuma-semantic': 'CUMA semantic-only router',
   'cuma-soft': 'CUMA soft routing',
 };
+
+/** The adapter spec each trained method starts from (defaultSpec's presets). */
+const PRESET: Record<Exclude<ExperimentMethod, 'persona-prompting'>, Parameters<typeof defaultSpec>[0]> = {
+  lora: 'lora',
+  'zhyper-diag': 'zhyper',
+  'zhyper-square': 'zhyper-square',
+  'cuma-semantic': 'cuma-semantic',
+  cuma: 'cuma',
+  'cuma-soft': 'cuma-soft',
+};
+
+/** Methods that read a condition vector (c, e_d) besides the prompt. */
+export function usesCondition(m: ExperimentMethod): boolean {
+  return m === 'zhyper-diag' || m === 'zhyper-square' || m === 'cuma' || m === 'cuma-soft';
+}
 
 export interface ExperimentConfig {
   preset: 'quick' | 'default';
   seed: number;
-  methods: TrainableMethod[];
+  methods: ExperimentMethod[];
   /** optimizer steps per trained method */
   steps: number;
   batchSize: number;
   /** peak learning rate (linear warmup over 10% of the steps, cosine decay) */
   lr: number;
+  /** CUMA's load-balancing weight λ (0.01 in the authors' code) */
+  lbLambda: number;
+  /** the profile in every prompt (CUMA's template); false: only the condition vector tells people apart */
+  personaInPrompt: boolean;
   world: WorldConfig;
   /** at most this many training answers (a seeded sample of the train split); null: all */
   maxExamples: number | null;
@@ -58,20 +86,25 @@ export interface ExperimentConfig {
   maxTest?: number | null;
   /** keep only questions with at most this many options (letters past D are often 2 tokens) */
   maxOptions?: number | null;
+  /** Table 2: these methods again, once per zone with that zone left out of training; null: no Table 2 */
+  loco: { methods: ExperimentMethod[]; steps: number } | null;
+  /** profiles per country averaged into a signature */
+  signatureProfiles: number;
 }
 
 /** A preset's configuration with overrides. */
 export function experimentConfig(preset: 'quick' | 'default' = 'quick', o: Partial<ExperimentConfig> = {}): ExperimentConfig {
   const seed = o.seed ?? 1;
+  const common = { preset, seed, methods: [...METHODS], lbLambda: 0.01, personaInPrompt: true, signatureProfiles: 4 };
   const base: ExperimentConfig =
     preset === 'quick'
-      ? { preset, seed, methods: [...TRAINABLE_METHODS], steps: 40, batchSize: 8, lr: 2e-3, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 128, maxOptions: null }
-      : { preset, seed, methods: [...TRAINABLE_METHODS], steps: 300, batchSize: 16, lr: 1e-3, world: worldConfig('default', { seed }), maxExamples: null, maxTest: null, maxOptions: null };
+      ? { ...common, steps: 40, batchSize: 8, lr: 2e-3, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 128, maxOptions: null, loco: { methods: ['cuma'], steps: 20 } }
+      : { ...common, steps: 300, batchSize: 16, lr: 1e-3, world: worldConfig('default', { seed }), maxExamples: null, maxTest: null, maxOptions: null, loco: { methods: ['cuma', 'zhyper-diag'], steps: 150 } };
   return { ...base, ...o };
 }
 
 export interface MethodRow {
-  method: TrainableMethod;
+  method: ExperimentMethod;
   label: string;
   acc: number;
   macroF1: number;
@@ -86,13 +119,25 @@ export interface MethodRow {
   nTest: number;
   /** training losses, one per step (empty for persona prompting) */
   losses: number[];
+  /** per-country signatures after training (conditioned and routed methods) */
+  signatures?: SignatureSet;
 }
 export interface SkippedRow {
-  method: SkippedMethod;
+  method: ExperimentMethod;
   label: string;
   skipped: string;
 }
 export type ResultRow = MethodRow | SkippedRow;
+
+/** Table 2: one zone, one method: accuracy and EMD on that zone's test answers, trained with and without it. */
+export interface LocoRow {
+  method: ExperimentMethod;
+  label: string;
+  zone: string;
+  nTest: number;
+  full: { acc: number; emd: number };
+  loco: { acc: number; emd: number };
+}
 
 export interface Results {
   config: ExperimentConfig;
@@ -101,20 +146,51 @@ export interface Results {
   /** how the answer letter is appended: " A" after "Answer:", or "A" after "Answer: " */
   answerForm: 'space-letter' | 'letter';
   rows: ResultRow[];
+  /** Table 1 in markdown */
   table: string;
+  loco: LocoRow[];
+  /** Table 2 in markdown ('' without it) */
+  table2: string;
+  /** true when the run was stopped early: rows hold the methods that finished */
+  stopped: boolean;
 }
 
 export type Progress =
   | { method: string; phase: 'prepare' | 'evaluate' | 'done' }
-  | { method: string; phase: 'train'; step: number; steps: number; loss: number };
+  | { method: string; phase: 'train'; step: number; steps: number; loss: number; gradNorm: number; lr: number }
+  /** accuracy and EMD to the ground truth on a fixed probe of test answers, during training */
+  | { method: string; phase: 'metrics'; step: number; acc: number; emd: number }
+  /** per-country signatures (CUMA's gates, Zhyper's z) as trained so far */
+  | { method: string; phase: 'signatures'; step: number; set: SignatureSet }
+  /** a method's finished row */
+  | { method: string; phase: 'result'; row: ResultRow };
 
-/** One answer of the world as token ids: prompt ids (the letter's prediction is at its last token). */
+/** How a caller (the CLI, the browser worker) follows and steers a run. */
+export interface RunHooks {
+  onProgress?: (p: Progress) => void;
+  /** polled between optimizer steps: true ends the run; the methods finished so far are returned */
+  shouldStop?: () => boolean;
+  /** awaited between optimizer steps (resolves at once unless the user paused) */
+  whilePaused?: () => Promise<void>;
+  /** emit probe metrics every n steps (0: never during training) */
+  metricsEvery?: number;
+  /** emit signatures every n steps (0: only after training) */
+  signaturesEvery?: number;
+  /** test answers in the metrics probe (default 32) */
+  probeSize?: number;
+  /** each Table 1 adapter once trained (A, B read back from the GPU): the browser keeps them */
+  onTrained?: (method: ExperimentMethod, adapter: Adapter) => void | Promise<void>;
+}
+
+/** One answer of the world, with what its prompt and metrics need. */
 interface Item {
   response: number;
   question: number;
   answer: number;
   K: number;
   profileText: string;
+  country: string;
+  zone: string;
 }
 
 function checkConfig(c: ExperimentConfig): void {
@@ -123,12 +199,25 @@ function checkConfig(c: ExperimentConfig): void {
   };
   posInt(c.steps, 'steps');
   posInt(c.batchSize, 'batchSize');
+  posInt(c.signatureProfiles, 'signatureProfiles');
   if (!(c.lr > 0 && Number.isFinite(c.lr))) throw new Error(`lr must be a positive number, got ${c.lr}`);
+  if (!(c.lbLambda >= 0 && Number.isFinite(c.lbLambda))) throw new Error(`lbLambda must be a number ≥ 0, got ${c.lbLambda}`);
   if (c.maxExamples != null) posInt(c.maxExamples, 'maxExamples');
   if (c.maxTest != null) posInt(c.maxTest, 'maxTest');
   if (c.maxOptions != null && (!Number.isInteger(c.maxOptions) || c.maxOptions < 2)) throw new Error(`maxOptions must be an integer ≥ 2, got ${c.maxOptions}`);
-  if (c.methods.length === 0) throw new Error('no methods to run');
-  for (const m of c.methods) if (!TRAINABLE_METHODS.includes(m)) throw new Error(`unknown method "${m}" (one of ${TRAINABLE_METHODS.join(', ')})`);
+  if (c.methods.length === 0 && !c.loco?.methods.length) throw new Error('no methods to run');
+  const known = (m: string, where: string) => {
+    if (!(METHODS as readonly string[]).includes(m)) throw new Error(`${where}: unknown method "${m}" (one of ${METHODS.join(', ')})`);
+  };
+  for (const m of c.methods) known(m, 'methods');
+  if (new Set(c.methods).size !== c.methods.length) throw new Error('methods lists a method twice');
+  if (c.loco) {
+    posInt(c.loco.steps, 'loco.steps');
+    for (const m of c.loco.methods) {
+      known(m, 'loco.methods');
+      if (m === 'persona-prompting') throw new Error('loco.methods: persona prompting trains nothing, so leaving a zone out changes nothing');
+    }
+  }
 }
 
 /**
@@ -156,8 +245,18 @@ export function answerTokens(encode: (text: string) => number[], K: number): { f
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Run the experiment: every method in config.methods on the same split, plus the skipped methods' rows. */
-export async function runExperiment(rt: Runtime, encoder: Encoder, config: ExperimentConfig, onProgress?: (p: Progress) => void): Promise<Results> {
+/** What one method's run gives back: test probabilities, losses, parameter count, signatures. */
+interface MethodRun {
+  probs: number[][];
+  losses: number[];
+  trainable: number;
+  signatures?: SignatureSet;
+}
+
+/** Run the experiment: Table 1 over config.methods, then Table 2 over config.loco.methods. */
+export async function runExperiment(rt: Runtime, encoder: Encoder, config: ExperimentConfig, hooksOrProgress?: RunHooks | ((p: Progress) => void)): Promise<Results> {
+  const hooks: RunHooks = typeof hooksOrProgress === 'function' ? { onProgress: hooksOrProgress } : (hooksOrProgress ?? {});
+  const emit = (p: Progress) => hooks.onProgress?.(p);
   checkConfig(config);
   const tok = rt.tokenizer, model = rt.model, summary = rt.summary;
   if (!tok || !model || !summary) throw new Error('no model is loaded');
@@ -188,35 +287,42 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const item = (r: number): Item => {
     const resp = world.responses[r];
     const q = world.questions[resp.question];
-    return { response: r, question: resp.question, answer: resp.answer, K: q.options.length, profileText: linearize(world.participants[resp.participant].profile) };
+    const p = world.participants[resp.participant];
+    return { response: r, question: resp.question, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), country: p.country, zone: p.zone };
   };
   const train = trainIdx.map(item), test = testIdx.map(item);
+  const truth = test.map((it) => Array.from(trueDistribution(world, it.question, world.participants[world.responses[it.response].participant].profile)));
 
   const maxK = Math.max(...world.questions.map((q) => q.options.length));
   const encode = (t: string) => tok.encode(t, false);
   const { form, ids: letterIds } = answerTokens(encode, maxK);
-  const prompt = (it: Item, persona: boolean) => {
-    const q = world.questions[it.question];
+  const prompt = (question: number, profileText: string, persona: boolean) => {
+    const q = world.questions[question];
     const body = multipleChoicePrompt(q.text, [...q.options]);
-    return (persona ? `${it.profileText}\n\n` : '') + (form === 'letter' ? `${body} ` : body);
+    return (persona ? `${profileText}\n\n` : '') + (form === 'letter' ? `${body} ` : body);
   };
   const promptCache = new Map<string, number[]>();
-  const promptIds = (it: Item, persona: boolean): number[] => {
-    const text = prompt(it, persona);
+  const promptIds = (question: number, profileText: string, persona: boolean): number[] => {
+    const text = prompt(question, profileText, persona);
     let ids = promptCache.get(text);
     if (!ids) promptCache.set(text, (ids = rt.encodePrompt(text, false)));
     return ids;
   };
-  const example = (it: Item, persona: boolean, condition?: Float32Array): TrainExample => {
-    const ids = promptIds(it, persona);
-    const y = letterIds[it.answer];
-    return { ids: [...ids, y], answerPositions: [ids.length - 1], targets: [y], condition };
-  };
 
-  // condition embeddings of the distinct profiles, once (only Zhyper reads them)
+  // signature profiles: the first few distinct profiles of every country, each with one fixed question
+  const sigProfiles = new Map<string, { zone: string; texts: string[] }>();
+  for (const p of world.participants) {
+    const e = sigProfiles.get(p.country) ?? { zone: p.zone, texts: [] };
+    const t = linearize(p.profile);
+    if (e.texts.length < config.signatureProfiles && !e.texts.includes(t)) e.texts.push(t);
+    sigProfiles.set(p.country, e);
+  }
+
+  // condition embeddings of the distinct profiles, once
+  const allMethods = [...config.methods, ...(config.loco?.methods ?? [])];
   const conds = new Map<string, Float32Array>();
-  if (config.methods.includes('zhyper-diag')) {
-    const texts = [...new Set([...train, ...test].map((it) => it.profileText))];
+  if (allMethods.some(usesCondition)) {
+    const texts = [...new Set([...train, ...test].map((it) => it.profileText).concat([...sigProfiles.values()].flatMap((e) => e.texts)))];
     for (let i = 0; i < texts.length; i += 64) {
       const chunk = texts.slice(i, i + 64);
       const vs = await encoder.embed(chunk);
@@ -224,87 +330,168 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     }
   }
 
-  const rows: ResultRow[] = [];
-  for (const method of config.methods) {
-    const t0 = performance.now();
-    onProgress?.({ method, phase: 'prepare' });
-    let probs: number[][];
-    let losses: number[] = [];
-    let trainable = 0;
+  let stopped = false;
+  const stopNow = async () => {
+    await hooks.whilePaused?.();
+    if (!stopped && hooks.shouldStop?.()) stopped = true;
+    return stopped;
+  };
+  const probeN = Math.min(test.length, hooks.probeSize ?? 32);
+
+  /** Train `method` on `trainItems` for `steps` steps and score `evalItems`; null when stopped. */
+  const runMethod = async (method: ExperimentMethod, trainItems: Item[], evalItems: Item[], evalTruth: number[][], steps: number, signatures: boolean): Promise<MethodRun | null> => {
     if (method === 'persona-prompting') {
       rt.attachAdapter(null);
-      onProgress?.({ method, phase: 'evaluate' });
-      probs = [];
-      for (const it of test) {
-        probs.push((await rt.optionProbs(promptIds(it, true), letterIds.slice(0, it.K).map((id) => [id]))).probs);
-      }
-    } else {
-      const spec: AdapterSpec = method === 'lora' ? defaultSpec('lora', encoder.dim) : { ...defaultSpec('zhyper', encoder.dim), encoderId: encoder.id };
-      const adapter = createAdapter(spec, rt.dims(), config.seed, 'train');
-      trainable = countParams(adapter);
-      rt.attachAdapter(adapter);
-      const trainer = new Trainer(model, {
-        lr: warmupCosine({ peak: config.lr, warmupSteps: Math.max(1, Math.round(config.steps / 10)), totalSteps: config.steps }),
-        maxAnswerTokens: 1,
-      });
-      try {
-        const cond = (it: Item) => (method === 'zhyper-diag' ? conds.get(it.profileText)! : undefined);
-        const trainEx = train.map((it) => example(it, false, cond(it)));
-        const order: number[] = [];
-        const batchRng = mulberry32(config.seed * 7919 + 1);
-        for (let s = 1; s <= config.steps; s++) {
-          const batch: TrainExample[] = [];
-          while (batch.length < Math.min(config.batchSize, trainEx.length)) {
-            if (order.length === 0) {
-              const perm = trainEx.map((_, i) => i);
-              for (let i = perm.length - 1; i > 0; i--) {
-                const j = Math.floor(batchRng() * (i + 1));
-                [perm[i], perm[j]] = [perm[j], perm[i]];
-              }
-              order.push(...perm);
-            }
-            batch.push(trainEx[order.shift()!]);
-          }
-          const r = await trainer.step(batch);
-          losses.push(r.loss);
-          onProgress?.({ method, phase: 'train', step: s, steps: config.steps, loss: r.loss });
-        }
-        onProgress?.({ method, phase: 'evaluate' });
-        probs = new Array<number[]>(test.length);
-        // evaluate per question: the option letters differ in number between questions
-        const byQ = new Map<number, number[]>();
-        test.forEach((it, i) => byQ.set(it.question, [...(byQ.get(it.question) ?? []), i]));
-        for (const [, idx] of byQ) {
-          const K = test[idx[0]].K;
-          const out = await trainer.evaluate(idx.map((i) => example(test[i], false, cond(test[i]))), letterIds.slice(0, K));
-          idx.forEach((i, j) => (probs[i] = out[j].probs));
-        }
-      } finally {
-        trainer.destroy();
-        rt.attachAdapter(null);
-      }
+      emit({ method, phase: 'evaluate' });
+      const probs: number[][] = [];
+      for (const it of evalItems) probs.push((await rt.optionProbs(promptIds(it.question, it.profileText, true), letterIds.slice(0, it.K).map((id) => [id]))).probs);
+      return { probs, losses: [], trainable: 0 };
     }
-    const pred = probs.map((p) => p.indexOf(Math.max(...p)));
-    const gold = test.map((it) => it.answer);
-    const truth = test.map((it) => Array.from(trueDistribution(world, it.question, world.participants[world.responses[it.response].participant].profile)));
-    rows.push({
+    const spec: AdapterSpec = { ...defaultSpec(PRESET[method], encoder.dim), encoderId: encoder.id };
+    const adapter = createAdapter(spec, rt.dims(), config.seed, 'train');
+    rt.attachAdapter(adapter);
+    const persona = config.personaInPrompt;
+    const cond = (text: string) => (usesCondition(method) ? conds.get(text)! : undefined);
+    const example = (it: Item): TrainExample => {
+      const ids = promptIds(it.question, it.profileText, persona);
+      const y = letterIds[it.answer];
+      return { ids: [...ids, y], answerPositions: [ids.length - 1], targets: [y], condition: cond(it.profileText) };
+    };
+    let trainer: Trainer;
+    try {
+      trainer = new Trainer(model, {
+        lr: warmupCosine({ peak: config.lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps }),
+        maxAnswerTokens: 1,
+        loadBalance: config.lbLambda,
+      });
+    } catch (e) {
+      rt.attachAdapter(null);
+      throw e;
+    }
+    const scoreItems = async (items: Item[]): Promise<number[][]> => {
+      const probs = new Array<number[]>(items.length);
+      // per question: the option letters differ in number between questions
+      const byQ = new Map<number, number[]>();
+      items.forEach((it, i) => byQ.set(it.question, [...(byQ.get(it.question) ?? []), i]));
+      for (const [, idx] of byQ) {
+        const out = await trainer.evaluate(idx.map((i) => example(items[i])), letterIds.slice(0, items[idx[0]].K));
+        idx.forEach((i, j) => (probs[i] = out[j].probs));
+      }
+      return probs;
+    };
+    const signatureSet = async (): Promise<SignatureSet | undefined> => {
+      if (method === 'lora') return undefined;
+      const q0 = 0;
+      const countries = [...sigProfiles].map(([country, e]) => ({ country, zone: e.zone, texts: e.texts }));
+      if (method.startsWith('zhyper')) {
+        return zSignatures(adapter, rt.dims().numLayers, countries.map((c) => ({ country: c.country, zone: c.zone, conditions: c.texts.map((t) => conds.get(t)!) })));
+      }
+      return routingSignatures(rt, countries.map((c) => ({ country: c.country, zone: c.zone, inputs: c.texts.map((t) => ({ ids: promptIds(q0, t, persona), condition: cond(t) ?? null })) })));
+    };
+    try {
+      const trainEx = trainItems.map(example);
+      const order: number[] = [];
+      const batchRng = mulberry32(config.seed * 7919 + 1);
+      const losses: number[] = [];
+      for (let s = 1; s <= steps; s++) {
+        if (await stopNow()) return null;
+        const batch: TrainExample[] = [];
+        while (batch.length < Math.min(config.batchSize, trainEx.length)) {
+          if (order.length === 0) {
+            const perm = trainEx.map((_, i) => i);
+            for (let i = perm.length - 1; i > 0; i--) {
+              const j = Math.floor(batchRng() * (i + 1));
+              [perm[i], perm[j]] = [perm[j], perm[i]];
+            }
+            order.push(...perm);
+          }
+          batch.push(trainEx[order.shift()!]);
+        }
+        const r = await trainer.step(batch);
+        losses.push(r.loss);
+        emit({ method, phase: 'train', step: s, steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr });
+        if (hooks.metricsEvery && s % hooks.metricsEvery === 0 && s < steps) {
+          const probe = evalItems.slice(0, probeN);
+          const pp = await scoreItems(probe);
+          emit({ method, phase: 'metrics', step: s, ...metricsOf(pp, probe, evalTruth) });
+        }
+        if (signatures && hooks.signaturesEvery && s % hooks.signaturesEvery === 0 && s < steps) {
+          const set = await signatureSet();
+          if (set) emit({ method, phase: 'signatures', step: s, set });
+        }
+      }
+      emit({ method, phase: 'evaluate' });
+      const probs = await scoreItems(evalItems);
+      const sig = signatures ? await signatureSet() : undefined;
+      if (signatures && hooks.onTrained) await hooks.onTrained(method, await trainer.syncAdapter());
+      if (sig) emit({ method, phase: 'signatures', step: steps, set: sig });
+      if (hooks.metricsEvery) emit({ method, phase: 'metrics', step: steps, ...metricsOf(probs.slice(0, probeN), evalItems, evalTruth) });
+      return { probs, losses, trainable: countParams(adapter), signatures: sig };
+    } finally {
+      trainer.destroy();
+      rt.attachAdapter(null);
+    }
+  };
+
+  // ---- Table 1 ----
+  const rows: ResultRow[] = [];
+  const fullProbs = new Map<ExperimentMethod, number[][]>();
+  for (const method of config.methods) {
+    if (await stopNow()) break;
+    const t0 = performance.now();
+    emit({ method, phase: 'prepare' });
+    const run = await runMethod(method, train, test, truth, config.steps, true);
+    if (!run) break;
+    fullProbs.set(method, run.probs);
+    const m = metricsOf(run.probs, test, truth);
+    const row: MethodRow = {
       method,
       label: METHOD_NAMES[method],
-      acc: accuracy(pred, gold),
-      macroF1: macroF1(pred, gold, Math.max(...test.map((it) => it.K))),
-      emd: mean(probs.map((p, i) => emd(p, truth[i]))),
-      entropy: mean(probs.map((p) => entropy(p))),
-      paramsPct: trainableShare(trainable, summary.numParams),
-      trainableParams: trainable,
+      acc: m.acc,
+      macroF1: macroF1(run.probs.map(argmax), test.map((it) => it.answer), Math.max(...test.map((it) => it.K))),
+      emd: m.emd,
+      entropy: mean(run.probs.map((p) => entropy(p))),
+      paramsPct: trainableShare(run.trainable, summary.numParams),
+      trainableParams: run.trainable,
       wallSeconds: (performance.now() - t0) / 1000,
       nTrain: method === 'persona-prompting' ? 0 : train.length,
       nTest: test.length,
-      losses,
-    });
-    losses = [];
-    onProgress?.({ method, phase: 'done' });
+      losses: run.losses,
+      ...(run.signatures ? { signatures: run.signatures } : {}),
+    };
+    rows.push(row);
+    emit({ method, phase: 'result', row });
+    emit({ method, phase: 'done' });
   }
-  for (const method of SKIPPED_METHODS) rows.push({ method, label: METHOD_NAMES[method], skipped: SKIP_REASON });
+
+  // ---- Table 2: full supervision vs leave-one-cluster-out, per zone ----
+  const loco: LocoRow[] = [];
+  if (config.loco && !stopped) {
+    const zones = ZONES.filter((z) => test.some((it) => it.zone === z));
+    outer: for (const method of config.loco.methods) {
+      const stepsL = config.loco.steps;
+      let full = stepsL === config.steps ? fullProbs.get(method) : undefined;
+      if (!full) {
+        emit({ method: `${method} (full, Table 2)`, phase: 'prepare' });
+        const run = await runMethod(method, train, test, truth, stepsL, false);
+        if (!run) break;
+        full = run.probs;
+      }
+      for (const zone of zones) {
+        const idx = test.map((it, i) => (it.zone === zone ? i : -1)).filter((i) => i >= 0);
+        const zoneTest = idx.map((i) => test[i]);
+        const zoneTruth = idx.map((i) => truth[i]);
+        emit({ method: `${method} (without ${zone})`, phase: 'prepare' });
+        const run = await runMethod(method, train.filter((it) => it.zone !== zone), zoneTest, zoneTruth, stepsL, false);
+        if (!run) break outer;
+        loco.push({
+          method, label: METHOD_NAMES[method], zone, nTest: idx.length,
+          full: metricsOf(idx.map((i) => full[i]), zoneTest, zoneTruth),
+          loco: metricsOf(run.probs, zoneTest, zoneTruth),
+        });
+      }
+    }
+  }
 
   return {
     config,
@@ -313,20 +500,42 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     answerForm: form,
     rows,
     table: markdownTable(rows),
+    loco,
+    table2: loco.length ? locoTable(loco) : '',
+    stopped,
   };
 }
 
+const argmax = (p: number[]) => p.indexOf(Math.max(...p));
+
+/** Accuracy and mean EMD to the exact distribution of `probs`, whose rows are the first of `items` and `truth`. */
+function metricsOf(probs: number[][], items: Item[], truth: number[][]): { acc: number; emd: number } {
+  return { acc: accuracy(probs.map(argmax), items.slice(0, probs.length).map((it) => it.answer)), emd: mean(probs.map((p, i) => emd(p, truth[i]))) };
+}
 
 export function isSkipped(r: ResultRow): r is SkippedRow {
   return 'skipped' in r;
 }
 
-/** CUMA Table 1's shape: Method | Acc | Macro-F1 | EMD | Entropy | Params %. */
+/** CUMA Table 1's shape: Method | Acc | Macro-F1 | EMD | Entropy | Params %, and the zones' silhouette in signature space. */
 export function markdownTable(rows: readonly ResultRow[]): string {
-  const lines = ['| Method | Acc ↑ | Macro-F1 ↑ | EMD ↓ | Entropy | Params % |', '| --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| Method | Acc ↑ | Macro-F1 ↑ | EMD ↓ | Entropy | Params % | Zone silhouette |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
-    if (isSkipped(r)) lines.push(`| ${r.label} | — | — | — | — | — (${r.skipped}) |`);
-    else lines.push(`| ${r.label} | ${r.acc.toFixed(3)} | ${r.macroF1.toFixed(3)} | ${r.emd.toFixed(3)} | ${r.entropy.toFixed(3)} | ${fmtPct(r.paramsPct)} |`);
+    if (isSkipped(r)) lines.push(`| ${r.label} | — | — | — | — | — | — (${r.skipped}) |`);
+    else {
+      const sil = r.signatures?.silhouette;
+      lines.push(`| ${r.label} | ${r.acc.toFixed(3)} | ${r.macroF1.toFixed(3)} | ${r.emd.toFixed(3)} | ${r.entropy.toFixed(3)} | ${fmtPct(r.paramsPct)} | ${sil == null ? '—' : `${sil.toFixed(3)} (${r.signatures!.kind})`} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** CUMA Table 2's shape: per zone and method, accuracy (and EMD) with full supervision and with the zone left out. */
+export function locoTable(rows: readonly LocoRow[]): string {
+  const lines = ['| Zone | Method | n | Acc full | Acc LOCO | Δ Acc | EMD full | EMD LOCO |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  for (const r of rows) {
+    const d = r.loco.acc - r.full.acc;
+    lines.push(`| ${r.zone} | ${r.label} | ${r.nTest} | ${r.full.acc.toFixed(3)} | ${r.loco.acc.toFixed(3)} | ${d >= 0 ? '+' : ''}${d.toFixed(3)} | ${r.full.emd.toFixed(3)} | ${r.loco.emd.toFixed(3)} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -55,6 +55,8 @@ export interface TrainOptions {
   maxAnswerTokens?: number;
   /** false: adapted projections run as base + lora_down + lora_up (the unfused path) */
   fused?: boolean;
+  /** CUMA: the load-balancing weight λ of λ·Σ_layers N·Σ_i f_i·P_i (0.01 in the authors' code; 0 = off) */
+  loadBalance?: number;
 }
 
 export interface StepResult {
