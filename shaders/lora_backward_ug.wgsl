@@ -1,11 +1,14 @@
-// LoRA backward, step 1 of 3, for one adapted segment y[t, n] += s·Σ_j B[n, j]·z_j·(A x_t)_j
-// (z = 1 for plain LoRA; Zhyper's diag z otherwise). Per token it recomputes the down projection and
-// pulls the output gradient back through B:
-//   u[t, j] = A[j]·x[t]                          (the forward's A x, recomputed: r numbers per token)
-//   g[t, j] = Σ_n B[n, j]·dY[t, dyOff + n]       (Bᵀ dY, before z and s)
-// into ug[t] = [u | g] ([T, 2r]). One workgroup per (j of 2r, token): each is a dot of length K or N.
-// A, B are the packed adapter tensors: this segment's A starts at aOff ([r, K]), B at bOff ([len, r]).
-struct Params { K: u32, N: u32, r: u32, ldDY: u32, dyOff: u32, aOff: u32, bOff: u32, _a: u32 }
+// LoRA backward, step 1 of 4, for one adapted segment of N rows (K inputs, rank r, E experts of which
+// EA have their own A: EA = 1 for LoRA, Zhyper and HydraLoRA's shared A):
+//   y[t, n] += s·Σ_e c_e(t)·Σ_q B_e[n, q]·v_e[t, q],   v from u[t, a, q] = A_a[q]·x[t]
+// (c_e = 1 unless CUMA's gates; v = u, z ⊙ u or Z·u; see lora_backward_mix.wgsl). Per token it
+// recomputes the down projection and pulls the output gradient back through each B:
+//   u[t, a, q] = A_a[q]·x[t]                         EA·r numbers
+//   G[t, e, q] = Σ_n B_e[n, q]·dY[t, dyOff + n]       E·r numbers (Bᵀ dY, before gates, z and s)
+// into the per-token scratch row [u | G | w | du] (stride 2·(EA + E)·r; w and du are the mix step's).
+// One workgroup per (number of u or G, token): each is a dot of length K or N.
+// A, B are the packed adapter tensors: this segment's A starts at aOff ([EA, r, K]), B at bOff ([E, N, r]).
+struct Params { K: u32, N: u32, r: u32, ldDY: u32, dyOff: u32, aOff: u32, bOff: u32, E: u32, EA: u32, _a: u32, _b: u32, _c: u32 }
 struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
@@ -23,14 +26,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let j = wid.x;
   let t = wid.y;
   if (t >= step.T) { return; } // uniform per workgroup: the grid is exactly T rows
+  let nU = p.EA * p.r;
   var s = 0.0;
-  if (j < p.r) {
+  if (j < nU) {
     let ab = p.aOff + j * p.K;
     for (var k = lid.x; k < p.K; k += WG) { s += A[ab + k] * x[t * p.K + k]; }
   } else {
-    let jb = p.bOff + (j - p.r);
+    let e = (j - nU) / p.r;
+    let q = (j - nU) % p.r;
+    let bb = p.bOff + e * p.N * p.r + q;
     let yb = t * p.ldDY + p.dyOff;
-    for (var n = lid.x; n < p.N; n += WG) { s += B[jb + n * p.r] * dY[yb + n]; }
+    for (var n = lid.x; n < p.N; n += WG) { s += B[bb + n * p.r] * dY[yb + n]; }
   }
   red[lid.x] = s;
   workgroupBarrier();
@@ -38,5 +44,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (lid.x < k) { red[lid.x] += red[lid.x + k]; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { ug[t * 2u * p.r + j] = red[0]; }
+  if (lid.x == 0u) { ug[t * 2u * (p.EA + p.E) * p.r + j] = red[0]; }
 }

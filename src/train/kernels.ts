@@ -68,17 +68,25 @@ export interface AttentionBackwardOpts {
   past?: number;
 }
 
-/** One adapted segment y[t, dyOff + n] += s·Σ_j B[n, j]·z_j·(A·x_t)_j of a projection (see LoraBinding). */
+/**
+ * One adapted segment y[t, dyOff + n] += s·Σ_e c_e(t)·B_e[n]·transform(A_{ea(e)}·x_t) of a projection
+ * (see LoraBinding): plain LoRA (mode 0), Zhyper diag z (1) or square Z (2), CUMA's gated experts (3).
+ */
 export interface LoraBackwardOpts {
   /** input width, segment rows, rank */
   K: number;
   N: number;
   r: number;
   scale: number;
+  /** 0 LoRA, 1 diag z, 2 square Z, 3 CUMA gates (defaults to 1 with z, else 0) */
+  mode?: 0 | 1 | 2 | 3;
+  /** experts and distinct A's (1, 1 unless CUMA; EA = 1 with a shared A) */
+  E?: number;
+  EA?: number;
   /** dY row stride and this segment's first column (the segment's start in the projection's rows) */
   ldDY?: number;
   dyOff?: number;
-  /** element offsets of this segment in the packed A [.., r, K], B [.., len, r] and z [.., r] (and their gradients) */
+  /** element offsets of this segment in the packed A [.., EA, r, K], B [.., E, len, r] and z/Z (and their gradients) */
   aOff?: number;
   bOff?: number;
   zOff?: number;
@@ -90,15 +98,48 @@ export interface LoraBackwardOpts {
   dY: GPUBuffer;
   A: GPUBuffer;
   B: GPUBuffer;
-  /** Zhyper's diag z; absent = plain LoRA (no dz) */
+  /** mode 1/2: z or Z (and dz gets its gradient); mode 3: the router's gates [T, E] */
   z?: GPUBuffer;
-  /** scratch [T, 2r] */
+  /** scratch [T, 2·(EA + E)·r] */
   ug: GPUBuffer;
   dA: GPUBuffer;
   dB: GPUBuffer;
   dz?: GPUBuffer;
+  /** mode 3: dL/dgates [T, E], added to (the layer's projections sum into it; clear it per layer) */
+  dgates?: GPUBuffer;
   /** absent: the input gradient is not needed (first layer's input, or a test of the parameter gradients) */
   dX?: GPUBuffer;
+}
+
+/** Scratch numbers per token a segment's backward needs (the ug buffer is [T, this]). */
+export function loraScratch(r: number, E = 1, EA = 1): number {
+  return 2 * (EA + E) * r;
+}
+
+export interface RouterBackwardOpts {
+  H: number;
+  R: number;
+  E: number;
+  k: number;
+  gating: 'eq4' | 'double';
+  /** λ·N times the sequence's weight in the batch: the load-balancing loss's scale (0 = off) */
+  lbScale: number;
+  /** the router's input (the layer's input-RMSNorm output) and parameters, as the forward used them */
+  h: GPUBuffer;
+  W1h: GPUBuffer;
+  c: GPUBuffer;
+  W2: GPUBuffer;
+  b2: GPUBuffer;
+  /** the forward's gates [T, E] (their non-zeros are the top-k sets) and dL/dgates [T, E] */
+  gates: GPUBuffer;
+  dgates: GPUBuffer;
+  /** output rows [T, routerScratch(R, E)]: ReLU activations (R), dL/dpre-activation (R), dL/dlogits (E), load-balance share (1) */
+  out: GPUBuffer;
+}
+
+/** Numbers per token of router_backward's output row: [a (R) | dpre (R) | dlogits (E) | lb (1)]. */
+export function routerScratch(R: number, E: number): number {
+  return 2 * R + E + 1;
 }
 
 export interface AdamwOpts {
@@ -210,27 +251,58 @@ export class TrainKernels {
   }
 
   /**
-   * One adapted segment's backward: lora_backward_ug (u = A·x, g = Bᵀ·dY per token), lora_backward_params
-   * (dA, dB, dz), and lora_backward_x (dX += s·Aᵀ(z ⊙ g)) when dX is given.
+   * One adapted segment's backward: lora_backward_ug (u = A·x, G = Bᵀ·dY per token), lora_backward_mix
+   * (the transform's backward: w, du, and CUMA's dgates), lora_backward_params (dA, dB, dz) and
+   * lora_backward_x (dX += Aᵀ·du) when dX is given.
    */
   loraBackward(step: GPUBuffer, o: LoraBackwardOpts): Dispatch[] {
-    const hasZ = o.z ? 1 : 0;
-    if (!!o.z !== !!o.dz) throw new Error('lora backward: z and dz go together (Zhyper) or are both absent (plain LoRA)');
+    const mode = o.mode ?? (o.z ? 1 : 0);
+    const E = o.E ?? 1, EA = o.EA ?? 1, r = o.r;
+    if (mode !== 3 && (E !== 1 || EA !== 1)) throw new Error(`lora backward: only CUMA (mode 3) has experts, got E = ${E}, EA = ${EA} in mode ${mode}`);
+    if (EA !== 1 && EA !== E) throw new Error(`lora backward: EA must be 1 (shared A) or E = ${E}, got ${EA}`);
+    if ((mode === 1 || mode === 2) && (!o.z || !o.dz)) throw new Error(`lora backward: mode ${mode} needs z and dz`);
+    if (mode === 0 && (o.z || o.dz)) throw new Error('lora backward: plain LoRA has no z');
+    if (mode === 3 && (!o.z || !o.dgates)) throw new Error('lora backward: CUMA (mode 3) needs the gates (z) and dgates');
     const [aOff, bOff, zOff] = [o.aOff ?? 0, o.bOff ?? 0, o.zOff ?? 0];
-    const z = o.z ?? this.k.empty, dz = o.dz ?? this.noOutput;
+    const cond = o.z ?? this.k.empty, dz = o.dz ?? this.noOutput, dgates = o.dgates ?? this.noOutput;
     const scale = { f32: o.scale };
+    const nZ = mode === 1 ? r : mode === 2 ? r * r : 0;
     const ops = [
-      this.make('lora_backward_ug', [o.K, o.N, o.r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff], step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [2 * o.r, T, 1]),
+      this.make('lora_backward_ug', [o.K, o.N, r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, E, EA], step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [(EA + E) * r, T, 1]),
+      this.make('lora_backward_mix', [r, E, EA, mode, zOff, scale], step, [cond, o.ug, dgates], (T) => [ceil(E * r + EA * r + (mode === 3 ? E : 0), 64), T, 1]),
       this.make(
         'lora_backward_params',
-        [o.K, o.N, o.r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, zOff, hasZ, o.accumulate ? 1 : 0, scale],
+        [o.K, o.N, r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, zOff, mode, o.accumulate ? 1 : 0, scale, E, EA],
         step,
-        [o.x, o.dY, o.ug, z, o.dA, o.dB, dz],
-        () => grid1d(o.N * o.r + o.r * o.K + o.r, 64),
+        [o.x, o.dY, o.ug, o.dA, o.dB, dz],
+        () => grid1d(E * o.N * r + EA * r * o.K + nZ, 64),
       ),
     ];
-    if (o.dX) ops.push(this.make('lora_backward_x', [o.K, o.r, aOff, zOff, hasZ, (o.accumulateX ?? true) ? 1 : 0, scale], step, [o.ug, o.A, z, o.dX], (T) => [ceil(o.K, 64), T, 1]));
+    if (o.dX) ops.push(this.make('lora_backward_x', [o.K, r, aOff, E, EA, (o.accumulateX ?? true) ? 1 : 0], step, [o.ug, o.A, o.dX], (T) => [ceil(o.K, 64), T, 1]));
     return ops;
+  }
+
+  /**
+   * CUMA's router backward for one layer (router_backward.wgsl): dlogits, activations and dpre per
+   * token, then the parameter gradients dW2, db2 (from dlogits, act) and dW1h, dc (from dpre, h) by
+   * weight_grad, accumulated. The input gradient Σ W1hᵀ·dpre is linearBackwardInput's (N = R, K = H).
+   * The first dispatch's Params hold lbScale at byte ROUTER_LB_SCALE_OFFSET (rewritten per batch).
+   */
+  routerBackward(step: GPUBuffer, o: RouterBackwardOpts, grads: { dW1h: GPUBuffer; dc: GPUBuffer; dW2: GPUBuffer; db2: GPUBuffer; accumulate: boolean }): Dispatch[] {
+    if (o.R > 1024) throw new Error(`router hidden width ${o.R} > 1024 is not supported by the router kernels`);
+    if (o.E > 16) throw new Error(`${o.E} experts > 16 are not supported by the adapted kernels`);
+    if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
+    const S = routerScratch(o.R, o.E);
+    return [
+      this.make('router_backward', [o.H, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0, { f32: o.lbScale }], step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates, o.dgates, o.out], (T) => [T, 1, 1]),
+      this.weightGrad(step, { N: o.E, K: o.R, ldDY: S, dyOff: 2 * o.R, ldX: S, xOff: 0, dY: o.out, X: o.out, dW: grads.dW2, db: grads.db2, accumulate: grads.accumulate }),
+      this.weightGrad(step, { N: o.R, K: o.H, ldDY: S, dyOff: o.R, dY: o.out, X: o.h, dW: grads.dW1h, db: grads.dc, accumulate: grads.accumulate }),
+    ];
+  }
+
+  /** dW[n, k] (+)= Σ_t dY[t, dyOff + n]·X[t, xOff + k] and db[n] (+)= Σ_t dY[t, dyOff + n] (db absent: no bias). */
+  weightGrad(step: GPUBuffer, o: { N: number; K: number; ldDY?: number; dyOff?: number; ldX?: number; xOff?: number; accumulate?: boolean; dY: GPUBuffer; X: GPUBuffer; dW: GPUBuffer; db?: GPUBuffer }): Dispatch {
+    return this.make('weight_grad', [o.N, o.K, o.ldDY ?? o.N, o.ldX ?? o.K, o.db ? 1 : 0, o.accumulate ? 1 : 0, o.dyOff ?? 0, o.xOff ?? 0], step, [o.dY, o.X, o.dW, o.db ?? this.noOutput], () => grid1d(o.N * o.K + (o.db ? o.N : 0), 64));
   }
 
   /** partials[outIndex .. outIndex + sqNormSlots(n)) = partial sums of x² */
@@ -266,6 +338,9 @@ export class TrainKernels {
     };
   }
 }
+
+/** byte offset of lbScale in router_backward's Params */
+export const ROUTER_LB_SCALE_OFFSET = 5 * 4;
 
 /** cross_entropy's target of a row that is not an answer token (PyTorch's ignore_index) */
 export const IGNORE = 0xffffffff;

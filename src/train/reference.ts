@@ -235,6 +235,132 @@ export function loraBackwardRef(x: Vec, dY: Vec, A: Vec, B: Vec, z: Vec | null, 
   return { dA, dB, dz, dX };
 }
 
+/**
+ * Any adapted segment's backward (lora_backward_{ug,mix,params,x}.wgsl), written from the forward
+ *   y[t, n] += s·Σ_e c_e(t)·Σ_q B_e[n, q]·v_e[t, q],  v_e = transform(u_{ea(e)}),  u_a = A_a·x_t
+ * mode 0: c = 1, v = u;  1: v_q = z_q·u_q;  2: v_q = Σ_l Z[q, l]·u_l;  3: c_e = gates[t, e], v_e = u_{ea(e)}
+ * (E experts, EA = 1 shared A or E). Returns dA [EA, r, K], dB [E, N, r], dz (r or r²), dX [T, K] and
+ * dgates [T, E] (mode 3).
+ */
+export function adaptedBackwardRef(o: { x: Vec; dY: Vec; A: Vec; B: Vec; cond: Vec | null; mode: 0 | 1 | 2 | 3; s: number; T: number; K: number; N: number; r: number; E?: number; EA?: number }) {
+  const { x, dY, A, B, cond, mode, s, T, K, N, r } = o;
+  const E = o.E ?? 1, EA = o.EA ?? 1;
+  const ea = (e: number) => (EA > 1 ? e : 0);
+  const dA = new Float64Array(EA * r * K), dB = new Float64Array(E * N * r), dz = new Float64Array(mode === 2 ? r * r : r);
+  const dX = new Float64Array(T * K), dgates = new Float64Array(T * E);
+  for (let t = 0; t < T; t++) {
+    const u = Array.from({ length: EA }, (_, a) => Array.from({ length: r }, (_, q) => {
+      let v = 0;
+      for (let k = 0; k < K; k++) v += A[(a * r + q) * K + k] * x[t * K + k];
+      return v;
+    }));
+    for (let e = 0; e < E; e++) {
+      const c = mode === 3 ? cond![t * E + e] : 1;
+      const ue = u[ea(e)];
+      const v = ue.map((uq, q) => (mode === 1 ? cond![q] * uq : mode === 2 ? ue.reduce((acc, ul, l) => acc + cond![q * r + l] * ul, 0) : uq));
+      const G = Array.from({ length: r }, (_, q) => {
+        let g = 0;
+        for (let n = 0; n < N; n++) g += B[(e * N + n) * r + q] * dY[t * N + n];
+        return g;
+      });
+      for (let n = 0; n < N; n++) for (let q = 0; q < r; q++) dB[(e * N + n) * r + q] += s * c * dY[t * N + n] * v[q];
+      // dv = s·c·G, back through the transform to du
+      const dv = G.map((g) => s * c * g);
+      const du = new Array<number>(r).fill(0);
+      for (let q = 0; q < r; q++) {
+        if (mode === 1) du[q] += cond![q] * dv[q];
+        else if (mode === 2) for (let l = 0; l < r; l++) du[l] += cond![q * r + l] * dv[q];
+        else du[q] += dv[q];
+        if (mode === 1) dz[q] += s * G[q] * ue[q];
+        if (mode === 2) for (let l = 0; l < r; l++) dz[q * r + l] += s * G[q] * ue[l];
+      }
+      if (mode === 3) for (let q = 0; q < r; q++) dgates[t * E + e] += s * G[q] * v[q];
+      const a = ea(e);
+      for (let q = 0; q < r; q++)
+        for (let k = 0; k < K; k++) {
+          dA[(a * r + q) * K + k] += du[q] * x[t * K + k];
+          dX[t * K + k] += A[(a * r + q) * K + k] * du[q];
+        }
+    }
+  }
+  return { dA, dB, dz, dX, dgates };
+}
+
+/**
+ * CUMA's router forward and backward for T tokens (router.wgsl, router_backward.wgsl), in f64: the
+ * top-k set from the forward held fixed, eq4 or double gating, and the load-balancing term with scale
+ * lbScale (λ·N·weight): f_i = #{t : i ∈ S_t}/T, loss share lbScale·Σ_i f_i·P_i.
+ */
+export function routerBackwardRef(o: { h: Vec; W1h: Vec; c: Vec; W2: Vec; b2: Vec; dgates: Vec; T: number; H: number; R: number; E: number; k: number; gating: 'eq4' | 'double'; lbScale: number }) {
+  const { h, W1h, c, W2, b2, dgates, T, H, R, E, k } = o;
+  const pre = new Float64Array(T * R), act = new Float64Array(T * R), prob = new Float64Array(T * E), gates = new Float64Array(T * E);
+  const chosen: boolean[][] = [];
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < R; j++) {
+      let v = c[j];
+      for (let i = 0; i < H; i++) v += W1h[j * H + i] * h[t * H + i];
+      pre[t * R + j] = v;
+      act[t * R + j] = Math.max(v, 0);
+    }
+    const l = Array.from({ length: E }, (_, e) => {
+      let v = b2[e];
+      for (let j = 0; j < R; j++) v += W2[e * R + j] * act[t * R + j];
+      return v;
+    });
+    const m = Math.max(...l);
+    const ex = l.map((v) => Math.exp(v - m));
+    const z = ex.reduce((a, b) => a + b, 0);
+    ex.forEach((v, e) => (prob[t * E + e] = v / z));
+    const score = o.gating === 'double' ? ex.map((v) => v / z) : l;
+    const ch = new Array<boolean>(E).fill(false);
+    for (let i = 0; i < k; i++) {
+      let best = -1;
+      for (let e = 0; e < E; e++) if (!ch[e] && (best < 0 || score[e] > score[best])) best = e;
+      ch[best] = true;
+    }
+    chosen.push(ch);
+    const ms = Math.max(...score.filter((_, e) => ch[e]));
+    const zs = score.reduce((a, v, e) => a + (ch[e] ? Math.exp(v - ms) : 0), 0);
+    for (let e = 0; e < E; e++) gates[t * E + e] = ch[e] ? Math.exp(score[e] - ms) / zs : 0;
+  }
+  const f = Array.from({ length: E }, (_, e) => chosen.filter((ch) => ch[e]).length / T);
+  const dlogits = new Float64Array(T * E), dpre = new Float64Array(T * R);
+  let lb = 0;
+  for (let t = 0; t < T; t++) {
+    const g = Array.from({ length: E }, (_, e) => gates[t * E + e]);
+    const p = Array.from({ length: E }, (_, e) => prob[t * E + e]);
+    const dg = Array.from({ length: E }, (_, e) => dgates[t * E + e]);
+    const gdg = g.reduce((a, v, e) => a + v * dg[e], 0);
+    const ds = g.map((v, e) => (chosen[t][e] ? v * (dg[e] - gdg) : 0));
+    const dp = f.map((fe) => (o.lbScale * fe) / T);
+    lb += dp.reduce((a, v, e) => a + v * p[e], 0);
+    if (o.gating === 'double') ds.forEach((v, e) => (dp[e] += v));
+    const pdp = p.reduce((a, v, e) => a + v * dp[e], 0);
+    const dl = p.map((v, e) => v * (dp[e] - pdp) + (o.gating === 'eq4' ? ds[e] : 0));
+    dl.forEach((v, e) => (dlogits[t * E + e] = v));
+    for (let j = 0; j < R; j++) {
+      let v = 0;
+      for (let e = 0; e < E; e++) v += W2[e * R + j] * dl[e];
+      dpre[t * R + j] = pre[t * R + j] > 0 ? v : 0;
+    }
+  }
+  const dW2 = new Float64Array(E * R), db2 = new Float64Array(E), dW1h = new Float64Array(R * H), dc = new Float64Array(R), dh = new Float64Array(T * H);
+  for (let t = 0; t < T; t++) {
+    for (let e = 0; e < E; e++) {
+      db2[e] += dlogits[t * E + e];
+      for (let j = 0; j < R; j++) dW2[e * R + j] += dlogits[t * E + e] * act[t * R + j];
+    }
+    for (let j = 0; j < R; j++) {
+      dc[j] += dpre[t * R + j];
+      for (let i = 0; i < H; i++) {
+        dW1h[j * H + i] += dpre[t * R + j] * h[t * H + i];
+        dh[t * H + i] += W1h[j * H + i] * dpre[t * R + j];
+      }
+    }
+  }
+  return { gates, prob, dlogits, act, dpre, lb, dW2, db2, dW1h, dc, dh };
+}
+
 export interface AdamwHyper {
   lr: number;
   beta1: number;

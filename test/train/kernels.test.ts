@@ -2,9 +2,10 @@
 // including ones that divide none of the workgroup sizes (64, 8×8 threads × 4×4 tiles, 256-score chunks).
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as R from '../../src/train/reference';
-import { packTargets, IGNORE } from '../../src/train/kernels';
+import { routerBackwardRef } from '../../src/train/reference';
+import { packTargets, IGNORE, loraScratch, routerScratch } from '../../src/train/kernels';
 import { ropeInvFreq, ropeTable } from '../../src/model/config';
-import { relErr, rand64, f32, gpuTrain } from './helpers';
+import { relErr, rand64, f32, gpuTrain, numericGrad } from './helpers';
 
 let g: Awaited<ReturnType<typeof gpuTrain>>;
 beforeAll(async () => {
@@ -190,7 +191,7 @@ describe('lora_backward (one segment of a packed multi-segment adapter)', () => 
         g.tk.loraBackward(g.step, {
           K, N, r, scale: s, ldDY: ld, dyOff: start, aOff, bOff, zOff, accumulate: acc,
           x: g.buf(f32(x)), dY: g.buf(f32(dYfull)), A: g.buf(f32(A)), B: g.buf(f32(B)), z: withZ ? g.buf(f32(z)) : undefined,
-          ug: g.buf(T * 2 * r), dA, dB, dz: withZ ? dz : undefined, dX,
+          ug: g.buf(T * loraScratch(r)), dA, dB, dz: withZ ? dz : undefined, dX,
         }),
         T,
       );
@@ -214,4 +215,155 @@ describe('lora_backward (one segment of a packed multi-segment adapter)', () => 
   it('refuses z without dz', () => {
     expect(() => g.tk.loraBackward(g.step, { K: 4, N: 4, r: 1, scale: 1, x: g.k.empty, dY: g.k.empty, A: g.k.empty, B: g.k.empty, z: g.k.empty, ug: g.k.empty, dA: g.k.empty, dB: g.k.empty })).toThrow(/dz/);
   });
+});
+
+describe('lora_backward, every mode (Zhyper square Z, CUMA gated experts with own or shared A) vs adaptedBackwardRef', () => {
+  for (const [T, K, N, r, mode, E, EA] of [
+    [1, 3, 5, 1, 2, 1, 1],
+    [7, 37, 9, 3, 2, 1, 1],
+    [66, 20, 13, 4, 2, 1, 1],
+    [1, 5, 3, 2, 3, 3, 3],
+    [9, 33, 17, 3, 3, 5, 5],
+    [9, 33, 17, 3, 3, 5, 1],
+    [65, 12, 70, 2, 3, 8, 1],
+  ] as [number, number, number, number, 2 | 3, number, number][]) {
+    it(`T=${T} K=${K} N=${N} r=${r} mode=${mode} E=${E} EA=${EA}`, async () => {
+      const s = 1.25;
+      // the segment sits second in a packed buffer: offsets past a first segment's parameters
+      const aOff = EA * r * K + 3, bOff = E * 4 * r + 1, zOff = mode === 2 ? r * r + 2 : 0;
+      const A = rand64(aOff + EA * r * K, 30), B = rand64(bOff + E * N * r, 31);
+      const x = rand64(T * K, 32), dY = rand64(T * N, 33);
+      // CUMA's gates: k = 2 of E non-zero per token, summing to 1; Zhyper's Z: anything
+      const cond = mode === 2 ? rand64(zOff + r * r, 34) : new Float64Array(T * E);
+      if (mode === 3) {
+        const rr = rand64(T * E, 35);
+        for (let t = 0; t < T; t++) {
+          const i = t % E, j = (t + 1 + (t % 2)) % E;
+          const a = 0.5 + 0.4 * rr[t * E];
+          cond[t * E + i] = a;
+          if (j !== i) cond[t * E + j] = 1 - a;
+        }
+      }
+      const want = R.adaptedBackwardRef({
+        x, dY, A: A.subarray(aOff), B: B.subarray(bOff), cond: mode === 2 ? cond.subarray(zOff) : cond, mode, s, T, K, N, r, E, EA,
+      });
+      const dA = g.buf(A.length), dB = g.buf(B.length), dz = g.buf(Math.max(1, cond.length)), dX = g.buf(T * K);
+      const dg0 = rand64(T * E, 36);
+      const dgates = g.buf(f32(dg0));
+      g.setStep(T);
+      g.k.run(
+        g.tk.loraBackward(g.step, {
+          K, N, r, scale: s, mode, E, EA, aOff, bOff, zOff, accumulateX: false,
+          x: g.buf(f32(x)), dY: g.buf(f32(dY)), A: g.buf(f32(A)), B: g.buf(f32(B)), z: g.buf(f32(cond)),
+          ug: g.buf(T * loraScratch(r, E, EA)), dA, dB, dz: mode === 2 ? dz : undefined, dgates: mode === 3 ? dgates : undefined, dX,
+        }),
+        T,
+      );
+      expect(relErr((await g.read(dA, A.length)).subarray(aOff), want.dA)).toBeLessThan(TOL);
+      expect(relErr((await g.read(dB, B.length)).subarray(bOff), want.dB)).toBeLessThan(TOL);
+      expect(relErr(await g.read(dX, T * K), want.dX)).toBeLessThan(TOL);
+      if (mode === 2) expect(relErr((await g.read(dz, cond.length)).subarray(zOff), want.dz)).toBeLessThan(TOL);
+      // dgates accumulates (the layer's projections sum into it)
+      if (mode === 3) expect(relErr(await g.read(dgates, T * E), want.dgates.map((v, i) => v + dg0[i]))).toBeLessThan(TOL);
+    });
+  }
+  it('refuses what does not fit together', () => {
+    const e = g.k.empty;
+    const base = { K: 4, N: 4, r: 1, scale: 1, x: e, dY: e, A: e, B: e, ug: e, dA: e, dB: e };
+    expect(() => g.tk.loraBackward(g.step, { ...base, mode: 3, E: 2, EA: 2, z: e })).toThrow(/dgates/);
+    expect(() => g.tk.loraBackward(g.step, { ...base, mode: 1, E: 2 })).toThrow(/only CUMA/);
+    expect(() => g.tk.loraBackward(g.step, { ...base, mode: 3, E: 4, EA: 2, z: e, dgates: e })).toThrow(/EA must be 1/);
+    expect(() => g.tk.loraBackward(g.step, { ...base, mode: 2, z: e })).toThrow(/needs z and dz/);
+  });
+});
+
+describe('router_backward + weight_grad (CUMA router: gating, top-k held fixed, load balance)', () => {
+  for (const [T, H, R, E, k, gating, lbScale] of [
+    [1, 5, 3, 2, 1, 'eq4', 0],
+    [7, 33, 65, 8, 2, 'eq4', 0.08],
+    [7, 33, 65, 8, 2, 'double', 0.08],
+    [70, 20, 9, 5, 5, 'eq4', 0.3],
+    [3, 64, 256, 16, 3, 'double', 0],
+  ] as [number, number, number, number, number, 'eq4' | 'double', number][]) {
+    it(`T=${T} H=${H} R=${R} E=${E} k=${k} ${gating} lbScale=${lbScale}`, async () => {
+      const h = rand64(T * H, 40), W1h = rand64(R * H, 41, 0.5), c = rand64(R, 42, 0.5), W2 = rand64(E * R, 43), b2 = rand64(E, 44), dgates = rand64(T * E, 45);
+      const want = routerBackwardRef({ h, W1h, c, W2, b2, dgates, T, H, R, E, k, gating, lbScale });
+      const bufs = { h: g.buf(f32(h)), W1h: g.buf(f32(W1h)), c: g.buf(f32(c)), W2: g.buf(f32(W2)), b2: g.buf(f32(b2)), gates: g.buf(T * E) };
+      const S = routerScratch(R, E);
+      const out = g.buf(T * S);
+      const col = async (off: number, n: number) => {
+        const all = await g.read(out, T * S);
+        return Float32Array.from({ length: T * n }, (_, i) => all[Math.floor(i / n) * S + off + (i % n)]);
+      };
+      const dW2_0 = rand64(E * R, 46), db2_0 = rand64(E, 47);
+      const grads = { dW1h: g.buf(R * H), dc: g.buf(R), dW2: g.buf(f32(dW2_0)), db2: g.buf(f32(db2_0)), accumulate: false };
+      g.setStep(T);
+      // the forward's gates come from the forward router kernel
+      g.k.run([g.k.router(g.step, { H, R, E, k, gating, ...bufs })], T);
+      expect(relErr(await g.read(bufs.gates, T * E), want.gates)).toBeLessThan(TOL);
+      g.k.run(g.tk.routerBackward(g.step, { H, R, E, k, gating, lbScale, ...bufs, dgates: g.buf(f32(dgates)), out }, grads), T);
+      expect(relErr(await col(0, R), want.act)).toBeLessThan(1e-4);
+      expect(relErr(await col(2 * R, E), want.dlogits)).toBeLessThan(1e-4);
+      expect(relErr(await col(R, R), want.dpre)).toBeLessThan(1e-4);
+      expect(relErr(await g.read(grads.dW2, E * R), want.dW2)).toBeLessThan(1e-4);
+      expect(relErr(await g.read(grads.db2, E), want.db2)).toBeLessThan(1e-4);
+      expect(relErr(await g.read(grads.dW1h, R * H), want.dW1h)).toBeLessThan(1e-4);
+      expect(relErr(await g.read(grads.dc, R), want.dc)).toBeLessThan(1e-4);
+      const lbT = await col(2 * R + E, 1);
+      expect(Math.abs(lbT.reduce((a, b) => a + b, 0) - want.lb)).toBeLessThan(1e-5 * Math.max(1, want.lb));
+      // the input gradient through W1h, by the frozen-linear backward
+      const dh = g.buf(T * H);
+      g.k.run([g.tk.linearBackwardInput(g.step, { N: R, K: H, ldDY: S, dyOff: R, dY: out, W: bufs.W1h, dX: dh })], T);
+      expect(relErr(await g.read(dh, T * H), want.dh)).toBeLessThan(1e-4);
+    });
+  }
+
+  it('routerBackwardRef agrees with central differences of the gated output and the load-balance loss', () => {
+    // L = Σ_t Σ_e D[t,e]·g[t,e] + lbScale·Σ_i f_i·P_i: its gradient w.r.t. W2, b2, W1h, c and h by differences
+    const T = 5, H = 4, R = 6, E = 4, k = 2, lbScale = 0.7;
+    const h = rand64(T * H, 50), W1h = rand64(R * H, 51), c = rand64(R, 52), W2 = rand64(E * R, 53), b2 = rand64(E, 54), D = rand64(T * E, 55);
+    for (const gating of ['eq4', 'double'] as const) {
+      const run = () => routerBackwardRef({ h, W1h, c, W2, b2, dgates: D, T, H, R, E, k, gating, lbScale });
+      const L = () => {
+        const o = run();
+        return o.gates.reduce((a, gv, i) => a + gv * D[i], 0) + o.lb;
+      };
+      const sel = () => run().gates.map((v) => (v > 0 ? 1 : 0)).join('');
+      const s0 = sel();
+      const got = run();
+      for (const [x, gr] of [[W2, got.dW2], [b2, got.db2], [W1h, got.dW1h], [c, got.dc], [h, got.dh]] as [Float64Array, Float64Array][]) {
+        const num = numericGrad(L, x, 1e-6);
+        expect(sel()).toBe(s0); // the differences did not cross a top-k switch
+        expect(relErr(gr, num)).toBeLessThan(1e-6);
+      }
+    }
+  });
+});
+
+describe('weight_grad: dW (+)= dYᵀ·X, db (+)= Σ dY', () => {
+  for (const [T, N, K, ldDY, ldX, bias, acc] of [
+    [1, 1, 1, 1, 1, true, false],
+    [13, 7, 65, 9, 70, true, true],
+    [100, 33, 3, 33, 3, false, false],
+  ] as [number, number, number, number, number, boolean, boolean][]) {
+    it(`T=${T} N=${N} K=${K} ldDY=${ldDY} ldX=${ldX} bias=${bias} accumulate=${acc}`, async () => {
+      const dY = rand64(T * ldDY, 60), X = rand64(T * ldX, 61), W0 = rand64(N * K, 62), b0 = rand64(N, 63);
+      const wantW = new Float64Array(N * K), wantB = new Float64Array(N);
+      for (let t = 0; t < T; t++)
+        for (let n = 0; n < N; n++) {
+          wantB[n] += dY[t * ldDY + n];
+          for (let kk = 0; kk < K; kk++) wantW[n * K + kk] += dY[t * ldDY + n] * X[t * ldX + kk];
+        }
+      if (acc) {
+        W0.forEach((v, i) => (wantW[i] += v));
+        b0.forEach((v, i) => (wantB[i] += v));
+      }
+      const dW = g.buf(f32(W0)), db = g.buf(f32(b0));
+      g.setStep(T);
+      g.k.run([g.tk.weightGrad(g.step, { N, K, ldDY, ldX, accumulate: acc, dY: g.buf(f32(dY)), X: g.buf(f32(X)), dW, db: bias ? db : undefined })], T);
+      expect(relErr(await g.read(dW, N * K), wantW)).toBeLessThan(TOL);
+      if (bias) expect(relErr(await g.read(db, N), wantB)).toBeLessThan(TOL);
+      else expect(Array.from(await g.read(db, N))).toEqual(Array.from(f32(b0)));
+    });
+  }
 });
