@@ -1,19 +1,24 @@
-// Training an adapter (plain LoRA, Zhyper diag) on a frozen Llama / Qwen2 backbone, on the GPU.
+// Training an adapter (plain LoRA, Zhyper diag or square, CUMA) on a frozen Llama / Qwen2 backbone, on the GPU.
 //
 // One optimizer step over a micro-batch of sequences, top to bottom:
 //
 //   zero the gradients
 //   for each sequence (ids, answer rows, targets, Zhyper: its condition c):
 //     Zhyper: z[l][t] = H(c, l, t) on the CPU, with a tape for its backward; z uploaded
+//     CUMA: c_l = W1e·e_d + b1 per layer on the CPU (setCondition); the routers run on the GPU
 //     forward:   x_0 = embed(ids);  x_{l+1} = layer_l(x_l)       every x_l is kept: the only saved activations
 //     head:      h = RMSNorm(x_L[answer rows]);  logits = h·lm_headᵀ;  loss = CE_ε(logits, targets)
 //     backward:  dlogits scaled by 1/N (N = answer tokens in the whole batch: the batch mean's gradient)
 //                dx = ∂/∂x_L, then for l = L−1 … 0: recompute layer l's forward from x_l (q, k, v, the
 //                attention, the gate/up pre-activations), pull dx back through it; each adapted projection
 //                adds its dA, dB (Zhyper: dz) into the gradient buffers
+//                CUMA: the layer's projections sum dL/dgates; the router's backward (top-k held fixed,
+//                plus the load-balancing loss λ·N·Σ_i f_i·P_i) gives dW1h, dW2, db2 on the GPU, dc_l for
+//                the CPU, and its share of dh
 //     Zhyper: this sequence's dz read back (its z was its own), backprop through the hypernetwork
-//   ‖g‖ over every gradient (GPU: sq_norm partials; CPU: the hypernetwork's); NaN/Inf → the step is skipped
-//   AdamW with global-norm clipping: A, B on the GPU (adamw.wgsl), the hypernetwork on the CPU
+//     CUMA: dW1e += dc_l ⊗ e_d, db1 += dc_l on the CPU
+//   ‖g‖ over every gradient (GPU: sq_norm partials; CPU: the hypernetwork's, W1e's, b1's); NaN/Inf → skipped
+//   AdamW with global-norm clipping: A, B, W1h, W2, b2 on the GPU (adamw.wgsl); the hypernetwork, W1e, b1 on the CPU
 //
 // Only the answer rows reach lm_head: their hidden states are gathered first (the embedding kernel is a
 // row gather), and their gradients scattered back the same way, so the vocabulary-wide buffers are
@@ -24,7 +29,7 @@ import { fusedFits, stepBuffer, writeStep, type Dispatch, type LinearOpts, type 
 import { readF32, storage } from '../gpu/buffers';
 import type { GpuAdapter, Projection } from '../adapters/gpu';
 import { tensorName, type Adapter, type Target } from '../adapters/types';
-import { TrainKernels, IGNORE, packTargets, sqNormSlots, type AdamwDispatch } from './kernels';
+import { TrainKernels, IGNORE, packTargets, sqNormSlots, loraScratch, routerScratch, ROUTER_LB_SCALE_OFFSET, type AdamwDispatch } from './kernels';
 import { hypernetForward, zeroHyperGrads, type HyperGrads, type HypernetTape } from './hypernet-backward';
 import { clipFactor, CpuAdamW, sumSquares, type LrSchedule } from './optim';
 
@@ -35,7 +40,7 @@ export interface TrainExample {
   /** rows t whose NEXT token is scored: the logits after ids[0..t] against targets[i] */
   answerPositions: number[];
   targets: number[];
-  /** Zhyper: the condition embedding c (the encoder's output for this sequence's persona) */
+  /** Zhyper's c or CUMA's e_d: the condition embedding (the encoder's output for this sequence's persona) */
   condition?: Float32Array;
 }
 
@@ -64,6 +69,8 @@ export interface StepResult {
   step: number;
   /** mean cross-entropy over the batch's answer tokens, before the update */
   loss: number;
+  /** CUMA: λ·(the load-balancing loss summed over layers, mean over sequences); 0 otherwise */
+  aux: number;
   /** global gradient norm before clipping */
   gradNorm: number;
   lr: number;
@@ -92,6 +99,8 @@ interface Slot {
   dB: GPUBuffer;
   /** Zhyper: dz of the current sequence */
   dz: GPUBuffer | null;
+  /** z numbers per segment (r diag, r² square, 0 otherwise) */
+  zLen: number;
   /** this slot's z in one sequence's row of the dz log */
   zBase: number;
 }
@@ -100,7 +109,18 @@ interface Slot {
 type BufferName =
   | 'ids' | 'cosSin' | 'xmid' | 'h1' | 'h2' | 'qkv' | 'kc' | 'vc' | 'att' | 'gu' | 'act' | 'U'
   | 'dx' | 'dh' | 'dact' | 'dgu' | 'datt' | 'dqkv' | 'dK' | 'dV' | 'stats' | 'ug'
-  | 'ansRows' | 'rowOf' | 'targets' | 'xa' | 'ha' | 'logits' | 'loss' | 'dha' | 'dxa' | 'partials';
+  | 'ansRows' | 'rowOf' | 'targets' | 'xa' | 'ha' | 'logits' | 'loss' | 'dha' | 'dxa' | 'partials'
+  | 'dgates' | 'routerOut' | 'lbSeq' | 'junk';
+
+/** CUMA: one layer's router on the GPU, its gradients, and its CPU half (W1e, b1, trained on the CPU). */
+interface RouterSlot {
+  layer: number;
+  dW1h: GPUBuffer;
+  dW2: GPUBuffer;
+  db2: GPUBuffer;
+  /** dL/dc of the current sequence (c = W1e·e_d + b1) */
+  dc: GPUBuffer;
+}
 
 export class Trainer {
   readonly adapter: Adapter;
@@ -111,6 +131,16 @@ export class Trainer {
   private readonly ad: GpuAdapter;
   private readonly device: GPUDevice;
   private readonly zhyper: boolean;
+  private readonly cuma: boolean;
+  private readonly routers: RouterSlot[] = [];
+  /** λ of the load-balancing loss (CUMA) */
+  private readonly lbLambda: number;
+  /** per layer, forward-only runs: the router's load-balance share (router_backward with dL/dgates = 0) */
+  private readonly lbForwardOps: Dispatch[][];
+  /** router_backward dispatches, whose Params carry lbScale (rewritten per batch) */
+  private readonly lbScaled: Dispatch[] = [];
+  private dcLog: GPUBuffer | null = null;
+  private lbLog: GPUBuffer | null = null;
   private readonly smoothing: number;
   private readonly maxNorm: number;
   private readonly maxAns: number;
@@ -152,8 +182,6 @@ export class Trainer {
     if (!ad) throw new Error('no adapter is attached to the model: attach the adapter to train first (Runtime.attachAdapter)');
     const c = model.config, spec = ad.adapter.spec;
     if (c.qkNorm) throw new Error(`training on ${c.architecture} is not supported: the backward of Qwen3's per-head q/k RMSNorm is not written yet (Llama and Qwen2 backbones train)`);
-    if (spec.method === 'cuma') throw new Error('training CUMA adapters is not supported yet (its router and expert backward are not written); LoRA and Zhyper diag train');
-    if (spec.method === 'zhyper' && spec.zhyper!.variant !== 'diag') throw new Error("training Zhyper's square variant is not supported yet (the backward kernels take diag z); Zhyper diag trains");
     const smoothing = opts.labelSmoothing ?? 0;
     if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`label smoothing must be in [0, 1), got ${smoothing}`);
     this.ad = ad;
@@ -161,6 +189,9 @@ export class Trainer {
     this.device = model.kernels.device;
     this.tk = new TrainKernels(model.kernels);
     this.zhyper = spec.method === 'zhyper';
+    this.cuma = spec.method === 'cuma';
+    this.lbLambda = opts.loadBalance ?? 0.01;
+    if (!(this.lbLambda >= 0 && Number.isFinite(this.lbLambda))) throw new Error(`loadBalance (λ) must be a number ≥ 0, got ${opts.loadBalance}`);
     this.smoothing = smoothing;
     this.maxNorm = opts.maxGradNorm ?? 1;
     this.maxAns = opts.maxAnswerTokens ?? 32;
@@ -195,6 +226,11 @@ export class Trainer {
       gu: buf(Tm * 2 * I, 'gate_up'), // [g | u] pre-activations
       act: buf(Tm * I, 'act'), // SiLU(g)·u: the down projection's input
       U: buf(Tm * Math.max(1, ad.maxRows), 'lora.U'),
+      // CUMA: dL/dgates of the layer being pulled back, the router backward's rows, the load-balance sum
+      dgates: buf(this.cuma ? Tm * spec.cuma!.experts : 1, 'router.dgates'),
+      routerOut: buf(this.cuma ? Tm * routerScratch(spec.cuma!.routerHidden, spec.cuma!.experts) : 1, 'router.out'),
+      lbSeq: buf(1, 'router.lb'),
+      junk: buf(1, 'router.lb_sq'),
       // their gradients
       dx: buf(Tm * H, 'dx'),
       dh: buf(Tm * H, 'dh'),
@@ -205,7 +241,7 @@ export class Trainer {
       dK: buf(Tm * kvDim, 'dK'),
       dV: buf(Tm * kvDim, 'dV'),
       stats: buf(Tm * nH * 2, 'attn.stats'),
-      ug: buf(Tm * 2 * spec.r, 'lora.ug'),
+      ug: buf(Tm * loraScratch(spec.r, spec.cuma?.experts ?? 1, spec.cuma ? (spec.cuma.sharedA ? 1 : spec.cuma.experts) : 1), 'lora.ug'),
       // the head, on the answer rows only
       ansRows: buf(A, 'answer_rows'),
       rowOf: buf(Tm, 'row_of'), // token t → its answer row, or IGNORE
@@ -222,6 +258,7 @@ export class Trainer {
     // The adapted projections, in layer order, with their gradient buffers.
     const projK: Record<Projection, number> = { qkv: H, o: qDim, gate: H, up: H, down: I };
     const r = spec.r;
+    const zLen = this.zhyper ? (spec.zhyper!.variant === 'square' ? r * r : r) : 0;
     let zBase = 0;
     ad.layers.forEach((st, layer) => {
       for (const proj of ['qkv', 'o', 'gate', 'up', 'down'] as Projection[]) {
@@ -229,30 +266,45 @@ export class Trainer {
         if (!lora) continue;
         const K = projK[proj];
         let bOff = 0;
+        // packed as GpuAdapter uploads them: per segment EA·r·K of A, E·len·r of B, zLen of z
         const segs = lora.targets.map((target, i) => {
           const { start, len } = lora.segs[i];
-          const s = { target, start, len, aOff: i * r * K, bOff, zOff: i * r };
-          bOff += len * r;
+          const s = { target, start, len, aOff: i * lora.EA * r * K, bOff, zOff: i * zLen };
+          bOff += lora.E * len * r;
           return s;
         });
-        const nA = segs.length * r * K, nB = bOff, nZ = segs.length * r;
+        const nA = segs.length * lora.EA * r * K, nB = bOff, nZ = segs.length * zLen;
         this.slots.push({
-          layer, proj, lora, K, segs, nA, nB, nZ, zBase,
+          layer, proj, lora, K, segs, nA, nB, nZ, zBase, zLen,
           dA: buf(nA, `${layer}.${proj}.dA`),
           dB: buf(nB, `${layer}.${proj}.dB`),
           dz: this.zhyper ? buf(nZ, `${layer}.${proj}.dz`) : null,
         });
         zBase += nZ;
       }
+      if (st.router) {
+        const { R, E } = st.router;
+        this.routers.push({ layer, dW1h: buf(R * H, `${layer}.router.dW1h`), dW2: buf(E * R, `${layer}.router.dW2`), db2: buf(E, `${layer}.router.db2`), dc: buf(R, `${layer}.router.dc`) });
+      }
     });
     this.zPerSeq = zBase;
 
     // Optimizer: every gradient's Σ g² into its own slots of one partials buffer, then AdamW per tensor;
     // adamw.wgsl sums all partials (the CPU hypernetwork's share included) for the global norm.
-    const grads = this.slots.flatMap((s) => [
-      { n: s.nA, grad: s.dA, param: s.lora.A },
-      { n: s.nB, grad: s.dB, param: s.lora.B },
-    ]);
+    const grads = [
+      ...this.slots.flatMap((s) => [
+        { n: s.nA, grad: s.dA, param: s.lora.A },
+        { n: s.nB, grad: s.dB, param: s.lora.B },
+      ]),
+      ...this.routers.flatMap((rs) => {
+        const rb = ad.layers[rs.layer].router!;
+        return [
+          { n: rb.R * H, grad: rs.dW1h, param: rb.W1h },
+          { n: rb.E * rb.R, grad: rs.dW2, param: rb.W2 },
+          { n: rb.E, grad: rs.db2, param: rb.b2 },
+        ];
+      }),
+    ];
     this.hyperSlot = grads.reduce((a, g) => a + sqNormSlots(g.n), 0);
     this.nPartials = this.hyperSlot + 1;
     const partials = buf(this.nPartials, 'grad.partials');
@@ -263,6 +315,7 @@ export class Trainer {
     this.forwardOps = this.xs.slice(1).map((x, l) => this.layerForward(l, x, true, fused));
     this.recomputeOps = this.xs.slice(1).map((_, l) => this.layerForward(l, this.b.xmid, false, fused));
     this.backwardOps = this.xs.slice(1).map((_, l) => this.layerBackward(l));
+    this.lbForwardOps = this.xs.slice(1).map((_, l) => (this.cuma ? this.routerOps(l, false) : []));
     [this.headForwardOps, this.ceOps, this.headBackwardOps] = this.head();
 
     // sq_norm per gradient into its slots, AdamW per tensor
@@ -278,10 +331,16 @@ export class Trainer {
         nPartials: this.nPartials, partials, param: g.param, grad: g.grad, m: buf(g.n, 'adam.m'), v: buf(g.n, 'adam.v'),
       }),
     );
-    // Zhyper's hypernetwork trains on the CPU, in place in the adapter's tensors (which Hypernet reads)
-    const hyperParams = new Map<string, Float32Array>();
-    for (const [name, t] of this.adapter.tensors) if (name.startsWith('hyper.')) hyperParams.set(name, t.data);
-    this.hyperOpt = this.zhyper ? new CpuAdamW(hyperParams, hyper) : null;
+    // on the CPU, in place: Zhyper's hypernetwork in the adapter's tensors (which Hypernet reads); CUMA's
+    // W1e and b1 in the GpuAdapter's copies (which setCondition reads)
+    const cpuParams = new Map<string, Float32Array>();
+    for (const [name, t] of this.adapter.tensors) if (name.startsWith('hyper.')) cpuParams.set(name, t.data);
+    for (const rs of this.routers) {
+      const rb = ad.layers[rs.layer].router!;
+      if (rb.W1e) cpuParams.set(tensorName(rs.layer, 'router', 'W1e'), rb.W1e);
+      cpuParams.set(tensorName(rs.layer, 'router', 'b1'), rb.b1);
+    }
+    this.hyperOpt = cpuParams.size ? new CpuAdamW(cpuParams, hyper) : null;
   }
 
   // ---- building the dispatches -------------------------------------------------------------------
@@ -303,10 +362,12 @@ export class Trainer {
   private layerForward(l: number, x: GPUBuffer, withDown: boolean, fused: boolean): Dispatch[] {
     const k = this.model.kernels, s = this.stepT, c = this.model.config;
     const { H, D, I, qDim, kvDim, qkvDim, eps } = this.d;
-    const W = this.model.weights.layers[l], a = this.ad.layers[l].bindings;
+    const W = this.model.weights.layers[l], a = this.ad.layers[l].bindings, rt = this.ad.layers[l].router;
     const { h1, h2, qkv, kc, vc, att, gu, act, cosSin } = this.b;
     return [
       k.rmsnorm(s, { dim: H, eps, x, w: W.inputNorm, y: h1 }),
+      // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
+      ...(rt ? [k.router(s, { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, h: h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates })] : []),
       ...this.linear({ N: qkvDim, K: H, x: h1, W: W.Wqkv, bias: W.bqkv, y: qkv }, a.qkv, fused),
       k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin, qkv }),
       k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kc, vCache: vc }),
@@ -327,12 +388,34 @@ export class Trainer {
     const { lora } = slot;
     return slot.segs.flatMap((sg) =>
       this.tk.loraBackward(this.stepT, {
-        K: slot.K, N: sg.len, r: lora.r, scale: lora.scale, ldDY: o.ldDY, dyOff: (o.dyOff ?? 0) + sg.start,
-        aOff: sg.aOff, bOff: sg.bOff, zOff: sg.zOff, accumulate: true,
-        x: o.x, dY: o.dY, A: lora.A, B: lora.B, z: slot.dz ? lora.cond : undefined, ug: this.b.ug,
-        dA: slot.dA, dB: slot.dB, dz: slot.dz ?? undefined, dX: o.dX,
+        K: slot.K, N: sg.len, r: lora.r, scale: lora.scale, mode: lora.mode, E: lora.E, EA: lora.EA,
+        ldDY: o.ldDY, dyOff: (o.dyOff ?? 0) + sg.start, aOff: sg.aOff, bOff: sg.bOff, zOff: sg.zOff, accumulate: true,
+        x: o.x, dY: o.dY, A: lora.A, B: lora.B, z: lora.mode ? lora.cond : undefined, ug: this.b.ug,
+        dA: slot.dA, dB: slot.dB, dz: slot.dz ?? undefined, dgates: lora.mode === 3 ? this.b.dgates : undefined, dX: o.dX,
       }),
     );
+  }
+
+  /**
+   * CUMA, layer l: the router's backward from the dL/dgates its projections summed (backward), or with
+   * dL/dgates = 0 for the load-balance share alone (forward-only runs); the share is summed into lbSeq.
+   * With backward, also dW1h, dc, dW2, db2 (accumulated) and, above layer 0, W1hᵀ·dpre into dh.
+   */
+  private routerOps(l: number, backward: boolean): Dispatch[] {
+    const rt = this.ad.layers[l].router!, rs = this.routers.find((x) => x.layer === l)!;
+    const { H } = this.d;
+    const S = routerScratch(rt.R, rt.E), lbCol = 2 * rt.R + rt.E;
+    const [rb, ...grads] = this.tk.routerBackward(
+      this.stepT,
+      { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, lbScale: 0, h: this.b.h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates, dgates: this.b.dgates, out: this.b.routerOut },
+      { dW1h: rs.dW1h, dc: rs.dc, dW2: rs.dW2, db2: rs.db2, accumulate: true },
+    );
+    this.lbScaled.push(rb);
+    // Σ_t of the load-balance column: weight_grad's bias sum (its dW, Σ lb², goes to a junk buffer)
+    const lb = this.tk.weightGrad(this.stepT, { N: 1, K: 1, ldDY: S, dyOff: lbCol, ldX: S, xOff: lbCol, accumulate: true, dY: this.b.routerOut, X: this.b.routerOut, dW: this.b.junk, db: this.b.lbSeq });
+    if (!backward) return [rb, lb];
+    const dh = l === 0 ? [] : [this.tk.linearBackwardInput(this.stepT, { N: rt.R, K: H, ldDY: S, dyOff: rt.R, accumulate: true, dY: this.b.routerOut, W: rt.W1h, dX: this.b.dh })];
+    return [rb, lb, ...grads, ...dh];
   }
 
   /**
@@ -367,6 +450,7 @@ export class Trainer {
       tk.ropeBackward(s, { headDim: D, nHeads: nH + nKV, ldQKV: qkvDim, cosSin, dqkv }),
       ...(first ? [] : [tk.linearBackwardInput(s, { N: qkvDim, K: H, dY: dqkv, W: W.Wqkv, dX: dh })]),
       ...this.loraBackward(l, 'qkv', { x: h1, dY: dqkv, ldDY: qkvDim, dX: first ? undefined : dh }),
+      ...(this.cuma ? this.routerOps(l, true) : []),
       ...(first ? [] : [tk.rmsnormBackward(s, { dim: H, eps, accumulate: true, x: this.xs[l], w: W.inputNorm, dy: dh, dx })]),
     ];
     return [...mlp, ...attention];
@@ -423,9 +507,10 @@ export class Trainer {
     for (const t of ex.answerPositions) if (!Number.isInteger(t) || t < 0 || t >= T) throw new Error(`example ${i}: answer position ${t} is outside its ${T} tokens`);
     if (new Set(ex.answerPositions).size !== n) throw new Error(`example ${i} lists an answer position twice`);
     for (const y of ex.targets) if (!Number.isInteger(y) || y < 0 || y >= V) throw new Error(`example ${i}: target ${y} is outside the vocabulary [0, ${V})`);
-    if (this.zhyper) {
-      const cd = this.adapter.spec.zhyper!.condDim;
-      if (!ex.condition) throw new Error(`example ${i} has no condition embedding: Zhyper trains on (condition, sequence) pairs`);
+    const spec = this.adapter.spec;
+    const cd = this.zhyper ? spec.zhyper!.condDim : this.cuma && !spec.cuma!.semanticOnly ? spec.cuma!.condDim : 0;
+    if (cd) {
+      if (!ex.condition) throw new Error(`example ${i} has no condition embedding: ${this.zhyper ? 'Zhyper' : 'CUMA'} trains on (condition, sequence) pairs`);
       if (ex.condition.length !== cd) throw new Error(`example ${i}: condition embedding has ${ex.condition.length} numbers; this adapter was made for ${cd}`);
     }
   }
@@ -434,19 +519,45 @@ export class Trainer {
     if (n <= this.logCapacity) return;
     this.lossLog?.destroy();
     this.dzLog?.destroy();
+    this.dcLog?.destroy();
+    this.lbLog?.destroy();
     this.logCapacity = Math.max(n, 2 * this.logCapacity);
     this.lossLog = storage(this.device, this.logCapacity, 'train.loss_log');
     this.dzLog = storage(this.device, Math.max(1, this.logCapacity * this.zPerSeq), 'train.dz_log');
+    this.dcLog = storage(this.device, Math.max(1, this.logCapacity * this.dcPerSeq), 'train.dc_log');
+    this.lbLog = storage(this.device, this.logCapacity, 'train.lb_log');
   }
 
   /** Zhyper: upload this sequence's z into the adapted projections' cond buffers. */
   private uploadZ(z: Record<string, Float32Array>[]): void {
-    const r = this.adapter.spec.r;
     for (const s of this.slots) {
       const packed = new Float32Array(s.nZ);
-      s.lora.targets.forEach((t, i) => packed.set(z[s.layer][t], i * r));
+      s.lora.targets.forEach((t, i) => packed.set(z[s.layer][t], i * s.zLen));
       this.device.queue.writeBuffer(s.lora.cond, 0, packed);
     }
+  }
+
+  /** dc numbers per sequence in the dc log: every router's R */
+  private get dcPerSeq(): number {
+    return this.routers.reduce((a, rs) => a + this.ad.layers[rs.layer].router!.R, 0);
+  }
+
+  /** CUMA: the load-balancing scale λ·N·w of every router backward (w = a sequence's weight: 1/batch). */
+  private setLbScale(weight: number): void {
+    if (!this.cuma) return;
+    const v = new Float32Array([this.lbLambda * this.adapter.spec.cuma!.experts * weight]);
+    for (const d of this.lbScaled) this.device.queue.writeBuffer(d.params, ROUTER_LB_SCALE_OFFSET, v);
+  }
+
+  /** Put sequence `ex`'s condition on the adapter: Zhyper's z (with a tape when training), CUMA's c. */
+  private condition(ex: TrainExample, tape: boolean): HypernetTape | null {
+    if (this.zhyper) {
+      const t = hypernetForward(this.adapter, ex.condition!, this.d.L);
+      this.uploadZ(t.z);
+      return tape ? t : null;
+    }
+    if (this.cuma) this.ad.setCondition(this.adapter.spec.cuma!.semanticOnly ? null : ex.condition!);
+    return null;
   }
 
   /**
@@ -469,12 +580,17 @@ export class Trainer {
     q.writeBuffer(this.b.targets, 0, targets as Uint32Array<ArrayBuffer>);
     this.setLossScale(n, gradScale);
     const bytes = T * H * 4;
+    const lbForward = this.cuma && !backward;
 
     for (let l = 0; l < L; l++) {
       const enc = dev.createCommandEncoder();
-      if (l === 0) k.encode(enc, this.embedOps, T);
+      if (l === 0) {
+        enc.clearBuffer(this.b.lbSeq);
+        if (lbForward) enc.clearBuffer(this.b.dgates);
+        k.encode(enc, this.embedOps, T);
+      }
       enc.copyBufferToBuffer(this.xs[l], 0, this.xs[l + 1], 0, bytes); // x_{l+1} starts as x_l: the residual
-      k.encode(enc, this.forwardOps[l], T);
+      k.encode(enc, lbForward ? [...this.forwardOps[l], ...this.lbForwardOps[l]] : this.forwardOps[l], T);
       q.submit([enc.finish()]);
     }
     const enc = dev.createCommandEncoder();
@@ -483,23 +599,38 @@ export class Trainer {
     for (const s of this.slots) if (s.dz) enc.clearBuffer(s.dz);
     k.encode(enc, [...this.headForwardOps, ...this.ceOps, ...(backward ? this.headBackwardOps : [])], T);
     enc.copyBufferToBuffer(this.b.loss, this.maxAns * 4, this.lossLog!, i * 4, 4);
+    if (lbForward) enc.copyBufferToBuffer(this.b.lbSeq, 0, this.lbLog!, i * 4, 4);
+    for (const rs of this.routers) enc.clearBuffer(rs.dc); // dc is per sequence (its own e_d)
     q.submit([enc.finish()]);
     if (!backward) return;
 
+    let dcOff = i * this.dcPerSeq;
     for (let l = L - 1; l >= 0; l--) {
       const enc = dev.createCommandEncoder();
       enc.copyBufferToBuffer(this.xs[l], 0, this.b.xmid, 0, bytes);
+      if (this.cuma) enc.clearBuffer(this.b.dgates);
       k.encode(enc, [...this.recomputeOps[l], ...this.backwardOps[l]], T);
       if (l === 0) for (const s of this.slots) if (s.dz) enc.copyBufferToBuffer(s.dz, 0, this.dzLog!, (i * this.zPerSeq + s.zBase) * 4, s.nZ * 4);
+      if (l === 0 && this.cuma) enc.copyBufferToBuffer(this.b.lbSeq, 0, this.lbLog!, i * 4, 4);
+      q.submit([enc.finish()]);
+    }
+    // the routers' dc, in layer order
+    if (this.cuma) {
+      const enc = dev.createCommandEncoder();
+      for (const rs of this.routers) {
+        const R = this.ad.layers[rs.layer].router!.R;
+        enc.copyBufferToBuffer(rs.dc, 0, this.dcLog!, dcOff * 4, R * 4);
+        dcOff += R;
+      }
       q.submit([enc.finish()]);
     }
   }
 
   /**
-   * Forward and backward of a batch, gradients summed on the GPU (and for Zhyper through the
-   * hypernetwork on the CPU). Nothing is updated.
+   * Forward and backward of a batch, gradients summed on the GPU (and for the CPU-side parameters:
+   * Zhyper's hypernetwork, CUMA's W1e and b1, on the CPU). Nothing is updated.
    */
-  private async accumulate(batch: TrainExample[]): Promise<{ loss: number; tokens: number; gpuSq: number; dz: Record<string, Float32Array>[][]; hyperGrads: HyperGrads | null }> {
+  private async accumulate(batch: TrainExample[]): Promise<{ loss: number; aux: number; tokens: number; gpuSq: number; dz: Record<string, Float32Array>[][]; cpuGrads: HyperGrads | null }> {
     if (batch.length === 0) throw new Error('a training batch needs at least one example');
     batch.forEach((ex, i) => this.check(ex, i));
     this.ensureLogs(batch.length);
@@ -509,46 +640,71 @@ export class Trainer {
       enc.clearBuffer(s.dA);
       enc.clearBuffer(s.dB);
     }
+    for (const rs of this.routers) for (const g of [rs.dW1h, rs.dW2, rs.db2]) enc.clearBuffer(g);
     this.device.queue.submit([enc.finish()]);
+    this.setLbScale(1 / batch.length);
 
     const tapes: HypernetTape[] = [];
     batch.forEach((ex, i) => {
-      if (this.zhyper) {
-        const tape = hypernetForward(this.adapter, ex.condition!, this.d.L);
-        this.uploadZ(tape.z);
-        tapes.push(tape);
-      }
+      const tape = this.condition(ex, true);
+      if (tape) tapes.push(tape);
       this.runSequence(ex, i, 1 / tokens, true);
     });
     this.model.kernels.run(this.sqNormOps, 1);
 
-    const [means, partials, dzAll] = await Promise.all([
+    const [means, partials, dzAll, dcAll, lbs] = await Promise.all([
       readF32(this.device, this.lossLog!, 0, batch.length),
       readF32(this.device, this.b.partials, 0, this.hyperSlot || 1),
       this.zhyper ? readF32(this.device, this.dzLog!, 0, batch.length * this.zPerSeq) : null,
+      this.cuma ? readF32(this.device, this.dcLog!, 0, batch.length * this.dcPerSeq) : null,
+      this.cuma ? readF32(this.device, this.lbLog!, 0, batch.length) : null,
     ]);
     const loss = batch.reduce((a, ex, i) => a + means[i] * ex.answerPositions.length, 0) / tokens;
+    const aux = lbs ? lbs.reduce((a, b) => a + b, 0) : 0;
     let gpuSq = 0;
     for (let j = 0; j < this.hyperSlot; j++) gpuSq += partials[j];
 
     // Zhyper: each sequence's dz through its own hypernetwork forward
     const dz: Record<string, Float32Array>[][] = [];
-    let hyperGrads: HyperGrads | null = null;
+    let cpuGrads: HyperGrads | null = null;
     if (dzAll) {
-      hyperGrads = zeroHyperGrads(this.adapter);
-      const r = this.adapter.spec.r;
+      cpuGrads = zeroHyperGrads(this.adapter);
       batch.forEach((_, i) => {
         const zi: Record<string, Float32Array>[] = Array.from({ length: this.d.L }, () => ({}));
         for (const s of this.slots)
           s.segs.forEach((sg) => {
             const o = i * this.zPerSeq + s.zBase + sg.zOff;
-            zi[s.layer][sg.target] = dzAll.slice(o, o + r);
+            zi[s.layer][sg.target] = dzAll.slice(o, o + s.zLen);
           });
-        tapes[i].backward((l, t) => zi[l][t], hyperGrads!);
+        tapes[i].backward((l, t) => zi[l][t], cpuGrads!);
         dz.push(zi);
       });
     }
-    return { loss, tokens, gpuSq, dz, hyperGrads };
+    // CUMA: c = W1e·e_d + b1, so dW1e += dc ⊗ e_d and db1 += dc, per sequence
+    if (dcAll) {
+      cpuGrads = new Map();
+      const D = this.adapter.spec.cuma!.semanticOnly ? 0 : this.adapter.spec.cuma!.condDim;
+      for (const rs of this.routers) {
+        const R = this.ad.layers[rs.layer].router!.R;
+        if (D) cpuGrads.set(tensorName(rs.layer, 'router', 'W1e'), new Float64Array(R * D));
+        cpuGrads.set(tensorName(rs.layer, 'router', 'b1'), new Float64Array(R));
+      }
+      batch.forEach((ex, i) => {
+        let off = i * this.dcPerSeq;
+        for (const rs of this.routers) {
+          const R = this.ad.layers[rs.layer].router!.R;
+          const db1 = cpuGrads!.get(tensorName(rs.layer, 'router', 'b1'))!;
+          const dW1e = D ? cpuGrads!.get(tensorName(rs.layer, 'router', 'W1e'))! : null;
+          for (let j = 0; j < R; j++) {
+            const g = dcAll[off + j];
+            db1[j] += g;
+            if (dW1e && g !== 0) for (let k = 0; k < D; k++) dW1e[j * D + k] += g * ex.condition![k];
+          }
+          off += R;
+        }
+      });
+    }
+    return { loss, aux, tokens, gpuSq, dz, cpuGrads };
   }
 
   /**
@@ -561,56 +717,71 @@ export class Trainer {
       const t = this.stepCount + 1;
       const lr = this.schedule(t);
       if (!Number.isFinite(lr) || lr < 0) throw new NonFiniteStepError(`step ${t} skipped, parameters unchanged: the learning rate is ${lr} (it must be finite and ≥ 0)`);
-      const { loss, tokens, gpuSq, hyperGrads } = await this.accumulate(batch);
-      const hyperSq = hyperGrads ? sumSquares(hyperGrads.values()) : 0;
+      const { loss, aux, tokens, gpuSq, cpuGrads } = await this.accumulate(batch);
+      const hyperSq = cpuGrads ? sumSquares(cpuGrads.values()) : 0;
       const gradNorm = Math.sqrt(gpuSq + hyperSq);
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      if (!Number.isFinite(loss) || !Number.isFinite(aux) || !Number.isFinite(gradNorm)) {
         throw new NonFiniteStepError(`step ${t} skipped, parameters unchanged: the loss is ${loss} and the gradient norm ${gradNorm} (NaN or infinite; check the inputs, condition embeddings and learning rate)`);
       }
       // GPU: the CPU gradients' Σ g² joins the partials so adamw.wgsl clips by the same global norm
       this.device.queue.writeBuffer(this.b.partials, this.hyperSlot * 4, new Float32Array([hyperSq]));
       for (const d of this.adamwOps) d.setStep(t, lr);
       this.model.kernels.run(this.adamwOps, 1);
-      this.hyperOpt?.step(hyperGrads!, t, lr, clipFactor(gradNorm, this.maxNorm));
+      this.hyperOpt?.step(cpuGrads!, t, lr, clipFactor(gradNorm, this.maxNorm));
       this.stepCount = t;
-      return { step: t, loss, gradNorm, lr, tokens };
+      return { step: t, loss, aux, gradNorm, lr, tokens };
     });
   }
 
-  /** Mean loss over the answer tokens of `examples` (forward only; nothing accumulates). */
+  /**
+   * The loss a step on `examples` would see, forward only: the mean cross-entropy over their answer
+   * tokens, plus for CUMA λ·(load balance summed over layers, mean over the sequences).
+   */
   async loss(examples: TrainExample[]): Promise<number> {
     return this.exclusive('loss', async () => {
       if (examples.length === 0) throw new Error('loss needs at least one example');
       examples.forEach((ex, i) => this.check(ex, i));
       this.ensureLogs(examples.length);
+      this.setLbScale(1 / examples.length);
       examples.forEach((ex, i) => {
-        if (this.zhyper) this.uploadZ(hypernetForward(this.adapter, ex.condition!, this.d.L).z);
+        this.condition(ex, false);
         this.runSequence(ex, i, 1, false);
       });
-      const means = await readF32(this.device, this.lossLog!, 0, examples.length);
+      const [means, lbs] = await Promise.all([readF32(this.device, this.lossLog!, 0, examples.length), this.cuma ? readF32(this.device, this.lbLog!, 0, examples.length) : null]);
       const tokens = examples.reduce((a, ex) => a + ex.answerPositions.length, 0);
-      return examples.reduce((a, ex, i) => a + means[i] * ex.answerPositions.length, 0) / tokens;
+      const ce = examples.reduce((a, ex, i) => a + means[i] * ex.answerPositions.length, 0) / tokens;
+      return ce + (lbs ? lbs.reduce((a, b) => a + b, 0) : 0);
     });
   }
 
   /**
-   * The gradients a step on `batch` would apply, without applying them: the loss, every trained
-   * tensor's gradient by its adapter name (layers.{l}.{t}.A / .B from the GPU, hyper.* from the CPU),
-   * and Zhyper's dz per sequence, dz[i][layer][target]. For tests and inspection.
+   * The gradients a step on `batch` would apply, without applying them: the loss (cross-entropy, plus
+   * CUMA's λ·load balance), every trained tensor's gradient by its adapter name (layers.{l}.{t}.A / .B,
+   * layers.{l}.router.W1 / b1 / W2 / b2, hyper.*), and Zhyper's dz per sequence, dz[i][layer][target].
+   * For tests and inspection.
    */
   async gradients(batch: TrainExample[]): Promise<{ loss: number; grads: Map<string, Float32Array>; dz: Record<string, Float32Array>[][] }> {
     return this.exclusive('gradients', async () => {
-      const { loss, dz, hyperGrads } = await this.accumulate(batch);
+      const { loss, aux, dz, cpuGrads } = await this.accumulate(batch);
       const grads = new Map<string, Float32Array>();
       for (const s of this.slots) {
         const [dA, dB] = await Promise.all([readF32(this.device, s.dA, 0, s.nA), readF32(this.device, s.dB, 0, s.nB)]);
         for (const sg of s.segs) {
-          grads.set(tensorName(s.layer, sg.target, 'A'), dA.slice(sg.aOff, sg.aOff + s.lora.r * s.K));
-          grads.set(tensorName(s.layer, sg.target, 'B'), dB.slice(sg.bOff, sg.bOff + sg.len * s.lora.r));
+          grads.set(tensorName(s.layer, sg.target, 'A'), dA.slice(sg.aOff, sg.aOff + s.lora.EA * s.lora.r * s.K));
+          grads.set(tensorName(s.layer, sg.target, 'B'), dB.slice(sg.bOff, sg.bOff + s.lora.E * sg.len * s.lora.r));
         }
       }
-      for (const [name, g] of hyperGrads ?? []) grads.set(name, Float32Array.from(g));
-      return { loss, grads, dz };
+      for (const rs of this.routers) {
+        const rt = this.ad.layers[rs.layer].router!;
+        const [dW1h, dW2, db2] = await Promise.all([readF32(this.device, rs.dW1h, 0, rt.R * rt.H), readF32(this.device, rs.dW2, 0, rt.E * rt.R), readF32(this.device, rs.db2, 0, rt.E)]);
+        const dW1e = cpuGrads!.get(tensorName(rs.layer, 'router', 'W1e'));
+        grads.set(tensorName(rs.layer, 'router', 'W1'), joinW1(dW1h, dW1e ?? null, rt.R, rt.H));
+        grads.set(tensorName(rs.layer, 'router', 'b1'), Float32Array.from(cpuGrads!.get(tensorName(rs.layer, 'router', 'b1'))!));
+        grads.set(tensorName(rs.layer, 'router', 'W2'), dW2);
+        grads.set(tensorName(rs.layer, 'router', 'b2'), db2);
+      }
+      if (this.zhyper) for (const [name, g] of cpuGrads ?? []) grads.set(name, Float32Array.from(g));
+      return { loss: loss + aux, grads, dz };
     });
   }
 
@@ -627,6 +798,7 @@ export class Trainer {
       for (const [i, ex] of examples.entries()) {
         this.check(ex, i);
         if (this.zhyper) this.ad.setCondition(ex.condition!);
+        if (this.cuma) this.ad.setCondition(this.adapter.spec.cuma!.semanticOnly ? null : ex.condition!);
         this.model.reset();
         const logits = await this.model.forward(ex.ids.slice(0, ex.answerPositions[0] + 1));
         const m = Math.max(...optionTokenIds.map((id) => logits[id]));
@@ -641,17 +813,27 @@ export class Trainer {
   }
 
   /**
-   * Read the trained A, B back from the GPU into the adapter's tensors (the hypernetwork's are updated
-   * in place every step), so saveAdapter / PEFT export write the trained values. Returns the adapter.
+   * Read the trained GPU tensors (A, B; CUMA's W1's h columns, W2, b2) back into the adapter's tensors,
+   * with CUMA's CPU-trained W1e and b1 (the hypernetwork's are updated in place every step), so
+   * saveAdapter / PEFT export write the trained values. Returns the adapter.
    */
   async syncAdapter(): Promise<Adapter> {
     return this.exclusive('syncAdapter', async () => {
+      const put = (name: string, v: Float32Array) => this.adapter.tensors.get(name)!.data.set(v);
       for (const s of this.slots) {
         const [A, B] = await Promise.all([readF32(this.device, s.lora.A, 0, s.nA), readF32(this.device, s.lora.B, 0, s.nB)]);
         for (const sg of s.segs) {
-          this.adapter.tensors.get(tensorName(s.layer, sg.target, 'A'))!.data.set(A.subarray(sg.aOff, sg.aOff + s.lora.r * s.K));
-          this.adapter.tensors.get(tensorName(s.layer, sg.target, 'B'))!.data.set(B.subarray(sg.bOff, sg.bOff + sg.len * s.lora.r));
+          put(tensorName(s.layer, sg.target, 'A'), A.subarray(sg.aOff, sg.aOff + s.lora.EA * s.lora.r * s.K));
+          put(tensorName(s.layer, sg.target, 'B'), B.subarray(sg.bOff, sg.bOff + s.lora.E * sg.len * s.lora.r));
         }
+      }
+      for (const rs of this.routers) {
+        const rt = this.ad.layers[rs.layer].router!;
+        const [W1h, W2, b2] = await Promise.all([readF32(this.device, rt.W1h, 0, rt.R * rt.H), readF32(this.device, rt.W2, 0, rt.E * rt.R), readF32(this.device, rt.b2, 0, rt.E)]);
+        put(tensorName(rs.layer, 'router', 'W1'), joinW1(W1h, rt.W1e, rt.R, rt.H));
+        put(tensorName(rs.layer, 'router', 'b1'), rt.b1);
+        put(tensorName(rs.layer, 'router', 'W2'), W2);
+        put(tensorName(rs.layer, 'router', 'b2'), b2);
       }
       return this.adapter;
     });
@@ -668,13 +850,22 @@ export class Trainer {
     }
   }
 
-  /** Where adapter tensor `name` (layers.{l}.{t}.A or .B) lives on the GPU: buffer, element offset, length. */
+  /**
+   * Where a GPU-trained tensor lives: buffer, element offset, length. Names: layers.{l}.{t}.A or .B, and
+   * CUMA's layers.{l}.router.W2, .b2 and .W1h (W1's h columns, [R, H]; its e_d columns and b1 are CPU's).
+   */
   parameterLocation(name: string): { buffer: GPUBuffer; offset: number; length: number } {
     for (const s of this.slots)
       for (const sg of s.segs) {
-        if (name === tensorName(s.layer, sg.target, 'A')) return { buffer: s.lora.A, offset: sg.aOff, length: s.lora.r * s.K };
-        if (name === tensorName(s.layer, sg.target, 'B')) return { buffer: s.lora.B, offset: sg.bOff, length: sg.len * s.lora.r };
+        if (name === tensorName(s.layer, sg.target, 'A')) return { buffer: s.lora.A, offset: sg.aOff, length: s.lora.EA * s.lora.r * s.K };
+        if (name === tensorName(s.layer, sg.target, 'B')) return { buffer: s.lora.B, offset: sg.bOff, length: s.lora.E * sg.len * s.lora.r };
       }
+    for (const rs of this.routers) {
+      const rt = this.ad.layers[rs.layer].router!;
+      if (name === tensorName(rs.layer, 'router', 'W2')) return { buffer: rt.W2, offset: 0, length: rt.E * rt.R };
+      if (name === tensorName(rs.layer, 'router', 'b2')) return { buffer: rt.b2, offset: 0, length: rt.E };
+      if (name === tensorName(rs.layer, 'router', 'W1h')) return { buffer: rt.W1h, offset: 0, length: rt.R * rt.H };
+    }
     throw new Error(`${name} is not a trained GPU tensor of this adapter`);
   }
 
@@ -683,5 +874,18 @@ export class Trainer {
     for (const b of this.owned) b.destroy();
     this.lossLog?.destroy();
     this.dzLog?.destroy();
+    this.dcLog?.destroy();
+    this.lbLog?.destroy();
   }
+}
+
+/** CUMA's W1 [R, H + D] from its h columns [R, H] and e_d columns [R, D] (absent: semantic-only, D = 0). */
+function joinW1(W1h: ArrayLike<number>, W1e: ArrayLike<number> | null, R: number, H: number): Float32Array {
+  const D = W1e ? W1e.length / R : 0;
+  const out = new Float32Array(R * (H + D));
+  for (let j = 0; j < R; j++) {
+    for (let i = 0; i < H; i++) out[j * (H + D) + i] = W1h[j * H + i];
+    for (let i = 0; i < D; i++) out[j * (H + D) + H + i] = W1e![j * D + i];
+  }
+  return out;
 }

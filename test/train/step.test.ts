@@ -151,6 +151,110 @@ describe('whole-model gradients vs tfjs autodiff and finite differences', () => 
   });
 });
 
+describe('whole-model gradients: Zhyper square and CUMA (router through the top-k, experts, load balance)', () => {
+  /** GPU gradients vs the tfjs reference, every tensor; returns the worst relative error */
+  function compare(got: Map<string, Float32Array>, want: Map<string, Float32Array>, tol = 1e-3): number {
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    let worst = 0;
+    for (const [name, g] of want) {
+      const e = relErr(got.get(name)!, g);
+      worst = Math.max(worst, e);
+      expect(e, name).toBeLessThan(tol);
+    }
+    return worst;
+  }
+
+  it('Zhyper square on all seven targets (qwen2): dA, dB, dZ against tfjs', async () => {
+    const dims = await load('qwen2');
+    const spec: AdapterSpec = { ...defaultSpec('zhyper-square', 16), r: 3, alpha: 6, targets: [...TARGETS] };
+    spec.zhyper = { ...spec.zhyper!, hidden: 32 };
+    const a = createAdapter(spec, dims, 12, 'random');
+    rt.attachAdapter(a);
+    const tr = new Trainer(rt.model!, { lr: 1e-3, labelSmoothing: 0.1 });
+    const ex = { ...SEQ, condition: rand(16, 6) };
+    const got = await tr.gradients([ex]);
+    const z = new Hypernet(a).all(ex.condition, dims.numLayers);
+    const want = await referenceAdaptedGrads(dirs.qwen2, SEQ.ids, pairsOf(SEQ), a, z, 0.1);
+    expect(got.loss).toBeCloseTo(want.loss, 4);
+    const ab = new Map([...want.grads].filter(([n]) => !n.startsWith('hyper.')));
+    let worst = compare(new Map([...got.grads].filter(([n]) => !n.startsWith('hyper.'))), ab);
+    for (let l = 0; l < dims.numLayers; l++)
+      for (const t of TARGETS) {
+        expect(got.dz[0][l][t].length).toBe(9);
+        const e = relErr(got.dz[0][l][t], want.dz![l][t]);
+        worst = Math.max(worst, e);
+        expect(e, `dZ[${l}].${t}`).toBeLessThan(1e-3);
+      }
+    console.log(`Zhyper square: loss ${got.loss.toFixed(5)} (tfjs ${want.loss.toFixed(5)}), worst relative error ${worst.toExponential(2)} over A, B, dZ`);
+    tr.destroy();
+  });
+
+  const cumaCases: { kind: 'llama' | 'qwen2'; name: string; cuma: Partial<NonNullable<AdapterSpec['cuma']>>; targets: Target[]; fused: boolean }[] = [
+    { kind: 'llama', name: 'top-2 of 6, shared A, eq4', cuma: { experts: 6, topK: 2, sharedA: true, gating: 'eq4' }, targets: ['q', 'v', 'o', 'down'], fused: true },
+    { kind: 'qwen2', name: 'top-3 of 5, own A per expert, double softmax', cuma: { experts: 5, topK: 3, sharedA: false, gating: 'double' }, targets: [...TARGETS], fused: false },
+    { kind: 'llama', name: 'soft (k = N = 4)', cuma: { experts: 4, topK: 4, sharedA: true, gating: 'eq4' }, targets: ['q', 'v'], fused: true },
+    { kind: 'llama', name: 'semantic-only router, top-2 of 4', cuma: { experts: 4, topK: 2, sharedA: true, gating: 'eq4', semanticOnly: true }, targets: ['q', 'v', 'gate'], fused: true },
+  ];
+  for (const c of cumaCases) {
+    it(`CUMA ${c.name} (${c.kind}, ${c.fused ? 'fused' : 'unfused'}): A, B, W1 (h and e_d columns), b1, W2, b2 against tfjs, λ = 0.5`, async () => {
+      const dims = await load(c.kind);
+      const base = defaultSpec('cuma', 16);
+      const spec: AdapterSpec = { ...base, r: 3, alpha: 6, targets: c.targets, cuma: { ...base.cuma!, routerHidden: 24, ...c.cuma } };
+      const a = createAdapter(spec, dims, 13, 'random');
+      rt.attachAdapter(a);
+      const lambda = 0.5; // large, so the load balance's share of the router gradients is well above rounding
+      const tr = new Trainer(rt.model!, { lr: 1e-3, labelSmoothing: 0.1, loadBalance: lambda, fused: c.fused });
+      const ex = { ...SEQ, condition: rand(16, 8) };
+      const got = await tr.gradients([ex]);
+      const want = await referenceAdaptedGrads(dirs[c.kind], SEQ.ids, pairsOf(SEQ), a, null, 0.1, { condition: ex.condition, lbWeight: lambda });
+      expect(want.lb).toBeGreaterThan(0);
+      expect(got.loss).toBeCloseTo(want.loss, 4);
+      expect(await tr.loss([ex])).toBeCloseTo(want.loss, 4);
+      const worst = compare(got.grads, want.grads, 2e-3);
+      console.log(`CUMA ${c.name}: loss ${got.loss.toFixed(5)} = CE ${want.ce.toFixed(5)} + λ·LB ${(lambda * want.lb).toFixed(5)} (tfjs ${want.loss.toFixed(5)}), worst relative error ${worst.toExponential(2)} over ${want.grads.size} tensors`);
+      tr.destroy();
+    });
+  }
+
+  it('CUMA by central differences of the GPU loss: W2, b2 and B (GPU tensors) and e_d columns of W1, b1 (CPU)', async () => {
+    const dims = await load('llama');
+    const base = defaultSpec('cuma', 16);
+    const spec: AdapterSpec = { ...base, r: 3, alpha: 6, targets: ['q', 'v', 'down'], cuma: { ...base.cuma!, experts: 4, topK: 2, routerHidden: 16 } };
+    const a = createAdapter(spec, dims, 14, 'random');
+    rt.attachAdapter(a);
+    const tr = new Trainer(rt.model!, { lr: 1e-3, loadBalance: 0.5 });
+    const ex = { ...SEQ, condition: rand(16, 9) };
+    const got = await tr.gradients([ex]);
+    for (const name of ['layers.1.router.W2', 'layers.0.router.b2', 'layers.1.v.B']) {
+      for (const i of topK(got.grads.get(name)!, 2)) {
+        const fd = await gpuFiniteDiff(tr, name, i, 1e-2, ex);
+        const g = got.grads.get(name)![i];
+        console.log(`  ${name}[${i}]: backward ${g.toExponential(4)}, central difference ${fd.toExponential(4)}`);
+        expect(Math.abs(fd - g)).toBeLessThan(0.03 * Math.abs(g) + 3e-4);
+      }
+    }
+    // W1e and b1 live on the CPU (setCondition reads them): perturb there
+    const st = rt.model!.adapter!.layers[0].router!;
+    const H = dims.hiddenSize, D = 16;
+    const W1 = got.grads.get('layers.0.router.W1')!;
+    const eCols = Float32Array.from({ length: st.R * D }, (_, i) => W1[Math.floor(i / D) * (H + D) + H + (i % D)]);
+    for (const [arr, g, label] of [[st.W1e!, eCols, 'W1 e_d columns'], [st.b1, got.grads.get('layers.0.router.b1')!, 'b1']] as [Float32Array, Float32Array, string][]) {
+      for (const i of topK(g, 2)) {
+        const v0 = arr[i], h = 1e-2;
+        arr[i] = v0 + h;
+        const up = await tr.loss([ex]);
+        arr[i] = v0 - h;
+        const down = await tr.loss([ex]);
+        arr[i] = v0;
+        const fd = (up - down) / (2 * h);
+        console.log(`  layer 0 ${label}[${i}]: backward ${g[i].toExponential(4)}, central difference ${fd.toExponential(4)}`);
+        expect(Math.abs(fd - g[i])).toBeLessThan(0.03 * Math.abs(g[i]) + 3e-4);
+      }
+    }
+    tr.destroy();
+  });
+});
+
 describe('micro-batches and the optimizer', () => {
   /** a Zhyper adapter on llama's q and v, random (so every gradient is non-zero), small hypernetwork */
   async function zhyperTrainer(opts: ConstructorParameters<typeof Trainer>[1]) {
@@ -294,6 +398,48 @@ describe('training lowers the loss', () => {
   });
 });
 
+describe('training CUMA', () => {
+  it('CUMA top-2 of 8, 30 steps: only e_d tells the personas apart, and they are routed differently; save/load keeps it', async () => {
+    const dims = await load('llama');
+    const base = defaultSpec('cuma', 16);
+    const spec: AdapterSpec = { ...base, alpha: 8, rsLora: false, targets: ['q', 'v', 'o', 'down'], cuma: { ...base.cuma!, routerHidden: 32 } };
+    const a = createAdapter(spec, dims, 3, 'train');
+    rt.attachAdapter(a);
+    const tr = new Trainer(rt.model!, { lr: warmupCosine({ peak: 1e-2, warmupSteps: 3, totalSteps: 30, minRatio: 0.1 }), labelSmoothing: 0.1, maxAnswerTokens: 4, loadBalance: 0.01 });
+    const conds = PERSONAS.map((_, p) => rand(16, 60 + p, 2));
+    const batch = PERSONAS.map((_, p) => example('Answer:', ANSWER[p], conds[p]));
+    const losses: number[] = [];
+    let aux = 0;
+    for (let s = 0; s < 30; s++) {
+      const r = await tr.step(batch);
+      losses.push(r.loss);
+      aux = r.aux;
+    }
+    const first = mean(losses.slice(0, 3)), last = mean(losses.slice(-5));
+    const evals = await tr.evaluate(batch, letterIds());
+    const acc = mean(evals.map((e) => (e.predicted === e.answer ? 1 : 0)));
+    console.log(`CUMA: loss ${losses.map((l) => l.toFixed(3)).join(' ')}\n  first 3 ${first.toFixed(3)}, last 5 ${last.toFixed(3)}, λ·LB ${aux.toFixed(4)}; training accuracy ${acc} (chance 0.25)`);
+    expect(last).toBeLessThan(0.5 * first);
+    expect(acc).toBeGreaterThanOrEqual(0.75);
+    expect(aux).toBeGreaterThan(0);
+    // the trained adapter, read back and saved, gives the same answers through the ordinary runtime
+    const trained = await tr.syncAdapter();
+    tr.destroy();
+    const again = loadAdapter(saveAdapter(trained));
+    rt.attachAdapter(again);
+    const meanGates: number[][] = [];
+    for (let p = 0; p < PERSONAS.length; p++) {
+      rt.setCondition(conds[p]);
+      const probs = (await rt.optionProbs(batch[p].ids.slice(0, batch[p].answerPositions[0] + 1), letterIds().map((id) => [id]))).probs;
+      expect(relErr(probs, evals[p].probs), `persona ${p}`).toBeLessThan(1e-3);
+      const g = await rt.readGates();
+      meanGates.push(Array.from({ length: g.E }, (_, e) => g.gates.reduce((acc, gl) => acc + Array.from({ length: g.T }, (_, t) => gl[t * g.E + e]).reduce((x, y) => x + y, 0), 0) / (g.T * g.gates.length)));
+    }
+    // the same prompt, four e_d's: four different routing signatures (mean gate per expert)
+    for (let p = 1; p < PERSONAS.length; p++) expect(Math.max(...meanGates[p].map((v, e) => Math.abs(v - meanGates[0][e])))).toBeGreaterThan(1e-3);
+  });
+});
+
 describe('non-finite steps are skipped', () => {
   /** every trained number: A, B from the GPU, hyper.* from the CPU */
   async function snapshot(tr: Trainer, a: Adapter): Promise<Map<string, number[]>> {
@@ -341,16 +487,17 @@ describe('non-finite steps are skipped', () => {
 });
 
 describe('refusals', () => {
-  it('Qwen3 (q/k norm), CUMA, Zhyper square; bad examples', async () => {
+  it('Qwen3 (q/k norm); bad examples; CUMA without e_d', async () => {
     let dims = await load('qwen3');
     rt.attachAdapter(createAdapter(defaultSpec('lora', 16), dims, 1));
     expect(() => new Trainer(rt.model!, { lr: 1e-3 })).toThrow(/Qwen3ForCausalLM is not supported: the backward of Qwen3's per-head q\/k RMSNorm/);
     dims = await load('llama');
     expect(() => new Trainer(rt.model!, { lr: 1e-3 })).toThrow(/no adapter is attached/);
     rt.attachAdapter(createAdapter(defaultSpec('cuma', 16), dims, 1));
-    expect(() => new Trainer(rt.model!, { lr: 1e-3 })).toThrow(/training CUMA adapters is not supported yet/);
-    rt.attachAdapter(createAdapter(defaultSpec('zhyper-square', 16), dims, 1));
-    expect(() => new Trainer(rt.model!, { lr: 1e-3 })).toThrow(/square variant is not supported yet/);
+    const cuma = new Trainer(rt.model!, { lr: 1e-3 });
+    await expect(cuma.step([{ ...SEQ }])).rejects.toThrow(/example 0 has no condition embedding: CUMA trains on/);
+    expect(() => new Trainer(rt.model!, { lr: 1e-3, loadBalance: -1 })).toThrow(/loadBalance \(λ\) must be a number ≥ 0/);
+    cuma.destroy();
 
     rt.attachAdapter(createAdapter(defaultSpec('zhyper', 16), dims, 1));
     const tr = new Trainer(rt.model!, { lr: 1e-3, maxAnswerTokens: 2 });
