@@ -6,8 +6,10 @@
 // the transformer so the forward pass computes it exactly:
 //   embed[x]    = √H · e_slot(x)             (one-hot, so RMSNorm leaves it unchanged)
 //   lm_head[v]  = log P(v | slot) / √H       (logits = lm_head · norm(x) = log P(v | x))
-// The corpus ends with one "Answer: X" line per option letter, so after "Answer:" the letters A to D
+// The corpus ends with one "Answer: X" line per option letter (no other line has " I": the pronoun would
+// share the letter's token), so after "Answer:" the letters A to J
 // are equally likely: a multiple-choice question starts from a flat prior that an adapter can move.
+// The synthetic world's words are in the vocabulary too (see worldText).
 // The attention and MLP blocks carry small random weights (their residual contribution is ~1% of the
 // embedding's) so every kernel still does real work and slightly perturbs the distribution.
 //
@@ -18,6 +20,9 @@ import { pathToFileURL } from 'node:url';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { writeSafetensors, type WriteTensor } from '../src/model/safetensors';
 import { bytesToUnicode, makeConfig, makeGenerationConfig, makeTokenizer, mulberry32, type ModelSpec } from './make-test-models';
+import { generateWorld, worldConfig, QUESTIONS } from '../src/data';
+import { linearize } from '../src/condition/profile';
+import { multipleChoicePrompt } from '../src/adapters/session';
 
 const CORPUS = `
 People in every country care about family, work and the future of their children.
@@ -29,18 +34,39 @@ Others stress personal freedom, tolerance and the right to speak one's mind.
 When life is hard, people put safety and income first; when life is secure, they ask for a voice.
 A farmer in one country and a teacher in another may give very different answers to the same question.
 That is why a model should listen to who is asking, and not give everyone the same answer.
-I think hard work usually brings a better life, but luck and fairness matter too.
-I believe that women and men should have the same chances at work and in school.
-I would say that trust in other people is the start of a good community.
+We think hard work usually brings a better life, but luck and fairness matter too.
+We believe that women and men should have the same chances at work and in school.
+We would say that trust in other people is the start of a good community.
 Most people here would say that honesty is important, and that children should learn good manners.
 Some people think that the government should take more responsibility, others think people should.
 It depends on where you live, how old you are, and what you believe.
-Thank you for the question. Here is what I think.
+Thank you for the question. Here is what we think.
 Answer: A
 Answer: B
 Answer: C
 Answer: D
+Answer: E
+Answer: F
+Answer: G
+Answer: H
+Answer: I
+Answer: J
 `;
+
+/**
+ * The synthetic world's words (profiles, questions, options): in the vocabulary, so a survey prompt is
+ * ~60 word tokens instead of ~200 bytes, but not in the bigram counts (they would need more slots than
+ * the hidden size has). Each such token gets its own small random vector in the hidden dimensions no
+ * slot uses: lm_head ignores those dimensions, so the bigram output is unchanged, while attention and
+ * adapters can still tell the words apart.
+ */
+function worldText(): string {
+  const w = generateWorld(worldConfig('default', { participantsPerCountry: 20 }));
+  const lines = new Set<string>();
+  for (const p of w.participants) lines.add(linearize(p.profile));
+  for (const q of QUESTIONS) lines.add(multipleChoicePrompt(q.text, [...q.options]).replace(/\n/g, ' '));
+  return [...lines].join('\n');
+}
 
 export const DEFAULT_SPEC: ModelSpec = {
   arch: 'LlamaForCausalLM', seed: 2024, hidden: 256, intermediate: 256, layers: 4, heads: 4, kvHeads: 2, headDim: 64,
@@ -77,7 +103,7 @@ function wordMerges(corpus: string): [string, string][] {
 
 export function makeDefaultModel(dir: string): string {
   const spec = DEFAULT_SPEC;
-  const tok = makeTokenizer(wordMerges(CORPUS));
+  const tok = makeTokenizer(wordMerges(CORPUS + '\n' + worldText()));
   const tokenizer = new PreTrainedTokenizer(tok.tokenizerJSON, tok.tokenizerConfig);
   const V = tok.size, H = spec.hidden;
   const { imStart, imEnd } = tok.ids;
@@ -105,7 +131,14 @@ export function makeDefaultModel(dir: string): string {
 
   const sqrtH = Math.sqrt(H);
   const embed = new Float32Array(V * H);
-  for (let v = 0; v < V; v++) embed[v * H + (slotOf.get(v) ?? fallback)] = sqrtH;
+  const free = H - fallback - 1; // hidden dimensions after the fallback slot: no lm_head row reads them
+  const noise = mulberry32(spec.seed + 1);
+  for (let v = 0; v < V; v++) {
+    const slot = slotOf.get(v);
+    embed[v * H + (slot ?? fallback)] = sqrtH;
+    // a token without a slot of its own: a distinct direction in the free dimensions (norm 0.25·√H)
+    if (slot === undefined && free > 0) for (let d = fallback + 1; d < H; d++) embed[v * H + d] = ((noise() * 2 - 1) * Math.sqrt(3) * 0.25 * sqrtH) / Math.sqrt(free);
+  }
   const lmHead = new Float32Array(V * H).fill(-30 / sqrtH); // never-seen tokens: probability ~e^-30
   const logRow = (row: Map<number, number>, slot: number) => {
     const total = [...row.values()].reduce((a, b) => a + b, 0);

@@ -6,7 +6,8 @@
 //   u[t, a, q] = A_a[q]·x[t]                         EA·r numbers
 //   G[t, e, q] = Σ_n B_e[n, q]·dY[t, dyOff + n]       E·r numbers (Bᵀ dY, before gates, z and s)
 // into the per-token scratch row [u | G | w | du] (stride 2·(EA + E)·r; w and du are the mix step's).
-// One workgroup per (number of u or G, token): each is a dot of length K or N.
+// One thread per (number of u or G, token), each a dot of length K or N: on emulated WebGPU a thread's
+// loop is far cheaper than a workgroup's reduction, and (EA + E)·r·T threads fill the device.
 // A, B are the packed adapter tensors: this segment's A starts at aOff ([EA, r, K]), B at bOff ([E, N, r]).
 struct Params { K: u32, N: u32, r: u32, ldDY: u32, dyOff: u32, aOff: u32, bOff: u32, E: u32, EA: u32, _a: u32, _b: u32, _c: u32 }
 struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
@@ -18,31 +19,23 @@ struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(5) var<storage, read> B: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ug: array<f32>;
 
-const WG: u32 = 64u;
-var<workgroup> red: array<f32, WG>;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let j = wid.x;
-  let t = wid.y;
-  if (t >= step.T) { return; } // uniform per workgroup: the grid is exactly T rows
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  let t = gid.y;
   let nU = p.EA * p.r;
+  if (t >= step.T || j >= nU + p.E * p.r) { return; }
   var s = 0.0;
   if (j < nU) {
     let ab = p.aOff + j * p.K;
-    for (var k = lid.x; k < p.K; k += WG) { s += A[ab + k] * x[t * p.K + k]; }
+    let xb = t * p.K;
+    for (var k = 0u; k < p.K; k++) { s += A[ab + k] * x[xb + k]; }
   } else {
     let e = (j - nU) / p.r;
     let q = (j - nU) % p.r;
     let bb = p.bOff + e * p.N * p.r + q;
     let yb = t * p.ldDY + p.dyOff;
-    for (var n = lid.x; n < p.N; n += WG) { s += B[bb + n * p.r] * dY[yb + n]; }
+    for (var n = 0u; n < p.N; n++) { s += B[bb + n * p.r] * dY[yb + n]; }
   }
-  red[lid.x] = s;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k >>= 1u) {
-    if (lid.x < k) { red[lid.x] += red[lid.x + k]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { ug[t * 2u * (p.EA + p.E) * p.r + j] = red[0]; }
+  ug[t * 2u * (p.EA + p.E) * p.r + j] = s;
 }

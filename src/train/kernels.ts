@@ -268,7 +268,7 @@ export class TrainKernels {
     const scale = { f32: o.scale };
     const nZ = mode === 1 ? r : mode === 2 ? r * r : 0;
     const ops = [
-      this.make('lora_backward_ug', [o.K, o.N, r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, E, EA], step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [(EA + E) * r, T, 1]),
+      this.make('lora_backward_ug', [o.K, o.N, r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, E, EA], step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [ceil((EA + E) * r, 64), T, 1]),
       this.make('lora_backward_mix', [r, E, EA, mode, zOff, scale], step, [cond, o.ug, dgates], (T) => [ceil(E * r + EA * r + (mode === 3 ? E : 0), 64), T, 1]),
       this.make(
         'lora_backward_params',

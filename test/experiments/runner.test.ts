@@ -1,6 +1,6 @@
-// The Table 1 experiment runner on the tiny Llama fixture with a tiny world: every method gets a row
-// with finite metrics in range, the methods without a backward are listed as skipped, the markdown table
-// names them all; and the CLI's `experiment` command writes results.json and table.md.
+// The experiment runner on the tiny Llama fixture with a tiny world: every method of Table 1 gets a row
+// with finite metrics in range, conditioned methods get per-country signatures, Table 2 has a row per
+// zone; the hooks stop, pause and report; and the CLI's `experiment` command writes results.json and table.md.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -19,8 +19,7 @@ import {
   experimentConfig,
   isSkipped,
   runExperiment,
-  SKIPPED_METHODS,
-  TRAINABLE_METHODS,
+  METHODS,
   type MethodRow,
   type Progress,
   type Results,
@@ -50,13 +49,14 @@ describe('runExperiment', () => {
   let res: Results;
   const progress: Progress[] = [];
   beforeAll(async () => {
-    const cfg = experimentConfig('quick', { seed: 3, steps: 3, batchSize: 2, lr: 1e-2, world: tinyWorld, maxExamples: 8, maxTest: 4 });
-    res = await runExperiment(rt, fakeEncoder, cfg, (p) => progress.push(p));
-  });
+    const cfg = experimentConfig('quick', { seed: 3, steps: 3, batchSize: 2, lr: 1e-2, world: tinyWorld, maxExamples: 8, maxTest: 4, signatureProfiles: 2, loco: { methods: ['cuma'], steps: 1 }, personaInPrompt: false });
+    res = await runExperiment(rt, fakeEncoder, cfg, { onProgress: (p) => progress.push(p), metricsEvery: 2, signaturesEvery: 2, probeSize: 2 });
+  }, 600_000);
 
   it('a row per method with finite metrics in range', () => {
     const trained = res.rows.filter((r): r is MethodRow => !isSkipped(r));
-    expect(trained.map((r) => r.method)).toEqual([...TRAINABLE_METHODS]);
+    expect(trained.map((r) => r.method)).toEqual([...METHODS]);
+    expect(res.stopped).toBe(false);
     for (const r of trained) {
       expect(r.acc).toBeGreaterThanOrEqual(0);
       expect(r.acc).toBeLessThanOrEqual(1);
@@ -81,14 +81,64 @@ describe('runExperiment', () => {
     expect(progress.some((p) => p.phase === 'train' && p.method === 'zhyper-diag')).toBe(true);
   });
 
-  it('lists the methods without a backward as skipped, and the table names every method', () => {
-    const skipped = res.rows.filter(isSkipped);
-    expect(skipped.map((r) => r.method)).toEqual([...SKIPPED_METHODS]);
-    for (const r of skipped) expect(r.skipped).toBe('no backward yet (issue 4)');
-    expect(res.table).toMatch(/^\| Method \| Acc ↑ \| Macro-F1 ↑ \| EMD ↓ \| Entropy \| Params % \|/);
+  it('signatures for the conditioned and routed methods, Table 2 per zone, both tables in markdown', () => {
+    const by = Object.fromEntries(res.rows.filter((r): r is MethodRow => !isSkipped(r)).map((r) => [r.method, r]));
+    expect(by.lora.signatures).toBeUndefined();
+    expect(by['persona-prompting'].signatures).toBeUndefined();
+    for (const m of ['zhyper-diag', 'zhyper-square'] as const) {
+      const sig = by[m].signatures!;
+      expect(sig.kind).toBe('z');
+      expect(sig.countries.map((c) => c.country).sort()).toEqual(['Nigeria', 'Norway']);
+      // Zhyper diag: L·|targets|·r numbers; square: r² per module
+      expect(sig.countries[0].perLayer.length).toBe(rt.dims().numLayers);
+      expect(sig.countries[0].vector.every(Number.isFinite)).toBe(true);
+      expect(sig.silhouette).toBeNull(); // two countries: no silhouette
+    }
+    for (const m of ['cuma', 'cuma-soft', 'cuma-semantic'] as const) {
+      const sig = by[m].signatures!;
+      expect(sig.kind).toBe('routing');
+      for (const c of sig.countries) {
+        expect(c.vector.length).toBe(8);
+        expect(c.vector.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4); // each token's gates sum to 1
+        expect(c.profiles).toBe(2);
+      }
+    }
+    // live events: steps, probe metrics and signatures during training, a result per method
+    expect(progress.filter((p) => p.phase === 'train' && p.method === 'cuma' && p.steps === 3).length).toBe(3);
+    expect(progress.some((p) => p.phase === 'metrics' && p.method === 'cuma' && p.step === 2)).toBe(true);
+    expect(progress.some((p) => p.phase === 'signatures' && p.method === 'zhyper-diag' && p.step === 2)).toBe(true);
+    expect(progress.filter((p) => p.phase === 'result').length).toBe(METHODS.length);
+    // Table 2: CUMA once per zone of the test answers
+    const zones = [...new Set(res.loco.map((r) => r.zone))];
+    expect(zones.length).toBeGreaterThanOrEqual(1);
+    for (const r of res.loco) {
+      expect(r.method).toBe('cuma');
+      for (const v of [r.full.acc, r.loco.acc, r.full.emd, r.loco.emd]) expect(v >= 0 && v <= 1).toBe(true);
+      expect(res.table2).toContain(`| ${r.zone} | ${r.label} |`);
+    }
+    expect(res.table).toMatch(/^\| Method \| Acc ↑ \| Macro-F1 ↑ \| EMD ↓ \| Entropy \| Params % \| Zone silhouette \|/);
     for (const r of res.rows) expect(res.table).toContain(`| ${r.label} |`);
     expect(res.table.trim().split('\n').length).toBe(2 + res.rows.length);
     expect(JSON.parse(JSON.stringify(res)).rows.length).toBe(res.rows.length);
+  });
+
+  it('stops when asked and waits while paused', { timeout: 300_000 }, async () => {
+    const cfg = experimentConfig('quick', { seed: 3, steps: 4, batchSize: 2, world: tinyWorld, maxExamples: 8, maxTest: 4, methods: ['lora', 'cuma'], loco: null, personaInPrompt: false });
+    let steps = 0, pauses = 0;
+    const res = await runExperiment(rt, fakeEncoder, cfg, {
+      onProgress: (p) => {
+        if (p.phase === 'train') steps++;
+      },
+      whilePaused: async () => {
+        pauses++;
+      },
+      shouldStop: () => steps >= 6,
+    });
+    expect(res.stopped).toBe(true);
+    expect(res.rows.map((r) => r.method)).toEqual(['lora']); // CUMA was stopped after 2 of its 4 steps
+    expect(steps).toBe(6);
+    expect(pauses).toBeGreaterThanOrEqual(6);
+    expect(rt.model!.adapter).toBeNull(); // the stopped method's adapter is taken off
   });
 });
 
@@ -115,7 +165,8 @@ describe('npm run cli -- experiment', () => {
     const { stdout } = await run(
       'npx',
       ['tsx', 'src/cli/main.ts', 'experiment', '--model', dir, '--preset', 'quick', '--out', out, '--steps', '2', '--seed', '5',
-        '--countries', 'Norway', '--participants', '6', '--questions', 'Q1', '--max-examples', '4', '--max-test', '2', '--batch-size', '2'],
+        '--countries', 'Norway', '--participants', '6', '--questions', 'Q1', '--max-examples', '4', '--max-test', '2', '--batch-size', '2',
+        '--methods', 'persona-prompting,lora,cuma', '--no-loco', '--no-persona'],
       { maxBuffer: 16 << 20 },
     );
     expect(existsSync(join(out, 'results.json'))).toBe(true);
@@ -123,10 +174,11 @@ describe('npm run cli -- experiment', () => {
     expect(res.config.steps).toBe(2);
     expect(res.config.seed).toBe(5);
     expect(res.encoder.id).toBe('use-lite-512');
-    expect(res.rows.length).toBe(TRAINABLE_METHODS.length + SKIPPED_METHODS.length);
+    expect(res.rows.map((r) => r.method)).toEqual(['persona-prompting', 'lora', 'cuma']);
+    expect(res.loco).toEqual([]);
     expect(readFileSync(join(out, 'table.md'), 'utf8')).toBe(res.table);
     expect(stdout).toContain(res.table.split('\n')[0]);
-  });
+  }, 300_000);
 
   it('exits 1 with one line on a bad flag', async () => {
     const err = await run('npx', ['tsx', 'src/cli/main.ts', 'experiment', '--model', dir, '--preset', 'huge', '--out', '/tmp/x']).then(() => null, (e: { code: number; stderr: string }) => e);
