@@ -36,7 +36,9 @@ export interface CountryConditions {
 }
 
 function zoneSilhouette(cs: CountrySignature[]): number | null {
-  if (new Set(cs.map((c) => c.zone)).size < 2 || cs.length < 3) return null;
+  // defined for 2 ≤ zones ≤ countries − 1 (with one country per zone every point is its own cluster)
+  const zones = new Set(cs.map((c) => c.zone)).size;
+  if (zones < 2 || zones > cs.length - 1) return null;
   return silhouette(cs.map((c) => c.vector), cs.map((c) => c.zone));
 }
 

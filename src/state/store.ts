@@ -6,6 +6,7 @@ import { DEFAULT_GENERATE, type AdapterInfo, type GenerateOptions, type Generati
 import { callback, getClient, onWorkerCrash } from '../worker/client';
 import type { InitErrorKind, LoadResult, LocalFile, Result, WorkerError } from '../worker/protocol';
 import { pickModelFolder } from './localFiles';
+import { modelBusy, TRAINING_BUSY_MESSAGE } from './busy';
 import { viewFromHash, type View } from './views';
 
 export type GpuStatus = 'idle' | 'starting' | 'ready' | 'error' | 'lost';
@@ -106,6 +107,11 @@ export const useApp = create<AppState>()(
       const setError = (area: ErrorArea, error: AppError | undefined) => set((s) => ({ errors: { ...s.errors, [area]: error } }));
 
       async function load(source: ModelSource): Promise<void> {
+        if (modelBusy.training) {
+          // refused here rather than in the worker, so the loaded model and the adapter bar stay as they are
+          setError('model', { name: 'TrainingBusyError', message: TRAINING_BUSY_MESSAGE });
+          return;
+        }
         const seq = ++loadSeq;
         const prevSource = get().source;
         if (get().generating) get().stop();

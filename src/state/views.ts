@@ -1,4 +1,4 @@
-// The product's views (one navigation bar). Model, Compare, Blend and Routing are built; the rest say what they will show.
+// The product's views (one navigation bar). Model, Compare, Blend, Routing, Train and Atlas are built; the rest say what they will show.
 export const VIEWS = ['model', 'compare', 'blend', 'routing', 'train', 'atlas', 'learn', 'present'] as const;
 export type View = (typeof VIEWS)[number];
 

@@ -1,5 +1,7 @@
 import { useEffect } from 'react';
 import { exposeLabForTests, useLab } from '../state/lab';
+import { exposeTrainForTests, useTrain } from '../state/train';
+import { exposeAtlasForTests } from '../state/atlas';
 import { useApp } from '../state/store';
 import { viewFromHash } from '../state/views';
 import { BlendView } from './blend/BlendView';
@@ -8,14 +10,20 @@ import { ModelView } from './model/ModelView';
 import { NavBar } from './NavBar';
 import { Placeholder } from './Placeholder';
 import { RoutingView } from './routing/RoutingView';
+import { TrainView } from './train/TrainView';
+import { AtlasView } from './atlas/AtlasView';
 
-const BUILT = new Set(['model', 'compare', 'blend', 'routing']);
+const BUILT = new Set(['model', 'compare', 'blend', 'routing', 'train', 'atlas']);
 
 export function App() {
   const view = useApp((s) => s.view);
 
   useEffect(() => {
     exposeLabForTests();
+    exposeTrainForTests();
+    exposeAtlasForTests();
+    // kept runs: the list is ready when Train opens, and runs a reload cut off are marked interrupted
+    void useTrain.getState().init();
     // a shared link (#/compare?scene=…) restores its personas, question, prompt and view
     useLab.getState().applyHash(location.hash);
     const onHash = () => {
@@ -43,6 +51,9 @@ export function App() {
         {view === 'compare' && <CompareView />}
         {view === 'blend' && <BlendView />}
         {view === 'routing' && <RoutingView />}
+        {/* Train and Atlas keep runs and layouts in their stores (useTrain, useAtlas), so they can unmount. */}
+        {view === 'train' && <TrainView />}
+        {view === 'atlas' && <AtlasView />}
         {!BUILT.has(view) && <Placeholder view={view} />}
       </main>
     </>

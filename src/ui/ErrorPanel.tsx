@@ -92,12 +92,15 @@ export function explain(area: ErrorArea, e: AppError): Explained {
         };
       case 'RepoIdError':
         return { kind: 'repo-id', title: 'That is not a repo id', todo: <p>Type it as owner/name, or click one of the examples.</p> };
+      case 'TrainingBusyError':
+        return { kind: 'training-busy', title: 'A training run is using the model', todo: <p>Stop it in the Train view, or wait for it to finish; the loaded model stays as it is.</p> };
       case 'LocalFolderError':
         return { kind: 'local-folder', title: 'No model in that folder', todo: <p>Pick the folder that directly holds config.json.</p> };
       default:
         return { kind: 'model', title: 'The model could not be loaded', todo: <p>Try again, or pick another model.</p> };
     }
   }
+  if (e.name === 'TrainingBusyError') return { kind: 'training-busy', title: 'A training run is using the model', todo: <p>Your prompt is kept. Stop the run in the Train view, or wait for it to finish, then generate.</p> };
   return {
     kind: 'generate',
     title: 'Generation failed',

@@ -4,6 +4,7 @@
 import type { AdapterInfo, GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from '../model/api';
 import type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides } from '../adapters/session';
 import type { AccountingTable } from '../adapters/accounting';
+import type { ExperimentConfig, ExperimentMethod, Progress, Results } from '../experiments/runner';
 
 export type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides };
 
@@ -31,6 +32,38 @@ export type InitResult = { ok: true; info: AdapterInfo } | { ok: false; error: W
 export type ProgressCallback = (p: LoadProgress) => void;
 export type TokenCallback = (e: TokenEvent) => void;
 export type LostCallback = (message: string) => void;
+
+/** A training run as the Train view asks for it: the runner's config and how often to report. */
+export interface TrainRequest {
+  config: ExperimentConfig;
+  /** the condition encoder the conditioned methods read (the adapter bar's choice) */
+  encoderId: string;
+  /** probe metrics (accuracy, EMD) every n steps; 0: only at the end of each method */
+  metricsEvery: number;
+  /** per-country signatures every n steps; 0: only after each method */
+  signaturesEvery: number;
+  /** test answers in the metrics probe */
+  probeSize: number;
+}
+
+/**
+ * What a run reports while it goes. Progress comes in batches (the worker collects events for a
+ * fraction of a second, keeping only the newest signatures per method), so a fast run never floods
+ * the page; each trained Table 1 adapter comes once, as an adapter-atlas safetensors file.
+ */
+export type TrainMessage =
+  | { kind: 'progress'; events: Progress[] }
+  | { kind: 'adapter'; method: ExperimentMethod; name: string; bytes: Uint8Array }
+  | { kind: 'state'; state: 'running' | 'paused' };
+
+export type TrainCallback = (m: TrainMessage) => void;
+
+/** How a run ended: the runner's results (stopped: true after Stop), and whether the adapter bar's adapter is back on the model. */
+export interface TrainOutcome {
+  results: Results;
+  /** false when the adapter that was on the model before the run could not be put back (the adapter bar then has none) */
+  adapterRestored: boolean;
+}
 
 /** A local file and its path below the folder the user picked or dropped ("SmolLM2/config.json"). */
 export interface LocalFile {
@@ -77,6 +110,19 @@ export interface RuntimeWorkerApi {
   exportPeft(c: Condition, baseModelId: string, prompt?: string): Promise<Result<PeftFiles>>;
   /** Trainable parameters of each method for the loaded backbone, and for Mistral-7B's shapes. */
   accounting(): Promise<Result<{ loaded: AccountingTable; mistral: AccountingTable }>>;
+  /**
+   * Run an experiment (Table 1, and Table 2 when the config asks) on the loaded model. Resolves when the
+   * run ends: finished, stopped (results.stopped), or failed ({ok: false}; the progress sent so far
+   * stands). While it runs, every call that uses or changes the model or its adapter (load, generate,
+   * setAdapter, score, ...) is refused with a TrainingBusyError rather than queued: a queued call
+   * would wait minutes with no sign of why. Only one run at a time.
+   */
+  startTraining(req: TrainRequest, onMessage: TrainCallback): Promise<Result<TrainOutcome>>;
+  /** Pause between optimizer steps (the run keeps the model; resume or stop it). */
+  pauseTraining(): void;
+  resumeTraining(): void;
+  /** End the run after the current step; the methods finished so far are returned. */
+  stopTraining(): void;
   /** For end-to-end tests: behave exactly as if the device had been lost. */
   simulateDeviceLoss(): void;
 }

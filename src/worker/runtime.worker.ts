@@ -10,7 +10,11 @@ import { checkAdapterFits, backboneHash, loadAdapter, saveAdapter } from '../ada
 import { exportPeft } from '../adapters/peft';
 import { accountingTable, MISTRAL_7B_DIMS } from '../adapters/accounting';
 import { createEncoder, DEFAULT_ENCODER_ID, type ConditionEncoder } from '../condition/encoder';
-import type { InitErrorKind, InitResult, LoadResult, LostCallback, ProgressCallback, Result, RuntimeWorkerApi, TokenCallback, WorkerError } from './protocol';
+import { runExperiment, type ExperimentMethod } from '../experiments/runner';
+import type { Adapter } from '../adapters/types';
+import type { InitErrorKind, InitResult, LoadResult, LostCallback, ProgressCallback, Result, RuntimeWorkerApi, TokenCallback, TrainCallback, TrainOutcome, TrainRequest, WorkerError } from './protocol';
+import { TRAINING_BUSY_MESSAGE } from '../state/busy';
+import { createEventBatcher, createRunSwitches, type RunSwitches } from './training';
 
 let runtime: Runtime | null = null;
 let starting: Promise<InitResult> | null = null;
@@ -22,6 +26,10 @@ let lostCb: LostCallback | null = null;
 let session: ConditionSession | null = null;
 let encoder: ConditionEncoder | null = null;
 let encoderLoading: Promise<ConditionEncoder> | null = null;
+/** the training run in progress: while it exists the runner owns the model and its adapter slot */
+let training: RunSwitches | null = null;
+
+const TRAINING_BUSY: WorkerError = { name: 'TrainingBusyError', message: TRAINING_BUSY_MESSAGE };
 
 function toWorkerError(e: unknown): WorkerError {
   if (e && typeof e === 'object' && 'message' in e) {
@@ -86,6 +94,7 @@ function throttled(cb?: ProgressCallback): ((p: LoadProgress) => void) | undefin
 }
 
 async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback): Promise<LoadResult> {
+  if (training) return { ok: false, error: TRAINING_BUSY, kept: runtime?.summary ?? null };
   const started = await init();
   if (!started.ok) return { ok: false, error: { name: started.error.name, message: started.error.message }, kept: null };
   const rt = runtime!;
@@ -131,6 +140,7 @@ function ready(): { s: ConditionSession } | { err: WorkerError } {
   if (!runtime) return { err: { name: 'GPUUnavailableError', message: 'The GPU is not running; restart it first.' } };
   if (!modelLoaded) return { err: { name: 'NoModelError', message: 'No model is loaded yet: load one (the embedded default works offline), then try again.' } };
   if (loadCtl) return { err: { name: 'BusyError', message: 'A model is still loading; wait for it or cancel it.' } };
+  if (training) return { err: TRAINING_BUSY };
   if (!session || session.rt !== runtime) session = new ConditionSession(runtime);
   if (encoder) session.setEncoder(encoder);
   return { s: session };
@@ -182,6 +192,70 @@ async function runGuarded<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * One experiment run on the loaded model. The runner attaches its own adapters to the model and takes
+ * them off at the end, so the adapter bar's adapter (and its strength) is put back afterwards.
+ */
+async function startTraining(req: TrainRequest, onMessage: TrainCallback): Promise<Result<TrainOutcome>> {
+  const r = ready();
+  if ('err' in r) return { ok: false, error: r.err.name === 'TrainingBusyError' ? { name: 'TrainingBusyError', message: 'A training run is already going; stop it first.' } : r.err };
+  if (genCtl) return { ok: false, error: { name: 'BusyError', message: 'A generation or score is still running; wait a moment and start again.' } };
+  const s = r.s;
+  const rt = s.rt;
+  const send = (m: Parameters<TrainCallback>[0]) => {
+    try {
+      onMessage(m);
+    } catch {
+      // the page went away; the run goes on until the worker does
+    }
+  };
+  const switches = createRunSwitches((state) => send({ kind: 'state', state }));
+  training = switches;
+  const before = { adapter: s.adapter, strength: rt.model?.strength ?? 1 };
+  const batcher = createEventBatcher((events) => send({ kind: 'progress', events }));
+  try {
+    const enc = await getEncoder(req.encoderId);
+    s.setEncoder(enc);
+    const hash = await backboneHash(rt.config!);
+    const label = rt.summary?.label ?? 'backbone';
+    const results = await runExperiment(rt, enc, req.config, {
+      onProgress: (p) => batcher.push(p),
+      shouldStop: () => switches.shouldStop(),
+      whilePaused: () => switches.whilePaused(),
+      metricsEvery: req.metricsEvery,
+      signaturesEvery: req.signaturesEvery,
+      probeSize: req.probeSize,
+      onTrained: (method: ExperimentMethod, adapter: Adapter) => {
+        // named for the backbone it was trained on, so loading it elsewhere is refused with the reason
+        const a: Adapter = { ...adapter, spec: { ...adapter.spec, backbone: { id: label, configHash: hash } } };
+        batcher.flush();
+        send({ kind: 'adapter', method, name: `${method}-${label}`, bytes: saveAdapter(a) });
+      },
+    });
+    batcher.close();
+    return { ok: true, value: { results, adapterRestored: restoreAdapter(s, before) } };
+  } catch (e) {
+    batcher.close();
+    restoreAdapter(s, before);
+    return { ok: false, error: toWorkerError(e) };
+  } finally {
+    training = null;
+  }
+}
+
+/** Put the adapter bar's adapter back on the model after a run; false when it no longer fits (the bar then shows none). */
+function restoreAdapter(s: ConditionSession, before: { adapter: Adapter | null; strength: number }): boolean {
+  if (runtime !== s.rt || !modelLoaded) return false;
+  try {
+    s.useAdapter(before.adapter);
+    if (before.adapter && before.strength !== 1) s.rt.setStrength(before.strength);
+    return true;
+  } catch {
+    s.adapter = null;
+    return !before.adapter;
+  }
+}
+
 const api: RuntimeWorkerApi = {
   init,
   onDeviceLost(cb) {
@@ -204,6 +278,7 @@ const api: RuntimeWorkerApi = {
     if (!rt) return { ok: false, error: { name: 'GPUUnavailableError', message: 'The GPU is not running; restart it first.' } };
     if (!modelLoaded) return { ok: false, error: { name: 'NoModelError', message: 'No model is loaded yet: load one above, then generate.' } };
     if (loadCtl) return { ok: false, error: { name: 'BusyError', message: 'A model is still loading; wait for it or cancel it.' } };
+    if (training) return { ok: false, error: TRAINING_BUSY };
     genCtl?.abort();
     const ctl = new AbortController();
     genCtl = ctl;
@@ -231,12 +306,15 @@ const api: RuntimeWorkerApi = {
     genCtl?.abort();
   },
   unload() {
+    if (training) return; // the run holds the model; it is freed when the run ends and a new load replaces it
     loadCtl?.abort();
     genCtl?.abort();
     if (runtime && modelLoaded) runtime.unload();
     modelLoaded = false;
   },
   async setEncoder(id, onProgress) {
+    // the run reads the encoder it started with; swapping it would dispose it under the run
+    if (training && encoder?.id !== id) return { ok: false, error: TRAINING_BUSY };
     try {
       const e = await getEncoder(id, throttled(onProgress));
       if (session?.adapter) {
@@ -327,7 +405,22 @@ const api: RuntimeWorkerApi = {
     });
   },
   accounting() {
+    // shapes only: fine while a run trains
+    const rt = runtime;
+    if (training && rt && modelLoaded) return Promise.resolve({ ok: true as const, value: { loaded: accountingTable(rt.dims()), mistral: accountingTable(MISTRAL_7B_DIMS) } });
     return withSession((s) => ({ loaded: accountingTable(s.rt.dims()), mistral: accountingTable(MISTRAL_7B_DIMS) }));
+  },
+  startTraining(req, onMessage) {
+    return startTraining(req, onMessage);
+  },
+  pauseTraining() {
+    training?.pause();
+  },
+  resumeTraining() {
+    training?.resume();
+  },
+  stopTraining() {
+    training?.stop();
   },
   simulateDeviceLoss() {
     const rt = runtime;

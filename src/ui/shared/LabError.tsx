@@ -19,6 +19,8 @@ export function explainLab(area: LabArea, e: AppError): Explained {
       return { kind: 'no-model', title: 'No model is loaded', todo: <p>Load the embedded default (works offline) with the button in the adapter bar, or pick a backbone in the Model view. {KEPT}</p> };
     case 'BusyError':
       return { kind: 'busy', title: 'A model is still loading', todo: <p>Wait for it to finish (or cancel it in the Model view), then try again. {KEPT}</p> };
+    case 'TrainingBusyError':
+      return { kind: 'training-busy', title: 'A training run is using the model', todo: <p>Stop it in the Train view, or wait for it to finish, then try again. {KEPT}</p> };
     case 'GPUUnavailableError':
       return { kind: 'gpu', title: 'The GPU is not running', todo: <p>Open the Model view and restart the GPU. {KEPT}</p> };
     case 'NoAdapterError':

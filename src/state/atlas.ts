@@ -1,0 +1,183 @@
+// State of the Atlas view: which run and which signatures it shows, and the t-SNE layout of the
+// countries. The view hands the store the signature set it should show; the store asks the t-SNE
+// worker (one layout in flight, the newest request waiting), warm-starting each layout from the last
+// one of the same selection so points move as training goes on instead of jumping.
+import { create } from 'zustand';
+import { silhouette } from '../eval';
+import type { SignatureSet } from '../experiments/signatures';
+import { METHODS } from '../experiments/runner';
+import { callback } from '../worker/client';
+import { getTsneClient } from '../worker/tsne-client';
+import { MIN_TSNE_POINTS } from '../worker/tsne-core';
+import { createCoalescer } from './coalesce';
+import type { RunRecord, SignatureSnapshot } from './runlog';
+import type { AppError } from './store';
+
+export type SignatureKind = SignatureSet['kind'];
+
+export interface AtlasPoint {
+  country: string;
+  zone: string;
+  x: number;
+  y: number;
+}
+
+export interface AtlasLayout {
+  /** run | method | per-layer: the selection the layout belongs to */
+  key: string;
+  /** key + the snapshot it was computed from */
+  inputKey: string;
+  points: AtlasPoint[];
+  iterations: number;
+  /** false while intermediate frames arrive */
+  final: boolean;
+  warm: boolean;
+  degenerate: boolean;
+  step: number;
+}
+
+/** What the view asks the store to lay out. */
+export interface AtlasInput {
+  runId: string;
+  method: string;
+  perLayer: boolean;
+  snapshot: SignatureSnapshot;
+}
+
+export interface AtlasState {
+  /** the run shown; null: follow the Train view's current run */
+  runId: string | null;
+  kind: SignatureKind | null;
+  method: string | null;
+  perLayer: boolean;
+  layout: AtlasLayout | null;
+  /** finished layouts so far (tests and the status line read it) */
+  layouts: number;
+  busy: boolean;
+  error: AppError | null;
+  setRun(id: string | null): void;
+  setKind(k: SignatureKind): void;
+  setMethod(m: string): void;
+  setPerLayer(v: boolean): void;
+  show(input: AtlasInput): void;
+}
+
+/** The methods of a run that have signatures, in the table's order, with their kind. */
+export function signatureChoices(run: RunRecord | undefined): { method: string; kind: SignatureKind }[] {
+  if (!run) return [];
+  const order = (m: string) => {
+    const i = (METHODS as readonly string[]).indexOf(m);
+    return i < 0 ? METHODS.length : i;
+  };
+  return Object.values(run.signatures)
+    .sort((a, b) => order(a.method) - order(b.method))
+    .map((s) => ({ method: s.method, kind: s.set.kind }));
+}
+
+/** The selection in effect: the chosen kind and method when the run has them, else the first there are. */
+export function resolveSelection(run: RunRecord | undefined, want: { kind: SignatureKind | null; method: string | null }): { kind: SignatureKind; method: string; kinds: SignatureKind[]; methods: string[] } | null {
+  const choices = signatureChoices(run);
+  if (!choices.length) return null;
+  const kinds = [...new Set(choices.map((c) => c.kind))];
+  // a method picked explicitly wins; then the kind; then the newest method that has signatures
+  const byMethod = want.method ? choices.find((c) => c.method === want.method && (!want.kind || c.kind === want.kind)) : undefined;
+  const kind = byMethod?.kind ?? (want.kind && kinds.includes(want.kind) ? want.kind : choices[choices.length - 1].kind);
+  const methods = choices.filter((c) => c.kind === kind).map((c) => c.method);
+  const method = byMethod && byMethod.kind === kind ? byMethod.method : methods[methods.length - 1];
+  return { kind, method, kinds, methods };
+}
+
+/** The vectors t-SNE sees: ḡ_c / z̄_c, or every layer's part concatenated. */
+export function signatureVectors(set: SignatureSet, perLayer: boolean): number[][] {
+  return set.countries.map((c) => (perLayer ? c.perLayer.flat() : c.vector));
+}
+
+/** The zones' silhouette in the space shown (the runner's number for ḡ_c / z̄_c; computed here for per-layer routing). */
+export function zoneSilhouette(set: SignatureSet, perLayer: boolean): number | null {
+  if (!perLayer || set.kind === 'z') return set.silhouette;
+  const zones = set.countries.map((c) => c.zone);
+  const k = new Set(zones).size;
+  if (k < 2 || k > set.countries.length - 1) return null;
+  try {
+    return silhouette(signatureVectors(set, true), zones);
+  } catch {
+    return null;
+  }
+}
+
+const selectionKey = (i: Pick<AtlasInput, 'runId' | 'method' | 'perLayer'>) => `${i.runId}|${i.method}|${i.perLayer ? 'layers' : 'mean'}`;
+
+/** the last layout of each selection, by country: the next layout of that selection starts there */
+const previous = new Map<string, Record<string, [number, number]>>();
+
+export const useAtlas = create<AtlasState>()((set, get) => {
+  const tsne = createCoalescer<AtlasInput>(async (input) => {
+    try {
+      await layout(input);
+    } finally {
+      set({ busy: tsne.pending });
+    }
+  });
+
+  async function layout(input: AtlasInput): Promise<void> {
+    const key = selectionKey(input);
+    const snap = input.snapshot;
+    const inputKey = `${key}|${snap.step}|${snap.updates}`;
+    const cur = get().layout;
+    if (cur?.inputKey === inputKey && cur.final) return;
+    const countries = snap.set.countries;
+    if (countries.length < MIN_TSNE_POINTS) {
+      set({ layout: null, error: null });
+      return;
+    }
+    set({ busy: true });
+    const ids = countries.map((c) => c.country);
+    const zoneOf = new Map(countries.map((c) => [c.country, c.zone]));
+    const toPoints = (pts: [number, number][]) => pts.map(([x, y], i) => ({ country: ids[i], zone: zoneOf.get(ids[i]) ?? '', x, y }));
+    const onFrame = callback((pts: [number, number][], iteration: number) => {
+      // one layout runs at a time (the coalescer), so every frame belongs to this one
+      set({ layout: { key, inputKey, points: toPoints(pts), iterations: iteration, final: false, warm: previous.has(key), degenerate: false, step: snap.step } });
+    });
+    try {
+      const r = await getTsneClient().embed({ ids, vectors: signatureVectors(snap.set, input.perLayer), init: previous.get(key), seed: 7 }, onFrame);
+      previous.set(key, Object.fromEntries(r.ids.map((id, i) => [id, r.points[i]])));
+      set((s) => ({ layout: { key, inputKey, points: toPoints(r.points), iterations: r.iterations, final: true, warm: r.warm, degenerate: r.degenerate, step: snap.step }, layouts: s.layouts + 1, error: null }));
+    } catch (e) {
+      const x = e as { name?: string; message?: string };
+      set({ error: { name: x?.name || 'TsneError', message: `The t-SNE layout failed: ${x?.message ?? String(e)}` } });
+    }
+  }
+
+  return {
+    runId: null,
+    kind: null,
+    method: null,
+    perLayer: false,
+    layout: null,
+    layouts: 0,
+    busy: false,
+    error: null,
+    setRun(runId) {
+      set({ runId, method: null });
+    },
+    setKind(kind) {
+      set({ kind, method: null });
+    },
+    setMethod(method) {
+      set({ method });
+    },
+    setPerLayer(perLayer) {
+      set({ perLayer });
+    },
+    show(input) {
+      void tsne.push(input);
+    },
+  };
+});
+
+/** For end-to-end tests and the console. */
+export function exposeAtlasForTests(): void {
+  if (typeof window === 'undefined') return;
+  const w = window as unknown as { __atlas?: Record<string, unknown> };
+  w.__atlas = { ...(w.__atlas ?? {}), getAtlas: () => useAtlas.getState() };
+}

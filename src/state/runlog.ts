@@ -1,0 +1,591 @@
+// A training run as the page keeps it: the configuration, the log the runner's progress events build
+// (losses, probe metrics, the newest signatures per method, finished rows), its status, and the files
+// it exports (results JSON in the CLI's results.json shape plus the log; Table 1 / Table 2 CSV). Pure
+// functions, so the Train view, IndexedDB and the tests all see the same record.
+import { z } from 'zod';
+import { experimentConfig, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ResultRow, type Results } from '../experiments/runner';
+import type { SignatureSet } from '../experiments/signatures';
+import { worldConfig, ZONES, zoneOf, type WorldConfig } from '../data';
+import type { WorkerError } from '../worker/protocol';
+
+// ---------------------------------------------------------------------------------------------
+// The form
+
+export type WorldChoice = 'tiny' | 'quick' | 'default';
+
+export const WORLD_CHOICES: Record<WorldChoice, { label: string; note: string }> = {
+  tiny: { label: 'Tiny (8 countries, 4 zones)', note: '2 countries in each of 4 zones × 6 people × 4 questions = 192 answers: a demo that trains in minutes even on a CPU-emulated GPU' },
+  quick: { label: 'Quick (16 countries)', note: '2 countries per zone × 12 people × 8 questions = 1,536 answers' },
+  default: { label: 'Default world (72 countries)', note: 'every country × 50 people × 12 questions = 43,200 answers: for a real GPU' },
+};
+
+export interface TrainForm {
+  methods: ExperimentMethod[];
+  world: WorldChoice;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  /** CUMA's load-balancing weight λ */
+  lbLambda: number;
+  seed: number;
+  personaInPrompt: boolean;
+  /** null: no limit */
+  maxExamples: number | null;
+  maxTest: number | null;
+  maxOptions: number | null;
+  metricsEvery: number;
+  signaturesEvery: number;
+  probeSize: number;
+  signatureProfiles: number;
+  /** Table 2: leave one zone out */
+  loco: boolean;
+  locoSteps: number;
+  locoMethods: ExperimentMethod[];
+}
+
+export function defaultForm(): TrainForm {
+  const q = experimentConfig('quick');
+  return {
+    // the papers' comparison in three rows: the dense baseline and the two conditioned methods
+    methods: ['lora', 'zhyper-diag', 'cuma'],
+    world: 'quick',
+    steps: q.steps,
+    batchSize: q.batchSize,
+    lr: q.lr,
+    lbLambda: q.lbLambda,
+    seed: 1,
+    personaInPrompt: true,
+    maxExamples: q.maxExamples,
+    maxTest: q.maxTest ?? null,
+    // every question (the embedded default has A–J as one token each; the runner says so when a tokenizer does not)
+    maxOptions: null,
+    metricsEvery: 5,
+    signaturesEvery: 5,
+    probeSize: 32,
+    signatureProfiles: q.signatureProfiles,
+    loco: false,
+    locoSteps: 20,
+    locoMethods: ['cuma'],
+  };
+}
+
+/** Tiny's countries: two per zone, so the zones' silhouette is defined (a zone of one country has no within-zone distance). */
+export const TINY_COUNTRIES = ['Norway', 'Sweden', 'Japan', 'China', 'Nigeria', 'Egypt', 'Brazil', 'Mexico'] as const;
+
+export function worldFor(choice: WorldChoice, seed: number): WorldConfig {
+  if (choice === 'tiny') return worldConfig('quick', { seed, countries: TINY_COUNTRIES, participantsPerCountry: 6, questionsPerParticipant: 4 });
+  return worldConfig(choice, { seed });
+}
+
+/** Methods in the table's order (the order the runner trains them). */
+export function orderedMethods(ms: readonly ExperimentMethod[]): ExperimentMethod[] {
+  return METHODS.filter((m) => ms.includes(m));
+}
+
+/** The runner's configuration for the form. */
+export function buildConfig(f: TrainForm): ExperimentConfig {
+  const locoMethods = orderedMethods(f.locoMethods).filter((m) => m !== 'persona-prompting');
+  return experimentConfig(f.world === 'default' ? 'default' : 'quick', {
+    seed: f.seed,
+    methods: orderedMethods(f.methods),
+    steps: f.steps,
+    batchSize: f.batchSize,
+    lr: f.lr,
+    lbLambda: f.lbLambda,
+    personaInPrompt: f.personaInPrompt,
+    world: worldFor(f.world, f.seed),
+    maxExamples: f.maxExamples,
+    maxTest: f.maxTest,
+    maxOptions: f.maxOptions,
+    signatureProfiles: f.signatureProfiles,
+    loco: f.loco && locoMethods.length ? { methods: locoMethods, steps: f.locoSteps } : null,
+  });
+}
+
+/** What is wrong with the form, in words; null when it can start. */
+export function formProblem(f: TrainForm): string | null {
+  const posInt = (v: number | null, what: string) => (v != null && !(Number.isInteger(v) && v >= 1) ? `${what} must be a whole number ≥ 1` : null);
+  if (!f.methods.length) return 'Pick at least one method.';
+  return (
+    posInt(f.steps, 'Steps') ??
+    posInt(f.batchSize, 'Batch size') ??
+    (!(f.lr > 0 && Number.isFinite(f.lr)) ? 'The learning rate must be a number > 0.' : null) ??
+    (!(f.lbLambda >= 0 && Number.isFinite(f.lbLambda)) ? 'λ must be a number ≥ 0.' : null) ??
+    (!Number.isInteger(f.seed) ? 'The seed must be a whole number.' : null) ??
+    posInt(f.maxExamples, 'Training answers') ??
+    posInt(f.maxTest, 'Test answers') ??
+    (f.maxOptions != null && !(Number.isInteger(f.maxOptions) && f.maxOptions >= 2) ? 'Max options must be a whole number ≥ 2.' : null) ??
+    posInt(f.probeSize, 'Probe size') ??
+    posInt(f.signatureProfiles, 'Profiles per country') ??
+    (!(Number.isInteger(f.metricsEvery) && f.metricsEvery >= 0) ? '“Metrics every” must be a whole number ≥ 0.' : null) ??
+    (!(Number.isInteger(f.signaturesEvery) && f.signaturesEvery >= 0) ? '“Signatures every” must be a whole number ≥ 0.' : null) ??
+    (f.loco ? posInt(f.locoSteps, 'Table 2 steps') : null) ??
+    (f.loco && !f.locoMethods.some((m) => m !== 'persona-prompting') ? 'Table 2 needs at least one trained method.' : null)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run record
+
+export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'failed' | 'interrupted' | 'imported';
+
+export interface TrainPoint {
+  /** a Table 1 method, or a Table 2 run's label ("cuma (without Confucian)") */
+  method: string;
+  step: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+}
+export interface MetricPoint {
+  method: string;
+  step: number;
+  acc: number;
+  emd: number;
+}
+export interface SignatureSnapshot {
+  method: string;
+  step: number;
+  set: SignatureSet;
+  /** how many signature events this method has had (the Atlas warm-starts from the last one) */
+  updates: number;
+}
+export interface RunPhase {
+  /** the label of the method being run (Table 2's carry the zone) */
+  label: string;
+  method: string;
+  phase: 'prepare' | 'train' | 'evaluate' | 'done';
+  step: number;
+  steps: number;
+  table: 1 | 2;
+}
+export interface StoredAdapterInfo {
+  method: ExperimentMethod;
+  name: string;
+  bytes: number;
+}
+
+export interface RunRecord {
+  version: 1;
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  status: RunStatus;
+  config: ExperimentConfig;
+  encoderId: string;
+  model: Results['model'] | null;
+  encoder: Results['encoder'] | null;
+  answerForm: Results['answerForm'] | null;
+  train: TrainPoint[];
+  metrics: MetricPoint[];
+  signatures: Record<string, SignatureSnapshot>;
+  rows: ResultRow[];
+  loco: LocoRow[];
+  phase: RunPhase | null;
+  /** Table 2 runs started so far */
+  locoStarted: number;
+  error: WorkerError | null;
+  adapters: StoredAdapterInfo[];
+  /** imported runs: the file they came from */
+  source?: string;
+}
+
+export function newRunId(now = Date.now()): string {
+  return `run-${now.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+}
+
+export function newRun(id: string, config: ExperimentConfig, meta: { encoderId: string; model: Results['model'] | null; now?: number }): RunRecord {
+  const now = meta.now ?? Date.now();
+  return {
+    version: 1,
+    id,
+    createdAt: now,
+    updatedAt: now,
+    status: 'running',
+    config,
+    encoderId: meta.encoderId,
+    model: meta.model,
+    encoder: null,
+    answerForm: null,
+    train: [],
+    metrics: [],
+    signatures: {},
+    rows: [],
+    loco: [],
+    phase: null,
+    locoStarted: 0,
+    error: null,
+    adapters: [],
+  };
+}
+
+const isTable1 = (config: ExperimentConfig, label: string) => (config.methods as readonly string[]).includes(label);
+
+/** The run after a batch of the runner's progress events (a new object; the old one is untouched). */
+export function applyEvents(run: RunRecord, events: readonly Progress[], now = Date.now()): RunRecord {
+  if (!events.length) return run;
+  const train = run.train.slice();
+  const metrics = run.metrics.slice();
+  const signatures = { ...run.signatures };
+  const rows = run.rows.slice();
+  let phase = run.phase;
+  let locoStarted = run.locoStarted;
+  for (const p of events) {
+    // Table 2's runs announce themselves with a label ("cuma (without Confucian)") and then report
+    // their steps under the bare method name: the label of the last 'prepare' tells them apart.
+    const label = phase && phase.table === 2 && p.phase !== 'prepare' ? phase.label : p.method;
+    switch (p.phase) {
+      case 'prepare': {
+        const table = isTable1(run.config, p.method) ? 1 : 2;
+        if (table === 2) locoStarted++;
+        phase = { label: p.method, method: p.method.split(' ')[0], phase: 'prepare', step: 0, steps: table === 1 ? run.config.steps : (run.config.loco?.steps ?? 0), table };
+        break;
+      }
+      case 'train':
+        train.push({ method: label, step: p.step, loss: p.loss, gradNorm: p.gradNorm, lr: p.lr });
+        phase = { ...(phase ?? { label, method: p.method, table: 1 as const }), phase: 'train', step: p.step, steps: p.steps };
+        break;
+      case 'metrics':
+        metrics.push({ method: label, step: p.step, acc: p.acc, emd: p.emd });
+        break;
+      case 'signatures':
+        signatures[p.method] = { method: p.method, step: p.step, set: p.set, updates: (signatures[p.method]?.updates ?? 0) + 1 };
+        break;
+      case 'evaluate':
+        if (phase) phase = { ...phase, phase: 'evaluate' };
+        break;
+      case 'result': {
+        const i = rows.findIndex((r) => r.method === p.row.method);
+        if (i >= 0) rows[i] = p.row;
+        else rows.push(p.row);
+        break;
+      }
+      case 'done':
+        if (phase) phase = { ...phase, phase: 'done' };
+        break;
+    }
+  }
+  return { ...run, train, metrics, signatures, rows, phase, locoStarted, updatedAt: now };
+}
+
+/** The run once the runner returned. */
+export function finishRun(run: RunRecord, res: Results, now = Date.now()): RunRecord {
+  const signatures = { ...run.signatures };
+  for (const r of res.rows) {
+    if (!isSkipped(r) && r.signatures && !signatures[r.method]) signatures[r.method] = { method: r.method, step: res.config.steps, set: r.signatures, updates: 1 };
+  }
+  return {
+    ...run,
+    status: res.stopped ? 'stopped' : 'done',
+    rows: res.rows,
+    loco: res.loco,
+    model: res.model,
+    encoder: res.encoder,
+    answerForm: res.answerForm,
+    signatures,
+    phase: run.phase ? { ...run.phase, phase: 'done' } : null,
+    updatedAt: now,
+  };
+}
+
+export function failRun(run: RunRecord, error: WorkerError, now = Date.now()): RunRecord {
+  return { ...run, status: 'failed', error, updatedAt: now };
+}
+
+/** A run the page lost while it was going (a reload, a crash): it keeps what it had. */
+export function interruptRun(run: RunRecord): RunRecord {
+  return run.status === 'running' || run.status === 'paused' ? { ...run, status: 'interrupted', phase: run.phase ? { ...run.phase } : null } : run;
+}
+
+export const isLive = (r: RunRecord) => r.status === 'running' || r.status === 'paused';
+
+/** Zones a Table 2 run goes over: those of the world's countries. */
+export function worldZones(w: WorldConfig): string[] {
+  if (Array.isArray(w.countries)) return ZONES.filter((z) => (w.countries as readonly string[]).some((c) => zoneOf(c) === z));
+  return [...ZONES];
+}
+
+export interface RunProgress {
+  /** 0..1 over the whole run */
+  fraction: number;
+  table: 1 | 2;
+  /** 1-based */
+  index: number;
+  count: number;
+  label: string;
+  step: number;
+  steps: number;
+  phase: RunPhase['phase'] | 'waiting';
+  text: string;
+}
+
+/** Where a run is: method i of n, step s of S, and the fraction of the whole run done. */
+export function progressOf(run: RunRecord): RunProgress {
+  const c = run.config;
+  const n1 = c.methods.length;
+  const zones = c.loco ? worldZones(c.world).length : 0;
+  // Table 2 retrains a method on the full set only when its step budget differs from Table 1's
+  const n2 = c.loco ? c.loco.methods.reduce((k, m) => k + zones + (c.loco!.steps === c.steps && c.methods.includes(m) ? 0 : 1), 0) : 0;
+  const total = n1 + n2;
+  const ph = run.phase;
+  const finished = run.status === 'done' || run.status === 'stopped' || run.status === 'imported';
+  if (!ph) {
+    return { fraction: finished ? 1 : 0, table: 1, index: 0, count: n1, label: '', step: 0, steps: c.steps, phase: 'waiting', text: finished ? 'Finished' : 'Preparing the world and the condition embeddings…' };
+  }
+  const within = ph.phase === 'done' ? 1 : ph.phase === 'evaluate' ? 0.95 : ph.steps > 0 ? (0.9 * ph.step) / ph.steps : 0;
+  const name = (m: string) => METHOD_NAMES[m as ExperimentMethod] ?? m;
+  if (ph.table === 1) {
+    const index = Math.max(1, c.methods.indexOf(ph.label as ExperimentMethod) + 1);
+    const fraction = finished && run.status === 'done' ? 1 : total ? Math.min(1, (index - 1 + within) / total) : 0;
+    const what = ph.phase === 'prepare' ? 'preparing' : ph.phase === 'evaluate' ? 'evaluating on the test answers' : ph.phase === 'done' ? 'done' : `step ${ph.step} of ${ph.steps}`;
+    return { fraction, table: 1, index, count: n1, label: ph.label, step: ph.step, steps: ph.steps, phase: ph.phase, text: `Table 1 · method ${index} of ${n1} · ${name(ph.label)} · ${what}` };
+  }
+  const index = Math.max(1, run.locoStarted);
+  const fraction = finished && run.status === 'done' ? 1 : total ? Math.min(1, (n1 + index - 1 + within) / total) : 0;
+  const what = ph.phase === 'prepare' ? 'preparing' : ph.phase === 'evaluate' ? 'evaluating' : ph.phase === 'done' ? 'done' : `step ${ph.step} of ${ph.steps}`;
+  return { fraction, table: 2, index, count: n2, label: ph.label, step: ph.step, steps: ph.steps, phase: ph.phase, text: `Table 2 (leave one zone out) · run ${index} of ${n2} · ${ph.label} · ${what}` };
+}
+
+/** Loss per step of each Table 1 method, in the table's order. */
+export function lossSeries(run: RunRecord): { method: string; steps: number[]; loss: number[] }[] {
+  const by = new Map<string, { steps: number[]; loss: number[] }>();
+  for (const p of run.train) {
+    if (!isTable1(run.config, p.method)) continue;
+    const s = by.get(p.method) ?? { steps: [], loss: [] };
+    s.steps.push(p.step);
+    s.loss.push(p.loss);
+    by.set(p.method, s);
+  }
+  return run.config.methods.filter((m) => by.has(m)).map((m) => ({ method: m, ...by.get(m)! }));
+}
+
+/** Probe accuracy and EMD per step of each Table 1 method. */
+export function metricSeries(run: RunRecord): { method: string; steps: number[]; acc: number[]; emd: number[] }[] {
+  const by = new Map<string, { steps: number[]; acc: number[]; emd: number[] }>();
+  for (const p of run.metrics) {
+    if (!isTable1(run.config, p.method)) continue;
+    const s = by.get(p.method) ?? { steps: [], acc: [], emd: [] };
+    s.steps.push(p.step);
+    s.acc.push(p.acc);
+    s.emd.push(p.emd);
+    by.set(p.method, s);
+  }
+  return run.config.methods.filter((m) => by.has(m)).map((m) => ({ method: m, ...by.get(m)! }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files: results JSON (the CLI's results.json plus the run's log) and CSV
+
+export const RUN_FORMAT = 'adapter-atlas-run';
+
+export interface RunExport extends Omit<Results, 'answerForm'> {
+  answerForm: Results['answerForm'] | null;
+  atlas: {
+    format: typeof RUN_FORMAT;
+    version: 1;
+    id: string;
+    createdAt: number;
+    status: RunStatus;
+    encoderId: string;
+    train: TrainPoint[];
+    metrics: MetricPoint[];
+    signatures: Record<string, SignatureSnapshot>;
+    error: WorkerError | null;
+  };
+}
+
+export function runToExport(run: RunRecord): RunExport {
+  return {
+    config: run.config,
+    model: run.model ?? { label: 'unknown', architecture: 'unknown', numParams: 0 },
+    encoder: run.encoder ?? { id: run.encoderId, dim: 0 },
+    answerForm: run.answerForm,
+    rows: run.rows,
+    table: markdownTable(run.rows),
+    loco: run.loco,
+    table2: run.loco.length ? locoTable(run.loco) : '',
+    stopped: run.status !== 'done' && run.status !== 'imported',
+    atlas: {
+      format: RUN_FORMAT,
+      version: 1,
+      id: run.id,
+      createdAt: run.createdAt,
+      status: run.status,
+      encoderId: run.encoderId,
+      train: run.train,
+      metrics: run.metrics,
+      signatures: run.signatures,
+      error: run.error,
+    },
+  };
+}
+
+function csvCell(v: unknown): string {
+  if (v == null) return '';
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+const csv = (rows: unknown[][]) => rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+
+/** Table 1 as CSV: one row per method (skipped methods keep their reason). */
+export function table1Csv(rows: readonly ResultRow[]): string {
+  const head = ['method', 'label', 'acc', 'macro_f1', 'emd', 'entropy_nats', 'params_pct', 'trainable_params', 'zone_silhouette', 'signature_kind', 'n_train', 'n_test', 'wall_seconds', 'skipped'];
+  return csv([
+    head,
+    ...rows.map((r) =>
+      isSkipped(r)
+        ? [r.method, r.label, '', '', '', '', '', '', '', '', '', '', '', r.skipped]
+        : [r.method, r.label, r.acc, r.macroF1, r.emd, r.entropy, r.paramsPct, r.trainableParams, r.signatures?.silhouette ?? '', r.signatures?.kind ?? '', r.nTrain, r.nTest, r.wallSeconds, ''],
+    ),
+  ]);
+}
+
+/** Table 2 as CSV: one row per (zone, method). */
+export function table2Csv(rows: readonly LocoRow[]): string {
+  return csv([
+    ['zone', 'method', 'label', 'n_test', 'acc_full', 'acc_loco', 'delta_acc', 'emd_full', 'emd_loco'],
+    ...rows.map((r) => [r.zone, r.method, r.label, r.nTest, r.full.acc, r.loco.acc, r.loco.acc - r.full.acc, r.full.emd, r.loco.emd]),
+  ]);
+}
+
+// JSON turns NaN and ±Infinity into null: a skipped (non-finite) step must not make a file unreadable.
+const num = z.number().nullable().transform((v) => (v == null ? NaN : v));
+const finite = z.number().finite();
+const methodEnum = z.enum(METHODS);
+
+const signatureSetSchema = z.object({
+  kind: z.enum(['routing', 'z']),
+  countries: z.array(
+    z.object({
+      country: z.string(),
+      zone: z.string(),
+      vector: z.array(finite),
+      perLayer: z.array(z.array(finite)),
+      profiles: z.number().int().nonnegative(),
+    }),
+  ),
+  silhouette: finite.nullable(),
+});
+
+const methodRowSchema = z.looseObject({
+  method: methodEnum,
+  label: z.string(),
+  acc: finite,
+  macroF1: finite,
+  emd: finite,
+  entropy: finite,
+  paramsPct: finite,
+  trainableParams: finite,
+  wallSeconds: finite,
+  nTrain: finite,
+  nTest: finite,
+  losses: z.array(num),
+  signatures: signatureSetSchema.optional(),
+});
+const skippedRowSchema = z.looseObject({ method: methodEnum, label: z.string(), skipped: z.string() });
+const pair = z.object({ acc: finite, emd: finite });
+const locoRowSchema = z.looseObject({ method: methodEnum, label: z.string(), zone: z.string(), nTest: finite, full: pair, loco: pair });
+
+const configSchema = z.looseObject({
+  preset: z.enum(['quick', 'default']),
+  seed: finite,
+  methods: z.array(methodEnum),
+  steps: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  lr: finite,
+  lbLambda: finite,
+  personaInPrompt: z.boolean(),
+  world: z.looseObject({ seed: finite }),
+  maxExamples: z.number().int().positive().nullable(),
+  loco: z.object({ methods: z.array(methodEnum), steps: z.number().int().positive() }).nullable(),
+  signatureProfiles: z.number().int().positive(),
+});
+
+const statusEnum = z.enum(['running', 'paused', 'done', 'stopped', 'failed', 'interrupted', 'imported']);
+
+const resultsFileSchema = z.object({
+  config: configSchema,
+  model: z.object({ label: z.string(), architecture: z.string(), numParams: finite }),
+  encoder: z.object({ id: z.string(), dim: finite }),
+  answerForm: z.enum(['space-letter', 'letter']).nullable().optional(),
+  rows: z.array(z.union([skippedRowSchema, methodRowSchema])),
+  loco: z.array(locoRowSchema).default([]),
+  stopped: z.boolean().optional(),
+  atlas: z
+    .object({
+      format: z.literal(RUN_FORMAT),
+      version: z.literal(1),
+      id: z.string(),
+      createdAt: finite,
+      status: statusEnum,
+      encoderId: z.string(),
+      train: z.array(z.object({ method: z.string(), step: finite, loss: num, gradNorm: num, lr: num })),
+      metrics: z.array(z.object({ method: z.string(), step: finite, acc: num, emd: num })),
+      signatures: z.record(z.string(), z.object({ method: z.string(), step: finite, set: signatureSetSchema, updates: finite })),
+      error: z.object({ name: z.string(), message: z.string() }).nullable(),
+    })
+    .optional(),
+});
+
+/** Why a results file was refused, in words. */
+export class RunFileError extends Error {
+  override name = 'RunFileError';
+}
+
+/**
+ * A results file (this app's export, or the CLI's results.json) as a run for the list. Throws
+ * RunFileError naming the first problems; nothing is changed then.
+ */
+export function parseRunFile(text: string, fileName: string, now = Date.now()): RunRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new RunFileError(`${fileName} is not JSON (${(e as Error).message}). Pick a results file saved with “Results JSON”, or a results.json from the CLI.`);
+  }
+  const r = resultsFileSchema.safeParse(raw);
+  if (!r.success) {
+    const why = r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`)
+      .join('; ');
+    throw new RunFileError(`${fileName} is not a results file this app can read (${why}). Pick a file saved with “Results JSON”, or a results.json from the CLI.`);
+  }
+  const f = r.data;
+  const config = f.config as unknown as ExperimentConfig;
+  const a = f.atlas;
+  const rows = f.rows as unknown as ResultRow[];
+  const signatures: Record<string, SignatureSnapshot> = a ? (a.signatures as Record<string, SignatureSnapshot>) : {};
+  for (const row of rows) {
+    if (!isSkipped(row) && row.signatures && !signatures[row.method]) signatures[row.method] = { method: row.method, step: config.steps, set: row.signatures, updates: 1 };
+  }
+  return {
+    version: 1,
+    id: newRunId(now),
+    createdAt: a?.createdAt ?? now,
+    updatedAt: now,
+    status: 'imported',
+    config,
+    encoderId: a?.encoderId ?? f.encoder.id,
+    model: f.model,
+    encoder: f.encoder,
+    answerForm: f.answerForm ?? null,
+    train: a?.train ?? [],
+    metrics: a?.metrics ?? [],
+    signatures,
+    rows,
+    loco: f.loco as LocoRow[],
+    phase: null,
+    locoStarted: 0,
+    error: a?.error ?? null,
+    adapters: [],
+    source: fileName,
+  };
+}
+
+/** "Tiny world · 2 methods · 6 steps" */
+export function describeConfig(c: ExperimentConfig): string {
+  const w = c.world;
+  const world = typeof w.countries === 'object' && !Array.isArray(w.countries) && 'perZone' in w.countries ? `${w.countries.perZone * ZONES.length} countries` : Array.isArray(w.countries) ? `${w.countries.length} countries` : 'all countries';
+  return `${world} · ${c.methods.length} method${c.methods.length === 1 ? '' : 's'} · ${c.steps} steps × batch ${c.batchSize}${c.loco ? ' · Table 2' : ''}`;
+}

@@ -1,0 +1,343 @@
+// What a run shows: where it is (progress), its loss and probe-metric curves, and its results tables.
+import { useMemo } from 'react';
+import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ResultRow } from '../../experiments/runner';
+import { describeConfig, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
+import { useTrain } from '../../state/train';
+import { fileSafe, downloadFile } from '../shared/download';
+import { methodStyle } from '../shared/colors';
+import { Plot } from '../shared/Plot';
+import { count } from '../format';
+
+export const STATUS_TEXT: Record<RunStatus, string> = {
+  running: 'running',
+  paused: 'paused',
+  done: 'finished',
+  stopped: 'stopped early',
+  failed: 'failed',
+  interrupted: 'interrupted',
+  imported: 'imported',
+};
+
+export function StatusBadge({ status }: { status: RunStatus }) {
+  return (
+    <span className={`badge run-status status-${status}`} data-testid="run-status" data-status={status}>
+      {STATUS_TEXT[status]}
+    </span>
+  );
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function when(t: number): string {
+  return new Date(t).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+export function RunProgressCard({ run }: { run: RunRecord }) {
+  const p = progressOf(run);
+  const last = run.train.length ? run.train[run.train.length - 1] : null;
+  const note =
+    run.status === 'interrupted'
+      ? 'The page was reloaded or closed while this run was going. What it had finished is below; train again to complete it.'
+      : run.status === 'stopped'
+        ? 'Stopped early: the methods that finished are in the table.'
+        : run.status === 'paused'
+          ? 'Paused between two optimizer steps. Resume to go on, or stop to keep what is done.'
+          : null;
+  return (
+    <section className="card run-progress" data-testid="run-progress-card" aria-label="Run progress">
+      <div className="card-head">
+        <h2>
+          Run <span className="muted run-when">{when(run.createdAt)}</span>
+        </h2>
+        <StatusBadge status={run.status} />
+      </div>
+      <p className="muted small run-meta">
+        {describeConfig(run.config)} · lr {run.config.lr} · seed {run.config.seed}
+        {run.model ? ` · ${run.model.label}` : ''}
+        {run.source ? ` · from ${run.source}` : ''}
+      </p>
+      <div className="progress-wrap">
+        <progress data-testid="train-progress" data-fraction={p.fraction.toFixed(4)} data-step={p.step} value={p.fraction} max={1} aria-label="Run progress" />
+        <span className="progress-pct">{Math.round(100 * p.fraction)}%</span>
+      </div>
+      <p className="progress-text" data-testid="train-progress-text" role="status">
+        {run.status === 'running' || run.status === 'paused'
+          ? p.text
+          : run.status === 'done'
+            ? `Finished: ${run.rows.length} of ${run.config.methods.length} methods${run.loco.length ? ` and ${run.loco.length} Table 2 rows` : ''} in ${duration(run.updatedAt - run.createdAt)}.`
+            : run.status === 'imported'
+              ? `Imported${run.source ? ` from ${run.source}` : ''}: ${run.rows.length} rows.`
+              : p.phase === 'waiting'
+                ? `${STATUS_TEXT[run.status]} before the first method started.`
+                : `${p.text} (${STATUS_TEXT[run.status]})`}
+        {last && (run.status === 'running' || run.status === 'paused') && (
+          <span className="muted">
+            {' '}
+            · loss {Number.isFinite(last.loss) ? last.loss.toFixed(4) : '—'} · ‖g‖ {Number.isFinite(last.gradNorm) ? last.gradNorm.toFixed(3) : '—'} · lr {last.lr.toExponential(2)}
+          </span>
+        )}
+      </p>
+      {note && <p className="note">{note}</p>}
+    </section>
+  );
+}
+
+/** Step axes: whole steps only, over the whole budget (so a curve also shows how far the run is). */
+function stepAxis(steps: number, title: string) {
+  const dtick = Math.max(1, Math.ceil(steps / 10));
+  return { title: { text: title }, tickmode: 'linear', tick0: 0, dtick, range: [steps <= 60 ? 0.5 : 0, steps + (steps <= 60 ? 0.5 : 0)] };
+}
+
+function curveLayouts(steps: number) {
+  return {
+    loss: {
+      xaxis: stepAxis(steps, 'optimizer step'),
+      yaxis: { title: { text: 'cross-entropy loss' } },
+      legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 0, font: { size: 14 } },
+      margin: { t: 40 },
+    },
+    acc: { title: { text: 'Probe accuracy ↑', font: { size: 16 } }, xaxis: stepAxis(steps, 'step'), yaxis: { range: [-0.05, 1.05], title: { text: 'accuracy' } }, showlegend: false, margin: { t: 44 } },
+    emd: { title: { text: 'Probe EMD to the truth ↓', font: { size: 16 } }, xaxis: stepAxis(steps, 'step'), yaxis: { rangemode: 'tozero', title: { text: 'EMD (0–1)' } }, showlegend: false, margin: { t: 44 } },
+  };
+}
+
+function metricTraces(metrics: ReturnType<typeof metricSeries>, key: 'acc' | 'emd') {
+  return metrics.map((s) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: METHOD_NAMES[s.method as ExperimentMethod] ?? s.method,
+    x: s.steps,
+    y: s[key],
+    line: { color: methodStyle(s.method).color, dash: methodStyle(s.method).dash, width: 3 },
+    marker: { size: 8 },
+    hovertemplate: `%{fullData.name}<br>step %{x}: ${key === 'acc' ? 'accuracy' : 'EMD'} %{y:.3f}<extra></extra>`,
+  }));
+}
+
+export function CurvesCard({ run }: { run: RunRecord }) {
+  const losses = useMemo(() => lossSeries(run), [run]);
+  const metrics = useMemo(() => metricSeries(run), [run]);
+  const lossData = useMemo(
+    () =>
+      losses.map((s) => ({
+        type: 'scatter',
+        mode: s.steps.length < 40 ? 'lines+markers' : 'lines',
+        name: METHOD_NAMES[s.method as ExperimentMethod] ?? s.method,
+        x: s.steps,
+        y: s.loss.map((v) => (Number.isFinite(v) ? v : null)),
+        line: { color: methodStyle(s.method).color, dash: methodStyle(s.method).dash, width: 3 },
+        marker: { size: 7 },
+        hovertemplate: '%{fullData.name}<br>step %{x}: loss %{y:.4f}<extra></extra>',
+      })),
+    [losses],
+  );
+  const layouts = useMemo(() => curveLayouts(run.config.steps), [run.config.steps]);
+  const accData = useMemo(() => metricTraces(metrics, 'acc'), [metrics]);
+  const emdData = useMemo(() => metricTraces(metrics, 'emd'), [metrics]);
+  const nLoss = losses.reduce((n, s) => n + s.steps.length, 0);
+  const nMetric = metrics.reduce((n, s) => n + s.steps.length, 0);
+  const probe = run.config.maxTest;
+  return (
+    <section className="card curves" data-testid="curves-card">
+      <h2>Training curves</h2>
+      {nLoss === 0 ? (
+        <p className="muted" data-testid="loss-empty">
+          {run.status === 'running' ? 'The loss appears here after the first optimizer step.' : 'No training steps were logged for this run.'}
+        </p>
+      ) : (
+        <Plot testId="loss-plot" data={lossData} layout={layouts.loss} height={320} label="Training loss per optimizer step, one line per method" attrs={{ 'data-points': nLoss }} />
+      )}
+      <p className="muted small">
+        Loss: mean cross-entropy of the answer letter over the batch (label smoothing as the trainer uses), before each step's update. Probe: accuracy and EMD (normalized
+        Wasserstein-1 between the model's option distribution and the exact one) on the first test answers{probe ? ` (test split of at most ${probe})` : ''}, measured during
+        training.
+      </p>
+      {nMetric > 0 && (
+        <div className="metric-plots" data-testid="metric-plots" data-points={nMetric}>
+          <Plot testId="metrics-plot-acc" data={accData} layout={layouts.acc} height={260} label="Probe accuracy per step" />
+          <Plot testId="metrics-plot-emd" data={emdData} layout={layouts.emd} height={260} label="Probe EMD per step" />
+        </div>
+      )}
+    </section>
+  );
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
+function pct(p: number): string {
+  if (p === 0) return '0';
+  return p >= 0.01 ? p.toFixed(3) : p.toExponential(2);
+}
+
+/** The run's trained adapters: each as a file, or straight onto the model for Compare. */
+function AdapterList({ run }: { run: RunRecord }) {
+  const adapterBytes = useTrain((s) => s.adapterBytes);
+  const loadIntoCompare = useTrain((s) => s.loadIntoCompare);
+  const busy = useTrain((s) => s.activeId !== null);
+  if (!run.adapters.length) return null;
+  const order = (m: string) => run.config.methods.indexOf(m as ExperimentMethod);
+  const download = async (method: ExperimentMethod, name: string) => {
+    const bytes = await adapterBytes(run.id, method);
+    if (bytes) downloadFile(`${fileSafe(`${name}-${run.id}`)}.safetensors`, bytes);
+    else useTrain.setState((s) => ({ errors: { ...s.errors, export: { name: 'AdapterMissingError', message: `The ${METHOD_NAMES[method]} adapter of this run is not in the browser's storage any more.` } } }));
+  };
+  return (
+    <div className="trained-adapters" data-testid="trained-adapters">
+      <h3 className="small-h">Trained adapters</h3>
+      <ul>
+        {[...run.adapters]
+          .sort((a, b) => order(a.method) - order(b.method))
+          .map((a) => (
+            <li key={a.method}>
+              <strong>{METHOD_NAMES[a.method]}</strong> <span className="muted small">{count(a.bytes)}B</span>
+              <button className="small-button" data-testid={`download-adapter-${a.method}`} onClick={() => void download(a.method, a.name)} title={`${a.name}.safetensors (adapter-atlas format)`}>
+                ⤓ .safetensors
+              </button>
+              <button className="small-button" data-testid={`compare-adapter-${a.method}`} disabled={busy} onClick={() => void loadIntoCompare(run.id, a.method)} title={busy ? 'The model is training; wait for the run to end' : 'Put this adapter on the model and open Compare'}>
+                Load into Compare
+              </button>
+            </li>
+          ))}
+      </ul>
+    </div>
+  );
+}
+
+function Row({ row }: { row: ResultRow }) {
+  if (isSkipped(row)) {
+    return (
+      <tr data-testid={`result-row-${row.method}`} data-state="skipped">
+        <th scope="row">{row.label}</th>
+        <td colSpan={6} className="muted">
+          skipped: {row.skipped}
+        </td>
+      </tr>
+    );
+  }
+  const r = row as MethodRow;
+  const sil = r.signatures?.silhouette;
+  return (
+    <tr data-testid={`result-row-${r.method}`} data-state="done" data-acc={r.acc} data-emd={r.emd}>
+      <th scope="row">{r.label}</th>
+      <td>{f3(r.acc)}</td>
+      <td>{f3(r.macroF1)}</td>
+      <td>{f3(r.emd)}</td>
+      <td>{f3(r.entropy)}</td>
+      <td title={`${r.trainableParams.toLocaleString('en-US')} trainable parameters`}>{pct(r.paramsPct)}</td>
+      <td title={r.signatures ? `${r.signatures.kind === 'z' ? 'z̄_c' : 'ḡ_c'} of ${r.signatures.countries.length} countries` : 'no signatures (this method has no z or router)'}>
+        {sil == null ? '—' : sil.toFixed(3)}
+        {r.signatures && <span className="sig-kind">{r.signatures.kind === 'z' ? 'z̄_c' : 'routing ḡ_c'}</span>}
+      </td>
+    </tr>
+  );
+}
+
+export function ResultsCard({ run }: { run: RunRecord }) {
+  const exportJson = useTrain((s) => s.exportJson);
+  const exportCsv = useTrain((s) => s.exportCsv);
+  const p = progressOf(run);
+  const live = run.status === 'running' || run.status === 'paused';
+  const done = new Set(run.rows.map((r) => r.method));
+  const pending = live ? run.config.methods.filter((m) => !done.has(m)) : [];
+  const base = fileSafe(`adapter-atlas-${run.id}`);
+  const nTest = run.rows.find((r): r is MethodRow => !isSkipped(r))?.nTest;
+  return (
+    <section className="card results" data-testid="results-card">
+      <div className="card-head">
+        <h2>Results</h2>
+        <div className="row export-buttons">
+          <button data-testid="export-json" onClick={() => downloadFile(`${base}.json`, exportJson(run.id) ?? '')}>
+            Results JSON
+          </button>
+          <button data-testid="export-csv-1" disabled={!run.rows.length} onClick={() => downloadFile(`${base}-table1.csv`, exportCsv(1, run.id) ?? '', 'text/csv')}>
+            Table 1 CSV
+          </button>
+          {run.loco.length > 0 && (
+            <button data-testid="export-csv-2" onClick={() => downloadFile(`${base}-table2.csv`, exportCsv(2, run.id) ?? '', 'text/csv')}>
+              Table 2 CSV
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="table-scroll">
+        <table className="results-table" data-testid="results-table" data-rows={run.rows.length}>
+          <thead>
+            <tr>
+              <th scope="col">Method</th>
+              <th scope="col">Acc ↑</th>
+              <th scope="col">Macro-F1 ↑</th>
+              <th scope="col">EMD ↓</th>
+              <th scope="col">Entropy</th>
+              <th scope="col">Params %</th>
+              <th scope="col">Zone silhouette</th>
+            </tr>
+          </thead>
+          <tbody>
+            {run.rows.map((r) => (
+              <Row key={r.method} row={r} />
+            ))}
+            {pending.map((m) => (
+              <tr key={m} data-testid={`result-row-${m}`} data-state="pending" className="pending-row">
+                <th scope="row">{METHOD_NAMES[m]}</th>
+                <td colSpan={6} className="muted">
+                  {p.table === 1 && p.label === m && p.phase !== 'waiting' ? (p.phase === 'evaluate' ? 'evaluating…' : p.phase === 'prepare' ? 'preparing…' : `training, step ${p.step} of ${p.steps}…`) : 'waiting'}
+                </td>
+              </tr>
+            ))}
+            {!run.rows.length && !pending.length && (
+              <tr>
+                <td colSpan={7} className="muted">
+                  No method finished in this run.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <p className="table-note">
+        Table 1: every method on the same held-out answers{nTest ? ` (n = ${nTest})` : ''}. ↑ higher is better, ↓ lower is better; entropy in nats (of the model's option
+        distribution); Params % of the backbone's; zone silhouette of the per-country signatures (−1 to 1, higher: countries of a zone sit together).
+      </p>
+      <AdapterList run={run} />
+      {run.loco.length > 0 && (
+        <div className="table-scroll">
+          <h3 className="small-h">Table 2 · leave one zone out</h3>
+          <table className="results-table loco-table" data-testid="loco-table" data-rows={run.loco.length}>
+            <thead>
+              <tr>
+                <th scope="col">Zone</th>
+                <th scope="col">Method</th>
+                <th scope="col">n</th>
+                <th scope="col">Acc full</th>
+                <th scope="col">Acc LOCO</th>
+                <th scope="col">Δ Acc</th>
+                <th scope="col">EMD full</th>
+                <th scope="col">EMD LOCO</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.loco.map((r) => {
+                const d = r.loco.acc - r.full.acc;
+                return (
+                  <tr key={`${r.zone}|${r.method}`}>
+                    <th scope="row">{r.zone}</th>
+                    <td>{r.label}</td>
+                    <td>{r.nTest}</td>
+                    <td>{f3(r.full.acc)}</td>
+                    <td>{f3(r.loco.acc)}</td>
+                    <td>{`${d >= 0 ? '+' : ''}${d.toFixed(3)}`}</td>
+                    <td>{f3(r.full.emd)}</td>
+                    <td>{f3(r.loco.emd)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p className="table-note">Table 2: accuracy and EMD on each zone's test answers, trained with all zones (full) and with that zone left out (LOCO).</p>
+        </div>
+      )}
+    </section>
+  );
+}

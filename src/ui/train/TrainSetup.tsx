@@ -1,0 +1,187 @@
+// The run's setup: methods, world, budget, and the controls that start, pause, resume and stop it.
+import { useId, useState, type ReactNode } from 'react';
+import { METHOD_NAMES, METHODS, usesCondition, type ExperimentMethod } from '../../experiments/runner';
+import { ENCODERS } from '../../condition/encoder';
+import { useLab } from '../../state/lab';
+import { WORLD_CHOICES, formProblem, type TrainForm, type WorldChoice } from '../../state/runlog';
+import { useApp } from '../../state/store';
+import { useTrain } from '../../state/train';
+
+const METHOD_HINT: Record<ExperimentMethod, string> = {
+  'persona-prompting': 'the profile in the prompt, nothing trained',
+  lora: 'one adapter for everyone (q, v)',
+  'zhyper-diag': 'hypernetwork: r numbers z per layer from the persona',
+  'zhyper-square': 'hypernetwork: an r×r matrix Z per layer',
+  'cuma-semantic': 'routed experts, router reads the tokens only',
+  cuma: 'routed experts, router reads tokens + persona (top-2 of 8)',
+  'cuma-soft': 'every expert weighted (k = N)',
+};
+
+/** A number field that lets the user type freely; blank means `null` where `nullable`. */
+function NumField(props: { label: ReactNode; value: number | null; onChange(v: number | null): void; testId: string; step?: number | 'any'; min?: number; nullable?: boolean; disabled?: boolean; title?: string; width?: string }) {
+  const { label, value, onChange, testId, step = 1, min, nullable, disabled, title, width } = props;
+  const [text, setText] = useState<string | null>(null);
+  const shown = text ?? (value == null || !Number.isFinite(value) ? '' : String(value));
+  return (
+    <label className="pfield" title={title}>
+      <span>{label}</span>
+      <input
+        type="number"
+        data-testid={testId}
+        value={shown}
+        step={step}
+        min={min}
+        disabled={disabled}
+        placeholder={nullable ? 'all' : undefined}
+        style={width ? { width } : undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          const t = e.target.value.trim();
+          onChange(t === '' ? (nullable ? null : NaN) : Number(t));
+        }}
+        onBlur={() => setText(null)}
+      />
+    </label>
+  );
+}
+
+export function TrainSetup() {
+  const uid = useId();
+  const form = useTrain((s) => s.form);
+  const control = useTrain((s) => s.control);
+  const setForm = useTrain((s) => s.setForm);
+  const toggleMethod = useTrain((s) => s.toggleMethod);
+  const toggleLoco = useTrain((s) => s.toggleLocoMethod);
+  const start = useTrain((s) => s.start);
+  const pause = useTrain((s) => s.pause);
+  const resume = useTrain((s) => s.resume);
+  const stop = useTrain((s) => s.stop);
+  const resetForm = useTrain((s) => s.resetForm);
+  const encoderId = useLab((s) => s.encoderId);
+  const modelStatus = useApp((s) => s.modelStatus);
+  const summary = useApp((s) => s.summary);
+  const active = control !== 'idle';
+  const problem = formProblem(form);
+  const set = (patch: Partial<TrainForm>) => setForm(patch);
+  const encoder = ENCODERS.find((e) => e.id === encoderId);
+  const conditioned = form.methods.some(usesCondition);
+
+  return (
+    <section className="card train-setup" data-testid="train-setup" aria-labelledby={`${uid}-h`}>
+      <div className="card-head">
+        <h2 id={`${uid}-h`}>Setup</h2>
+        <span className="model-chip" data-testid="train-model-status" data-status={modelStatus}>
+          <span className={`status-dot ${modelStatus}`} aria-hidden />
+          {modelStatus === 'ready' ? `model: ${summary?.label}` : modelStatus === 'loading' ? 'loading the model…' : 'no model loaded'}
+        </span>
+      </div>
+
+      <fieldset className="method-picks" disabled={active}>
+        <legend>Methods (trained and evaluated in this order)</legend>
+        {METHODS.map((m) => (
+          <label key={m} className="check method-pick">
+            <input type="checkbox" data-testid={`method-${m}`} checked={form.methods.includes(m)} onChange={() => toggleMethod(m)} />
+            <span>
+              <strong>{METHOD_NAMES[m]}</strong> <span className="muted small">{METHOD_HINT[m]}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+
+      <fieldset className="train-fields" disabled={active}>
+        <legend className="sr-only">Data and budget</legend>
+        <label className="pfield wide">
+          <span>Data: the synthetic world</span>
+          <select data-testid="train-world" value={form.world} onChange={(e) => set({ world: e.target.value as WorldChoice })}>
+            {(Object.keys(WORLD_CHOICES) as WorldChoice[]).map((w) => (
+              <option key={w} value={w}>
+                {WORLD_CHOICES[w].label}
+              </option>
+            ))}
+          </select>
+          <small className="muted">{WORLD_CHOICES[form.world].note}</small>
+        </label>
+        <div className="field-row">
+          <NumField label="Steps" testId="train-steps" value={form.steps} min={1} onChange={(v) => set({ steps: v ?? NaN })} title="optimizer steps per trained method" />
+          <NumField label="Batch" testId="train-batch" value={form.batchSize} min={1} onChange={(v) => set({ batchSize: v ?? NaN })} title="answers per optimizer step" />
+          <NumField label="Learning rate" testId="train-lr" value={form.lr} step="any" onChange={(v) => set({ lr: v ?? NaN })} title="peak learning rate (10% linear warm-up, cosine decay)" width="7.5rem" />
+          <NumField label="Seed" testId="train-seed" value={form.seed} onChange={(v) => set({ seed: v ?? NaN })} title="world, split, initialization and batch order" />
+        </div>
+        <div className="field-row">
+          <NumField label="λ load balance" testId="train-lambda" value={form.lbLambda} step="any" min={0} onChange={(v) => set({ lbLambda: v ?? NaN })} title="CUMA's load-balancing weight (0.01 in the authors' code); other methods ignore it" />
+          <label className="check persona-check">
+            <input type="checkbox" data-testid="train-persona" checked={form.personaInPrompt} onChange={(e) => set({ personaInPrompt: e.target.checked })} />
+            <span>Profile in every prompt</span>
+          </label>
+        </div>
+        <details className="more-settings">
+          <summary>More settings (sample sizes, reporting, Table 2)</summary>
+          <div className="field-row">
+            <NumField label="Training answers" testId="train-max-examples" value={form.maxExamples} nullable onChange={(v) => set({ maxExamples: v })} title="at most this many training answers (a seeded sample); blank: all" />
+            <NumField label="Test answers" testId="train-max-test" value={form.maxTest} nullable onChange={(v) => set({ maxTest: v })} title="at most this many test answers; blank: all" />
+            <NumField label="Max options" testId="train-max-options" value={form.maxOptions} nullable onChange={(v) => set({ maxOptions: v })} title="keep questions with at most this many options (each option letter must be one token)" />
+          </div>
+          <div className="field-row">
+            <NumField label="Metrics every" testId="train-metrics-every" value={form.metricsEvery} min={0} onChange={(v) => set({ metricsEvery: v ?? NaN })} title="probe accuracy and EMD every n steps (0: only at the end)" />
+            <NumField label="Probe size" testId="train-probe" value={form.probeSize} min={1} onChange={(v) => set({ probeSize: v ?? NaN })} title="test answers in the probe" />
+            <NumField label="Signatures every" testId="train-signatures-every" value={form.signaturesEvery} min={0} onChange={(v) => set({ signaturesEvery: v ?? NaN })} title="per-country signatures for the Atlas every n steps (0: after training)" />
+            <NumField label="Profiles / country" testId="train-sig-profiles" value={form.signatureProfiles} min={1} onChange={(v) => set({ signatureProfiles: v ?? NaN })} title="profiles averaged into a country's signature" />
+          </div>
+          <label className="check">
+            <input type="checkbox" data-testid="train-loco" checked={form.loco} onChange={(e) => set({ loco: e.target.checked })} />
+            <span>Table 2: train again once per zone with that zone left out (costly: one run per zone and method)</span>
+          </label>
+          {form.loco && (
+            <div className="field-row loco-row">
+              <NumField label="Table 2 steps" testId="train-loco-steps" value={form.locoSteps} min={1} onChange={(v) => set({ locoSteps: v ?? NaN })} />
+              <div className="loco-methods" role="group" aria-label="Table 2 methods">
+                {METHODS.filter((m) => m !== 'persona-prompting').map((m) => (
+                  <label key={m} className="check small">
+                    <input type="checkbox" data-testid={`loco-${m}`} checked={form.locoMethods.includes(m)} onChange={() => toggleLoco(m)} />
+                    {METHOD_NAMES[m]}
+                  </label>
+                ))}
+              </div>
+            </div>
+          )}
+          <button className="link-button small" type="button" onClick={resetForm}>
+            Reset every setting
+          </button>
+        </details>
+        {conditioned && (
+          <p className="muted small encoder-line">
+            Personas are embedded by <strong>{encoder?.label ?? encoderId}</strong> ({encoder?.dim ?? '?'} numbers), the encoder picked in the adapter bar (Compare, Blend, Routing).
+          </p>
+        )}
+      </fieldset>
+
+      {problem && !active && (
+        <p className="form-problem" role="status" data-testid="train-form-problem">
+          {problem}
+        </p>
+      )}
+      <div className="run-buttons">
+        <button className="primary big" data-testid="train-start" disabled={active || !!problem || modelStatus !== 'ready'} onClick={() => void start()}>
+          {control === 'starting' ? 'Starting…' : 'Start'}
+        </button>
+        {control === 'paused' ? (
+          <button className="big" data-testid="train-resume" onClick={resume}>
+            Resume
+          </button>
+        ) : control === 'pausing' ? (
+          <button className="big" data-testid="train-resume" onClick={resume} title="The run pauses when the step in flight has finished; click to take the pause back">
+            Pausing… (resume)
+          </button>
+        ) : (
+          <button className="big" data-testid="train-pause" disabled={control !== 'running'} onClick={pause}>
+            Pause
+          </button>
+        )}
+        <button className="big" data-testid="train-stop" disabled={!active || control === 'stopping'} onClick={stop}>
+          {control === 'stopping' ? 'Stopping…' : 'Stop'}
+        </button>
+      </div>
+      {active && <p className="muted small">While a run trains, the model is busy: Compare, Blend, Routing and chat wait until it ends (they say so).</p>}
+    </section>
+  );
+}

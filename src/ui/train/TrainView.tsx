@@ -1,0 +1,55 @@
+// Train: pick methods, data and budget; watch progress, loss and probe-metric curves; read CUMA's
+// Table 1 (and Table 2) as methods finish; export results and trained adapters; reopen kept runs.
+import { useEffect } from 'react';
+import { useTrain } from '../../state/train';
+import { ViewHeader } from '../shared/ViewHeader';
+import { CurvesCard, ResultsCard, RunProgressCard } from './RunPanels';
+import { RunList } from './RunList';
+import { TrainErrors } from './TrainErrors';
+import { TrainSetup } from './TrainSetup';
+
+export function TrainView() {
+  const run = useTrain((s) => s.runs.find((r) => r.id === s.currentId));
+  const notice = useTrain((s) => s.notice);
+  const init = useTrain((s) => s.init);
+  useEffect(() => {
+    void init();
+  }, [init]);
+  return (
+    <div className="lab-view train-view" data-testid="view-train">
+      <ViewHeader title="Train">
+        Train adapters on the synthetic world (Zhyper, CUMA, dense LoRA; persona prompting as the baseline) and compare them the way the papers do: accuracy, macro-F1, EMD to the
+        true answer distribution, entropy, parameter share, and how well the per-country signatures separate the cultural zones.
+      </ViewHeader>
+      <TrainErrors />
+      <div className="columns train-columns">
+        <div className="side">
+          <TrainSetup />
+          <RunList />
+        </div>
+        <div className="main">
+          {notice && (
+            <p className="note" role="status">
+              {notice}
+            </p>
+          )}
+          {run ? (
+            <>
+              <RunProgressCard run={run} />
+              <CurvesCard run={run} />
+              <ResultsCard run={run} />
+            </>
+          ) : (
+            <section className="card empty-run">
+              <h2>No run yet</h2>
+              <p className="muted">
+                Pick methods on the left and press Start. “Tiny” trains in a few minutes even without a real GPU; the loss curve, the probe metrics and the results table fill
+                in as the run goes, and the Atlas view shows the countries' signatures forming.
+              </p>
+            </section>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,174 @@
+// The Train view's store with the worker replaced by a fake that plays a run's messages: a run fills in
+// as progress arrives, keeps its trained adapters, and is found again after a "reload" (fresh modules
+// over the same IndexedDB); a run cut off by a reload comes back 'interrupted' with what it had; a
+// browser that refuses storage gets one clear message and the run still works in memory.
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, it, expect, vi, beforeEach } from 'vitest';
+import type { Progress, Results } from '../../src/experiments/runner';
+import type { TrainCallback, TrainRequest } from '../../src/worker/protocol';
+
+type Script = (req: TrainRequest, send: TrainCallback) => Promise<{ ok: true; value: { results: Results; adapterRestored: boolean } } | { ok: false; error: { name: string; message: string } }>;
+const fake = { script: null as Script | null, paused: 0, resumed: 0, stopped: 0 };
+
+vi.mock('../../src/worker/client', () => ({
+  callback: <F>(f: F) => f,
+  onWorkerCrash: () => () => {},
+  getClient: () => ({
+    startTraining: (req: TrainRequest, send: TrainCallback) => fake.script!(req, send),
+    pauseTraining: async () => void fake.paused++,
+    resumeTraining: async () => void fake.resumed++,
+    stopTraining: async () => void fake.stopped++,
+  }),
+}));
+
+// the form persists through zustand to localStorage, which Node lacks
+const mem = new Map<string, string>();
+globalThis.localStorage = {
+  getItem: (k: string) => mem.get(k) ?? null,
+  setItem: (k: string, v: string) => void mem.set(k, v),
+  removeItem: (k: string) => void mem.delete(k),
+  clear: () => mem.clear(),
+  key: (i: number) => [...mem.keys()][i] ?? null,
+  get length() {
+    return mem.size;
+  },
+} as Storage;
+
+const summary = { label: 'tiny', architecture: 'LlamaForCausalLM', numParams: 1000, numLayers: 2, hiddenSize: 8, vocabSize: 10, hasChatTemplate: false, gpuBytes: 0 };
+
+async function freshStores() {
+  vi.resetModules();
+  const { useApp } = await import('../../src/state/store');
+  const { useTrain } = await import('../../src/state/train');
+  useApp.setState({ modelStatus: 'ready', summary });
+  return { useApp, useTrain };
+}
+
+const row = (method: 'lora' | 'zhyper-diag') => ({ method, label: method, acc: 0.5, macroF1: 0.5, emd: 0.1, entropy: 1, paramsPct: 1, trainableParams: 10, wallSeconds: 1, nTrain: 8, nTest: 4, losses: [1, 0.9] });
+
+function finished(req: TrainRequest): Results {
+  return { config: req.config, model: { label: 'tiny', architecture: 'LlamaForCausalLM', numParams: 1000 }, encoder: { id: req.encoderId, dim: 512 }, answerForm: 'letter', rows: [row('lora'), row('zhyper-diag')], table: '', loco: [], table2: '', stopped: false };
+}
+
+beforeEach(() => {
+  globalThis.indexedDB = new IDBFactory();
+  fake.script = null;
+});
+
+describe('the Train store', () => {
+  it('runs, keeps the trained adapter, and finds the run again after a reload', async () => {
+    const { useTrain } = await freshStores();
+    await useTrain.getState().init();
+    useTrain.getState().setForm({ methods: ['lora', 'zhyper-diag'], world: 'tiny', steps: 2, batchSize: 2 });
+    let seen: TrainRequest | null = null;
+    fake.script = async (req, send) => {
+      seen = req;
+      const ev: Progress[] = [{ method: 'lora', phase: 'prepare' }, { method: 'lora', phase: 'train', step: 1, steps: 2, loss: 1.2, gradNorm: 1, lr: 1e-3 }];
+      send({ kind: 'progress', events: ev });
+      expect(useTrain.getState().control).toBe('running');
+      send({ kind: 'adapter', method: 'lora', name: 'lora-tiny', bytes: new Uint8Array([7, 8, 9]) });
+      send({ kind: 'progress', events: [{ method: 'lora', phase: 'result', row: row('lora') }] });
+      return { ok: true, value: { results: finished(req), adapterRestored: true } };
+    };
+    await useTrain.getState().start();
+    expect(seen!.config.methods).toEqual(['lora', 'zhyper-diag']);
+    expect(seen!.encoderId).toBe('use-lite-512');
+    const s = useTrain.getState();
+    expect(s.control).toBe('idle');
+    const run = s.runs[0];
+    expect(run.status).toBe('done');
+    expect(run.rows).toHaveLength(2);
+    expect(run.train).toHaveLength(1);
+    expect(run.adapters).toEqual([{ method: 'lora', name: 'lora-tiny', bytes: 3 }]);
+    expect(JSON.parse(s.exportJson()!).atlas.status).toBe('done');
+    expect(s.exportCsv(1)!.split('\n')[1]).toMatch(/^lora,/);
+    await new Promise((r) => setTimeout(r, 50)); // the last save
+
+    const after = await freshStores();
+    await after.useTrain.getState().init();
+    const kept = after.useTrain.getState().runs;
+    expect(kept.map((r) => [r.id, r.status, r.rows.length])).toEqual([[run.id, 'done', 2]]);
+    expect(Array.from((await after.useTrain.getState().adapterBytes(run.id, 'lora'))!)).toEqual([7, 8, 9]);
+    await after.useTrain.getState().deleteRun(run.id);
+    expect(after.useTrain.getState().runs).toEqual([]);
+  });
+
+  it('a run cut off by a reload comes back interrupted with its steps', async () => {
+    const { useTrain } = await freshStores();
+    await useTrain.getState().init();
+    useTrain.getState().setForm({ methods: ['lora'], world: 'tiny', steps: 5 });
+    fake.script = (_req, send) => {
+      send({ kind: 'progress', events: [{ method: 'lora', phase: 'prepare' }, { method: 'lora', phase: 'train', step: 1, steps: 5, loss: 1.2, gradNorm: 1, lr: 1e-3 }] });
+      send({ kind: 'state', state: 'paused' }); // written at once
+      return new Promise(() => {}); // the page goes away before the run ends
+    };
+    void useTrain.getState().start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(useTrain.getState().control).toBe('paused');
+    useTrain.getState().resume();
+    expect(fake.resumed).toBe(1);
+
+    const after = await freshStores();
+    await after.useTrain.getState().init();
+    const [r] = after.useTrain.getState().runs;
+    expect(r.status).toBe('interrupted');
+    expect(r.train).toHaveLength(1);
+    expect(after.useTrain.getState().currentId).toBe(r.id);
+  });
+
+  it('a failed run keeps its rows and says why', async () => {
+    const { useTrain } = await freshStores();
+    await useTrain.getState().init();
+    useTrain.getState().setForm({ methods: ['lora', 'cuma'], world: 'tiny', steps: 2 });
+    fake.script = async (_req, send) => {
+      send({ kind: 'progress', events: [{ method: 'lora', phase: 'result', row: row('lora') }] });
+      return { ok: false, error: { name: 'Error', message: 'training CUMA adapters is not supported yet' } };
+    };
+    await useTrain.getState().start();
+    const s = useTrain.getState();
+    expect(s.runs[0]).toMatchObject({ status: 'failed', error: { message: /not supported yet/ } });
+    expect(s.runs[0].rows).toHaveLength(1);
+    expect(s.errors.run?.message).toMatch(/not supported yet/);
+  });
+
+  it('refuses to start without a model, or with a bad form, saying why', async () => {
+    const { useApp, useTrain } = await freshStores();
+    useTrain.getState().setForm({ steps: 0 });
+    await useTrain.getState().start();
+    expect(useTrain.getState().errors.run).toMatchObject({ name: 'FormError', message: /Steps/ });
+    useTrain.getState().setForm({ steps: 2 });
+    useApp.setState({ modelStatus: 'loading', summary: null });
+    await useTrain.getState().start();
+    expect(useTrain.getState().errors.run?.message).toMatch(/still loading/);
+    expect(useTrain.getState().runs).toEqual([]);
+  });
+
+  it('imports a results file, and refuses a bad one keeping the list', async () => {
+    const { useTrain } = await freshStores();
+    await useTrain.getState().init();
+    await useTrain.getState().importFile(new File(['{"nope": true}'], 'bad.json'));
+    expect(useTrain.getState().errors.import?.message).toMatch(/bad\.json is not a results file/);
+    expect(useTrain.getState().runs).toEqual([]);
+    const { buildConfig, defaultForm } = await import('../../src/state/runlog');
+    const good = finished({ config: buildConfig(defaultForm()), encoderId: 'e', metricsEvery: 0, signaturesEvery: 0, probeSize: 4 });
+    await useTrain.getState().importFile(new File([JSON.stringify(good)], 'results.json'));
+    expect(useTrain.getState().runs.map((r) => [r.status, r.source])).toEqual([['imported', 'results.json']]);
+  });
+
+  it('where storage is refused: one message, and the run works in memory', async () => {
+    globalThis.indexedDB = { open: () => { throw Object.assign(new Error('denied'), { name: 'SecurityError' }); } } as unknown as IDBFactory;
+    const { useTrain } = await freshStores();
+    await useTrain.getState().init();
+    expect(useTrain.getState().storageError).toMatch(/private window/);
+    expect(useTrain.getState().loaded).toBe(true);
+    useTrain.getState().setForm({ methods: ['lora'], world: 'tiny', steps: 2 });
+    fake.script = async (req, send) => {
+      send({ kind: 'adapter', method: 'lora', name: 'lora-tiny', bytes: new Uint8Array([1]) });
+      return { ok: true, value: { results: finished(req), adapterRestored: true } };
+    };
+    await useTrain.getState().start();
+    expect(useTrain.getState().runs[0].status).toBe('done');
+    expect(await useTrain.getState().adapterBytes(useTrain.getState().runs[0].id, 'lora')).toEqual(new Uint8Array([1]));
+  });
+});
