@@ -28,11 +28,38 @@ import {
 } from './scene';
 import { useApp, type AppError } from './store';
 
+/** The trained defaults' manifest (scripts/train-defaults.ts writes it). */
+interface DefaultsManifest {
+  adapters: { method: string; file: string }[];
+}
+
+/** Which trained default stands for each method preset (train:defaults trains Zhyper diag and CUMA top-k). */
+const DEFAULT_FOR: Partial<Record<MethodPreset, string>> = { zhyper: 'zhyper-diag', cuma: 'cuma' };
+
+/** The shipped trained adapter for `preset` on the embedded model, or null (none shipped, or not reachable). */
+export async function trainedDefault(preset: MethodPreset, base: string = import.meta.env.BASE_URL): Promise<{ file: string; bytes: Uint8Array } | null> {
+  const method = DEFAULT_FOR[preset];
+  if (!method) return null;
+  try {
+    const res = await fetch(`${base}adapters/manifest.json`);
+    if (!res.ok) return null;
+    const m = (await res.json()) as DefaultsManifest;
+    const entry = m.adapters?.find((a) => a.method === method);
+    if (!entry) return null;
+    const f = await fetch(`${base}adapters/${entry.file}`);
+    if (!f.ok) return null;
+    return { file: entry.file, bytes: new Uint8Array(await f.arrayBuffer()) };
+  } catch {
+    return null;
+  }
+}
+
 export type LabArea = 'adapter' | 'encoder' | 'score' | 'generate' | 'blend' | 'routing' | 'export' | 'accounting' | 'scene';
 export type LabBusy = null | 'adapter' | 'encoder' | 'score' | 'generate' | 'save' | 'export';
 
 export interface AdapterOrigin {
-  kind: 'random' | 'train' | 'file';
+  /** default: one of the adapters `npm run train:defaults` ships in public/adapters for the embedded model */
+  kind: 'random' | 'train' | 'file' | 'default';
   preset?: MethodPreset;
   seed?: number;
   file?: string;
@@ -532,7 +559,13 @@ export const useLab = create<LabState>()(
           const s = get();
           if (app.modelStatus !== 'ready' || !app.summary || s.adapter || s.busy || s.autoDemoFor === app.summary) return;
           set({ autoDemoFor: app.summary });
-          void get().newRandomAdapter();
+          // on the embedded model, the trained default of the chosen method (personas differ at first
+          // open); anywhere else, or when none is shipped, a random one
+          void (async () => {
+            const d = app.source?.kind === 'embedded' ? await trainedDefault(s.preset) : null;
+            if (d) await setAdapterChoice({ kind: 'file', name: d.file, bytes: d.bytes }, { kind: 'default', preset: s.preset, file: d.file });
+            else await get().newRandomAdapter();
+          })();
         },
 
         async scoreAll() {

@@ -8,7 +8,7 @@
 // + lora_up, rope, kv_append, attention), so the test also checks that the backward matches them.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { packTargets } from '../../src/train/kernels';
+import { packTargets, loraScratch } from '../../src/train/kernels';
 import type { LoraBinding } from '../../src/gpu/kernels';
 import { ropeInvFreq, ropeTable } from '../../src/model/config';
 import { relErr, rand64, f32, gpuTrain } from './helpers';
@@ -63,7 +63,7 @@ describe('(b) RMSNorm → linear + LoRA (2 segments) → cross-entropy: GPU back
       // GPU: forward kernels, cross-entropy, then the backward
       const xB = g.buf(x), wB = g.buf(w), WB = g.buf(W), AB = g.buf(A), BB = g.buf(B), zB = g.buf(z);
       const h = g.buf(T * H), logits = g.buf(T * V), loss = g.buf(T + 1), dh = g.buf(T * H), dx = g.buf(T * H);
-      const dA = g.buf(A.length), dB = g.buf(B.length), dz = g.buf(z.length), ug = g.buf(T * 2 * r);
+      const dA = g.buf(A.length), dB = g.buf(B.length), dz = g.buf(z.length), ug = g.buf(T * loraScratch(r));
       const lora: LoraBinding = { mode: withZ ? 1 : 0, r, E: 1, EA: 1, segs, scale: s, A: AB, B: BB, cond: withZ ? zB : g.k.empty };
       const lin = { N: V, K: H, x: h, W: WB, y: logits };
       const U = g.buf(T * 2 * r); // unfused: lora_down's U feeds lora_up

@@ -22,6 +22,7 @@ function describeMethod(a: AdapterSummary): string {
 function originText(o: AdapterOrigin | null): string {
   if (!o) return '';
   if (o.kind === 'file') return `from ${o.file}`;
+  if (o.kind === 'default') return `trained default, ${o.file}`;
   return `${o.kind === 'random' ? 'random' : 'new'}, seed ${o.seed}`;
 }
 
@@ -34,6 +35,11 @@ export function AdapterSummaryLine() {
     <div className="adapter-summary" data-testid="adapter-summary" data-method={a.method}>
       <p className="adapter-title">
         <strong>{describeMethod(a)}</strong> <span className="muted">({originText(origin)})</span>
+        {origin?.kind === 'default' && (
+          <span className="badge" data-testid="default-badge" title="Shipped with the app: trained by npm run train:defaults on the embedded model and the synthetic world (every country of the Inglehart–Welzel map). Its answers follow the synthetic world's people, not real surveys.">
+            trained · synthetic world
+          </span>
+        )}
         {origin?.kind === 'random' && (
           <span className="badge warn" data-testid="untrained-badge" title="Random A, B and hypernetwork / routers (seeded): active, so z and the gates differ by persona, but untrained, so the answers do not follow real people's">
             untrained · random weights
