@@ -4,19 +4,23 @@ import { join } from 'node:path';
 import { nodeGPU } from '../src/gpu/node';
 import { loadShaderLibrary } from '../src/gpu/shaders-node';
 import { dirSource } from '../src/model/sources-node';
-import { runBench, type BenchReport } from './core';
+import { runBench, type BenchReport, type Row } from './core';
 import { writeSmolShaped } from './smol-model';
 
 export function saveReport(r: BenchReport, tag: string): string {
   mkdirSync('bench/results', { recursive: true });
   const file = join('bench/results', `${r.date.slice(0, 19).replace(/[:T]/g, '-')}-${tag}.json`);
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
-  console.log(`\n${r.runtime}: kernels (ratio_vs_tfjs = tfjs time / our time; > 1 means ours is faster)`);
-  console.table(r.kernels);
-  console.log('models (ratios > 1 mean ours is faster):');
-  console.table(r.models);
-  console.log('adapters (decode_cost_vs_backbone = backbone tok/s ÷ this tok/s; the bar: Zhyper <= 1.10, CUMA <= 1.25):');
-  console.table(r.adapters);
+  const section = (title: string, rows: Row[] | undefined) => {
+    if (!rows?.length) return;
+    console.log(title);
+    console.table(rows);
+  };
+  console.log(`\n${r.runtime}`);
+  section('kernels (ratio_vs_tfjs = tfjs time / our time; > 1 means ours is faster)', r.kernels);
+  section('models (ratios > 1 mean ours is faster):', r.models);
+  section('adapters (decode_cost_vs_backbone = backbone tok/s ÷ this tok/s; the bar: Zhyper <= 1.10, CUMA <= 1.25):', r.adapters);
+  section("training (one LoRA optimizer step; ratio = our processed tokens/s ÷ tfjs-webgpu's, the faster of its two batchings; the bar: >= 2):", r.training);
   console.log(`wrote ${file}`);
   return file;
 }
@@ -29,12 +33,21 @@ if (isMain) {
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs webgpu backend did not start');
   const smol = writeSmolShaped('bench/.cache/smol-shaped');
+  const trainOnly = process.argv.includes('--train-only');
   const report = await runBench({
     gpu,
     shaders: loadShaderLibrary(),
     tf,
     quick: process.argv.includes('--quick'),
     adaptersOnly: process.argv.includes('--adapters-only'),
+    trainOnly,
+    train: process.argv.includes('--no-train')
+      ? []
+      : [
+          { name: 'embedded default', files: dirSource('public/models/default'), batch: 8, minTokens: 40, maxTokens: 60, steps: 5 },
+          // minutes per step on a CPU-emulated adapter: only when asked for
+          ...(process.argv.includes('--train-smol') ? [{ name: 'SmolLM2-135M-shaped (random)', files: dirSource(smol), batch: 4, minTokens: 40, maxTokens: 60, steps: 2 }] : []),
+        ],
     runtime: 'node (Dawn via npm webgpu)',
     log: console.log,
     models: [
@@ -42,6 +55,6 @@ if (isMain) {
       { name: 'SmolLM2-135M-shaped (random)', files: dirSource(smol), adapters: true },
     ],
   });
-  saveReport(report, process.argv.includes('--adapters-only') ? 'node-adapters' : 'node');
+  saveReport(report, process.argv.includes('--adapters-only') ? 'node-adapters' : trainOnly ? 'node-train' : 'node');
   process.exit(0);
 }

@@ -20,6 +20,8 @@ const w = window as unknown as { __benchResult?: unknown; __benchError?: string 
     shaders: shaderLibrary,
     tf,
     quick: params.has('quick'),
+    trainOnly: params.has('train-only'),
+    train: params.has('no-train') ? [] : [{ name: 'embedded default', files: urlSource('/models/default', 'embedded default'), batch: 8, minTokens: 40, maxTokens: 60, steps: 3 }],
     runtime: `chromium (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'unknown'})`,
     log,
     models: [

@@ -7,7 +7,8 @@ import { saveReport } from './bench';
 import type { BenchReport } from './core';
 
 const smol = resolve(writeSmolShaped('bench/.cache/smol-shaped'));
-const server = await createServer({ logLevel: 'warn', server: { port: 0, host: '127.0.0.1', fs: { allow: ['.', smol] } } });
+// hmr off: an edit to a source file while the benchmark runs must not reload the page and restart it
+const server = await createServer({ logLevel: 'warn', server: { port: 0, host: '127.0.0.1', hmr: false, fs: { allow: ['.', smol] } } });
 await server.listen();
 const url = server.resolvedUrls!.local[0];
 const browser = await chromium.launch({
@@ -17,7 +18,7 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log('[page]', m.text()));
-  const q = process.argv.includes('--quick') ? '&quick' : '';
+  const q = ['quick', 'train-only', 'no-train'].filter((f) => process.argv.includes(`--${f}`)).map((f) => `&${f}`).join('');
   await page.goto(`${url}bench/browser.html?smol=${encodeURIComponent('/@fs' + smol)}${q}`);
   await page.waitForFunction(() => {
     const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
@@ -25,7 +26,8 @@ try {
   }, undefined, { timeout: 1_800_000, polling: 1000 });
   const err = await page.evaluate(() => (window as unknown as { __benchError?: string }).__benchError);
   if (err) throw new Error(`benchmark failed in Chromium: ${err}`);
-  saveReport((await page.evaluate(() => (window as unknown as { __benchResult: unknown }).__benchResult)) as BenchReport, 'chromium');
+  const report = (await page.evaluate(() => (window as unknown as { __benchResult: unknown }).__benchResult)) as BenchReport;
+  saveReport(report, process.argv.includes('--train-only') ? 'chromium-train' : 'chromium');
 } finally {
   await browser.close();
   await server.close();

@@ -11,6 +11,7 @@ import { TfjsLlama } from './tfjs-llama';
 import { createAdapter, defaultSpec } from '../src/adapters/create';
 import type { AdapterPath } from '../src/model/model';
 import { lcg } from './lcg';
+import { trainBench, type TrainBenchModel } from './train';
 
 export interface BenchModel {
   name: string;
@@ -29,6 +30,8 @@ export interface BenchReport {
   models: Row[];
   /** decode and prefill with adapters, as ratios to the plain backbone in the same run */
   adapters: Row[];
+  /** a LoRA training step, ours against tfjs-webgpu (bench/train.ts); absent in older reports */
+  training?: Row[];
 }
 
 /** SmolLM2-135M's shapes: hidden 576, 30 layers, 9 heads / 3 kv heads of 64, intermediate 1536, vocab 49152. */
@@ -44,6 +47,10 @@ export async function runBench(o: {
   quick: boolean;
   /** only the adapters table (skips the kernel and tfjs-peer sections) */
   adaptersOnly?: boolean;
+  /** the training section's models (none: no training section) */
+  train?: TrainBenchModel[];
+  /** only the training section */
+  trainOnly?: boolean;
   runtime: string;
   log: (s: string) => void;
 }): Promise<BenchReport> {
@@ -85,7 +92,7 @@ export async function runBench(o: {
     ['lm_head', SMOL.vocab, SMOL.hidden],
   ];
   const reps = o.quick ? 2 : 5;
-  for (const [name, N, K] of o.adaptersOnly ? [] : shapes) {
+  for (const [name, N, K] of o.adaptersOnly || o.trainOnly ? [] : shapes) {
     for (const T of [1, 64]) {
       if (name === 'lm_head' && T > 1) continue; // only the last position goes through lm_head
       const X = storage(dev, lcg(T * K, 1, 1)), W = storage(dev, lcg(N * K, 0.05, 2)), Y = storage(dev, T * N);
@@ -121,7 +128,7 @@ export async function runBench(o: {
   const models: Row[] = [];
   const adapters: Row[] = [];
   const PROMPT = o.quick ? 16 : 32, DECODE = o.quick ? 4 : 8;
-  for (const m of o.models) {
+  for (const m of o.trainOnly ? [] : o.models) {
     if (o.adaptersOnly && !m.adapters) continue;
     await rt.load(m.files, undefined, undefined, { maxContext: 512 });
     if (o.adaptersOnly) {
@@ -171,7 +178,8 @@ export async function runBench(o: {
     });
     log(JSON.stringify(models.at(-1)));
   }
-  const report = { date: new Date().toISOString(), runtime: o.runtime, adapter: rt.info, kernels, models, adapters };
+  const training = o.train && !o.adaptersOnly ? await trainBench(rt, tf, o.train, o.quick, log) : [];
+  const report = { date: new Date().toISOString(), runtime: o.runtime, adapter: rt.info, kernels, models, adapters, training };
   rt.destroy();
   return report;
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # npm run bench [-- --quick]: the same benchmark in Node (Dawn) and in Chromium, each against tfjs-webgpu
 # on its own adapter in the same run. Reports go to bench/results/.
+# Sections: kernels, model prefill/decode, adapters, and a LoRA training step (bench/train.ts).
+# Flags: --quick, --adapters-only (Node), --train-only, --no-train, --train-smol (Node: also train the
+# SmolLM2-135M-shaped model; minutes per step on a CPU-emulated adapter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
