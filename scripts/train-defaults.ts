@@ -36,7 +36,7 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const out = resolve(arg('out') ?? 'public/adapters');
-  const steps = Number(arg('steps') ?? 120);
+  const steps = Number(arg('steps') ?? 60);
   const modelDir = 'public/models/default';
   const seed = 1;
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     await rt.load(dirSource(modelDir), undefined, undefined, { maxChunk: 256, maxContext: 512 });
     // every country of the map, a few people each: personas built in the app can name any of them
     const world = worldConfig('default', { seed, participantsPerCountry: 8, questionsPerParticipant: 6 });
-    const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, world, maxExamples: 2048, maxTest: 256, loco: null });
+    const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
     const files = new Map<ExperimentMethod, Uint8Array>();
     const t0 = performance.now();
     const res = await runExperiment(rt, encoder, config, {

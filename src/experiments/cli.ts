@@ -43,7 +43,10 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
   if (maxEx !== undefined) o.maxExamples = maxEx;
   if (maxTest !== undefined) o.maxTest = maxTest;
   if (maxOpt !== undefined) o.maxOptions = maxOpt;
-  if (flags.has('lr')) o.lr = f.num(flags, 'lr', base.lr);
+  if (flags.has('lr')) {
+    o.lr = f.num(flags, 'lr', base.lr);
+    o.lrFor = {}; // one rate for every method, as asked
+  }
   const methodList = (k: string): ExperimentMethod[] | undefined => {
     const ms = list(k);
     for (const m of ms ?? []) if (!(METHODS as readonly string[]).includes(m)) throw f.usage(`--${k}: unknown method "${m}" (one of ${METHODS.join(', ')})`);

@@ -75,6 +75,9 @@ export interface ExperimentConfig {
   batchSize: number;
   /** peak learning rate (linear warmup over 10% of the steps, cosine decay) */
   lr: number;
+  /** per-method peak learning rates that replace lr (Zhyper's hypernetwork, trained from a zero head with
+   *  AdamW, spikes at rates LoRA takes in its stride) */
+  lrFor?: Partial<Record<ExperimentMethod, number>>;
   /** CUMA's load-balancing weight λ (0.01 in the authors' code) */
   lbLambda: number;
   /** the profile in every prompt (CUMA's template); false: only the condition vector tells people apart */
@@ -101,11 +104,11 @@ export interface ExperimentConfig {
 /** A preset's configuration with overrides. */
 export function experimentConfig(preset: 'quick' | 'default' = 'quick', o: Partial<ExperimentConfig> = {}): ExperimentConfig {
   const seed = o.seed ?? 1;
-  const common = { preset, seed, methods: [...METHODS], lbLambda: 0.01, personaInPrompt: true, signatureProfiles: 4, targets: ['q', 'v', 'o', 'down'] as Target[], rank: 8 };
+  const common = { preset, seed, methods: [...METHODS], lbLambda: 0.01, lrFor: { 'zhyper-diag': 2e-3, 'zhyper-square': 2e-3 }, personaInPrompt: true, signatureProfiles: 4, targets: ['q', 'v', 'o', 'down'] as Target[], rank: 8 };
   const base: ExperimentConfig =
     preset === 'quick'
       ? // sized to finish within 20 minutes on 2 CPU cores with emulated WebGPU (lavapipe)
-        { ...common, steps: 30, batchSize: 4, lr: 1e-2, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 96, maxOptions: null, loco: { methods: ['cuma'], steps: 10 } }
+        { ...common, steps: 24, batchSize: 4, lr: 1e-2, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 64, maxOptions: null, signatureProfiles: 3, loco: { methods: ['cuma'], steps: 6 } }
       : { ...common, steps: 300, batchSize: 16, lr: 1e-3, world: worldConfig('default', { seed }), maxExamples: null, maxTest: null, maxOptions: null, loco: { methods: ['cuma', 'zhyper-diag'], steps: 150 } };
   return { ...base, ...o };
 }
@@ -208,6 +211,7 @@ function checkConfig(c: ExperimentConfig): void {
   posInt(c.batchSize, 'batchSize');
   posInt(c.signatureProfiles, 'signatureProfiles');
   if (!(c.lr > 0 && Number.isFinite(c.lr))) throw new Error(`lr must be a positive number, got ${c.lr}`);
+  for (const [m, v] of Object.entries(c.lrFor ?? {})) if (!(v! > 0 && Number.isFinite(v))) throw new Error(`lrFor.${m} must be a positive number, got ${v}`);
   if (!(c.lbLambda >= 0 && Number.isFinite(c.lbLambda))) throw new Error(`lbLambda must be a number ≥ 0, got ${c.lbLambda}`);
   if (c.maxExamples != null) posInt(c.maxExamples, 'maxExamples');
   if (c.maxTest != null) posInt(c.maxTest, 'maxTest');
@@ -373,7 +377,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     let trainer: Trainer;
     try {
       trainer = new Trainer(model, {
-        lr: warmupCosine({ peak: config.lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps }),
+        lr: warmupCosine({ peak: config.lrFor?.[method] ?? config.lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps }),
         maxAnswerTokens: 1,
         loadBalance: config.lbLambda,
       });
