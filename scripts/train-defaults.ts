@@ -36,15 +36,17 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const out = resolve(arg('out') ?? 'public/adapters');
-  const steps = Number(arg('steps') ?? 60);
+  const steps = Number(arg('steps') ?? 80);
   const modelDir = 'public/models/default';
   const seed = 1;
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
   const encoder = await createEncoder(DEFAULT_ENCODER_ID);
   try {
     await rt.load(dirSource(modelDir), undefined, undefined, { maxChunk: 256, maxContext: 512 });
-    // every country of the map, a few people each: personas built in the app can name any of them
-    const world = worldConfig('default', { seed, participantsPerCountry: 8, questionsPerParticipant: 6 });
+    // every country of the map, a few people each (personas built in the app can name any of them), and
+    // four importance questions with religion first, the Compare view's default: with a budget this small
+    // an adapter learns persona → answer only where it sees each question often
+    const world = worldConfig('default', { seed, participantsPerCountry: 8, questionIds: ['Q6', 'Q1', 'Q4', 'Q5'], questionsPerParticipant: 'all' });
     const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
     const files = new Map<ExperimentMethod, Uint8Array>();
     const t0 = performance.now();
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
       encoder: encoder.id,
       seed,
       steps,
-      world: `synthetic world: every country, ${world.participantsPerCountry} people per country, ${world.questionsPerParticipant} questions each`,
+      world: `synthetic world: every country, ${world.participantsPerCountry} people per country, questions ${world.questionIds!.join(', ')}`,
       adapters: [],
     };
     for (const row of res.rows) {
