@@ -148,6 +148,12 @@ export function makeDefaultModel(dir: string): string {
   };
   for (const [a, row] of counts) logRow(row, slotOf.get(a)!);
   logRow(unigram, fallback);
+  // Every token's lm_head row also gets a random part in the free dimensions. The bigram never reads it
+  // (no slot token has a free-dimension component), but an adapter that writes there can move each token
+  // on its own: without it the answer letters B–J, which the corpus only ever shows after "Answer:", have
+  // identical rows and no residual change could tell them apart.
+  const headNoise = mulberry32(spec.seed + 2);
+  if (free > 0) for (let v = 0; v < V; v++) for (let d = fallback + 1; d < H; d++) lmHead[v * H + d] = ((headNoise() * 2 - 1) * Math.sqrt(3)) / sqrtH;
 
   const rng = mulberry32(spec.seed);
   const small = (shape: number[], std: number): WriteTensor => {
