@@ -70,7 +70,12 @@ describe('Compare, Blend and Routing in Chromium', () => {
     const page = await h.open(`${h.appUrl}#/compare`);
     await page.getByTestId('view-compare').waitFor();
     await modelReady(page);
-    // the app puts a random demo adapter on by itself; make the Zhyper one explicitly too
+    // on the embedded model the app puts the trained default (npm run train:defaults, public/adapters) on by itself
+    await adapterOf(page, 'zhyper');
+    await page.getByTestId('default-badge').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, zhyper-diag\.safetensors/);
+    await shot(page, 'e2e-compare-default-adapter.png');
+    // then a random Zhyper one explicitly
     await newAdapter(page, 'zhyper', 'zhyper');
     expect(await page.getByTestId('untrained-badge').isVisible()).toBe(true);
     expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/Zhyper[\s\S]*rank r[\s\S]*8[\s\S]*q, v/);
