@@ -563,6 +563,9 @@ export const useLab = create<LabState>()(
           // open); anywhere else, or when none is shipped, a random one
           void (async () => {
             const d = app.source?.kind === 'embedded' ? await trainedDefault(s.preset) : null;
+            // the user may have made or loaded an adapter while the files came: theirs stays
+            const now = get();
+            if (now.adapter || now.busy || useApp.getState().summary !== app.summary) return;
             if (d) await setAdapterChoice({ kind: 'file', name: d.file, bytes: d.bytes }, { kind: 'default', preset: s.preset, file: d.file });
             else await get().newRandomAdapter();
           })();

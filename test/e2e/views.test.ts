@@ -201,7 +201,7 @@ describe('Compare, Blend and Routing in Chromium', () => {
     await page.getByTestId('score').click();
     await waitProbs(page, 'option-bars-0');
     await page.close();
-  });
+  }, 300_000);
 
   it('keeps personas across a reload and restores a scene from a shared link', async () => {
     const page = await h.open(`${h.appUrl}#/compare`);
