@@ -8,6 +8,7 @@
 //     the start of training, and the perplexity search starts at β = 1).
 // No randomness from Math.random: the initial layout comes from a seeded generator.
 import { TSNE } from '@keckelt/tsne';
+import { mulberry32 } from '../model/sampling';
 
 export interface TsneRequest {
   /** one id per point (country names): warm starts match points by id */
@@ -43,16 +44,8 @@ interface TsneInternals {
   getSolution(): number[][];
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** seeded uniform [0, 1) (seed 0 is read as 1, as before) */
+const rng = (seed: number) => mulberry32(seed >>> 0 || 1);
 
 /** Squared Euclidean distances scaled to mean 1 over distinct pairs (all-zero stays zero). */
 export function normalizedDistances(vectors: number[][]): { D: number[][]; degenerate: boolean } {
