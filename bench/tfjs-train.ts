@@ -15,12 +15,10 @@ import type * as TF from '@tensorflow/tfjs';
 import { parseSafetensors, tensorToF32 } from '../src/model/safetensors';
 import { parseConfig, ropeInvFreq, type ModelConfig } from '../src/model/config';
 import { loraScale, tensorName, type Adapter, type Target } from '../src/adapters/types';
+import type { TrainExample } from '../src/train/step';
 
-export interface TfjsTrainExample {
-  ids: number[];
-  answerPositions: number[];
-  targets: number[];
-}
+/** the same sequences our trainer takes (the condition is unused: the bench trains plain LoRA) */
+export type TfjsTrainExample = Pick<TrainExample, 'ids' | 'answerPositions' | 'targets'>;
 
 export interface TfjsTrainOptions {
   lr: number;
