@@ -5,14 +5,17 @@
 // Deterministic: the world, the split, the initialisation and the batches all come from the seed, and
 // the kernels have no atomics, so a rerun on the same WebGPU driver writes the same files.
 //
-//   npm run train:defaults [-- --steps N --out DIR]
+//   npm run train:defaults [-- --steps N --batch-size N --out DIR --embeddings FILE [--embed-only]]
+// --embeddings keeps the profiles' condition embeddings in FILE (see src/experiments/embeddings-node.ts), so a
+// machine without the encoder's model files (the lent GPU machine, scripts/device-pack.sh) can train.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Runtime } from '../src/model/runtime';
 import { nodeGPU } from '../src/gpu/node';
 import { loadShaderLibrary } from '../src/gpu/shaders-node';
 import { dirSource } from '../src/model/sources-node';
-import { createEncoder, DEFAULT_ENCODER_ID } from '../src/condition/encoder';
+import { DEFAULT_ENCODER_ID } from '../src/condition/encoder';
+import { conditionEncoder, embedWorldProfiles } from '../src/experiments/embeddings-node';
 import { saveAdapter } from '../src/adapters/files';
 import { experimentConfig, runExperiment, isSkipped, type ExperimentMethod, type MethodRow } from '../src/experiments/runner';
 import { worldConfig } from '../src/data';
@@ -23,6 +26,7 @@ export interface DefaultsManifest {
   encoder: string;
   seed: number;
   steps: number;
+  batchSize?: number;
   world: string;
   adapters: { method: ExperimentMethod; file: string; label: string; acc: number; emd: number; entropy: number; silhouette: number | null }[];
 }
@@ -34,20 +38,37 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/**
+ * Every country of the map, a few people each (personas built in the app can name any of them), and four
+ * importance questions with religion first, the Compare view's default: with a small budget an adapter
+ * learns persona → answer only where it sees each question often.
+ */
+function defaultsWorld(seed: number) {
+  return worldConfig('default', { seed, participantsPerCountry: 8, questionIds: ['Q6', 'Q1', 'Q4', 'Q5'], questionsPerParticipant: 'all' });
+}
+
 async function main(): Promise<void> {
   const out = resolve(arg('out') ?? 'public/adapters');
   const steps = Number(arg('steps') ?? 80);
+  const batchSize = Number(arg('batch-size') ?? 4);
+  if (!Number.isInteger(steps) || steps < 1 || !Number.isInteger(batchSize) || batchSize < 1) throw new Error('--steps and --batch-size must be positive integers');
   const modelDir = 'public/models/default';
   const seed = 1;
+  const encoder = await conditionEncoder(DEFAULT_ENCODER_ID, arg('embeddings'));
+  if (process.argv.includes('--embed-only')) {
+    if (!arg('embeddings')) throw new Error('--embed-only needs --embeddings FILE');
+    try {
+      await embedWorldProfiles(encoder, defaultsWorld(1));
+    } finally {
+      encoder.dispose?.();
+    }
+    return;
+  }
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
-  const encoder = await createEncoder(DEFAULT_ENCODER_ID);
   try {
     await rt.load(dirSource(modelDir), undefined, undefined, { maxChunk: 256, maxContext: 512 });
-    // every country of the map, a few people each (personas built in the app can name any of them), and
-    // four importance questions with religion first, the Compare view's default: with a budget this small
-    // an adapter learns persona → answer only where it sees each question often
-    const world = worldConfig('default', { seed, participantsPerCountry: 8, questionIds: ['Q6', 'Q1', 'Q4', 'Q5'], questionsPerParticipant: 'all' });
-    const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
+    const world = defaultsWorld(seed);
+    const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, batchSize, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
     const files = new Map<ExperimentMethod, Uint8Array>();
     const t0 = performance.now();
     const res = await runExperiment(rt, encoder, config, {
@@ -64,6 +85,7 @@ async function main(): Promise<void> {
       encoder: encoder.id,
       seed,
       steps,
+      batchSize,
       world: `synthetic world: every country, ${world.participantsPerCountry} people per country, questions ${world.questionIds!.join(', ')}`,
       adapters: [],
     };

@@ -1,6 +1,7 @@
 // Embeddings keyed by (encoder id, text). A profile is re-embedded every time the UI or an
 // evaluation touches it, and a hub encoder takes tens to hundreds of ms per text.
 import type { ConditionEncoder } from './encoder';
+import { parseSafetensors, tensorToF32, writeSafetensors } from '../model/safetensors';
 
 export class EmbeddingCache {
   private readonly map = new Map<string, Float32Array>();
@@ -33,6 +34,14 @@ export class EmbeddingCache {
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** Every (text, vector) of one encoder, least recently used first. */
+  entries(encoderId: string): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    const prefix = `${encoderId}\u0000`;
+    for (const [k, v] of this.map) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+    return out;
   }
 
   clear(): void {
@@ -72,4 +81,68 @@ export function withCache(encoder: ConditionEncoder, cache = new EmbeddingCache(
     },
     dispose: encoder.dispose?.bind(encoder),
   };
+}
+
+/**
+ * An encoder whose model is created at the first text it has to embed: with a full cache in front
+ * (`withCache`), a run that only re-reads known profiles never loads the model's files at all.
+ */
+export function lazyEncoder(id: string, dim: number, create: () => Promise<ConditionEncoder>): ConditionEncoder {
+  let inner: Promise<ConditionEncoder> | null = null;
+  return {
+    id,
+    dim,
+    async embed(texts) {
+      inner ??= create().then((e) => {
+        if (e.id !== id || e.dim !== dim) throw new Error(`lazyEncoder: expected ${id} (${dim}-d), the model is ${e.id} (${e.dim}-d)`);
+        return e;
+      });
+      return (await inner).embed(texts);
+    },
+    dispose() {
+      void inner?.then((e) => e.dispose?.(), () => undefined);
+    },
+  };
+}
+
+/** The vectors of one encoder, keyed by text, as a safetensors file can hold them. */
+export interface EmbeddingFile {
+  encoderId: string;
+  dim: number;
+  vectors: Map<string, Float32Array>;
+}
+
+/**
+ * A safetensors file with one tensor `embeddings` [n, dim] and the n texts (JSON) and the encoder id in
+ * its metadata: the experiment CLI keeps a run's condition embeddings in one, so a rerun (or a machine
+ * without the encoder's model files) embeds nothing.
+ */
+export function writeEmbeddingFile(f: EmbeddingFile): Uint8Array {
+  const texts = [...f.vectors.keys()];
+  const data = new Float32Array(texts.length * f.dim);
+  texts.forEach((t, i) => {
+    const v = f.vectors.get(t)!;
+    if (v.length !== f.dim) throw new Error(`writeEmbeddingFile: "${t.slice(0, 40)}" has ${v.length} numbers, the encoder ${f.dim}`);
+    data.set(v, i * f.dim);
+  });
+  return writeSafetensors({ embeddings: { shape: [texts.length, f.dim], data } }, { encoder: f.encoderId, texts: JSON.stringify(texts) });
+}
+
+export function readEmbeddingFile(bytes: Uint8Array, file = 'embeddings.safetensors'): EmbeddingFile {
+  const st = parseSafetensors(bytes, file);
+  const encoderId = st.metadata.encoder;
+  const t = st.tensors.get('embeddings');
+  if (!encoderId || !t || t.shape.length !== 2) throw new Error(`${file}: not an embeddings file (needs metadata "encoder" and "texts" and one tensor "embeddings" [n, dim])`);
+  let texts: unknown;
+  try {
+    texts = JSON.parse(st.metadata.texts ?? '');
+  } catch {
+    texts = null;
+  }
+  const [n, dim] = t.shape;
+  if (!Array.isArray(texts) || texts.length !== n || !texts.every((x) => typeof x === 'string')) throw new Error(`${file}: metadata "texts" must be a JSON list of ${n} strings`);
+  const data = tensorToF32(st, t);
+  const vectors = new Map<string, Float32Array>();
+  (texts as string[]).forEach((s, i) => vectors.set(s, data.slice(i * dim, (i + 1) * dim)));
+  return { encoderId, dim, vectors };
 }

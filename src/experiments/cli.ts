@@ -2,16 +2,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../model/runtime';
-import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
+import { DEFAULT_ENCODER_ID } from '../condition/encoder';
+import { conditionEncoder, embedWorldProfiles } from './embeddings-node';
 import { isCountry } from '../data/zones';
 import { experimentConfig, runExperiment, METHODS, type ExperimentConfig, type ExperimentMethod, type Progress } from './runner';
 
 export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
-                            [--no-persona] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N]
+                            [--no-persona] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--embeddings FILE [--embed-only]]
       trains and evaluates each method on the synthetic world (Table 1), then each --loco-methods method once per zone
-      with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them`;
+      with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them.
+      --embeddings FILE keeps the profiles' condition embeddings in FILE (safetensors): read first, the missing ones
+      added; when FILE already holds every profile the encoder's model is never loaded. --embed-only fills FILE with
+      every participant's profile of the world and stops (no training)`;
 
 type Flags = Map<string, string | true>;
 
@@ -76,7 +80,16 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
   }
   const config = experimentConfig(preset, { ...o, seed, world });
 
-  const encoder = await createEncoder(f.str(flags, 'encoder') ?? DEFAULT_ENCODER_ID);
+  const encoder = await conditionEncoder(f.str(flags, 'encoder') ?? DEFAULT_ENCODER_ID, f.str(flags, 'embeddings'));
+  if (flags.has('embed-only')) {
+    if (!flags.has('embeddings')) throw f.usage('--embed-only needs --embeddings FILE');
+    try {
+      await embedWorldProfiles(encoder, config.world);
+    } finally {
+      encoder.dispose?.();
+    }
+    return;
+  }
   try {
     const t0 = performance.now();
     const stamp = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
@@ -99,3 +112,4 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
     encoder.dispose?.();
   }
 }
+

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { EmbeddingCache, withCache } from '../../src/condition/cache';
+import { EmbeddingCache, lazyEncoder, readEmbeddingFile, withCache, writeEmbeddingFile } from '../../src/condition/cache';
+import { writeSafetensors } from '../../src/model/safetensors';
 import { cosine, rankBySimilarity } from '../../src/condition/similarity';
 import type { ConditionEncoder } from '../../src/condition/encoder';
 
@@ -75,5 +76,53 @@ describe('embedding cache', () => {
     expect(cache.size).toBe(2);
     cache.clear();
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('embeddings file and lazy encoder', () => {
+  it('round-trips texts (unicode, commas, quotes) and vectors through safetensors', () => {
+    const vectors = new Map([
+      ['Country: Japan, age 34 — "quoted"', Float32Array.of(0.5, -1, 2)],
+      ['Ünïcödé ✓', Float32Array.of(3, 4, 5)],
+    ]);
+    const back = readEmbeddingFile(writeEmbeddingFile({ encoderId: 'enc-a', dim: 3, vectors }));
+    expect(back.encoderId).toBe('enc-a');
+    expect(back.dim).toBe(3);
+    expect([...back.vectors.keys()]).toEqual([...vectors.keys()]);
+    expect([...back.vectors.get('Ünïcödé ✓')!]).toEqual([3, 4, 5]);
+    expect([...back.vectors.get('Country: Japan, age 34 — "quoted"')!]).toEqual([0.5, -1, 2]);
+  });
+
+  it('refuses files that are not embeddings files, and vectors of the wrong length', () => {
+    const noTexts = writeSafetensors({ embeddings: { shape: [1, 2], data: Float32Array.of(1, 2) } }, { encoder: 'e' });
+    expect(() => readEmbeddingFile(noTexts, 'x.safetensors')).toThrow(/x.safetensors: metadata "texts" must be a JSON list of 1 strings/);
+    const noEncoder = writeSafetensors({ embeddings: { shape: [1, 2], data: Float32Array.of(1, 2) } }, { texts: '["a"]' });
+    expect(() => readEmbeddingFile(noEncoder)).toThrow(/not an embeddings file/);
+    expect(() => writeEmbeddingFile({ encoderId: 'e', dim: 3, vectors: new Map([['a', Float32Array.of(1)]]) })).toThrow(/has 1 numbers, the encoder 3/);
+  });
+
+  it('a full cache in front of a lazy encoder never creates the model; a miss creates it once', async () => {
+    let created = 0;
+    const inner = counting('enc');
+    const lazy = lazyEncoder('enc', 2, async () => {
+      created++;
+      return inner;
+    });
+    const cache = new EmbeddingCache(Infinity);
+    cache.set('enc', 'known', Float32Array.of(9, 9));
+    const enc = withCache(lazy, cache);
+    expect([...(await enc.embed(['known']))[0]]).toEqual([9, 9]);
+    expect(created).toBe(0);
+    await enc.embed(['new one', 'known']);
+    await enc.embed(['another']);
+    expect(created).toBe(1);
+    expect(inner.calls).toEqual([['new one'], ['another']]);
+    expect([...cache.entries('enc').keys()].sort()).toEqual(['another', 'known', 'new one']);
+    expect(cache.entries('other').size).toBe(0);
+  });
+
+  it('a lazy encoder whose model turns out different fails instead of mixing vector spaces', async () => {
+    const lazy = lazyEncoder('enc', 3, async () => counting('enc'));
+    await expect(lazy.embed(['a'])).rejects.toThrow(/expected enc \(3-d\), the model is enc \(2-d\)/);
   });
 });
