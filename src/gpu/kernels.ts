@@ -14,6 +14,8 @@ export interface Dispatch {
 }
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
+/** attention_tiled.wgsl's workgroup tiles hold head_dim ≤ 64 (16 KiB of workgroup memory, the portable limit), read as vec4 */
+export const ATTENTION_TILED_MAX_D = 64;
 const MAX_X = 65535;
 /** 1-D grids past 65535 workgroups wrap into y (the kernels fold gid.y back in). */
 function grid1d(threads: number, wg = 64): [number, number, number] {
@@ -120,6 +122,22 @@ export class Kernels {
       step,
       [o.qkv, o.kCache, o.vCache, o.out],
       (T) => [o.nHeads, T, 1],
+    );
+  }
+
+  /**
+   * Attention for T tokens at once (prefill, training): attention_tiled.wgsl, one workgroup per head and
+   * block of 16 tokens sharing each key/value tile, where head_dim ≤ 64 and a multiple of 4;
+   * attention.wgsl otherwise.
+   */
+  attentionPrefill(step: GPUBuffer, o: { headDim: number; nHeads: number; nKVHeads: number; ldQKV: number; qkv: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer; out: GPUBuffer }): Dispatch {
+    if (o.headDim > ATTENTION_TILED_MAX_D || o.headDim % 4) return this.attention(step, o);
+    return this.make(
+      'attention_tiled',
+      [o.headDim, o.nHeads, o.nKVHeads, o.ldQKV, { f32: 1 / Math.sqrt(o.headDim) }],
+      step,
+      [o.qkv, o.kCache, o.vCache, o.out],
+      (T) => [o.nHeads, ceil(T, 16), 1],
     );
   }
 

@@ -158,7 +158,7 @@ export class LlamaModel {
           ...linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }, a?.bindings.qkv),
           k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
           k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
-          k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
+          (prefill ? k.attentionPrefill.bind(k) : k.attention.bind(k))(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
           ...linear({ N: H, K: qDim, x: att, W: L.Wo, bias: L.bo, y: x, accumulate: true }, a?.bindings.o),
           k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
           ...mlpIn,

@@ -14,7 +14,7 @@
 //                                  then linearBackwardInput per lm_head row chunk (dyOff = rowStart)
 //   an adapted segment (LoRA, Zhyper diag z) → loraBackward (dA, dB, dz and its share of dX)
 //   optimizer                    → sqNorm per gradient tensor, then adamw per parameter tensor
-import type { Dispatch, Kernels } from '../gpu/kernels';
+import { ATTENTION_TILED_MAX_D, type Dispatch, type Kernels } from '../gpu/kernels';
 import type { ShaderName } from '../gpu/shaders';
 import type { ParamValue } from '../gpu/buffers';
 
@@ -66,6 +66,12 @@ export interface AttentionBackwardOpts {
   dV: GPUBuffer;
   /** the pos0 the dispatch is usually run with: sizes the dk/dv grid (any pos0 stays correct) */
   past?: number;
+  /**
+   * the tiled kernels (attention_lse_tiled, attention_backward_{dq,dkv}_tiled: blocks of tokens and cache
+   * positions share each tile) or the per-row ones; default: tiled where they take the head_dim
+   * (≤ 64 and a multiple of 4, as attention_tiled)
+   */
+  tiled?: boolean;
 }
 
 /**
@@ -221,6 +227,14 @@ export class TrainKernels {
     if (o.nHeads % o.nKVHeads) throw new Error(`${o.nHeads} query heads are not a multiple of ${o.nKVHeads} kv heads`);
     const params: ParamValue[] = [o.headDim, o.nHeads, o.nKVHeads, o.ldQKV, { f32: 1 / Math.sqrt(o.headDim) }];
     const past = o.past ?? 0;
+    const fits = o.headDim <= ATTENTION_TILED_MAX_D && o.headDim % 4 === 0;
+    if (o.tiled && !fits) throw new Error(`the tiled attention kernels need head_dim ≤ ${ATTENTION_TILED_MAX_D} and a multiple of 4, got ${o.headDim}`);
+    if (o.tiled ?? fits)
+      return [
+        this.make('attention_lse_tiled', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats], (T) => [o.nHeads, ceil(T, 8), 1]),
+        this.make('attention_backward_dq_tiled', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats, o.dqkv], (T) => [o.nHeads, ceil(T, 8), 1]),
+        this.make('attention_backward_dkv_tiled', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats, o.dK, o.dV], (T) => [o.nKVHeads, Math.min(MAX_X, ceil(past + T, 16)), 1]),
+      ];
     return [
       this.make('attention_lse', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats], (T) => [o.nHeads, T, 1]),
       this.make('attention_backward_dq', params, step, [o.qkv, o.kCache, o.vCache, o.dO, o.stats, o.dqkv], (T) => [o.nHeads, T, 1]),

@@ -371,7 +371,7 @@ export class Trainer {
       ...this.linear({ N: qkvDim, K: H, x: h1, W: W.Wqkv, bias: W.bqkv, y: qkv }, a.qkv, fused),
       k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin, qkv }),
       k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kc, vCache: vc }),
-      k.attention(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, out: att }),
+      k.attentionPrefill(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, out: att }),
       ...this.linear({ N: H, K: qDim, x: att, W: W.Wo, bias: W.bo, y: x, accumulate: true }, a.o, fused),
       k.rmsnorm(s, { dim: H, eps, x, w: W.postNorm, y: h2 }),
       ...this.linear({ N: I, K: H, ldY: 2 * I, x: h2, W: W.Wgate, y: gu }, a.gate, fused),

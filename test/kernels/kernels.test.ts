@@ -4,6 +4,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
 import * as ref from '../../src/gpu/reference';
 import { ropeInvFreq, ropeTable } from '../../src/model/config';
+import { ATTENTION_TILED_MAX_D } from '../../src/gpu/kernels';
 
 let g: Awaited<ReturnType<typeof gpuKernels>>;
 beforeAll(async () => {
@@ -178,6 +179,42 @@ describe('kv append + causal GQA attention', () => {
       expect(await g.read(vB, S * kvDim)).toEqual(vCache);
       const want = ref.attentionRef(q, kCache, vCache, T, pos0, nH, nKV, D);
       expect(maxRelErr(await g.read(out, want.length), want)).toBeLessThan(1e-5);
+    });
+  }
+});
+
+describe('tiled prefill attention (attention_tiled) against the reference and the per-token kernel', () => {
+  // odd T (blocks of 16 with a short last one), a cached past that is not a multiple of the 16-key tile,
+  // GQA groups of 1–3, head_dim from 8 to the tiled limit of 64 (a multiple of 4, not always of 16), and
+  // two it does not take (72 > 64, 10 % 4 ≠ 0: attentionPrefill falls back to attention)
+  for (const [T, pos0, nH, nKV, D] of [
+    [1, 0, 2, 1, 8],
+    [17, 0, 4, 2, 16],
+    [33, 5, 6, 2, 64],
+    [16, 0, 1, 1, 64],
+    [50, 21, 3, 1, 12],
+    [9, 40, 4, 4, 36],
+    [20, 3, 2, 1, 72],
+    [18, 2, 2, 1, 10],
+  ]) {
+    it(`T=${T} pos0=${pos0} nH=${nH} nKV=${nKV} D=${D}`, async () => {
+      const S = pos0 + T;
+      const kvDim = nKV * D;
+      const ld = (nH + 2 * nKV) * D;
+      const qkv = rand(T * ld, 51);
+      const kCache = rand(S * kvDim, 52), vCache = rand(S * kvDim, 53);
+      const qB = g.buf(qkv), kB = g.buf(kCache), vB = g.buf(vCache), tiled = g.buf(T * nH * D), perToken = g.buf(T * nH * D);
+      const o = { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: ld, qkv: qB, kCache: kB, vCache: vB };
+      g.setStep(T, pos0);
+      const op = g.k.attentionPrefill(g.step, { ...o, out: tiled });
+      expect(op.label).toBe(D <= ATTENTION_TILED_MAX_D && D % 4 === 0 ? 'attention_tiled' : 'attention');
+      g.k.run([op, g.k.attention(g.step, { ...o, out: perToken })], T);
+      const q = new Float32Array(T * nH * D);
+      for (let t = 0; t < T; t++) q.set(qkv.slice(t * ld, t * ld + nH * D), t * nH * D);
+      const want = ref.attentionRef(q, kCache, vCache, T, pos0, nH, nKV, D);
+      const got = await g.read(tiled, want.length);
+      expect(maxRelErr(got, want)).toBeLessThan(1e-5);
+      expect(maxRelErr(got, await g.read(perToken, want.length))).toBeLessThan(1e-5);
     });
   }
 });

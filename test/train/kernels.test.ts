@@ -72,15 +72,23 @@ describe('rope_backward (in place on dqkv; v heads untouched)', () => {
 });
 
 describe('attention backward (attention_lse, dq, dk/dv) + kv_append_backward', () => {
-  for (const [T, pos0, nH, nKV, D] of [
-    [1, 0, 2, 1, 8],
-    [7, 0, 4, 2, 16],
-    [5, 3, 6, 3, 10],
-    [20, 250, 2, 1, 8], // rows past one 256-score chunk
-    [70, 0, 2, 2, 130], // head_dim past the 64 threads
-    [256, 0, 4, 2, 16], // a key seen by 512 (token, head) items: two dk/dv chunks
-  ]) {
-    it(`T=${T} pos0=${pos0} nH=${nH} nKV=${nKV} D=${D}`, async () => {
+  // per-row kernels on every shape; the tiled ones (blocks of 8 tokens / 16 positions) where they take the
+  // head_dim, including blocks cut short at both ends and a past that is not a multiple of the tile
+  for (const [T, pos0, nH, nKV, D, tiled] of [
+    [1, 0, 2, 1, 8, false],
+    [7, 0, 4, 2, 16, false],
+    [5, 3, 6, 3, 10, false],
+    [20, 250, 2, 1, 8, false], // rows past one 256-score chunk
+    [70, 0, 2, 2, 130, false], // head_dim past the 64 threads
+    [256, 0, 4, 2, 16, false], // a key seen by 512 (token, head) items: two dk/dv chunks
+    [1, 0, 2, 1, 8, true],
+    [7, 0, 4, 2, 16, true],
+    [19, 5, 6, 2, 12, true],
+    [33, 0, 4, 1, 64, true],
+    [20, 250, 2, 1, 8, true],
+    [40, 17, 3, 3, 36, true],
+  ] as const) {
+    it(`T=${T} pos0=${pos0} nH=${nH} nKV=${nKV} D=${D}${tiled ? ' tiled' : ''}`, async () => {
       const S = pos0 + T, kvDim = nKV * D, qDim = nH * D, ld = qDim + 2 * kvDim;
       const qkv = rand64(T * ld, 9, 2), kc = rand64(S * kvDim, 10, 2), vc = rand64(S * kvDim, 11), dO = rand64(T * qDim, 12);
       const q = new Float64Array(T * qDim);
@@ -91,7 +99,7 @@ describe('attention backward (attention_lse, dq, dk/dv) + kv_append_backward', (
       const qkvB = g.buf(f32(qkv));
       g.setStep(T, pos0);
       g.k.run([
-        ...g.tk.attentionBackward(g.step, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: ld, qkv: qkvB, kCache: g.buf(f32(kc)), vCache: g.buf(f32(vc)), dO: g.buf(f32(dO)), stats, dqkv, dK, dV }),
+        ...g.tk.attentionBackward(g.step, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: ld, qkv: qkvB, kCache: g.buf(f32(kc)), vCache: g.buf(f32(vc)), dO: g.buf(f32(dO)), stats, dqkv, dK, dV, tiled }),
         g.tk.kvAppendBackward(g.step, { kvDim, ldQKV: ld, kOff: qDim, vOff: qDim + kvDim, dK, dV, dqkv }),
       ], T);
 
@@ -112,18 +120,21 @@ describe('attention backward (attention_lse, dq, dk/dv) + kv_append_backward', (
     });
   }
 
-  it('covers every cache position when run with a larger pos0 than the grid was built for', async () => {
-    const T = 3, pos0 = 9, nH = 2, nKV = 1, D = 4, S = pos0 + T, ld = (nH + 2 * nKV) * D;
-    const qkv = rand64(T * ld, 13), kc = rand64(S * D, 14), vc = rand64(S * D, 15), dO = rand64(T * nH * D, 16);
-    const q = new Float64Array(T * nH * D);
-    for (let t = 0; t < T; t++) q.set(qkv.subarray(t * ld, t * ld + nH * D), t * nH * D);
-    const want = R.attentionBackwardRef(q, kc, vc, dO, T, pos0, nH, nKV, D);
-    const dK = g.buf(S * D), dV = g.buf(S * D);
-    g.setStep(T, pos0);
-    g.k.run(g.tk.attentionBackward(g.step, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: ld, qkv: g.buf(f32(qkv)), kCache: g.buf(f32(kc)), vCache: g.buf(f32(vc)), dO: g.buf(f32(dO)), stats: g.buf(T * nH * 2), dqkv: g.buf(T * ld), dK, dV, past: 0 }), T);
-    expect(relErr(await g.read(dK, S * D), want.dK)).toBeLessThan(1e-4);
-    expect(relErr(await g.read(dV, S * D), want.dV)).toBeLessThan(TOL);
-  });
+  // tiled: 33 positions in blocks of 16 from a grid of one block
+  for (const tiled of [false, true]) {
+    it(`covers every cache position when run with a larger pos0 than the grid was built for${tiled ? ' (tiled)' : ''}`, async () => {
+      const T = 3, pos0 = tiled ? 30 : 9, nH = 2, nKV = 1, D = 4, S = pos0 + T, ld = (nH + 2 * nKV) * D;
+      const qkv = rand64(T * ld, 13), kc = rand64(S * D, 14), vc = rand64(S * D, 15), dO = rand64(T * nH * D, 16);
+      const q = new Float64Array(T * nH * D);
+      for (let t = 0; t < T; t++) q.set(qkv.subarray(t * ld, t * ld + nH * D), t * nH * D);
+      const want = R.attentionBackwardRef(q, kc, vc, dO, T, pos0, nH, nKV, D);
+      const dK = g.buf(S * D), dV = g.buf(S * D);
+      g.setStep(T, pos0);
+      g.k.run(g.tk.attentionBackward(g.step, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: ld, qkv: g.buf(f32(qkv)), kCache: g.buf(f32(kc)), vCache: g.buf(f32(vc)), dO: g.buf(f32(dO)), stats: g.buf(T * nH * 2), dqkv: g.buf(T * ld), dK, dV, past: 0, tiled }), T);
+      expect(relErr(await g.read(dK, S * D), want.dK)).toBeLessThan(1e-4);
+      expect(relErr(await g.read(dV, S * D), want.dV)).toBeLessThan(TOL);
+    });
+  }
 });
 
 describe('silu_gate_backward', () => {
