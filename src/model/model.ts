@@ -138,6 +138,7 @@ export class LlamaModel {
         this.adapted.push({ d: up, lora });
         return [plain, down, up];
       };
+      const attOpts = (i: number) => ({ headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att });
       const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
       const groups: Dispatch[][] = weights.layers.map((L, i) => {
         const a = ad?.layers[i];
@@ -158,7 +159,8 @@ export class LlamaModel {
           ...linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }, a?.bindings.qkv),
           k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
           k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
-          (prefill ? k.attentionPrefill.bind(k) : k.attention.bind(k))(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att }),
+          // T tokens at once share key/value tiles (attention_tiled); decode has one token per head
+          prefill ? k.attentionPrefill(s, attOpts(i)) : k.attention(s, attOpts(i)),
           ...linear({ N: H, K: qDim, x: att, W: L.Wo, bias: L.bo, y: x, accumulate: true }, a?.bindings.o),
           k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
           ...mlpIn,
