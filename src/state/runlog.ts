@@ -25,6 +25,8 @@ export interface TrainForm {
   steps: number;
   batchSize: number;
   lr: number;
+  /** Zhyper's peak learning rate (its hypernetwork overshoots at the others' rate); null: lr */
+  lrZhyper: number | null;
   /** CUMA's load-balancing weight λ */
   lbLambda: number;
   seed: number;
@@ -52,6 +54,7 @@ export function defaultForm(): TrainForm {
     steps: q.steps,
     batchSize: q.batchSize,
     lr: q.lr,
+    lrZhyper: q.lrFor?.['zhyper-diag'] ?? null,
     lbLambda: q.lbLambda,
     seed: 1,
     personaInPrompt: true,
@@ -91,6 +94,7 @@ export function buildConfig(f: TrainForm): ExperimentConfig {
     steps: f.steps,
     batchSize: f.batchSize,
     lr: f.lr,
+    lrFor: f.lrZhyper == null ? {} : { 'zhyper-diag': f.lrZhyper, 'zhyper-square': f.lrZhyper },
     lbLambda: f.lbLambda,
     personaInPrompt: f.personaInPrompt,
     world: worldFor(f.world, f.seed),
@@ -110,6 +114,7 @@ export function formProblem(f: TrainForm): string | null {
     posInt(f.steps, 'Steps') ??
     posInt(f.batchSize, 'Batch size') ??
     (!(f.lr > 0 && Number.isFinite(f.lr)) ? 'The learning rate must be a number > 0.' : null) ??
+    (f.lrZhyper != null && !(f.lrZhyper > 0 && Number.isFinite(f.lrZhyper)) ? 'Zhyper’s learning rate must be a number > 0 (blank: the learning rate).' : null) ??
     (!(f.lbLambda >= 0 && Number.isFinite(f.lbLambda)) ? 'λ must be a number ≥ 0.' : null) ??
     (!Number.isInteger(f.seed) ? 'The seed must be a whole number.' : null) ??
     posInt(f.maxExamples, 'Training answers') ??
@@ -584,6 +589,12 @@ export function parseRunFile(text: string, fileName: string, now = Date.now()): 
 }
 
 /** "Tiny world · 2 methods · 6 steps" */
+/** The peak learning rate(s) of a run: "1e-2", or "1e-2 (Zhyper 2e-3)" when Zhyper has its own. */
+export function describeLr(c: ExperimentConfig): string {
+  const own = [...new Set(c.methods.flatMap((m) => (c.lrFor?.[m] != null && c.lrFor[m] !== c.lr ? [c.lrFor[m]!] : [])))];
+  return own.length ? `${c.lr} (Zhyper ${own.join(', ')})` : `${c.lr}`;
+}
+
 export function describeConfig(c: ExperimentConfig): string {
   const w = c.world;
   const world = typeof w.countries === 'object' && !Array.isArray(w.countries) && 'perZone' in w.countries ? `${w.countries.perZone * ZONES.length} countries` : Array.isArray(w.countries) ? `${w.countries.length} countries` : 'all countries';

@@ -388,7 +388,7 @@ export const useTrain = create<TrainState>()(
         const methods = Array.isArray(f.methods) ? METHODS.filter((m) => f.methods.includes(m)) : d.methods;
         const locoMethods = Array.isArray(f.locoMethods) ? METHODS.filter((m) => f.locoMethods.includes(m)) : d.locoMethods;
         const form: TrainForm = { ...d };
-        const nullable = new Set<keyof TrainForm>(['maxExamples', 'maxTest', 'maxOptions']);
+        const nullable = new Set<keyof TrainForm>(['maxExamples', 'maxTest', 'maxOptions', 'lrZhyper']);
         const out = form as unknown as Record<string, unknown>;
         for (const k of Object.keys(d) as (keyof TrainForm)[]) {
           const v = (f as unknown as Record<string, unknown>)[k];

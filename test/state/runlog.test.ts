@@ -8,6 +8,7 @@ import {
   applyEvents,
   buildConfig,
   defaultForm,
+  describeLr,
   failRun,
   finishRun,
   formProblem,
@@ -59,11 +60,25 @@ describe('the form', () => {
     expect(c.maxOptions).toBeNull();
     expect(buildConfig({ ...defaultForm(), maxOptions: 4 }).maxOptions).toBe(4);
   });
+  it('gives Zhyper its own learning rate (the runner\'s 2e-3 by default), or the common one when blank', () => {
+    const d = defaultForm();
+    expect(d.lrZhyper).toBe(experimentConfig('quick').lrFor!['zhyper-diag']);
+    const own = buildConfig({ ...d, methods: ['lora', 'zhyper-diag', 'zhyper-square'], lr: 0.01, lrZhyper: 0.003 });
+    expect(own.lrFor).toEqual({ 'zhyper-diag': 0.003, 'zhyper-square': 0.003 });
+    expect(describeLr(own)).toBe('0.01 (Zhyper 0.003)');
+    const same = buildConfig({ ...d, methods: ['lora', 'zhyper-diag'], lr: 0.01, lrZhyper: null });
+    expect(same.lrFor).toEqual({});
+    expect(describeLr(same)).toBe('0.01');
+    // a run without Zhyper reads as one rate even though the form keeps Zhyper's
+    expect(describeLr(buildConfig({ ...d, methods: ['lora', 'cuma'], lr: 0.01 }))).toBe('0.01');
+  });
   it('says what is wrong', () => {
     expect(formProblem(defaultForm())).toBeNull();
     expect(formProblem({ ...defaultForm(), methods: [] })).toMatch(/at least one method/);
     expect(formProblem({ ...defaultForm(), steps: 0 })).toMatch(/Steps/);
     expect(formProblem({ ...defaultForm(), lr: NaN })).toMatch(/learning rate/);
+    expect(formProblem({ ...defaultForm(), lrZhyper: -1 })).toMatch(/Zhyper’s learning rate/);
+    expect(formProblem({ ...defaultForm(), lrZhyper: null })).toBeNull();
     expect(formProblem({ ...defaultForm(), maxTest: null })).toBeNull();
     expect(formProblem({ ...defaultForm(), loco: true, locoMethods: ['persona-prompting'] })).toMatch(/Table 2/);
   });

@@ -1,7 +1,7 @@
 // What a run shows: where it is (progress), its loss and probe-metric curves, and its results tables.
 import { useMemo } from 'react';
 import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ResultRow } from '../../experiments/runner';
-import { describeConfig, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
+import { describeConfig, describeLr, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
 import { useTrain } from '../../state/train';
 import { fileSafe, downloadFile } from '../shared/download';
 import { methodStyle } from '../shared/colors';
@@ -55,7 +55,7 @@ export function RunProgressCard({ run }: { run: RunRecord }) {
         <StatusBadge status={run.status} />
       </div>
       <p className="muted small run-meta">
-        {describeConfig(run.config)} · lr {run.config.lr} · seed {run.config.seed}
+        {describeConfig(run.config)} · lr {describeLr(run.config)} · seed {run.config.seed}
         {run.model ? ` · ${run.model.label}` : ''}
         {run.source ? ` · from ${run.source}` : ''}
       </p>

@@ -105,6 +105,7 @@ export function TrainSetup() {
           <NumField label="Steps" testId="train-steps" value={form.steps} min={1} onChange={(v) => set({ steps: v ?? NaN })} title="optimizer steps per trained method" />
           <NumField label="Batch" testId="train-batch" value={form.batchSize} min={1} onChange={(v) => set({ batchSize: v ?? NaN })} title="answers per optimizer step" />
           <NumField label="Learning rate" testId="train-lr" value={form.lr} step="any" onChange={(v) => set({ lr: v ?? NaN })} title="peak learning rate (10% linear warm-up, cosine decay)" width="7.5rem" />
+          <NumField label="Zhyper lr" testId="train-lr-zhyper" value={form.lrZhyper} step="any" nullable onChange={(v) => set({ lrZhyper: v })} title="Zhyper's peak learning rate: its hypernetwork overshoots at the rate that suits LoRA and CUMA (2e-3 by default); blank: the learning rate" width="7.5rem" />
           <NumField label="Seed" testId="train-seed" value={form.seed} onChange={(v) => set({ seed: v ?? NaN })} title="world, split, initialization and batch order" />
         </div>
         <div className="field-row">
