@@ -1,15 +1,18 @@
 // Rotary position embedding (rotate_half form, as Hugging Face Llama/Qwen), in place on the fused qkv rows.
 // One workgroup per (token, head) over the first `nHeads` heads of each row (q heads then k heads).
 // Qwen3 first applies a per-head RMSNorm to q and k (`qkNorm`): weights qNorm for q heads, kNorm for k heads.
+// With savePre (training), the heads' values before that norm go to pre[t, head, :] for its backward
+// (rope_norm_backward.wgsl), since the norm and rotation here overwrite them.
 // cosSin[pos][i] = (cos, sin) of pos·invFreq[i], computed on the CPU in double precision (with any
 // Llama-3 scaling): GPU sin/cos of large angles are too coarse for 1e-4 agreement with the reference.
-struct Params { headDim: u32, nHeads: u32, nQHeads: u32, ldQKV: u32, qkNorm: u32, eps: f32, _a: u32, _b: u32 }
+struct Params { headDim: u32, nHeads: u32, nQHeads: u32, ldQKV: u32, qkNorm: u32, eps: f32, savePre: u32, _b: u32 }
 struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> cosSin: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> normW: array<f32>; // [2, headDim]: q norm then k norm
 @group(0) @binding(4) var<storage, read_write> qkv: array<f32>;
+@group(0) @binding(5) var<storage, read_write> pre: array<f32>; // [T, nHeads, headDim] when savePre
 
 const WG: u32 = 64u;
 var<workgroup> partial: array<f32, WG>;
@@ -37,6 +40,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var i = lid.x; i < half; i += WG) {
     var x1 = qkv[base + i];
     var x2 = qkv[base + i + half];
+    if (p.savePre != 0u) {
+      let o = (t * p.nHeads + head) * p.headDim + i;
+      pre[o] = x1;
+      pre[o + half] = x2;
+    }
     if (p.qkNorm != 0u) {
       x1 = x1 * scale * normW[wOff + i];
       x2 = x2 * scale * normW[wOff + i + half];

@@ -27,12 +27,15 @@ export class Kernels {
   private pipelines = new Map<ShaderName, GPUComputePipeline>();
   /** a 16-byte zero buffer bound where a kernel's optional input (bias, norm weight) is absent */
   readonly empty: GPUBuffer;
+  /** a 16-byte buffer bound where an optional output is absent (a buffer cannot be bound read-only and writable in one dispatch) */
+  readonly noOutput: GPUBuffer;
 
   constructor(
     readonly device: GPUDevice,
     private readonly shaders: ShaderLibrary,
   ) {
     this.empty = device.createBuffer({ label: 'empty', size: 16, usage: GPUBufferUsage.STORAGE });
+    this.noOutput = device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
   pipeline(name: ShaderName): GPUComputePipeline {
@@ -100,12 +103,13 @@ export class Kernels {
   }
 
   /** in-place RoPE (with Qwen3's per-head q/k RMSNorm first when normW is given) on fused qkv rows */
-  rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; cosSin: GPUBuffer; normW?: GPUBuffer; qkv: GPUBuffer }): Dispatch {
+  /** RoPE in place on qkv's first nHeads heads (Qwen3: after the q/k norm normW); pre, if given, gets the values before the norm (training) */
+  rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; cosSin: GPUBuffer; normW?: GPUBuffer; pre?: GPUBuffer; qkv: GPUBuffer }): Dispatch {
     return this.make(
       'rope',
-      [o.headDim, o.nHeads, o.nQHeads, o.ldQKV, o.normW ? 1 : 0, { f32: o.eps }],
+      [o.headDim, o.nHeads, o.nQHeads, o.ldQKV, o.normW ? 1 : 0, { f32: o.eps }, o.pre ? 1 : 0],
       step,
-      [o.cosSin, o.normW ?? this.empty, o.qkv],
+      [o.cosSin, o.normW ?? this.empty, o.qkv, o.pre ?? this.noOutput],
       (T) => [o.nHeads, T, 1],
     );
   }

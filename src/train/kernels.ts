@@ -6,7 +6,7 @@
 // How the forward's ops map to their backward (dX is the gradient of an op's input):
 //   rmsnorm                      → rmsnormBackward (accumulates into the residual stream's gradient)
 //   matmul / matmul_vec4 (frozen) → linearBackwardInput (dX += dY·W; no dW: the backbone is frozen)
-//   rope (no Qwen3 q/k norm)     → ropeBackward (in place on dqkv)
+//   rope (+ Qwen3 q/k norm)      → ropeBackward (in place on dqkv; the norm's from rope's saved pre-norm values)
 //   kv_append                    → kvAppendBackward (cache gradient rows → k, v parts of dqkv)
 //   attention                    → attentionBackward: attention_lse, then dq and dk/dv kernels
 //   gate_up_silu / silu_mul      → siluGateBackward on the pre-activations [g | u], then two linear backwards
@@ -204,10 +204,16 @@ export class TrainKernels {
     return this.make('rmsnorm_backward', [o.dim, { f32: o.eps }, o.accumulate ? 1 : 0], step, [o.x, o.w, o.dy, o.dx], (T) => [T, 1, 1]);
   }
 
-  /** RoPE's gradient in place on the first nHeads heads (q then k) of the dqkv rows. */
-  ropeBackward(step: GPUBuffer, o: { headDim: number; nHeads: number; ldQKV: number; cosSin: GPUBuffer; normW?: GPUBuffer; dqkv: GPUBuffer }): Dispatch {
-    if (o.normW) throw new Error("rope_backward does not differentiate Qwen3's q/k RMSNorm: training on Qwen3 backbones is not supported yet");
+  /**
+   * RoPE's gradient in place on the first nHeads heads (q then k) of the dqkv rows. With Qwen3's q/k norm
+   * (normW, nQHeads, eps) also the norm's, from the heads' pre-norm values that rope saved (`pre`).
+   */
+  ropeBackward(step: GPUBuffer, o: { headDim: number; nHeads: number; ldQKV: number; cosSin: GPUBuffer; normW?: GPUBuffer; nQHeads?: number; eps?: number; pre?: GPUBuffer; dqkv: GPUBuffer }): Dispatch {
     if (o.headDim % 2) throw new Error(`RoPE needs an even head_dim, got ${o.headDim}`);
+    if (o.normW) {
+      if (!o.pre || o.nQHeads === undefined || o.eps === undefined) throw new Error("the q/k norm's backward needs the heads' pre-norm values (rope's pre), nQHeads and eps");
+      return this.make('rope_norm_backward', [o.headDim, o.nHeads, o.nQHeads, o.ldQKV, { f32: o.eps }], step, [o.cosSin, o.normW, o.pre, o.dqkv], (T) => [o.nHeads, T, 1]);
+    }
     return this.make('rope_backward', [o.headDim, o.nHeads, o.ldQKV], step, [o.cosSin, o.dqkv], (T) => [ceil((o.nHeads * o.headDim) / 2, 64), T, 1]);
   }
 

@@ -107,7 +107,7 @@ interface Slot {
 
 /** The trainer's own GPU buffers (sizes in the constructor). */
 type BufferName =
-  | 'ids' | 'cosSin' | 'xmid' | 'h1' | 'h2' | 'qkv' | 'kc' | 'vc' | 'att' | 'gu' | 'act' | 'U'
+  | 'ids' | 'cosSin' | 'xmid' | 'h1' | 'h2' | 'qkv' | 'qkPre' | 'kc' | 'vc' | 'att' | 'gu' | 'act' | 'U'
   | 'dx' | 'dh' | 'dact' | 'dgu' | 'datt' | 'dqkv' | 'dK' | 'dV' | 'stats' | 'ug'
   | 'ansRows' | 'rowOf' | 'targets' | 'xa' | 'ha' | 'logits' | 'loss' | 'dha' | 'dxa' | 'partials'
   | 'dgates' | 'routerOut' | 'lbSeq' | 'junk';
@@ -181,7 +181,6 @@ export class Trainer {
     const ad = model.adapter;
     if (!ad) throw new Error('no adapter is attached to the model: attach the adapter to train first (Runtime.attachAdapter)');
     const c = model.config, spec = ad.adapter.spec;
-    if (c.qkNorm) throw new Error(`training on ${c.architecture} is not supported: the backward of Qwen3's per-head q/k RMSNorm is not written yet (Llama and Qwen2 backbones train)`);
     const smoothing = opts.labelSmoothing ?? 0;
     if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`label smoothing must be in [0, 1), got ${smoothing}`);
     this.ad = ad;
@@ -220,6 +219,8 @@ export class Trainer {
       h1: buf(Tm * H, 'h1'), // RMSNorm(x_l): the qkv projection's input
       h2: buf(Tm * H, 'h2'), // RMSNorm(xmid): the gate/up projections' input
       qkv: buf(Tm * qkvDim, 'qkv'),
+      // Qwen3: the q and k heads before their RMSNorm (rope overwrites them; the norm's backward needs them)
+      qkPre: buf(c.qkNorm ? Tm * (nH + nKV) * D : 1, 'qk_pre'),
       kc: buf(Tm * kvDim, 'k_cache'),
       vc: buf(Tm * kvDim, 'v_cache'),
       att: buf(Tm * qDim, 'att'),
@@ -363,13 +364,14 @@ export class Trainer {
     const k = this.model.kernels, s = this.stepT, c = this.model.config;
     const { H, D, I, qDim, kvDim, qkvDim, eps } = this.d;
     const W = this.model.weights.layers[l], a = this.ad.layers[l].bindings, rt = this.ad.layers[l].router;
-    const { h1, h2, qkv, kc, vc, att, gu, act, cosSin } = this.b;
+    const { h1, h2, qkv, qkPre, kc, vc, att, gu, act, cosSin } = this.b;
+    const qkNorm = W.qkNorm ? { normW: W.qkNorm, pre: qkPre } : {};
     return [
       k.rmsnorm(s, { dim: H, eps, x, w: W.inputNorm, y: h1 }),
       // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
       ...(rt ? [k.router(s, { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, h: h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates })] : []),
       ...this.linear({ N: qkvDim, K: H, x: h1, W: W.Wqkv, bias: W.bqkv, y: qkv }, a.qkv, fused),
-      k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin, qkv }),
+      k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin, qkv, ...qkNorm }),
       k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kc, vCache: vc }),
       k.attentionPrefill(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, out: att }),
       ...this.linear({ N: H, K: qDim, x: att, W: W.Wo, bias: W.bo, y: x, accumulate: true }, a.o, fused),
@@ -428,7 +430,7 @@ export class Trainer {
     const tk = this.tk, s = this.stepT;
     const { H, D, I, nH, nKV, qDim, kvDim, qkvDim, eps } = this.d;
     const W = this.model.weights.layers[l];
-    const { xmid, h1, h2, qkv, kc, vc, att, gu, act, cosSin, dx, dh, dact, dgu, datt, dqkv, dK, dV, stats } = this.b;
+    const { xmid, h1, h2, qkv, qkPre, kc, vc, att, gu, act, cosSin, dx, dh, dact, dgu, datt, dqkv, dK, dV, stats } = this.b;
     const mlp = [
       tk.linearBackwardInput(s, { N: H, K: I, dY: dx, W: W.Wdown, dX: dact }),
       ...this.loraBackward(l, 'down', { x: act, dY: dx, ldDY: H, dX: dact }),
@@ -447,7 +449,7 @@ export class Trainer {
       ...this.loraBackward(l, 'o', { x: att, dY: dx, ldDY: H, dX: datt }),
       ...tk.attentionBackward(s, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, dO: datt, stats, dqkv, dK, dV, past: 0 }),
       tk.kvAppendBackward(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, dK, dV, dqkv }),
-      tk.ropeBackward(s, { headDim: D, nHeads: nH + nKV, ldQKV: qkvDim, cosSin, dqkv }),
+      tk.ropeBackward(s, { headDim: D, nHeads: nH + nKV, ldQKV: qkvDim, cosSin, dqkv, ...(W.qkNorm ? { normW: W.qkNorm, nQHeads: nH, eps, pre: qkPre } : {}) }),
       ...(first ? [] : [tk.linearBackwardInput(s, { N: qkvDim, K: H, dY: dqkv, W: W.Wqkv, dX: dh })]),
       ...this.loraBackward(l, 'qkv', { x: h1, dY: dqkv, ldDY: qkvDim, dX: first ? undefined : dh }),
       ...(this.cuma ? this.routerOps(l, true) : []),

@@ -66,9 +66,59 @@ describe('rope_backward (in place on dqkv; v heads untouched)', () => {
       expect(relErr(await g.read(b, T * ld), want)).toBeLessThan(TOL);
     });
   }
-  it("refuses Qwen3's q/k norm", () => {
-    expect(() => g.tk.ropeBackward(g.step, { headDim: 8, nHeads: 2, ldQKV: 24, cosSin: g.k.empty, normW: g.k.empty, dqkv: g.k.empty })).toThrow(/q\/k RMSNorm/);
+  it("the q/k norm's backward needs rope's saved pre-norm values", () => {
+    expect(() => g.tk.ropeBackward(g.step, { headDim: 8, nHeads: 2, ldQKV: 24, cosSin: g.k.empty, normW: g.k.empty, dqkv: g.k.empty })).toThrow(/pre-norm values/);
   });
+});
+
+describe("Qwen3's q/k RMSNorm + RoPE: rope saves the pre-norm heads, rope_norm_backward differentiates both", () => {
+  // head_dim past the 64 threads (130), odd head counts, a long past; q heads and k heads use their own norm weights
+  for (const [T, nQ, nK, D, pos0] of [[1, 2, 1, 8, 5], [6, 4, 2, 16, 0], [9, 3, 1, 130, 17], [5, 1, 1, 2, 300]]) {
+    it(`T=${T} heads=${nQ}+${nK} D=${D} pos0=${pos0}`, async () => {
+      const nHeads = nQ + nK, ld = (nQ + 2 * nK) * D, eps = 1e-6;
+      const qkv = rand64(T * ld, 20, 2), normW = rand64(2 * D, 21, 1), dy = rand64(T * ld, 22);
+      normW.forEach((v, i) => (normW[i] = 1 + 0.5 * v)); // around 1, as trained norms are
+      const invFreq = ropeInvFreq({ headDim: D, ropeTheta: 10000, ropeScaling: null });
+      const cosSin = g.buf(ropeTable(invFreq, pos0 + T)), wB = g.buf(f32(normW));
+      const xB = g.buf(f32(qkv)), pre = g.buf(T * nHeads * D), dB = g.buf(f32(dy));
+      g.setStep(T, pos0);
+      g.k.run([g.k.rope(g.step, { headDim: D, nHeads, nQHeads: nQ, ldQKV: ld, eps, cosSin, normW: wB, pre, qkv: xB })], T);
+      g.k.run([g.tk.ropeBackward(g.step, { headDim: D, nHeads, nQHeads: nQ, ldQKV: ld, eps, cosSin, normW: wB, pre, dqkv: dB })], T);
+
+      // f64 reference: y = RoPE(RMSNorm_head(x)·w), dx = RMSNormᵀ(RoPEᵀ(dy)), per token and head
+      const heads = (a: Float64Array, t: number) => a.subarray(t * ld, t * ld + nHeads * D);
+      const wOf = (h: number) => normW.subarray(h < nQ ? 0 : D, h < nQ ? D : 2 * D);
+      const forward = (x: Float64Array, t: number) => {
+        const n = new Float64Array(nHeads * D);
+        for (let h = 0; h < nHeads; h++) n.set(R.rmsnormF64(x.subarray(h * D, (h + 1) * D), wOf(h), D, eps), h * D);
+        return R.ropeF64(n, 1, nHeads, D, pos0 + t, invFreq);
+      };
+      const wantY = f32(qkv), wantPre = new Float32Array(T * nHeads * D), wantDx = f32(dy);
+      for (let t = 0; t < T; t++) {
+        wantY.set(forward(heads(qkv, t), t), t * ld);
+        wantPre.set(heads(qkv, t), t * nHeads * D);
+        const dn = R.ropeBackwardRef(heads(dy, t), 1, nHeads, D, pos0 + t, invFreq);
+        for (let h = 0; h < nHeads; h++) wantDx.set(R.rmsnormBackwardRef(heads(qkv, t).subarray(h * D, (h + 1) * D), wOf(h), dn.subarray(h * D, (h + 1) * D), D, eps), t * ld + h * D);
+      }
+      expect(relErr(await g.read(xB, T * ld), wantY)).toBeLessThan(TOL);
+      expect(await g.read(pre, T * nHeads * D)).toEqual(wantPre);
+      const got = await g.read(dB, T * ld);
+      expect(relErr(got, wantDx)).toBeLessThan(TOL);
+
+      // and against central differences of the f64 forward: d/dx_i Σ dy·y at a few entries of the last token
+      const t = T - 1, x = Float64Array.from(heads(qkv, t)), dyt = heads(dy, t);
+      const L = () => forward(x, t).reduce((a, v, i) => a + v * dyt[i], 0);
+      for (const i of [0, D - 1, nQ * D + 1]) {
+        const x0 = x[i], h = 1e-6;
+        x[i] = x0 + h;
+        const up = L();
+        x[i] = x0 - h;
+        const down = L();
+        x[i] = x0;
+        expect(got[t * ld + i]).toBeCloseTo((up - down) / (2 * h), 4);
+      }
+    });
+  }
 });
 
 describe('attention backward (attention_lse, dq, dk/dv) + kv_append_backward', () => {

@@ -17,7 +17,7 @@
 //   P_i = (1/T)·Σ_t p_t[i]  (Mixtral / HF load_balancing_loss_func, per router, prompt tokens counted).
 // tf.valueAndGrads differentiates it w.r.t. every adapter tensor (and z) at once.
 // Shares only the safetensors decoding and the RoPE frequencies with the rest of the tests; nothing from
-// src/train or src/adapters/gpu.ts. Llama and Qwen2 (no Qwen3 q/k norm: training refuses it).
+// src/train or src/adapters/gpu.ts. Llama, Qwen2 and Qwen3 (its per-head q/k RMSNorm before RoPE).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -93,7 +93,7 @@ export async function referenceAdaptedGrads(
   await tf.ready();
   const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   const arch: string = c.architectures[0];
-  if (!['LlamaForCausalLM', 'Qwen2ForCausalLM'].includes(arch)) throw new Error(`reference: ${arch} is not covered`);
+  if (!['LlamaForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM'].includes(arch)) throw new Error(`reference: ${arch} is not covered`);
   const H: number = c.hidden_size, nH: number = c.num_attention_heads, nKV: number = c.num_key_value_heads ?? nH;
   const D: number = c.head_dim ?? H / nH, V: number = c.vocab_size, L: number = c.num_hidden_layers;
   const eps: number = c.rms_norm_eps, bias = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
@@ -233,8 +233,10 @@ export async function referenceAdaptedGrads(
         g = rt.g;
         lbSum = tf.add(lbSum, rt.lb);
       }
-      const q = rope(tf.transpose(tf.reshape(proj(h, l, 'q', bias, g), [T, nH, D]), [1, 0, 2]));
-      const k = rope(tf.transpose(tf.reshape(proj(h, l, 'k', bias, g), [T, nKV, D]), [1, 0, 2]));
+      // Qwen3: RMSNorm over each head's D numbers before RoPE
+      const qkNorm = (x: tf.Tensor, which: 'q' | 'k') => (c.model_type === 'qwen3' ? rmsNorm(x, w(`${p}.self_attn.${which}_norm.weight`)) : x);
+      const q = rope(qkNorm(tf.transpose(tf.reshape(proj(h, l, 'q', bias, g), [T, nH, D]), [1, 0, 2]), 'q'));
+      const k = rope(qkNorm(tf.transpose(tf.reshape(proj(h, l, 'k', bias, g), [T, nKV, D]), [1, 0, 2]), 'k'));
       const v = tf.transpose(tf.reshape(proj(h, l, 'v', bias, g), [T, nKV, D]), [1, 0, 2]);
       const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor3D, tf.gather(k, kvIndex, 0) as tf.Tensor3D, false, true), 1 / Math.sqrt(D)), mask);
       const ctx = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores, -1) as tf.Tensor3D, tf.gather(v, kvIndex, 0) as tf.Tensor3D), [1, 0, 2]), [T, nH * D]);
