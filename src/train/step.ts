@@ -62,7 +62,16 @@ export interface TrainOptions {
   fused?: boolean;
   /** CUMA: the load-balancing weight λ of λ·Σ_layers N·Σ_i f_i·P_i (0.01 in the authors' code; 0 = off) */
   loadBalance?: number;
+  /**
+   * true: every layer keeps its activations from the forward for the backward; false: one set of buffers,
+   * each layer's forward recomputed from its input before its backward (a third more work, L times less
+   * memory). Default: keep them when they take at most KEEP_ACTIVATIONS_BYTES.
+   */
+  keepActivations?: boolean;
 }
+
+/** keepActivations' default limit: every layer's activations at maxChunk tokens */
+export const KEEP_ACTIVATIONS_BYTES = 256 * 2 ** 20;
 
 export interface StepResult {
   /** the optimizer step just taken (1-based) */
@@ -107,10 +116,30 @@ interface Slot {
 
 /** The trainer's own GPU buffers (sizes in the constructor). */
 type BufferName =
-  | 'ids' | 'cosSin' | 'xmid' | 'h1' | 'h2' | 'qkv' | 'qkPre' | 'kc' | 'vc' | 'att' | 'gu' | 'act' | 'U'
+  | 'ids' | 'cosSin' | 'U'
   | 'dx' | 'dh' | 'dact' | 'dgu' | 'datt' | 'dqkv' | 'dK' | 'dV' | 'stats' | 'ug'
   | 'ansRows' | 'rowOf' | 'targets' | 'xa' | 'ha' | 'logits' | 'loss' | 'dha' | 'dxa' | 'partials'
   | 'dgates' | 'routerOut' | 'lbSeq' | 'junk';
+
+/** A layer's activations that its backward reads. */
+interface Acts {
+  /** x_l + attention: the post-attention norm's input */
+  xmid: GPUBuffer;
+  /** RMSNorm(x_l): the qkv projection's (and CUMA's router's) input */
+  h1: GPUBuffer;
+  /** RMSNorm(xmid): the gate/up projections' input */
+  h2: GPUBuffer;
+  qkv: GPUBuffer;
+  /** Qwen3: the q and k heads before their RMSNorm (rope overwrites them; the norm's backward needs them) */
+  qkPre: GPUBuffer;
+  kc: GPUBuffer;
+  vc: GPUBuffer;
+  att: GPUBuffer;
+  /** [g | u] pre-activations */
+  gu: GPUBuffer;
+  /** SiLU(g)·u: the down projection's input */
+  act: GPUBuffer;
+}
 
 /** CUMA: one layer's router on the GPU, its gradients, and its CPU half (W1e, b1, trained on the CPU). */
 interface RouterSlot {
@@ -154,8 +183,15 @@ export class Trainer {
   /** x_0 … x_L: the residual stream entering each layer, and leaving the last */
   private readonly xs: GPUBuffer[];
   private readonly embedOps: Dispatch[];
-  /** per layer: its forward into x_{l+1}, its recompute (no down projection) into xmid, its backward */
+  /** per layer: the activations its backward reads (one shared set when they are recomputed) */
+  private readonly acts: Acts[];
+  /** whether acts are kept per layer from the forward (no recompute) */
+  readonly keepActivations: boolean;
+  /** per layer: its forward into x_{l+1} up to the down projection, then the down projection (the driver
+   *  copies xmid out between them when activations are kept), its recompute (no down projection) into
+   *  xmid when they are not, and its backward */
   private readonly forwardOps: Dispatch[][];
+  private readonly downOps: Dispatch[][];
   private readonly recomputeOps: Dispatch[][];
   private readonly backwardOps: Dispatch[][];
   private readonly headForwardOps: Dispatch[];
@@ -214,18 +250,6 @@ export class Trainer {
     const b: Omit<Record<BufferName, GPUBuffer>, 'partials'> = {
       ids: buf(Tm, 'ids'),
       cosSin: storage(this.device, ropeTable(ropeInvFreq(c), Tm), 'train.cos_sin'),
-      // the layer being run (or recomputed): its activations
-      xmid: buf(Tm * H, 'xmid'), // x_l + attention: the post-attention norm's input
-      h1: buf(Tm * H, 'h1'), // RMSNorm(x_l): the qkv projection's input
-      h2: buf(Tm * H, 'h2'), // RMSNorm(xmid): the gate/up projections' input
-      qkv: buf(Tm * qkvDim, 'qkv'),
-      // Qwen3: the q and k heads before their RMSNorm (rope overwrites them; the norm's backward needs them)
-      qkPre: buf(c.qkNorm ? Tm * (nH + nKV) * D : 1, 'qk_pre'),
-      kc: buf(Tm * kvDim, 'k_cache'),
-      vc: buf(Tm * kvDim, 'v_cache'),
-      att: buf(Tm * qDim, 'att'),
-      gu: buf(Tm * 2 * I, 'gate_up'), // [g | u] pre-activations
-      act: buf(Tm * I, 'act'), // SiLU(g)·u: the down projection's input
       U: buf(Tm * Math.max(1, ad.maxRows), 'lora.U'),
       // CUMA: dL/dgates of the layer being pulled back, the router backward's rows, the load-balance sum
       dgates: buf(this.cuma ? Tm * spec.cuma!.experts : 1, 'router.dgates'),
@@ -255,6 +279,26 @@ export class Trainer {
       dxa: buf(A * H, 'dx_answer'),
     };
     this.owned.push(b.cosSin, this.stepT, this.stepA);
+    const qkPreN = c.qkNorm ? Tm * (nH + nKV) * D : 1;
+    const actFloats = Tm * (3 * H + qkvDim + 2 * kvDim + qDim + 3 * I) + qkPreN;
+    this.keepActivations = opts.keepActivations ?? L * actFloats * 4 <= KEEP_ACTIVATIONS_BYTES;
+    const actSet = (tag: string): Acts => ({
+      xmid: buf(Tm * H, `${tag}xmid`),
+      h1: buf(Tm * H, `${tag}h1`),
+      h2: buf(Tm * H, `${tag}h2`),
+      qkv: buf(Tm * qkvDim, `${tag}qkv`),
+      qkPre: buf(qkPreN, `${tag}qk_pre`),
+      kc: buf(Tm * kvDim, `${tag}k_cache`),
+      vc: buf(Tm * kvDim, `${tag}v_cache`),
+      att: buf(Tm * qDim, `${tag}att`),
+      gu: buf(Tm * 2 * I, `${tag}gate_up`),
+      act: buf(Tm * I, `${tag}act`),
+    });
+    if (this.keepActivations) this.acts = Array.from({ length: L }, (_, l) => actSet(`${l}.`));
+    else {
+      const shared = actSet('');
+      this.acts = Array.from({ length: L }, () => shared);
+    }
 
     // The adapted projections, in layer order, with their gradient buffers.
     const projK: Record<Projection, number> = { qkv: H, o: qDim, gate: H, up: H, down: I };
@@ -313,8 +357,9 @@ export class Trainer {
 
     const fused = opts.fused ?? true;
     this.embedOps = model.weights.embed.chunks.map((ch) => model.kernels.embedding(this.stepT, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.b.ids, table: ch.buf, out: this.xs[0] }));
-    this.forwardOps = this.xs.slice(1).map((x, l) => this.layerForward(l, x, true, fused));
-    this.recomputeOps = this.xs.slice(1).map((_, l) => this.layerForward(l, this.b.xmid, false, fused));
+    this.forwardOps = this.xs.slice(1).map((x, l) => this.layerForward(l, x, fused));
+    this.downOps = this.xs.slice(1).map((x, l) => this.layerDown(l, x, fused));
+    this.recomputeOps = this.keepActivations ? [] : this.xs.slice(1).map((_, l) => this.layerForward(l, this.acts[l].xmid, fused));
     this.backwardOps = this.xs.slice(1).map((_, l) => this.layerBackward(l));
     this.lbForwardOps = this.xs.slice(1).map((_, l) => (this.cuma ? this.routerOps(l, false) : []));
     [this.headForwardOps, this.ceOps, this.headBackwardOps] = this.head();
@@ -356,15 +401,17 @@ export class Trainer {
   }
 
   /**
-   * Layer l's forward on x, which holds x_l when it starts (the driver copies it in) and x_{l+1} at the
-   * end, or x_l + attention (xmid) without the down projection (the recompute before the backward).
-   * Gate and up always run as two projections into gu, since the backward needs their pre-activations.
+   * Layer l's forward on x up to the down projection: x holds x_l when it starts (the driver copies it in)
+   * and x_l + attention (xmid) at the end; layerDown then adds the MLP's output (x_{l+1}). The recompute
+   * before the backward is this on acts.xmid. Gate and up always run as two projections into gu, since the
+   * backward needs their pre-activations.
    */
-  private layerForward(l: number, x: GPUBuffer, withDown: boolean, fused: boolean): Dispatch[] {
+  private layerForward(l: number, x: GPUBuffer, fused: boolean): Dispatch[] {
     const k = this.model.kernels, s = this.stepT, c = this.model.config;
     const { H, D, I, qDim, kvDim, qkvDim, eps } = this.d;
     const W = this.model.weights.layers[l], a = this.ad.layers[l].bindings, rt = this.ad.layers[l].router;
-    const { h1, h2, qkv, qkPre, kc, vc, att, gu, act, cosSin } = this.b;
+    const { cosSin } = this.b;
+    const { h1, h2, qkv, qkPre, kc, vc, att, gu, act } = this.acts[l];
     const qkNorm = W.qkNorm ? { normW: W.qkNorm, pre: qkPre } : {};
     return [
       k.rmsnorm(s, { dim: H, eps, x, w: W.inputNorm, y: h1 }),
@@ -379,8 +426,13 @@ export class Trainer {
       ...this.linear({ N: I, K: H, ldY: 2 * I, x: h2, W: W.Wgate, y: gu }, a.gate, fused),
       ...this.linear({ N: I, K: H, ldY: 2 * I, nOff: I, x: h2, W: W.Wup, y: gu }, a.up, fused),
       k.siluMul(s, { I, gu, out: act }),
-      ...(withDown ? this.linear({ N: H, K: I, x: act, W: W.Wdown, y: x, accumulate: true }, a.down, fused) : []),
     ];
+  }
+
+  /** Layer l's down projection: x (xmid) += down(act), making x_{l+1}. */
+  private layerDown(l: number, x: GPUBuffer, fused: boolean): Dispatch[] {
+    const { H, I } = this.d;
+    return this.linear({ N: H, K: I, x: this.acts[l].act, W: this.model.weights.layers[l].Wdown, y: x, accumulate: true }, this.ad.layers[l].bindings.down, fused);
   }
 
   /** The adapter's backward on one projection: dA, dB (dz) accumulate; its share of dX adds onto dX. */
@@ -409,7 +461,7 @@ export class Trainer {
     const S = routerScratch(rt.R, rt.E), lbCol = 2 * rt.R + rt.E;
     const [rb, ...grads] = this.tk.routerBackward(
       this.stepT,
-      { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, lbScale: 0, h: this.b.h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates, dgates: this.b.dgates, out: this.b.routerOut },
+      { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, lbScale: 0, h: this.acts[l].h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates, dgates: this.b.dgates, out: this.b.routerOut },
       { dW1h: rs.dW1h, dc: rs.dc, dW2: rs.dW2, db2: rs.db2, accumulate: true },
     );
     this.lbScaled.push(rb);
@@ -430,7 +482,8 @@ export class Trainer {
     const tk = this.tk, s = this.stepT;
     const { H, D, I, nH, nKV, qDim, kvDim, qkvDim, eps } = this.d;
     const W = this.model.weights.layers[l];
-    const { xmid, h1, h2, qkv, qkPre, kc, vc, att, gu, act, cosSin, dx, dh, dact, dgu, datt, dqkv, dK, dV, stats } = this.b;
+    const { cosSin, dx, dh, dact, dgu, datt, dqkv, dK, dV, stats } = this.b;
+    const { xmid, h1, h2, qkv, qkPre, kc, vc, att, gu, act } = this.acts[l];
     const mlp = [
       tk.linearBackwardInput(s, { N: H, K: I, dY: dx, W: W.Wdown, dX: dact }),
       ...this.loraBackward(l, 'down', { x: act, dY: dx, ldDY: H, dX: dact }),
@@ -592,7 +645,12 @@ export class Trainer {
         k.encode(enc, this.embedOps, T);
       }
       enc.copyBufferToBuffer(this.xs[l], 0, this.xs[l + 1], 0, bytes); // x_{l+1} starts as x_l: the residual
-      k.encode(enc, lbForward ? [...this.forwardOps[l], ...this.lbForwardOps[l]] : this.forwardOps[l], T);
+      const rest = [...this.downOps[l], ...(lbForward ? this.lbForwardOps[l] : [])];
+      if (this.keepActivations) {
+        k.encode(enc, this.forwardOps[l], T);
+        enc.copyBufferToBuffer(this.xs[l + 1], 0, this.acts[l].xmid, 0, bytes); // xmid, for the post-attention norm's backward
+        k.encode(enc, rest, T);
+      } else k.encode(enc, [...this.forwardOps[l], ...rest], T);
       q.submit([enc.finish()]);
     }
     const enc = dev.createCommandEncoder();
@@ -609,9 +667,9 @@ export class Trainer {
     let dcOff = i * this.dcPerSeq;
     for (let l = L - 1; l >= 0; l--) {
       const enc = dev.createCommandEncoder();
-      enc.copyBufferToBuffer(this.xs[l], 0, this.b.xmid, 0, bytes);
+      if (!this.keepActivations) enc.copyBufferToBuffer(this.xs[l], 0, this.acts[l].xmid, 0, bytes);
       if (this.cuma) enc.clearBuffer(this.b.dgates);
-      k.encode(enc, [...this.recomputeOps[l], ...this.backwardOps[l]], T);
+      k.encode(enc, this.keepActivations ? this.backwardOps[l] : [...this.recomputeOps[l], ...this.backwardOps[l]], T);
       if (l === 0) for (const s of this.slots) if (s.dz) enc.copyBufferToBuffer(s.dz, 0, this.dzLog!, (i * this.zPerSeq + s.zBase) * 4, s.nZ * 4);
       if (l === 0 && this.cuma) enc.copyBufferToBuffer(this.b.lbSeq, 0, this.lbLog!, i * 4, 4);
       q.submit([enc.finish()]);

@@ -284,6 +284,33 @@ describe('micro-batches and the optimizer', () => {
     tr.destroy();
   });
 
+  it('kept activations and recomputed ones give the same loss and gradients (Zhyper on llama, CUMA on qwen3)', async () => {
+    const runs: { keep: boolean; loss: number; grads: Map<string, Float32Array> }[] = [];
+    for (const keep of [true, false]) {
+      const { tr } = await zhyperTrainer({ lr: 1e-3, keepActivations: keep });
+      expect(tr.keepActivations).toBe(keep);
+      runs.push({ keep, ...(await tr.gradients([EX1, EX2])) });
+      tr.destroy();
+    }
+    const dims = await load('qwen3');
+    const cuma = createAdapter({ ...defaultSpec('cuma', 16), r: 4, targets: [...TARGETS] }, dims, 5, 'random');
+    for (const keep of [true, false]) {
+      rt.attachAdapter(cuma);
+      const tr = new Trainer(rt.model!, { lr: 1e-3, keepActivations: keep });
+      runs.push({ keep, ...(await tr.gradients([EX1, EX2])) });
+      tr.destroy();
+    }
+    for (const [kept, recomputed] of [[runs[0], runs[1]], [runs[2], runs[3]]]) {
+      expect(kept.loss).toBe(recomputed.loss);
+      expect(kept.grads.size).toBeGreaterThan(0);
+      for (const [name, g] of kept.grads) expect(relErr(g, recomputed.grads.get(name)!), name).toBeLessThan(1e-6);
+    }
+    // the default keeps them for a model this small
+    const { tr } = await zhyperTrainer({ lr: 1e-3 });
+    expect(tr.keepActivations).toBe(true);
+    tr.destroy();
+  });
+
   it('two steps = AdamW (torch semantics) on those gradients, clipped by one global norm over GPU and CPU tensors', async () => {
     const h = { lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, wd: 0.1 };
     const maxNorm = 0.05;
