@@ -2,13 +2,7 @@
 // One workgroup per (token t, query head h); query head h reads kv head h / (nHeads / nKVHeads).
 // Token t sees cache positions [0, pos0 + t]. Scores are computed a chunk at a time into workgroup
 // memory and folded into a running (max, sum, acc) — online softmax — so any context length fits.
-struct Params { headDim: u32, nHeads: u32, nKVHeads: u32, ldQKV: u32, scale: f32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
-@group(0) @binding(2) var<storage, read> qkv: array<f32>;
-@group(0) @binding(3) var<storage, read> kCache: array<f32>;
-@group(0) @binding(4) var<storage, read> vCache: array<f32>;
+// #include "_attention_bindings.wgsl"
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
 const WG: u32 = 64u;

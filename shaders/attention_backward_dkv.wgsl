@@ -6,13 +6,7 @@
 // Written (not added) for every cache position j < pos0 + T, cache layout [S, nKVHeads, D]; rows below
 // pos0 are gradients for an earlier chunk's k, v. kv_append_backward moves rows pos0.. into dqkv.
 // The grid's y extent is fixed at build time; workgroups stride over positions, so any pos0 is covered.
-struct Params { headDim: u32, nHeads: u32, nKVHeads: u32, ldQKV: u32, scale: f32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
-@group(0) @binding(2) var<storage, read> qkv: array<f32>;
-@group(0) @binding(3) var<storage, read> kCache: array<f32>;
-@group(0) @binding(4) var<storage, read> vCache: array<f32>;
+// #include "_attention_bindings.wgsl"
 @group(0) @binding(5) var<storage, read> dO: array<f32>;
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dK: array<f32>;

@@ -4,13 +4,7 @@
 // written as stats[(t·nHeads + h)·2 + {0, 1}]. Both are folded chunk by chunk with a running max,
 // as attention.wgsl does (online softmax), so any context length fits in workgroup memory.
 // The backward kernels then rebuild any P_j = exp(s_j − lse) exactly, with no [T, S] matrix stored.
-struct Params { headDim: u32, nHeads: u32, nKVHeads: u32, ldQKV: u32, scale: f32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
-@group(0) @binding(2) var<storage, read> qkv: array<f32>;
-@group(0) @binding(3) var<storage, read> kCache: array<f32>;
-@group(0) @binding(4) var<storage, read> vCache: array<f32>;
+// #include "_attention_bindings.wgsl"
 @group(0) @binding(5) var<storage, read> dO: array<f32>;
 @group(0) @binding(6) var<storage, read_write> stats: array<f32>;
 

@@ -7,33 +7,16 @@
 // Scores S[i][j] = scale · q_i · k_j for key j ≤ pos0 + t_i (t_i = the block's i-th token).
 // Thread roles: S is spread over all 64 threads (4 entries each); the softmax row statistics over 16
 // threads (one per query); the output over 16 × 4 threads, each holding 4 dims (a vec4) of 4 queries.
-struct Params { headDim: u32, nHeads: u32, nKVHeads: u32, ldQKV: u32, scale: f32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
-@group(0) @binding(2) var<storage, read> qkv: array<f32>;
-@group(0) @binding(3) var<storage, read> kCache: array<f32>;
-@group(0) @binding(4) var<storage, read> vCache: array<f32>;
+// #include "_attention_bindings.wgsl"
+// #include "_attention_tiles.wgsl"
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-const WG: u32 = 64u;
 const BQ: u32 = 16u;
-const BK: u32 = 16u;
-const MAXD4: u32 = 16u;    // head_dim / 4 ≤ 16
-const NEG: f32 = -3.0e38;  // a masked score: exp(NEG − m) = 0 with no inf − inf
 var<workgroup> Q: array<vec4<f32>, BQ * MAXD4>;
-var<workgroup> K: array<vec4<f32>, BK * MAXD4>;
-var<workgroup> V: array<vec4<f32>, BK * MAXD4>;
 var<workgroup> S: array<f32, BQ * BK>; // scores, then probabilities
 var<workgroup> corr: array<f32, BQ>;   // exp(m_old − m_new) of each query for this tile
 var<workgroup> rowM: array<f32, BQ>;
 var<workgroup> rowL: array<f32, BQ>;
-
-fn load4(buf: u32, b: u32) -> vec4<f32> {
-  if (buf == 0u) { return vec4<f32>(qkv[b], qkv[b + 1u], qkv[b + 2u], qkv[b + 3u]); }
-  if (buf == 1u) { return vec4<f32>(kCache[b], kCache[b + 1u], kCache[b + 2u], kCache[b + 3u]); }
-  return vec4<f32>(vCache[b], vCache[b + 1u], vCache[b + 2u], vCache[b + 3u]);
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -42,12 +25,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let D = p.headDim;
   let D4 = D / 4u;
   let kvh = h / (p.nHeads / p.nKVHeads);
-  let kvDim = p.nKVHeads * D;
   let nQ = min(BQ, step.T - t0);       // tokens of this block (the last block may be short)
   let nKeys = step.pos0 + t0 + nQ;     // keys the block's last token sees
   for (var e = lid.x; e < BQ * D4; e += WG) {
     let i = e / D4;
-    Q[e] = select(vec4<f32>(0.0), load4(0u, (t0 + i) * p.ldQKV + h * D + (e % D4) * 4u), i < nQ);
+    Q[e] = select(vec4<f32>(0.0), q4((t0 + i) * p.ldQKV + h * D + (e % D4) * 4u), i < nQ);
   }
   if (lid.x < BQ) { rowM[lid.x] = NEG; rowL[lid.x] = 0.0; }
   // output role: dims 4·d4 .. 4·d4 + 3 of queries 4·ig .. 4·ig + 3
@@ -56,12 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < nKeys; k0 += BK) {
     workgroupBarrier(); // Q and the row stats are written; the last tile's K, V, S are read
-    for (var e = lid.x; e < BK * D4; e += WG) {
-      let j = k0 + e / D4;
-      let b = j * kvDim + kvh * D + (e % D4) * 4u;
-      K[e] = select(vec4<f32>(0.0), load4(1u, b), j < nKeys);
-      V[e] = select(vec4<f32>(0.0), load4(2u, b), j < nKeys);
-    }
+    loadKV(lid.x, k0, nKeys, kvh);
     workgroupBarrier();
     for (var e = lid.x; e < BQ * BK; e += WG) {
       let i = e / BK;

@@ -17,6 +17,14 @@ struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 const WG: u32 = 64u;
 var<workgroup> red: array<vec2<f32>, WG>; // (Σ x², Σ x·g)
 
+// g = w ⊙ RoPEᵀ(dy) for the pair (i, i + D/2) at dqkv[d], dqkv[d + half]: cos/sin at cs, weights at w
+fn gradIn(d: u32, half: u32, cs: u32, w: u32) -> vec2<f32> {
+  let c = cosSin[cs];
+  let dy1 = dqkv[d];
+  let dy2 = dqkv[d + half];
+  return vec2<f32>((dy1 * c.x + dy2 * c.y) * normW[w], (dy2 * c.x - dy1 * c.y) * normW[w + half]);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let head = wid.x;
@@ -30,14 +38,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   // pass 1: Σ x² and Σ x·g with g = w ⊙ RoPEᵀ(dy) (x̂·g = x·g / r, so r can come after)
   var acc = vec2<f32>(0.0);
   for (var i = lid.x; i < half; i += WG) {
-    let cs = cosSin[row + i];
-    let dy1 = dqkv[b + i];
-    let dy2 = dqkv[b + i + half];
-    let g1 = (dy1 * cs.x + dy2 * cs.y) * normW[wOff + i];
-    let g2 = (dy2 * cs.x - dy1 * cs.y) * normW[wOff + i + half];
+    let g = gradIn(b + i, half, row + i, wOff + i);
     let x1 = pre[xb + i];
     let x2 = pre[xb + i + half];
-    acc += vec2<f32>(x1 * x1 + x2 * x2, x1 * g1 + x2 * g2);
+    acc += vec2<f32>(x1 * x1 + x2 * x2, x1 * g.x + x2 * g.y);
   }
   red[lid.x] = acc;
   workgroupBarrier();
@@ -49,12 +53,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let m = red[0].y * inv / f32(D);                  // mean(x̂ ⊙ g)
   // pass 2: each thread rewrites the pairs it read (no other thread touches them)
   for (var i = lid.x; i < half; i += WG) {
-    let cs = cosSin[row + i];
-    let dy1 = dqkv[b + i];
-    let dy2 = dqkv[b + i + half];
-    let g1 = (dy1 * cs.x + dy2 * cs.y) * normW[wOff + i];
-    let g2 = (dy2 * cs.x - dy1 * cs.y) * normW[wOff + i + half];
-    dqkv[b + i] = (g1 - pre[xb + i] * inv * m) * inv;
-    dqkv[b + i + half] = (g2 - pre[xb + i + half] * inv * m) * inv;
+    let g = gradIn(b + i, half, row + i, wOff + i);
+    dqkv[b + i] = (g.x - pre[xb + i] * inv * m) * inv;
+    dqkv[b + i + half] = (g.y - pre[xb + i + half] * inv * m) * inv;
   }
 }
