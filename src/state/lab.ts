@@ -37,6 +37,14 @@ interface DefaultsManifest {
 const DEFAULT_FOR: Partial<Record<MethodPreset, string>> = { zhyper: 'zhyper-diag', cuma: 'cuma' };
 
 /** The shipped trained adapter for `preset` on the embedded model, or null (none shipped, or not reachable). */
+/** The bar's method for an adapter's spec (null when none of the presets describes it). */
+export function presetOf(a: AdapterSummary): MethodPreset | null {
+  if (a.method === 'lora') return 'lora';
+  if (a.method === 'zhyper') return a.variant === 'square' ? 'zhyper-square' : 'zhyper';
+  if (a.method === 'cuma') return a.semanticOnly ? 'cuma-semantic' : a.topK !== undefined && a.topK === a.experts ? 'cuma-soft' : 'cuma';
+  return null;
+}
+
 export async function trainedDefault(preset: MethodPreset, base: string = import.meta.env.BASE_URL): Promise<{ file: string; bytes: Uint8Array } | null> {
   const method = DEFAULT_FOR[preset];
   if (!method) return null;
@@ -274,7 +282,9 @@ export const useLab = create<LabState>()(
         // a new adapter starts at strength 1
         await call(() => getClient().setStrength(1));
         appliedStrength = 1;
-        set({ busy: null, adapter: r.value, origin, strength: 1, encoderLoaded: r.value.encoderId ?? get().encoderLoaded });
+        // the bar's method, rank and modules describe the adapter on the model (a loaded or trained one too),
+        // so "New random adapter" starts from what is shown
+        set({ busy: null, adapter: r.value, origin, strength: 1, encoderLoaded: r.value.encoderId ?? get().encoderLoaded, preset: presetOf(r.value) ?? get().preset, rank: r.value.r, targets: [...r.value.targets] });
         if (r.value.encoderId && r.value.encoderId !== get().encoderId) set({ encoderId: r.value.encoderId });
         clearResults();
         setError('score', undefined);

@@ -74,6 +74,10 @@ describe('Compare, Blend and Routing in Chromium', () => {
     await adapterOf(page, 'zhyper');
     await page.getByTestId('default-badge').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, zhyper-diag\.safetensors/);
+    // the bar's settings describe the adapter on the model: the default adapts q, v, o and down at r = 8
+    for (const t of ['q', 'v', 'o', 'down']) expect(await page.getByTestId(`target-${t}`).isChecked(), t).toBe(true);
+    expect(await page.getByTestId('target-k').isChecked()).toBe(false);
+    expect(await page.getByTestId('adapter-rank').inputValue()).toBe('8');
     await shot(page, 'e2e-compare-default-adapter.png');
     // then a random Zhyper one explicitly
     await newAdapter(page, 'zhyper', 'zhyper');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 vi.mock('../../src/worker/client', () => ({ callback: <F>(f: F) => f, onWorkerCrash: () => () => {}, getClient: () => ({}) }));
 
-const { trainedDefault } = await import('../../src/state/lab');
+const { trainedDefault, presetOf } = await import('../../src/state/lab');
 const { loadAdapter } = await import('../../src/adapters/files');
 
 /** fetch over the files of public/ ("/adapters/x" → public/adapters/x), 404 otherwise */
@@ -50,5 +50,17 @@ describe('trained defaults', () => {
       throw new TypeError('offline');
     });
     expect(await trainedDefault('cuma', '/')).toBeNull();
+  });
+});
+
+describe("the bar's method for a loaded adapter", () => {
+  const base = { label: '', r: 8, alpha: 16, scale: 2, targets: [], encoderId: null, condDim: null, numLayers: 4, tensors: 8, params: 1 } as const;
+  it('maps every preset back, and CUMA variants by their routing', () => {
+    expect(presetOf({ ...base, method: 'lora', targets: ['q'] })).toBe('lora');
+    expect(presetOf({ ...base, method: 'zhyper', variant: 'diag', targets: ['q'] })).toBe('zhyper');
+    expect(presetOf({ ...base, method: 'zhyper', variant: 'square', targets: ['q'] })).toBe('zhyper-square');
+    expect(presetOf({ ...base, method: 'cuma', experts: 8, topK: 2, targets: ['q'] })).toBe('cuma');
+    expect(presetOf({ ...base, method: 'cuma', experts: 8, topK: 8, targets: ['q'] })).toBe('cuma-soft');
+    expect(presetOf({ ...base, method: 'cuma', experts: 8, topK: 2, semanticOnly: true, targets: ['q'] })).toBe('cuma-semantic');
   });
 });

@@ -162,7 +162,7 @@ export function AdapterBar() {
         <label className="pfield seed" htmlFor={`${uid}-rank`}>
           <span>Rank r</span>
           <select id={`${uid}-rank`} data-testid="adapter-rank" value={rank} disabled={working} onChange={(e) => lab().setRank(Number(e.target.value))}>
-            {[1, 2, 4, 8, 16, 32].map((r) => (
+            {[1, 2, 4, 8, 16, 32, 64].map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>
