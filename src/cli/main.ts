@@ -14,7 +14,7 @@ import { backboneHash, checkAdapterFits, loadAdapter } from '../adapters/files';
 import { ConditionSession } from '../adapters/session';
 import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { linearize, profileFromJson } from '../condition/profile';
-import { experimentCommand, EXPERIMENT_USAGE } from '../experiments/cli';
+import { experimentCommand, mergeCommand, EXPERIMENT_USAGE } from '../experiments/cli';
 
 const USAGE = `usage:
   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
@@ -65,6 +65,10 @@ async function main(argv: string[]): Promise<void> {
   const { cmd, flags } = parseArgs(argv);
   if (cmd === 'help' || flags.has('help') || !cmd) {
     console.log(USAGE);
+    return;
+  }
+  if (cmd === 'merge') {
+    mergeCommand(flags, { str, num, usage: (m) => new UsageError(m) });
     return;
   }
   if (cmd !== 'generate' && cmd !== 'logits' && cmd !== 'condition' && cmd !== 'experiment') throw new UsageError(`unknown command "${cmd}"`);

@@ -1,21 +1,27 @@
 // `npm run cli -- experiment …`: the Table 1 experiment from the command line (src/cli/main.ts dispatches here).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../model/runtime';
 import { DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { conditionEncoder, embedWorldProfiles } from './embeddings-node';
-import { isCountry } from '../data/zones';
-import { experimentConfig, runExperiment, METHODS, type ExperimentConfig, type ExperimentMethod, type Progress } from './runner';
+import { isCountry, ZONES } from '../data/zones';
+import { experimentConfig, mergeResults, runExperiment, METHODS, type Results, type ExperimentConfig, type ExperimentMethod, type Progress } from './runner';
 
 export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
-                            [--no-persona] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--embeddings FILE [--embed-only]]
+                            [--no-persona] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
+                            [--embeddings FILE [--embed-only]]
       trains and evaluates each method on the synthetic world (Table 1), then each --loco-methods method once per zone
       with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them.
       --embeddings FILE keeps the profiles' condition embeddings in FILE (safetensors): read first, the missing ones
       added; when FILE already holds every profile the encoder's model is never loaded. --embed-only fills FILE with
-      every participant's profile of the world and stops (no training)`;
+      every participant's profile of the world and stops (no training).
+      One experiment split between processes: each takes some --methods (none: Table 2 only) or some --loco-zones
+      (1–8 in ZONES' order, or names), then \`merge\` joins their results as one run would have written them.
+  npm run cli -- merge --from DIR1,DIR2,… --out DIR
+      joins the results.json of runs of one experiment (same world, seed, budget, model) into DIR/results.json
+      and DIR/table.md`;
 
 type Flags = Map<string, string | true>;
 
@@ -52,6 +58,7 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
     o.lrFor = {}; // one rate for every method, as asked
   }
   const methodList = (k: string): ExperimentMethod[] | undefined => {
+    if (f.str(flags, k) === 'none') return [];
     const ms = list(k);
     for (const m of ms ?? []) if (!(METHODS as readonly string[]).includes(m)) throw f.usage(`--${k}: unknown method "${m}" (one of ${METHODS.join(', ')})`);
     return ms as ExperimentMethod[] | undefined;
@@ -64,8 +71,17 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
   }
   if (flags.has('no-persona')) o.personaInPrompt = false;
   const locoMethods = methodList('loco-methods'), locoSteps = int('loco-steps');
+  const locoZones = list('loco-zones')?.map((z) => {
+    const i = Number(z);
+    const name = Number.isInteger(i) && i >= 1 && i <= ZONES.length ? ZONES[i - 1] : ZONES.find((x) => x.toLowerCase() === z.toLowerCase());
+    if (!name) throw f.usage(`--loco-zones: unknown zone "${z}" (1–${ZONES.length}, or one of ${ZONES.join(', ')})`);
+    return name;
+  });
   if (flags.has('no-loco')) o.loco = null;
-  else if (locoMethods || locoSteps !== undefined) o.loco = { methods: locoMethods ?? base.loco?.methods ?? ['cuma'], steps: locoSteps ?? steps ?? base.loco?.steps ?? base.steps };
+  else if (locoMethods || locoSteps !== undefined || locoZones) {
+    o.loco = { methods: locoMethods ?? base.loco?.methods ?? ['cuma'], steps: locoSteps ?? steps ?? base.loco?.steps ?? base.steps };
+    if (locoZones) o.loco.zones = locoZones;
+  }
   const world = { ...base.world };
   const countries = list('countries');
   if (countries) {
@@ -102,14 +118,39 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
         process.stderr.write(`${stamp()} [${p.method}] step ${p.step}: probe acc ${p.acc.toFixed(3)} EMD ${p.emd.toFixed(3)}\n`);
       } else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${p.method}] ${p.phase}\n`);
     };
-    const res = await runExperiment(rt, encoder, config, progress);
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
-    const tables = res.table2 ? `${res.table}\n${res.table2}` : res.table;
-    writeFileSync(join(outDir, 'table.md'), tables);
-    process.stdout.write(tables);
+    writeResults(outDir, await runExperiment(rt, encoder, config, progress));
   } finally {
     encoder.dispose?.();
   }
+}
+
+function writeResults(outDir: string, res: Results): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
+  const tables = res.table2 ? `${res.table}\n${res.table2}` : res.table;
+  writeFileSync(join(outDir, 'table.md'), tables);
+  process.stdout.write(tables);
+}
+
+/** `npm run cli -- merge --from A,B --out DIR` (needs no model or GPU). */
+export function mergeCommand(flags: Flags, f: FlagReaders): void {
+  const from = f.str(flags, 'from')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const outDir = f.str(flags, 'out');
+  if (!from?.length || !outDir) throw f.usage('merge needs --from DIR1,DIR2,… and --out DIR');
+  const parts = from.map((d) => {
+    const file = join(d, 'results.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new Error(`merge: cannot read ${file}`);
+    }
+    try {
+      return JSON.parse(text) as Results;
+    } catch (e) {
+      throw new Error(`merge: ${file} is not JSON (${(e as Error).message})`);
+    }
+  });
+  writeResults(outDir, mergeResults(parts));
 }
 

@@ -90,7 +90,7 @@ export interface ExperimentConfig {
   /** keep only questions with at most this many options (letters past D are often 2 tokens) */
   maxOptions?: number | null;
   /** Table 2: these methods again, once per zone with that zone left out of training; null: no Table 2 */
-  loco: { methods: ExperimentMethod[]; steps: number } | null;
+  loco: { methods: ExperimentMethod[]; steps: number; zones?: string[] } | null;
   /** profiles per country averaged into a signature */
   signatureProfiles: number;
   /** the adapted modules of every trained method. The papers adapt q and v; the presets add o and down,
@@ -156,13 +156,17 @@ export interface Results {
   /** how the answer letter is appended: " A" after "Answer:", or "A" after "Answer: " */
   answerForm: 'space-letter' | 'letter';
   rows: ResultRow[];
-  /** Table 1 in markdown */
+  /** Table 1 in markdown, the reference rows last */
   table: string;
+  /** rows no model produced (referenceRows); absent in results written before they were */
+  references?: ReferenceRow[];
   loco: LocoRow[];
   /** Table 2 in markdown ('' without it) */
   table2: string;
   /** true when the run was stopped early: rows hold the methods that finished */
   stopped: boolean;
+  /** set by mergeResults: what each joined run covered */
+  parts?: { methods: ExperimentMethod[]; loco: ExperimentConfig['loco'] }[];
 }
 
 export type Progress =
@@ -230,6 +234,7 @@ function checkConfig(c: ExperimentConfig): void {
       known(m, 'loco.methods');
       if (m === 'persona-prompting') throw new Error('loco.methods: persona prompting trains nothing, so leaving a zone out changes nothing');
     }
+    for (const z of c.loco.zones ?? []) if (!(ZONES as readonly string[]).includes(z)) throw new Error(`loco.zones: unknown zone "${z}" (one of ${ZONES.join(', ')})`);
   }
 }
 
@@ -273,38 +278,8 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   checkConfig(config);
   const tok = rt.tokenizer, model = rt.model, summary = rt.summary;
   if (!tok || !model || !summary) throw new Error('no model is loaded');
-  let world: World;
-  if (config.maxOptions != null) {
-    const max = config.maxOptions;
-    const ids = (config.world.questionIds ?? QUESTIONS.map((q) => q.id)).filter((id) => (QUESTIONS.find((q) => q.id === id)?.options.length ?? Infinity) <= max);
-    if (ids.length === 0) throw new Error(`no question has at most ${max} options`);
-    world = generateWorld({ ...config.world, questionIds: ids });
-  } else world = generateWorld(config.world);
-  if (world.responses.length < 2) throw new Error(`the world has ${world.responses.length} answers; the 10:1 split needs at least 2`);
-
-  // the split (10:1 over responses), then seeded samples of at most maxExamples / maxTest answers
-  const split = randomSplit(world, { seed: config.seed, ratio: 10 });
-  const rng = mulberry32(config.seed ^ 0x5eed);
-  const sample = (idx: number[], max: number | null | undefined) => {
-    const xs = [...idx];
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return max != null && xs.length > max ? xs.slice(0, max) : xs;
-  };
-  const trainIdx = sample(split.train, config.maxExamples);
-  const testIdx = sample(split.test, config.maxTest);
-  if (trainIdx.length === 0 || testIdx.length === 0) throw new Error(`the split left ${trainIdx.length} training and ${testIdx.length} test answers; use a larger world`);
-
-  const item = (r: number): Item => {
-    const resp = world.responses[r];
-    const q = world.questions[resp.question];
-    const p = world.participants[resp.participant];
-    return { response: r, question: resp.question, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), country: p.country, zone: p.zone };
-  };
-  const train = trainIdx.map(item), test = testIdx.map(item);
-  const truth = test.map((it) => Array.from(trueDistribution(world, it.question, world.participants[world.responses[it.response].participant].profile)));
+  const { world, train, test, truth } = experimentData(config);
+  const references = referenceRows(train, test, truth);
 
   const maxK = Math.max(...world.questions.map((q) => q.options.length));
   const encode = (t: string) => tok.encode(t, false);
@@ -484,7 +459,8 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   // ---- Table 2: full supervision vs leave-one-cluster-out, per zone ----
   const loco: LocoRow[] = [];
   if (config.loco && !stopped) {
-    const zones = ZONES.filter((z) => test.some((it) => it.zone === z));
+    // config.loco.zones: a subset, so that several processes can share Table 2 (mergeResults joins them)
+    const zones = ZONES.filter((z) => test.some((it) => it.zone === z) && (!config.loco?.zones || config.loco.zones.includes(z)));
     outer: for (const method of config.loco.methods) {
       const stepsL = config.loco.steps;
       let full = stepsL === config.steps ? fullProbs.get(method) : undefined;
@@ -516,7 +492,8 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     encoder: { id: encoder.id, dim: encoder.dim },
     answerForm: form,
     rows,
-    table: markdownTable(rows),
+    table: markdownTable(rows, references),
+    references,
     loco,
     table2: loco.length ? locoTable(loco) : '',
     stopped,
@@ -524,6 +501,94 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
 }
 
 const argmax = (p: number[]) => p.indexOf(Math.max(...p));
+
+/**
+ * The experiment's data, as every run of one config sees it: the world, the 10:1 split over its answers,
+ * then seeded samples of at most maxExamples / maxTest answers, and each test answer's exact P*.
+ */
+export function experimentData(config: ExperimentConfig): { world: World; train: Item[]; test: Item[]; truth: number[][] } {
+  let world: World;
+  if (config.maxOptions != null) {
+    const max = config.maxOptions;
+    const ids = (config.world.questionIds ?? QUESTIONS.map((q) => q.id)).filter((id) => (QUESTIONS.find((q) => q.id === id)?.options.length ?? Infinity) <= max);
+    if (ids.length === 0) throw new Error(`no question has at most ${max} options`);
+    world = generateWorld({ ...config.world, questionIds: ids });
+  } else world = generateWorld(config.world);
+  if (world.responses.length < 2) throw new Error(`the world has ${world.responses.length} answers; the 10:1 split needs at least 2`);
+  const split = randomSplit(world, { seed: config.seed, ratio: 10 });
+  const rng = mulberry32(config.seed ^ 0x5eed);
+  const sample = (idx: number[], max: number | null | undefined) => {
+    const xs = [...idx];
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return max != null && xs.length > max ? xs.slice(0, max) : xs;
+  };
+  const trainIdx = sample(split.train, config.maxExamples);
+  const testIdx = sample(split.test, config.maxTest);
+  if (trainIdx.length === 0 || testIdx.length === 0) throw new Error(`the split left ${trainIdx.length} training and ${testIdx.length} test answers; use a larger world`);
+  const item = (r: number): Item => {
+    const resp = world.responses[r];
+    const q = world.questions[resp.question];
+    const p = world.participants[resp.participant];
+    return { response: r, question: resp.question, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), country: p.country, zone: p.zone };
+  };
+  const train = trainIdx.map(item), test = testIdx.map(item);
+  const truth = test.map((it) => Array.from(trueDistribution(world, it.question, world.participants[world.responses[it.response].participant].profile)));
+  return { world, train, test, truth };
+}
+
+/** A row of Table 1 that no model produced: where the methods sit between knowing nothing of the person and knowing P*. */
+export interface ReferenceRow {
+  name: 'question-prior' | 'zone-prior' | 'exact';
+  label: string;
+  acc: number;
+  macroF1: number;
+  emd: number;
+  entropy: number;
+}
+
+/**
+ * Reference rows from the training answers and the ground truth alone:
+ * - question prior: each question's answer frequencies in the training set, the same for everyone. This is
+ *   what an adapter that collapses to the mean converges to, so its EMD is the mean-collapse line.
+ * - zone prior: the frequencies per question and cultural zone, what knowing only a person's zone can give.
+ * - exact P*: the ground truth itself; its accuracy is the ceiling that sampled answers allow.
+ * Frequencies are add-one smoothed so that no option has probability zero.
+ */
+export function referenceRows(train: readonly Item[], test: readonly Item[], truth: readonly number[][]): ReferenceRow[] {
+  const freq = (key: (it: Item) => string) => {
+    const counts = new Map<string, number[]>();
+    for (const it of train) {
+      const k = key(it);
+      const c = counts.get(k) ?? new Array<number>(it.K).fill(1);
+      c[it.answer]++;
+      counts.set(k, c);
+    }
+    return test.map((it) => {
+      const c = counts.get(key(it)) ?? new Array<number>(it.K).fill(1);
+      const n = c.reduce((a, b) => a + b, 0);
+      return c.map((x) => x / n);
+    });
+  };
+  const numClasses = Math.max(...test.map((it) => it.K));
+  const gold = test.map((it) => it.answer);
+  const row = (name: ReferenceRow['name'], label: string, probs: number[][]): ReferenceRow => ({
+    name,
+    label,
+    acc: accuracy(probs.map(argmax), gold),
+    macroF1: macroF1(probs.map(argmax), gold, numClasses),
+    emd: mean(probs.map((p, i) => emd(p, truth[i]))),
+    entropy: mean(probs.map((p) => entropy(p))),
+  });
+  return [
+    row('question-prior', 'Question prior (no persona: the mean)', freq((it) => `${it.question}`)),
+    row('zone-prior', 'Zone prior (question × zone frequencies)', freq((it) => `${it.question}|${it.zone}`)),
+    row('exact', 'Exact P* (ground truth)', truth.map((p) => [...p])),
+  ];
+}
+
 
 /** Accuracy and mean EMD to the exact distribution of `probs`, whose rows are the first of `items` and `truth`. */
 function metricsOf(probs: number[][], items: Item[], truth: number[][]): { acc: number; emd: number } {
@@ -535,7 +600,7 @@ export function isSkipped(r: ResultRow): r is SkippedRow {
 }
 
 /** CUMA Table 1's shape: Method | Acc | Macro-F1 | EMD | Entropy | Params %, and the zones' silhouette in signature space. */
-export function markdownTable(rows: readonly ResultRow[]): string {
+export function markdownTable(rows: readonly ResultRow[], references: readonly ReferenceRow[] = []): string {
   const lines = ['| Method | Acc ↑ | Macro-F1 ↑ | EMD ↓ | Entropy | Params % | Zone silhouette |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     if (isSkipped(r)) lines.push(`| ${r.label} | — | — | — | — | — | — (${r.skipped}) |`);
@@ -544,6 +609,7 @@ export function markdownTable(rows: readonly ResultRow[]): string {
       lines.push(`| ${r.label} | ${r.acc.toFixed(3)} | ${r.macroF1.toFixed(3)} | ${r.emd.toFixed(3)} | ${r.entropy.toFixed(3)} | ${fmtPct(r.paramsPct)} | ${sil == null ? '—' : `${sil.toFixed(3)} (${r.signatures!.kind})`} |`);
     }
   }
+  for (const r of references) lines.push(`| _${r.label}_ | ${r.acc.toFixed(3)} | ${r.macroF1.toFixed(3)} | ${r.emd.toFixed(3)} | ${r.entropy.toFixed(3)} | — | — |`);
   return lines.join('\n') + '\n';
 }
 
@@ -560,4 +626,61 @@ export function locoTable(rows: readonly LocoRow[]): string {
 function fmtPct(p: number): string {
   if (p === 0) return '0';
   return p >= 0.01 ? p.toFixed(3) : p.toExponential(2);
+}
+
+/**
+ * Joins the results of runs that split one experiment between processes (each its own --methods, or
+ * --loco-zones): the same world, seed, budget and model are required, and no method or (method, zone)
+ * may come twice. Rows follow METHODS' order and Table 2 the zones' order, as one run would write them.
+ */
+export function mergeResults(parts: readonly Results[]): Results {
+  if (parts.length === 0) throw new Error('nothing to merge');
+  const [first] = parts;
+  const same = (what: string, f: (r: Results) => unknown) => {
+    const a = JSON.stringify(f(first));
+    parts.forEach((r, i) => {
+      if (JSON.stringify(f(r)) !== a) throw new Error(`part ${i + 1} differs from part 1 in ${what}: these are not runs of one experiment`);
+    });
+  };
+  same('the world', (r) => r.config.world);
+  same('the seed', (r) => r.config.seed);
+  same('the budget (steps, batch size, rates, examples)', (r) => [r.config.steps, r.config.batchSize, r.config.lr, r.config.lrFor, r.config.maxExamples, r.config.maxTest ?? null, r.config.maxOptions ?? null]);
+  same('the adapters (rank, targets, λ, persona in prompt)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt]);
+  same('the model', (r) => r.model);
+  same('the encoder', (r) => r.encoder);
+  const locoSteps = new Set(parts.flatMap((r) => (r.config.loco ? [r.config.loco.steps] : [])));
+  if (locoSteps.size > 1) throw new Error(`the parts' Table 2 runs differ in steps (${[...locoSteps].join(', ')}): these are not runs of one experiment`);
+  const rows: ResultRow[] = [];
+  for (const r of parts) for (const row of r.rows) {
+    if (rows.some((x) => x.method === row.method)) throw new Error(`${row.method} is in more than one part`);
+    rows.push(row);
+  }
+  rows.sort((a, b) => METHODS.indexOf(a.method) - METHODS.indexOf(b.method));
+  const loco: LocoRow[] = [];
+  for (const r of parts) for (const row of r.loco) {
+    if (loco.some((x) => x.method === row.method && x.zone === row.zone)) throw new Error(`Table 2's ${row.method} without ${row.zone} is in more than one part`);
+    loco.push(row);
+  }
+  const zoneIdx = (z: string) => (ZONES as readonly string[]).indexOf(z);
+  loco.sort((a, b) => METHODS.indexOf(a.method) - METHODS.indexOf(b.method) || zoneIdx(a.zone) - zoneIdx(b.zone));
+  const locoMethods = [...new Set(parts.flatMap((r) => r.config.loco?.methods ?? []))];
+  const [steps] = locoSteps;
+  // the same world and split in every part, so one part's references (or the config's, for older files) serve all
+  const { train, test, truth } = first.references ? { train: [], test: [], truth: [] } : experimentData(first.config);
+  const references = first.references ?? referenceRows(train, test, truth);
+  return {
+    ...first,
+    config: {
+      ...first.config,
+      methods: rows.map((r) => r.method),
+      loco: steps === undefined ? null : { methods: locoMethods, steps },
+    },
+    rows,
+    table: markdownTable(rows, references),
+    references,
+    loco,
+    table2: loco.length ? locoTable(loco) : '',
+    stopped: parts.some((r) => r.stopped),
+    parts: parts.flatMap((r) => r.parts ?? [{ methods: r.config.methods, loco: r.config.loco }]),
+  };
 }

@@ -3,7 +3,7 @@
 // it exports (results JSON in the CLI's results.json shape plus the log; Table 1 / Table 2 CSV). Pure
 // functions, so the Train view, IndexedDB and the tests all see the same record.
 import { z } from 'zod';
-import { experimentConfig, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ResultRow, type Results } from '../experiments/runner';
+import { experimentConfig, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ReferenceRow, type ResultRow, type Results } from '../experiments/runner';
 import type { SignatureSet } from '../experiments/signatures';
 import { worldConfig, ZONES, zoneOf, type WorldConfig } from '../data';
 import type { WorkerError } from '../worker/protocol';
@@ -185,6 +185,8 @@ export interface RunRecord {
   metrics: MetricPoint[];
   signatures: Record<string, SignatureSnapshot>;
   rows: ResultRow[];
+  /** Table 1's reference rows (question prior, zone prior, P*), once the runner returned */
+  references?: ReferenceRow[];
   loco: LocoRow[];
   phase: RunPhase | null;
   /** Table 2 runs started so far */
@@ -283,6 +285,7 @@ export function finishRun(run: RunRecord, res: Results, now = Date.now()): RunRe
     ...run,
     status: res.stopped ? 'stopped' : 'done',
     rows: res.rows,
+    ...(res.references ? { references: res.references } : {}),
     loco: res.loco,
     model: res.model,
     encoder: res.encoder,
@@ -406,7 +409,8 @@ export function runToExport(run: RunRecord): RunExport {
     encoder: run.encoder ?? { id: run.encoderId, dim: 0 },
     answerForm: run.answerForm,
     rows: run.rows,
-    table: markdownTable(run.rows),
+    table: markdownTable(run.rows, run.references),
+    ...(run.references ? { references: run.references } : {}),
     loco: run.loco,
     table2: run.loco.length ? locoTable(run.loco) : '',
     stopped: run.status !== 'done' && run.status !== 'imported',
@@ -433,7 +437,7 @@ function csvCell(v: unknown): string {
 const csv = (rows: unknown[][]) => rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 
 /** Table 1 as CSV: one row per method (skipped methods keep their reason). */
-export function table1Csv(rows: readonly ResultRow[]): string {
+export function table1Csv(rows: readonly ResultRow[], references: readonly ReferenceRow[] = []): string {
   const head = ['method', 'label', 'acc', 'macro_f1', 'emd', 'entropy_nats', 'params_pct', 'trainable_params', 'zone_silhouette', 'signature_kind', 'n_train', 'n_test', 'wall_seconds', 'skipped'];
   return csv([
     head,
@@ -442,6 +446,8 @@ export function table1Csv(rows: readonly ResultRow[]): string {
         ? [r.method, r.label, '', '', '', '', '', '', '', '', '', '', '', r.skipped]
         : [r.method, r.label, r.acc, r.macroF1, r.emd, r.entropy, r.paramsPct, r.trainableParams, r.signatures?.silhouette ?? '', r.signatures?.kind ?? '', r.nTrain, r.nTest, r.wallSeconds, ''],
     ),
+    // reference rows: method names that are no method ("reference:…"), no parameters
+    ...references.map((r) => [`reference:${r.name}`, r.label, r.acc, r.macroF1, r.emd, r.entropy, '', '', '', '', '', '', '', '']),
   ]);
 }
 
@@ -514,6 +520,7 @@ const resultsFileSchema = z.object({
   encoder: z.object({ id: z.string(), dim: finite }),
   answerForm: z.enum(['space-letter', 'letter']).nullable().optional(),
   rows: z.array(z.union([skippedRowSchema, methodRowSchema])),
+  references: z.array(z.object({ name: z.enum(['question-prior', 'zone-prior', 'exact']), label: z.string(), acc: finite, macroF1: finite, emd: finite, entropy: finite })).optional(),
   loco: z.array(locoRowSchema).default([]),
   stopped: z.boolean().optional(),
   atlas: z
@@ -579,6 +586,7 @@ export function parseRunFile(text: string, fileName: string, now = Date.now()): 
     metrics: a?.metrics ?? [],
     signatures,
     rows,
+    ...(f.references ? { references: f.references } : {}),
     loco: f.loco as LocoRow[],
     phase: null,
     locoStarted: 0,

@@ -326,7 +326,7 @@ export const useTrain = create<TrainState>()(
         exportCsv(table, id) {
           const r = runById(id ?? get().currentId);
           if (!r) return null;
-          return table === 1 ? table1Csv(r.rows) : table2Csv(r.loco);
+          return table === 1 ? table1Csv(r.rows, r.references) : table2Csv(r.loco);
         },
 
         async adapterBytes(runId, method) {

@@ -122,6 +122,10 @@ describe('Train and Atlas in Chromium', () => {
     }
     expect(await page.getByTestId('result-row-zhyper-diag').innerText()).toMatch(/z̄_c/);
     expect(await page.getByTestId('result-row-cuma').innerText()).toMatch(/routing ḡ_c/);
+    // the reference rows under them: the mean, the zone prior, P* (EMD 0 to itself)
+    expect(await page.locator('.reference-row').count()).toBe(3);
+    expect(await page.getByTestId('reference-row-question-prior').innerText()).toMatch(/Question prior/);
+    expect(Number(await page.getByTestId('reference-row-exact').getAttribute('data-emd'))).toBe(0);
     expect(await num(page, 'loss-plot', 'data-points')).toBe(9);
     await expect.poll(() => page.getByTestId('metric-plots').getAttribute('data-points')).toBe('9');
     expect(await num(page, 'train-progress', 'data-fraction')).toBe(1);
@@ -146,9 +150,13 @@ describe('Train and Atlas in Chromium', () => {
     expect(res.table).toMatch(/^\| Method \| Acc ↑/);
     expect(res.atlas.train).toHaveLength(9);
     expect(res.atlas.status).toBe('done');
+    expect(res.references.map((r: { name: string }) => r.name)).toEqual(['question-prior', 'zone-prior', 'exact']);
+    expect(res.table).toMatch(/\| _Exact P\* \(ground truth\)_ \| [\d.]+ \| [\d.]+ \| 0\.000 \|/);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv-1').click()]);
     expect(csv.suggestedFilename()).toMatch(/table1\.csv$/);
-    expect(readFileSync(await csv.path(), 'utf8').split('\n')[1]).toMatch(/^lora,LoRA \(dense\),/);
+    const csvLines = readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    expect(csvLines[1]).toMatch(/^lora,LoRA \(dense\),/);
+    expect(csvLines.at(-1)).toMatch(/^reference:exact,Exact P\* \(ground truth\),[\d.]+,[\d.]+,0,/);
     const [ad] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-adapter-zhyper-diag').click()]);
     expect(ad.suggestedFilename()).toMatch(/^zhyper-diag-.*\.safetensors$/);
     expect(readFileSync(await ad.path()).subarray(8, 9).toString()).toBe('{'); // a safetensors header
@@ -185,6 +193,7 @@ describe('Train and Atlas in Chromium', () => {
     expect(await item.getAttribute('data-rows')).toBe('3');
     await item.getByTestId('run-open').click();
     await expect.poll(() => attr(page, 'results-table', 'data-rows')).toBe('3');
+    expect(await page.locator('.reference-row').count()).toBe(3);
     expect(await num(page, 'loss-plot', 'data-points')).toBe(9);
     log('reloaded');
 

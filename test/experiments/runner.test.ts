@@ -3,7 +3,7 @@
 // zone; the hooks stop, pause and report; and the CLI's `experiment` command writes results.json and table.md.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,9 @@ import {
   isSkipped,
   runExperiment,
   METHODS,
+  experimentData,
+  mergeResults,
+  referenceRows,
   type MethodRow,
   type Progress,
   type Results,
@@ -118,7 +121,11 @@ describe('runExperiment', () => {
     }
     expect(res.table).toMatch(/^\| Method \| Acc ↑ \| Macro-F1 ↑ \| EMD ↓ \| Entropy \| Params % \| Zone silhouette \|/);
     for (const r of res.rows) expect(res.table).toContain(`| ${r.label} |`);
-    expect(res.table.trim().split('\n').length).toBe(2 + res.rows.length);
+    // the reference rows close the table: the question prior (the mean), the zone prior and P* itself
+    expect(res.references!.map((r) => r.name)).toEqual(['question-prior', 'zone-prior', 'exact']);
+    for (const r of res.references!) expect(res.table).toContain(`| _${r.label}_ | ${r.acc.toFixed(3)} |`);
+    expect(res.references![2].emd).toBe(0);
+    expect(res.table.trim().split('\n').length).toBe(2 + res.rows.length + 3);
     expect(JSON.parse(JSON.stringify(res)).rows.length).toBe(res.rows.length);
   });
 
@@ -139,6 +146,93 @@ describe('runExperiment', () => {
     expect(steps).toBe(6);
     expect(pauses).toBeGreaterThanOrEqual(6);
     expect(rt.model!.adapter).toBeNull(); // the stopped method's adapter is taken off
+  });
+});
+
+describe('one experiment split between runs', () => {
+  const world = worldConfig('quick', { countries: ['Norway', 'Nigeria'], participantsPerCountry: 12, questionIds: ['Q1', 'Q2'], questionsPerParticipant: 'all' });
+  const cfg = (o: Parameters<typeof experimentConfig>[1]) => experimentConfig('quick', { seed: 4, steps: 2, batchSize: 2, lr: 1e-2, world, maxExamples: 8, maxTest: 6, signatureProfiles: 1, personaInPrompt: false, ...o });
+
+  it('runs of some methods and some zones merge into what one run writes', { timeout: 600_000 }, async () => {
+    const loco = { methods: ['cuma' as const], steps: 2 };
+    const whole = await runExperiment(rt, fakeEncoder, cfg({ methods: ['lora'], loco }));
+    const zones = [...new Set(whole.loco.map((r) => r.zone))];
+    expect(zones.length).toBe(2); // the test answers hold both zones, so each part below has work
+    const parts = [
+      await runExperiment(rt, fakeEncoder, cfg({ methods: [], loco: { ...loco, zones: [zones[1]] } })),
+      await runExperiment(rt, fakeEncoder, cfg({ methods: ['lora'], loco: null })),
+      await runExperiment(rt, fakeEncoder, cfg({ methods: [], loco: { ...loco, zones: [zones[0]] } })),
+    ];
+    expect(parts[0].loco.map((r) => r.zone)).toEqual([zones[1]]);
+    const merged = mergeResults(parts);
+    const metrics = (r: Results) => ({
+      rows: r.rows.map((x) => (isSkipped(x) ? x : { method: x.method, acc: x.acc, macroF1: x.macroF1, emd: x.emd, entropy: x.entropy, losses: x.losses })),
+      loco: r.loco,
+      references: r.references,
+    });
+    // the same seed gives the same batches and the same arithmetic in every run
+    expect(metrics(merged)).toEqual(metrics(whole));
+    expect(merged.table2).toBe(whole.table2);
+    expect(merged.config.methods).toEqual(['lora']);
+    expect(merged.config.loco).toEqual(loco);
+    expect(merged.parts!.length).toBe(3);
+    // results from before the reference rows: the merge works them out from the config
+    expect(mergeResults([{ ...parts[1], references: undefined }]).references).toEqual(whole.references);
+    expect(() => mergeResults([parts[1], parts[1]])).toThrow(/lora is in more than one part/);
+    expect(() => mergeResults([parts[0], parts[0]])).toThrow(/Table 2's cuma without .* is in more than one part/);
+    expect(() => mergeResults([parts[1], { ...parts[0], config: { ...parts[0].config, seed: 5 } }])).toThrow(/part 2 differs from part 1 in the seed/);
+    expect(() => mergeResults([parts[0], { ...parts[2], config: { ...parts[2].config, loco: { ...loco, steps: 3 } } }])).toThrow(/differ in steps \(2, 3\)/);
+    expect(() => mergeResults([])).toThrow(/nothing to merge/);
+
+    // the CLI: `merge --from A,B,C --out DIR` writes what mergeResults gives; a part that is no run says so
+    const root = mkdtempSync(join(tmpdir(), 'atlas-merge-'));
+    const dirs = parts.map((p, i) => {
+      const d = join(root, `part${i}`);
+      mkdirSync(d);
+      writeFileSync(join(d, 'results.json'), JSON.stringify(p));
+      return d;
+    });
+    const run = promisify(execFile);
+    const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', 'merge', '--from', dirs.join(','), '--out', join(root, 'all')]);
+    const written = JSON.parse(readFileSync(join(root, 'all', 'results.json'), 'utf8')) as Results;
+    expect(metrics(written)).toEqual(metrics(whole));
+    expect(readFileSync(join(root, 'all', 'table.md'), 'utf8')).toBe(`${whole.table}\n${whole.table2}`);
+    expect(stdout).toContain(whole.table2);
+    const err = await run('npx', ['tsx', 'src/cli/main.ts', 'merge', '--from', `${dirs[0]},${root}/none`, '--out', join(root, 'x')]).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(err!.code).toBe(1);
+    expect(err!.stderr).toMatch(/merge: cannot read .*none\/results.json/);
+  });
+
+  it('refuses an unknown zone', async () => {
+    await expect(runExperiment(rt, fakeEncoder, cfg({ methods: [], loco: { methods: ['cuma'], steps: 1, zones: ['Atlantis'] } }))).rejects.toThrow(/loco.zones: unknown zone "Atlantis"/);
+  });
+});
+
+describe('reference rows', () => {
+  it('question prior, zone prior and P*, by hand', () => {
+    // one 2-option question; training answers: zone X picks 0, 0, 1; zone Y picks 1, 1
+    const it = (answer: number, zone: string) => ({ response: 0, question: 0, answer, K: 2, profileText: '', country: '', zone });
+    const train = [it(0, 'X'), it(0, 'X'), it(1, 'X'), it(1, 'Y'), it(1, 'Y')];
+    const test = [it(0, 'X'), it(1, 'Y')];
+    const truth = [[0.9, 0.1], [0.2, 0.8]];
+    const [q, z, exact] = referenceRows(train, test, truth);
+    // question prior, add-one: (2+1, 3+1)/7 = (3/7, 4/7) for both → argmax 1: right once
+    expect(q.acc).toBe(0.5);
+    expect(q.emd).toBeCloseTo((Math.abs(3 / 7 - 0.9) + Math.abs(3 / 7 - 0.2)) / 2, 12); // K = 2: |ΔCDF| at the one inner cut
+    expect(q.entropy).toBeCloseTo(-(3 / 7) * Math.log(3 / 7) - (4 / 7) * Math.log(4 / 7), 12);
+    // zone prior: X (3/5, 2/5), Y (1/4, 3/4): both right
+    expect(z.acc).toBe(1);
+    expect(z.emd).toBeCloseTo((Math.abs(3 / 5 - 0.9) + Math.abs(1 / 4 - 0.2)) / 2, 12);
+    expect(exact).toMatchObject({ acc: 1, emd: 0 });
+    expect(q.macroF1).toBeCloseTo(1 / 3, 12); // class 0: F1 0; class 1: P 1/2, R 1 → 2/3
+  });
+
+  it('the default world: P* leaves room, and the zone prior is near it', () => {
+    const { train, test, truth } = experimentData(experimentConfig('quick'));
+    const [q, z, exact] = referenceRows(train, test, truth);
+    expect(exact.emd).toBe(0);
+    expect(z.emd).toBeLessThan(q.emd); // the quick world's zones are far apart: knowing the zone helps
+    expect(exact.acc).toBeGreaterThan(q.acc);
   });
 });
 
@@ -184,5 +278,8 @@ describe('npm run cli -- experiment', () => {
     const err = await run('npx', ['tsx', 'src/cli/main.ts', 'experiment', '--model', dir, '--preset', 'huge', '--out', '/tmp/x']).then(() => null, (e: { code: number; stderr: string }) => e);
     expect(err!.code).toBe(1);
     expect(err!.stderr.split('\n').find((l) => l.startsWith('error: '))).toMatch(/--preset must be quick or default/);
+    const zone = await run('npx', ['tsx', 'src/cli/main.ts', 'experiment', '--model', dir, '--out', '/tmp/x', '--loco-zones', '2,9']).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(zone!.code).toBe(1);
+    expect(zone!.stderr).toMatch(/--loco-zones: unknown zone "9" \(1–8, or one of Protestant Europe/);
   });
 });

@@ -136,6 +136,10 @@ describe('files', () => {
     loco: [{ method: 'zhyper-diag', label: 'Zhyper (diag)', zone: 'Confucian', nTest: 2, full: { acc: 0.5, emd: 0.2 }, loco: { acc: 0.25, emd: 0.3 } }],
     table2: '',
     stopped: false,
+    references: [
+      { name: 'question-prior', label: 'Question prior', acc: 0.4, macroF1: 0.2, emd: 0.35, entropy: 1.4 },
+      { name: 'exact', label: 'Exact P*', acc: 0.7, macroF1: 0.45, emd: 0, entropy: 0.7 },
+    ],
   });
 
   it('exports JSON in the CLI shape (plus the log) that imports back, NaN losses and all', () => {
@@ -150,6 +154,10 @@ describe('files', () => {
     expect(back.signatures['zhyper-diag'].set.silhouette).toBe(0.25);
     expect(Number.isNaN((back.rows[1] as MethodRow).losses[0])).toBe(true);
     expect(runToExport(run).table).toMatch(/^\| Method \| Acc ↑/);
+    // the reference rows travel and close Table 1
+    expect(back.references).toEqual(run.references);
+    expect(runToExport(run).table.trim().split('\n').at(-1)).toBe('| _Exact P*_ | 0.700 | 0.450 | 0.000 | 0.700 | — | — |');
+    expect(() => parseRunFile(JSON.stringify({ ...runToExport(run), references: [{ name: 'oracle', label: 'x', acc: 1, macroF1: 1, emd: 0, entropy: 0 }] }), 'x.json')).toThrow(/references\.0\.name/);
   });
 
   it("imports the CLI's results.json (no log: signatures come from the rows)", () => {
@@ -175,6 +183,7 @@ describe('files', () => {
     expect(t1[1]).toMatch(/^lora,"LoRA, ""dense""",0\.5,0\.4,/);
     expect(t1[2]).toContain(',0.25,z,');
     expect(t1[3]).toBe('cuma,CUMA,,,,,,,,,,,,not yet');
+    expect(table1Csv(run.rows, run.references).trim().split('\n').slice(4)).toEqual(['reference:question-prior,Question prior,0.4,0.2,0.35,1.4,,,,,,,,', 'reference:exact,Exact P*,0.7,0.45,0,0.7,,,,,,,,']);
     const t2 = table2Csv(run.loco).trim().split('\n');
     expect(t2[1]).toBe('Confucian,zhyper-diag,Zhyper (diag),2,0.5,0.25,-0.25,0.2,0.3');
   });

@@ -1,6 +1,6 @@
 // What a run shows: where it is (progress), its loss and probe-metric curves, and its results tables.
 import { useMemo } from 'react';
-import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ResultRow } from '../../experiments/runner';
+import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ReferenceRow, type ResultRow } from '../../experiments/runner';
 import { describeConfig, describeLr, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
 import { useTrain } from '../../state/train';
 import { fileSafe, downloadFile } from '../shared/download';
@@ -234,6 +234,12 @@ function Row({ row }: { row: ResultRow }) {
   );
 }
 
+const REFERENCE_WHY: Record<ReferenceRow['name'], string> = {
+  'question-prior': "Each question's answer frequencies in the training set, the same for everyone: what an adapter that collapses to the mean converges to",
+  'zone-prior': 'Answer frequencies per question and cultural zone: what knowing only the zone gives',
+  exact: "The world's exact answer distribution P*(answer | question, profile): its accuracy is the most that sampled answers allow",
+};
+
 export function ResultsCard({ run }: { run: RunRecord }) {
   const exportJson = useTrain((s) => s.exportJson);
   const exportCsv = useTrain((s) => s.exportCsv);
@@ -293,12 +299,32 @@ export function ResultsCard({ run }: { run: RunRecord }) {
                 </td>
               </tr>
             )}
+            {run.references?.map((r) => (
+              <tr key={r.name} className="reference-row" data-testid={`reference-row-${r.name}`} data-acc={r.acc} data-emd={r.emd}>
+                <th scope="row" title={REFERENCE_WHY[r.name]}>
+                  {r.label}
+                </th>
+                <td>{f3(r.acc)}</td>
+                <td>{f3(r.macroF1)}</td>
+                <td>{f3(r.emd)}</td>
+                <td>{f3(r.entropy)}</td>
+                <td>—</td>
+                <td>—</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </div>
       <p className="table-note">
         Table 1: every method on the same held-out answers{nTest ? ` (n = ${nTest})` : ''}. ↑ higher is better, ↓ lower is better; entropy in nats (of the model's option
         distribution); Params % of the backbone's; zone silhouette of the per-country signatures (−1 to 1, higher: countries of a zone sit together).
+        {run.references?.length ? (
+          <>
+            {' '}
+            The grey rows come from no model: the <em>question prior</em> answers every person with the question's training frequencies, which is where an
+            adapter that ignores the person ends (mean collapse); the <em>zone prior</em> knows only the person's cultural zone; <em>P*</em> is the ground truth.
+          </>
+        ) : null}
       </p>
       <AdapterList run={run} />
       {run.loco.length > 0 && (
