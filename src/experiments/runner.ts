@@ -82,6 +82,14 @@ export interface ExperimentConfig {
   lbLambda: number;
   /** the profile in every prompt (CUMA's template); false: only the condition vector tells people apart */
   personaInPrompt: boolean;
+  /**
+   * A research knob (CLI only): every condition embedding e_d becomes (e_d − μ)/m, μ the mean over the
+   * training answers' distinct profiles, m the mean norm of e_d − μ. Sentence embeddings of profiles share
+   * one dominant direction (on the default world |μ| ≈ 0.95 of unit vectors, the profiles' deviations ≈ 0.30),
+   * so the hypernetwork and router see small differences on a large constant. Adapters trained this way
+   * expect centred conditions, so they are not handed to onTrained (the app's adapter store).
+   */
+  centerConditions?: boolean;
   world: WorldConfig;
   /** at most this many training answers (a seeded sample of the train split); null: all */
   maxExamples: number | null;
@@ -318,6 +326,8 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     }
   }
 
+  if (config.centerConditions && conds.size) centerConditions(conds, new Set(train.map((it) => it.profileText)));
+
   let stopped = false;
   const stopNow = async () => {
     await hooks.whilePaused?.();
@@ -415,7 +425,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       emit({ method, phase: 'evaluate' });
       const probs = await scoreItems(evalItems);
       const sig = signatures ? await signatureSet() : undefined;
-      if (signatures && hooks.onTrained) await hooks.onTrained(method, await trainer.syncAdapter());
+      if (signatures && hooks.onTrained && !config.centerConditions) await hooks.onTrained(method, await trainer.syncAdapter());
       if (sig) emit({ method, phase: 'signatures', step: steps, set: sig });
       if (hooks.metricsEvery) emit({ method, phase: 'metrics', step: steps, ...metricsOf(probs.slice(0, probeN), evalItems, evalTruth) });
       return { probs, losses, trainable: countParams(adapter), signatures: sig };
@@ -501,6 +511,23 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
 }
 
 const argmax = (p: number[]) => p.indexOf(Math.max(...p));
+
+/** config.centerConditions: every vector of `conds` in place becomes (v − μ)/m, μ and m from the `from` texts. */
+export function centerConditions(conds: Map<string, Float32Array>, from: ReadonlySet<string>): void {
+  const vs = [...from].map((t) => conds.get(t)).filter((v): v is Float32Array => !!v);
+  if (!vs.length) throw new Error('centerConditions: no training profile has a condition');
+  const d = vs[0].length;
+  const mu = new Float64Array(d);
+  for (const v of vs) for (let i = 0; i < d; i++) mu[i] += v[i] / vs.length;
+  let m = 0;
+  for (const v of vs) {
+    let n2 = 0;
+    for (let i = 0; i < d; i++) n2 += (v[i] - mu[i]) ** 2;
+    m += Math.sqrt(n2) / vs.length;
+  }
+  if (!(m > 0)) throw new Error('centerConditions: every training profile has the same condition');
+  for (const [t, v] of conds) conds.set(t, Float32Array.from(v, (x, i) => (x - mu[i]) / m));
+}
 
 /**
  * The experiment's data, as every run of one config sees it: the world, the 10:1 split over its answers,
@@ -645,7 +672,7 @@ export function mergeResults(parts: readonly Results[]): Results {
   same('the world', (r) => r.config.world);
   same('the seed', (r) => r.config.seed);
   same('the budget (steps, batch size, rates, examples)', (r) => [r.config.steps, r.config.batchSize, r.config.lr, r.config.lrFor, r.config.maxExamples, r.config.maxTest ?? null, r.config.maxOptions ?? null]);
-  same('the adapters (rank, targets, λ, persona in prompt)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt]);
+  same('the adapters (rank, targets, λ, persona in prompt, centred conditions)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt, r.config.centerConditions ?? false]);
   same('the model', (r) => r.model);
   same('the encoder', (r) => r.encoder);
   const locoSteps = new Set(parts.flatMap((r) => (r.config.loco ? [r.config.loco.steps] : [])));

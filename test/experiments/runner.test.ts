@@ -20,6 +20,7 @@ import {
   isSkipped,
   runExperiment,
   METHODS,
+  centerConditions,
   experimentData,
   mergeResults,
   referenceRows,
@@ -205,6 +206,21 @@ describe('one experiment split between runs', () => {
 
   it('refuses an unknown zone', async () => {
     await expect(runExperiment(rt, fakeEncoder, cfg({ methods: [], loco: { methods: ['cuma'], steps: 1, zones: ['Atlantis'] } }))).rejects.toThrow(/loco.zones: unknown zone "Atlantis"/);
+  });
+});
+
+describe('centred conditions', () => {
+  it('(v − μ)/m with μ and m from the training profiles only, by hand', () => {
+    const conds = new Map([['a', new Float32Array([1, 0])], ['b', new Float32Array([3, 0])], ['test', new Float32Array([2, 2])]]);
+    centerConditions(conds, new Set(['a', 'b']));
+    // μ = (2, 0); |a − μ| = |b − μ| = 1, so m = 1
+    expect([...conds.get('a')!]).toEqual([-1, 0]);
+    expect([...conds.get('b')!]).toEqual([1, 0]);
+    expect([...conds.get('test')!]).toEqual([0, 2]);
+    const scaled = new Map([['a', new Float32Array([0, 0])], ['b', new Float32Array([0, 8])]]);
+    centerConditions(scaled, new Set(['a', 'b']));
+    expect([...scaled.get('b')!]).toEqual([0, 1]); // m = 4
+    expect(() => centerConditions(new Map([['a', new Float32Array([1, 1])]]), new Set(['a']))).toThrow(/the same condition/);
   });
 });
 
