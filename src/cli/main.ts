@@ -2,7 +2,7 @@
 //   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
 //   npm run cli -- logits --model DIR --ids 1,2,3
 //   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--path fused|split|unfused]
-//   npm run cli -- experiment --model DIR --preset quick|default --out DIR [--steps N] [--seed S] (src/experiments/cli.ts)
+//   npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] (src/experiments/cli.ts)
 // Errors: exit code 1 and one line on stderr.
 import { nodeGPU } from '../gpu/node';
 import { loadShaderLibrary } from '../gpu/shaders-node';

@@ -5,9 +5,9 @@ import type { Runtime } from '../model/runtime';
 import { DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { conditionEncoder, embedWorldProfiles } from './embeddings-node';
 import { isCountry, ZONES } from '../data/zones';
-import { experimentConfig, mergeResults, runExperiment, METHODS, type Results, type ExperimentConfig, type ExperimentMethod, type Progress } from './runner';
+import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress } from './runner';
 
-export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
+export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
                             [--no-persona] [--center-conditions] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
@@ -35,8 +35,9 @@ export interface FlagReaders {
 }
 
 export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReaders): Promise<void> {
-  const preset = f.str(flags, 'preset') ?? 'quick';
-  if (preset !== 'quick' && preset !== 'default') throw f.usage(`--preset must be quick or default, got "${preset}"`);
+  const presetName = f.str(flags, 'preset') ?? 'quick';
+  if (!(EXPERIMENT_PRESETS as readonly string[]).includes(presetName)) throw f.usage(`--preset must be ${EXPERIMENT_PRESETS.join(', ')}, got "${presetName}"`);
+  const preset = presetName as ExperimentPreset;
   const outDir = f.str(flags, 'out');
   if (!outDir) throw f.usage('experiment needs --out DIR');
   const int = (k: string): number | undefined => {

@@ -67,7 +67,7 @@ export function usesCondition(m: ExperimentMethod): boolean {
 }
 
 export interface ExperimentConfig {
-  preset: 'quick' | 'default';
+  preset: ExperimentPreset;
   seed: number;
   methods: ExperimentMethod[];
   /** optimizer steps per trained method */
@@ -109,15 +109,41 @@ export interface ExperimentConfig {
   rank: number;
 }
 
-/** A preset's configuration with overrides. */
-export function experimentConfig(preset: 'quick' | 'default' = 'quick', o: Partial<ExperimentConfig> = {}): ExperimentConfig {
+export const EXPERIMENT_PRESETS = ['quick', 'default', 'contrast'] as const;
+export type ExperimentPreset = (typeof EXPERIMENT_PRESETS)[number];
+
+/**
+ * A preset's configuration with overrides.
+ * - quick: sized to finish within 20 minutes on 2 CPU cores with emulated WebGPU (lavapipe); a smoke test.
+ * - default: every country, all answers, the papers' comparison at a budget a GPU runs in minutes.
+ * - contrast: mean collapse made visible in ~15 minutes on lavapipe. Four countries of four zones, four
+ *   questions, no persona in the prompt (only e_d tells people apart) and centred conditions; measured:
+ *   dense LoRA stays at the question prior while CUMA top-2 gets most of the way to the zone prior.
+ */
+export function experimentConfig(preset: ExperimentPreset = 'quick', o: Partial<ExperimentConfig> = {}): ExperimentConfig {
   const seed = o.seed ?? 1;
   const common = { preset, seed, methods: [...METHODS], lbLambda: 0.01, lrFor: { 'zhyper-diag': 2e-3, 'zhyper-square': 2e-3 }, personaInPrompt: true, signatureProfiles: 4, targets: ['q', 'v', 'o', 'down'] as Target[], rank: 8 };
   const base: ExperimentConfig =
     preset === 'quick'
-      ? // sized to finish within 20 minutes on 2 CPU cores with emulated WebGPU (lavapipe)
-        { ...common, steps: 24, batchSize: 4, lr: 1e-2, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 64, maxOptions: null, signatureProfiles: 3, loco: { methods: ['cuma'], steps: 6 } }
-      : { ...common, steps: 300, batchSize: 16, lr: 1e-3, world: worldConfig('default', { seed }), maxExamples: null, maxTest: null, maxOptions: null, loco: { methods: ['cuma', 'zhyper-diag'], steps: 150 } };
+      ? { ...common, steps: 24, batchSize: 4, lr: 1e-2, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 64, maxOptions: null, signatureProfiles: 3, loco: { methods: ['cuma'], steps: 6 } }
+      : preset === 'contrast'
+        ? {
+            ...common,
+            methods: ['lora', 'zhyper-diag', 'cuma'],
+            steps: 150,
+            batchSize: 8,
+            lr: 2e-3,
+            lrFor: {},
+            personaInPrompt: false,
+            centerConditions: true,
+            world: worldConfig('quick', { seed, countries: ['Sweden', 'Nigeria', 'Japan', 'Mexico'], participantsPerCountry: 50, questionIds: ['Q6', 'Q1', 'Q4', 'Q5'], questionsPerParticipant: 'all' }),
+            maxExamples: null,
+            maxTest: null,
+            maxOptions: null,
+            signatureProfiles: 3,
+            loco: null,
+          }
+        : { ...common, steps: 300, batchSize: 16, lr: 1e-3, world: worldConfig('default', { seed }), maxExamples: null, maxTest: null, maxOptions: null, loco: { methods: ['cuma', 'zhyper-diag'], steps: 150 } };
   return { ...base, ...o };
 }
 

@@ -3,7 +3,7 @@
 // it exports (results JSON in the CLI's results.json shape plus the log; Table 1 / Table 2 CSV). Pure
 // functions, so the Train view, IndexedDB and the tests all see the same record.
 import { z } from 'zod';
-import { experimentConfig, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ReferenceRow, type ResultRow, type Results } from '../experiments/runner';
+import { experimentConfig, EXPERIMENT_PRESETS, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ReferenceRow, type ResultRow, type Results } from '../experiments/runner';
 import type { SignatureSet } from '../experiments/signatures';
 import { worldConfig, ZONES, zoneOf, type WorldConfig } from '../data';
 import type { WorkerError } from '../worker/protocol';
@@ -498,7 +498,7 @@ const pair = z.object({ acc: finite, emd: finite });
 const locoRowSchema = z.looseObject({ method: methodEnum, label: z.string(), zone: z.string(), nTest: finite, full: pair, loco: pair });
 
 const configSchema = z.looseObject({
-  preset: z.enum(['quick', 'default']),
+  preset: z.enum(EXPERIMENT_PRESETS),
   seed: finite,
   methods: z.array(methodEnum),
   steps: z.number().int().positive(),
@@ -506,6 +506,7 @@ const configSchema = z.looseObject({
   lr: finite,
   lbLambda: finite,
   personaInPrompt: z.boolean(),
+  centerConditions: z.boolean().optional(),
   world: z.looseObject({ seed: finite }),
   maxExamples: z.number().int().positive().nullable(),
   loco: z.object({ methods: z.array(methodEnum), steps: z.number().int().positive() }).nullable(),

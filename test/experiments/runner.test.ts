@@ -222,6 +222,18 @@ describe('centred conditions', () => {
     expect([...scaled.get('b')!]).toEqual([0, 1]); // m = 4
     expect(() => centerConditions(new Map([['a', new Float32Array([1, 1])]]), new Set(['a']))).toThrow(/the same condition/);
   });
+
+  it('the contrast preset: only e_d tells people apart, centred; the zones leave a wide gap above the mean', () => {
+    const c = experimentConfig('contrast');
+    expect(c).toMatchObject({ methods: ['lora', 'zhyper-diag', 'cuma'], personaInPrompt: false, centerConditions: true, lr: 2e-3, lrFor: {}, steps: 150, batchSize: 8, loco: null });
+    const { train, test, truth } = experimentData(c);
+    expect(new Set(train.map((it) => it.zone)).size).toBe(4);
+    expect([train.length, test.length]).toEqual([727, 73]); // 4 × 50 people × 4 questions, split 10:1
+    const [q, z] = referenceRows(train, test, truth);
+    // what the README reports for this world: the mean at EMD ≈ 0.42, the zone prior at ≈ 0.05
+    expect(q.emd).toBeCloseTo(0.416, 3);
+    expect(z.emd).toBeCloseTo(0.047, 3);
+  });
 });
 
 describe('reference rows', () => {
@@ -293,7 +305,7 @@ describe('npm run cli -- experiment', () => {
   it('exits 1 with one line on a bad flag', async () => {
     const err = await run('npx', ['tsx', 'src/cli/main.ts', 'experiment', '--model', dir, '--preset', 'huge', '--out', '/tmp/x']).then(() => null, (e: { code: number; stderr: string }) => e);
     expect(err!.code).toBe(1);
-    expect(err!.stderr.split('\n').find((l) => l.startsWith('error: '))).toMatch(/--preset must be quick or default/);
+    expect(err!.stderr.split('\n').find((l) => l.startsWith('error: '))).toMatch(/--preset must be quick, default, contrast, got "huge"/);
     const zone = await run('npx', ['tsx', 'src/cli/main.ts', 'experiment', '--model', dir, '--out', '/tmp/x', '--loco-zones', '2,9']).then(() => null, (e: { code: number; stderr: string }) => e);
     expect(zone!.code).toBe(1);
     expect(zone!.stderr).toMatch(/--loco-zones: unknown zone "9" \(1–8, or one of Protestant Europe/);
