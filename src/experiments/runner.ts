@@ -471,14 +471,10 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     const run = await runMethod(method, train, test, truth, config.steps, true);
     if (!run) break;
     fullProbs.set(method, run.probs);
-    const m = metricsOf(run.probs, test, truth);
     const row: MethodRow = {
       method,
       label: METHOD_NAMES[method],
-      acc: m.acc,
-      macroF1: macroF1(run.probs.map(argmax), test.map((it) => it.answer), Math.max(...test.map((it) => it.K))),
-      emd: m.emd,
-      entropy: mean(run.probs.map((p) => entropy(p))),
+      ...table1Metrics(run.probs, test, truth),
       paramsPct: trainableShare(run.trainable, summary.numParams),
       trainableParams: run.trainable,
       wallSeconds: (performance.now() - t0) / 1000,
@@ -625,16 +621,7 @@ export function referenceRows(train: readonly Item[], test: readonly Item[], tru
       return c.map((x) => x / n);
     });
   };
-  const numClasses = Math.max(...test.map((it) => it.K));
-  const gold = test.map((it) => it.answer);
-  const row = (name: ReferenceRow['name'], label: string, probs: number[][]): ReferenceRow => ({
-    name,
-    label,
-    acc: accuracy(probs.map(argmax), gold),
-    macroF1: macroF1(probs.map(argmax), gold, numClasses),
-    emd: mean(probs.map((p, i) => emd(p, truth[i]))),
-    entropy: mean(probs.map((p) => entropy(p))),
-  });
+  const row = (name: ReferenceRow['name'], label: string, probs: number[][]): ReferenceRow => ({ name, label, ...table1Metrics(probs, test, truth) });
   return [
     row('question-prior', 'Question prior (no persona: the mean)', freq((it) => `${it.question}`)),
     row('zone-prior', 'Zone prior (question × zone frequencies)', freq((it) => `${it.question}|${it.zone}`)),
@@ -642,6 +629,22 @@ export function referenceRows(train: readonly Item[], test: readonly Item[], tru
   ];
 }
 
+/** The reference rows of a config's data (for results written before they were). */
+function configReferences(config: ExperimentConfig): ReferenceRow[] {
+  const { train, test, truth } = experimentData(config);
+  return referenceRows(train, test, truth);
+}
+
+/** Table 1's four numbers for option distributions `probs` of `items`, against the exact `truth`. */
+function table1Metrics(probs: number[][], items: readonly Item[], truth: readonly number[][]): { acc: number; macroF1: number; emd: number; entropy: number } {
+  const pred = probs.map(argmax), gold = items.map((it) => it.answer);
+  return {
+    acc: accuracy(pred, gold),
+    macroF1: macroF1(pred, gold, Math.max(...items.map((it) => it.K))),
+    emd: mean(probs.map((p, i) => emd(p, truth[i]))),
+    entropy: mean(probs.map((p) => entropy(p))),
+  };
+}
 
 /** Accuracy and mean EMD to the exact distribution of `probs`, whose rows are the first of `items` and `truth`. */
 function metricsOf(probs: number[][], items: Item[], truth: number[][]): { acc: number; emd: number } {
@@ -718,9 +721,8 @@ export function mergeResults(parts: readonly Results[]): Results {
   loco.sort((a, b) => METHODS.indexOf(a.method) - METHODS.indexOf(b.method) || zoneIdx(a.zone) - zoneIdx(b.zone));
   const locoMethods = [...new Set(parts.flatMap((r) => r.config.loco?.methods ?? []))];
   const [steps] = locoSteps;
-  // the same world and split in every part, so one part's references (or the config's, for older files) serve all
-  const { train, test, truth } = first.references ? { train: [], test: [], truth: [] } : experimentData(first.config);
-  const references = first.references ?? referenceRows(train, test, truth);
+  // the same world and split in every part, so one part's references serve all; older files have none
+  const references = first.references ?? configReferences(first.config);
   return {
     ...first,
     config: {
