@@ -7,16 +7,20 @@
 # to WAIT_S s. Later calls: `bash scripts/device/poll.sh WAIT_S [final]` (the machine stays only while called);
 # when all are done (or with `final`) it merges the parts and sends /tmp/full back as $OUT/full.tgz.
 # On an H100 (16 cores) this took 21 min; CUMA at 900 steps did not fit in the 30 minutes a session has.
+# EXTRA="--no-persona --center-conditions --lr 2e-3" adds flags to every process (the app's adapter mode:
+# e_d only, centred); NO_BENCH=1 skips the bench.
 set -u
 bash .device/setup.sh || exit 1
 R=$PWD/.device/run
 nvidia-smi -L; nproc
 t0=$(date +%s)
-$R bin/bench.mjs --train-only --train-smol 2>&1 | grep -v "^Warning" | tail -22
-cp "$(ls -t bench/results/*node-train.json | head -1)" $OUT/
-echo "bench took $(( $(date +%s) - t0 )) s"
+if [ -z "${NO_BENCH:-}" ]; then
+  $R bin/bench.mjs --train-only --train-smol 2>&1 | grep -v "^Warning" | tail -22
+  cp "$(ls -t bench/results/*node-train.json | head -1)" $OUT/
+  echo "bench took $(( $(date +%s) - t0 )) s"
+fi
 F=/tmp/full; mkdir -p $F
-C="experiment --model public/models/default --preset default --embeddings .device/emb-default.safetensors"
+C="experiment --model public/models/default --preset default --embeddings .device/emb-default.safetensors ${EXTRA:-}"
 launch() { local name=$1; shift; setsid bash -c "$R bin/cli.mjs $C --out $F/$name $* >$F/$name.log 2>&1; echo \$? >$F/$name.rc" </dev/null >/dev/null 2>&1 & }
 launch t1-lora --methods persona-prompting,lora --no-loco
 launch t1-zd --methods zhyper-diag --no-loco

@@ -27,6 +27,7 @@ import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
 import { multipleChoicePrompt, OPTION_LETTERS } from '../adapters/session';
 import { createAdapter, defaultSpec } from '../adapters/create';
+import { centreCondition, conditionCentre, foldConditionCentre, type ConditionCentre } from '../adapters/centre';
 import { countParams, TARGETS, type Adapter, type AdapterSpec, type Target } from '../adapters/types';
 import { Trainer, type TrainExample } from '../train/step';
 import { warmupCosine } from '../train/optim';
@@ -83,11 +84,11 @@ export interface ExperimentConfig {
   /** the profile in every prompt (CUMA's template); false: only the condition vector tells people apart */
   personaInPrompt: boolean;
   /**
-   * A research knob (CLI only): every condition embedding e_d becomes (e_d − μ)/m, μ the mean over the
+   * Every condition embedding e_d becomes (e_d − μ)/m, μ the mean over the
    * training answers' distinct profiles, m the mean norm of e_d − μ. Sentence embeddings of profiles share
    * one dominant direction (on the default world |μ| ≈ 0.95 of unit vectors, the profiles' deviations ≈ 0.30),
-   * so the hypernetwork and router see small differences on a large constant. Adapters trained this way
-   * expect centred conditions, so they are not handed to onTrained (the app's adapter store).
+   * so the hypernetwork and router see small differences on a large constant. The adapters handed to
+   * onTrained have the centring folded into their first affine map (src/adapters/centre.ts): they read raw e_d.
    */
   centerConditions?: boolean;
   world: WorldConfig;
@@ -352,7 +353,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     }
   }
 
-  if (config.centerConditions && conds.size) centerConditions(conds, new Set(train.map((it) => it.profileText)));
+  const centre = config.centerConditions && conds.size ? centerConditions(conds, new Set(train.map((it) => it.profileText))) : null;
 
   let stopped = false;
   const stopNow = async () => {
@@ -451,7 +452,11 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       emit({ method, phase: 'evaluate' });
       const probs = await scoreItems(evalItems);
       const sig = signatures ? await signatureSet() : undefined;
-      if (signatures && hooks.onTrained && !config.centerConditions) await hooks.onTrained(method, await trainer.syncAdapter());
+      if (signatures && hooks.onTrained) {
+        // trained on centred e_d: the centring goes into the weights, so the kept adapter reads raw e_d
+        const trained = await trainer.syncAdapter();
+        await hooks.onTrained(method, centre && usesCondition(method) ? foldConditionCentre(trained, centre) : trained);
+      }
       if (sig) emit({ method, phase: 'signatures', step: steps, set: sig });
       if (hooks.metricsEvery) emit({ method, phase: 'metrics', step: steps, ...metricsOf(probs.slice(0, probeN), evalItems, evalTruth) });
       return { probs, losses, trainable: countParams(adapter), signatures: sig };
@@ -535,20 +540,10 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
 const argmax = (p: number[]) => p.indexOf(Math.max(...p));
 
 /** config.centerConditions: every vector of `conds` in place becomes (v − μ)/m, μ and m from the `from` texts. */
-export function centerConditions(conds: Map<string, Float32Array>, from: ReadonlySet<string>): void {
-  const vs = [...from].map((t) => conds.get(t)).filter((v): v is Float32Array => !!v);
-  if (!vs.length) throw new Error('centerConditions: no training profile has a condition');
-  const d = vs[0].length;
-  const mu = new Float64Array(d);
-  for (const v of vs) for (let i = 0; i < d; i++) mu[i] += v[i] / vs.length;
-  let m = 0;
-  for (const v of vs) {
-    let n2 = 0;
-    for (let i = 0; i < d; i++) n2 += (v[i] - mu[i]) ** 2;
-    m += Math.sqrt(n2) / vs.length;
-  }
-  if (!(m > 0)) throw new Error('centerConditions: every training profile has the same condition');
-  for (const [t, v] of conds) conds.set(t, Float32Array.from(v, (x, i) => (x - mu[i]) / m));
+export function centerConditions(conds: Map<string, Float32Array>, from: ReadonlySet<string>): ConditionCentre {
+  const c = conditionCentre([...from].map((t) => conds.get(t)).filter((v): v is Float32Array => !!v));
+  for (const [t, v] of conds) conds.set(t, centreCondition(v, c));
+  return c;
 }
 
 /**

@@ -11,11 +11,16 @@ import type { WorkerError } from '../worker/protocol';
 // ---------------------------------------------------------------------------------------------
 // The form
 
-export type WorldChoice = 'tiny' | 'quick' | 'default';
+export type WorldChoice = 'tiny' | 'quick' | 'contrast' | 'default';
+export const WORLD_CHOICE_IDS: readonly WorldChoice[] = ['tiny', 'quick', 'contrast', 'default'];
 
 export const WORLD_CHOICES: Record<WorldChoice, { label: string; note: string }> = {
   tiny: { label: 'Tiny (8 countries, 4 zones)', note: '2 countries in each of 4 zones × 6 people × 4 questions = 192 answers: a demo that trains in minutes even on a CPU-emulated GPU' },
   quick: { label: 'Quick (16 countries)', note: '2 countries per zone × 12 people × 8 questions = 1,536 answers' },
+  contrast: {
+    label: 'Contrast (4 countries, 4 zones)',
+    note: 'Sweden, Nigeria, Japan, Mexico × 50 people × 4 questions = 800 answers, with the contrast preset’s settings (no profile in the prompt, centred conditions, 150 steps of 8 at 2e-3): where dense LoRA collapses to the mean and CUMA does not',
+  },
   default: { label: 'Default world (72 countries)', note: 'every country × 50 people × 12 questions = 43,200 answers: for a real GPU' },
 };
 
@@ -31,6 +36,8 @@ export interface TrainForm {
   lbLambda: number;
   seed: number;
   personaInPrompt: boolean;
+  /** feed Zhyper and CUMA (e_d − μ)/m instead of e_d (see src/adapters/centre.ts); kept adapters read raw e_d */
+  centerConditions: boolean;
   /** null: no limit */
   maxExamples: number | null;
   maxTest: number | null;
@@ -58,6 +65,8 @@ export function defaultForm(): TrainForm {
     lbLambda: q.lbLambda,
     seed: 1,
     personaInPrompt: true,
+    // profile embeddings differ little around a large shared mean; centred, the conditioned methods use them
+    centerConditions: true,
     maxExamples: q.maxExamples,
     maxTest: q.maxTest ?? null,
     // every question (the embedded default has A–J as one token each; the runner says so when a tokenizer does not)
@@ -76,8 +85,16 @@ export function defaultForm(): TrainForm {
 export const TINY_COUNTRIES = ['Norway', 'Sweden', 'Japan', 'China', 'Nigeria', 'Egypt', 'Brazil', 'Mexico'] as const;
 
 export function worldFor(choice: WorldChoice, seed: number): WorldConfig {
+  if (choice === 'contrast') return experimentConfig('contrast', { seed }).world;
   if (choice === 'tiny') return worldConfig('quick', { seed, countries: TINY_COUNTRIES, participantsPerCountry: 6, questionsPerParticipant: 4 });
   return worldConfig(choice, { seed });
+}
+
+/** What picking a world changes besides the world: the contrast world comes with its preset's settings. */
+export function worldPatch(w: WorldChoice): Partial<TrainForm> {
+  if (w !== 'contrast') return { world: w };
+  const c = experimentConfig('contrast');
+  return { world: w, methods: [...c.methods], steps: c.steps, batchSize: c.batchSize, lr: c.lr, lrZhyper: null, personaInPrompt: c.personaInPrompt, centerConditions: !!c.centerConditions, maxExamples: c.maxExamples, maxTest: c.maxTest ?? null, signatureProfiles: c.signatureProfiles, loco: false };
 }
 
 /** Methods in the table's order (the order the runner trains them). */
@@ -88,7 +105,7 @@ export function orderedMethods(ms: readonly ExperimentMethod[]): ExperimentMetho
 /** The runner's configuration for the form. */
 export function buildConfig(f: TrainForm): ExperimentConfig {
   const locoMethods = orderedMethods(f.locoMethods).filter((m) => m !== 'persona-prompting');
-  return experimentConfig(f.world === 'default' ? 'default' : 'quick', {
+  return experimentConfig(f.world === 'default' || f.world === 'contrast' ? f.world : 'quick', {
     seed: f.seed,
     methods: orderedMethods(f.methods),
     steps: f.steps,
@@ -97,6 +114,7 @@ export function buildConfig(f: TrainForm): ExperimentConfig {
     lrFor: f.lrZhyper == null ? {} : { 'zhyper-diag': f.lrZhyper, 'zhyper-square': f.lrZhyper },
     lbLambda: f.lbLambda,
     personaInPrompt: f.personaInPrompt,
+    centerConditions: f.centerConditions,
     world: worldFor(f.world, f.seed),
     maxExamples: f.maxExamples,
     maxTest: f.maxTest,

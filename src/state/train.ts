@@ -23,6 +23,8 @@ import {
   type RunRecord,
   type TrainForm,
   type WorldChoice,
+  worldPatch,
+  WORLD_CHOICE_IDS,
 } from './runlog';
 import { openRunStore, storageMessage, type RunStore } from './runsDb';
 import { useApp, type AppError } from './store';
@@ -170,7 +172,7 @@ export const useTrain = create<TrainState>()(
           set((s) => ({ form: { ...s.form, locoMethods: s.form.locoMethods.includes(m) ? s.form.locoMethods.filter((x) => x !== m) : METHODS.filter((x) => x === m || s.form.locoMethods.includes(x)) } }));
         },
         setWorld(world) {
-          set((s) => ({ form: { ...s.form, world } }));
+          set((s) => ({ form: { ...s.form, ...worldPatch(world) } }));
         },
         resetForm() {
           set({ form: defaultForm() });
@@ -396,7 +398,7 @@ export const useTrain = create<TrainState>()(
         }
         form.methods = methods;
         form.locoMethods = locoMethods;
-        if (!['tiny', 'quick', 'default'].includes(form.world)) form.world = d.world;
+        if (!WORLD_CHOICE_IDS.includes(form.world)) form.world = d.world;
         return { ...current, form };
       },
     },

@@ -28,7 +28,10 @@ import {
   type Progress,
   type Results,
 } from '../../src/experiments/runner';
-import { rand } from '../helpers/gpu';
+import { maxRelErr, rand } from '../helpers/gpu';
+import { zSignatures } from '../../src/experiments/signatures';
+import { linearize } from '../../src/condition/profile';
+import type { Adapter } from '../../src/adapters/types';
 
 /** a deterministic stand-in encoder: each text its own fixed random vector */
 const fakeEncoder: Encoder = {
@@ -221,6 +224,26 @@ describe('centred conditions', () => {
     centerConditions(scaled, new Set(['a', 'b']));
     expect([...scaled.get('b')!]).toEqual([0, 1]); // m = 4
     expect(() => centerConditions(new Map([['a', new Float32Array([1, 1])]]), new Set(['a']))).toThrow(/the same condition/);
+  });
+
+  it('a centred run keeps adapters with the centring folded in: on raw e_d they give the run\'s z signatures', { timeout: 300_000 }, async () => {
+    const cfg = experimentConfig('quick', { seed: 5, steps: 3, batchSize: 2, lr: 1e-2, world: tinyWorld, maxExamples: 8, maxTest: 2, signatureProfiles: 2, loco: null, personaInPrompt: false, centerConditions: true, methods: ['zhyper-diag', 'cuma'] });
+    const kept = new Map<string, Adapter>();
+    const res = await runExperiment(rt, fakeEncoder, cfg, { onTrained: (m, a) => void kept.set(m, a) });
+    expect([...kept.keys()]).toEqual(['zhyper-diag', 'cuma']);
+    const row = res.rows.find((r): r is MethodRow => r.method === 'zhyper-diag' && !isSkipped(r))!;
+    // the run's signature profiles, embedded raw (the first two distinct profiles of each country)
+    const byCountry = new Map<string, { zone: string; texts: string[] }>();
+    for (const p of experimentData(cfg).world.participants) {
+      const e = byCountry.get(p.country) ?? { zone: p.zone, texts: [] };
+      const t = linearize(p.profile);
+      if (e.texts.length < 2 && !e.texts.includes(t)) e.texts.push(t);
+      byCountry.set(p.country, e);
+    }
+    const countries = await Promise.all([...byCountry].map(async ([country, e]) => ({ country, zone: e.zone, conditions: await fakeEncoder.embed(e.texts) })));
+    const raw = zSignatures(kept.get('zhyper-diag')!, rt.dims().numLayers, countries);
+    raw.countries.forEach((c, i) => expect(maxRelErr(Float32Array.from(c.vector), Float32Array.from(row.signatures!.countries[i].vector)), c.country).toBeLessThan(1e-4));
+    expect(Math.max(...raw.countries[0].vector.map(Math.abs))).toBeGreaterThan(0); // z is not all zero
   });
 
   it('the contrast preset: only e_d tells people apart, centred; the zones leave a wide gap above the mean', () => {

@@ -23,6 +23,7 @@ import {
   table1Csv,
   table2Csv,
   worldFor,
+  worldPatch,
 } from '../../src/state/runlog';
 
 const config = buildConfig({ ...defaultForm(), methods: ['lora', 'zhyper-diag'], world: 'tiny', steps: 3, batchSize: 2 });
@@ -71,6 +72,15 @@ describe('the form', () => {
     expect(describeLr(same)).toBe('0.01');
     // a run without Zhyper reads as one rate even though the form keeps Zhyper's
     expect(describeLr(buildConfig({ ...d, methods: ['lora', 'cuma'], lr: 0.01 }))).toBe('0.01');
+  });
+  it('centres conditions by default and passes the switch on; the contrast world brings its preset', () => {
+    expect(defaultForm().centerConditions).toBe(true);
+    expect(buildConfig(defaultForm()).centerConditions).toBe(true);
+    expect(buildConfig({ ...defaultForm(), centerConditions: false }).centerConditions).toBe(false);
+    const form = { ...defaultForm(), ...worldPatch('contrast') };
+    const got = buildConfig(form), want = experimentConfig('contrast');
+    for (const k of ['preset', 'methods', 'steps', 'batchSize', 'lr', 'lrFor', 'personaInPrompt', 'centerConditions', 'world', 'maxExamples', 'maxTest', 'signatureProfiles', 'loco'] as const) expect(got[k], k).toEqual(want[k]);
+    expect(worldPatch('tiny')).toEqual({ world: 'tiny' }); // other worlds leave the settings alone
   });
   it('says what is wrong', () => {
     expect(formProblem(defaultForm())).toBeNull();

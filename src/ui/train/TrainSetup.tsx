@@ -57,6 +57,7 @@ export function TrainSetup() {
   const resume = useTrain((s) => s.resume);
   const stop = useTrain((s) => s.stop);
   const resetForm = useTrain((s) => s.resetForm);
+  const setWorld = useTrain((s) => s.setWorld);
   const encoderId = useLab((s) => s.encoderId);
   const modelStatus = useApp((s) => s.modelStatus);
   const summary = useApp((s) => s.summary);
@@ -92,7 +93,7 @@ export function TrainSetup() {
         <legend className="sr-only">Data and budget</legend>
         <label className="pfield wide">
           <span>Data: the synthetic world</span>
-          <select data-testid="train-world" value={form.world} onChange={(e) => set({ world: e.target.value as WorldChoice })}>
+          <select data-testid="train-world" value={form.world} onChange={(e) => setWorld(e.target.value as WorldChoice)}>
             {(Object.keys(WORLD_CHOICES) as WorldChoice[]).map((w) => (
               <option key={w} value={w}>
                 {WORLD_CHOICES[w].label}
@@ -113,6 +114,10 @@ export function TrainSetup() {
           <label className="check persona-check">
             <input type="checkbox" data-testid="train-persona" checked={form.personaInPrompt} onChange={(e) => set({ personaInPrompt: e.target.checked })} />
             <span>Profile in every prompt</span>
+          </label>
+          <label className="check persona-check" title="Zhyper and CUMA read (e_d − μ)/m: μ the training profiles' mean embedding, m their mean distance from it. Profile embeddings share one large direction and differ little around it; centred, the hypernetwork and router see the differences. Kept adapters have the centring folded into their weights and read raw e_d.">
+            <input type="checkbox" data-testid="train-centre" checked={form.centerConditions} onChange={(e) => set({ centerConditions: e.target.checked })} />
+            <span>Centre conditions</span>
           </label>
         </div>
         <details className="more-settings">
