@@ -29,7 +29,7 @@ export interface DefaultsManifest {
   batchSize?: number;
   world: string;
   /** how the adapters were trained: profile text in the prompt or not, centred conditions (folded) or not */
-  training?: { personaInPrompt: boolean; centredConditions: boolean; lr: number };
+  training?: { personaInPrompt: boolean; centredConditions: boolean; chat: boolean; lr: number };
   adapters: { method: ExperimentMethod; file: string; label: string; acc: number; emd: number; entropy: number; silhouette: number | null }[];
 }
 
@@ -72,9 +72,9 @@ async function main(): Promise<void> {
     await rt.load(dirSource(modelDir), undefined, undefined, { maxChunk: 256, maxContext: 512 });
     const world = defaultsWorld(seed);
     // As the app uses them: in Compare an adapter's persona reaches the model only through e_d (no profile
-    // text in the prompt), so they train that way. Centred conditions (folded into the kept weights), at the
-    // contrast preset's 2e-3 for both: at 1e-2 centred CUMA spikes.
-    const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, batchSize, lr: 2e-3, lrFor: {}, personaInPrompt: false, centerConditions: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
+    // text in the prompt), in the chat template by default, so they train that way. Centred conditions
+    // (folded into the kept weights), at the contrast preset's 2e-3 for both: at 1e-2 centred CUMA spikes.
+    const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, batchSize, lr: 2e-3, lrFor: {}, personaInPrompt: false, centerConditions: true, chat: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
     const files = new Map<ExperimentMethod, Uint8Array>();
     const t0 = performance.now();
     const res = await runExperiment(rt, encoder, config, {
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       steps,
       batchSize,
       world: `synthetic world: every country, ${world.participantsPerCountry} people per country, questions ${world.questionIds!.join(', ')}`,
-      training: { personaInPrompt: config.personaInPrompt, centredConditions: !!config.centerConditions, lr: config.lr },
+      training: { personaInPrompt: config.personaInPrompt, centredConditions: !!config.centerConditions, chat: !!config.chat, lr: config.lr },
       adapters: [],
     };
     for (const row of res.rows) {

@@ -90,6 +90,20 @@ export function multipleChoicePrompt(question: string, options: string[]): strin
   return `${question.trim()}\n${lines.join('\n')}\nAnswer:`;
 }
 
+/**
+ * A multiple-choice prompt as token ids, answered by the next token: `body` (question and options, no
+ * "Answer:") then "Answer:" at the end of a plain prompt, or, with `chat` and a model that has a chat
+ * template, as the start of the assistant's turn after it. `stem` is what precedes the answer letter.
+ * Compare scores this way and the experiment runner trains this way, so an adapter sees the prompts it
+ * was trained on.
+ */
+export function choicePromptIds(rt: Runtime, body: string, chat: boolean, stem = 'Answer:'): { ids: number[]; text: string } {
+  const tok = rt.tokenizer;
+  if (!tok) throw new Error('no model is loaded');
+  if (chat && tok.chatPrompt('x') !== null) return { ids: [...rt.encodePrompt(body, true), ...tok.encode(stem, false)], text: `${tok.chatPrompt(body)}${stem}` };
+  return { ids: rt.encodePrompt(`${body}\n${stem}`, false), text: `${body}\n${stem}` };
+}
+
 export class ConditionSession {
   adapter: Adapter | null = null;
   private encoder: Encoder | null = null;
@@ -173,9 +187,7 @@ export class ConditionSession {
     // The answer follows "Answer:" in both forms: at the end of a plain prompt, or prefilled as the start
     // of the assistant's turn after the chat template (so the letter is always " A", " B", ...).
     const body = prefix + multipleChoicePrompt(question, options).replace(/\nAnswer:$/, '');
-    const chatTurn = opts.chat && tok.chatPrompt('x') !== null;
-    const ids = chatTurn ? [...rt.encodePrompt(body, true), ...tok.encode('Answer:', false)] : rt.encodePrompt(`${body}\nAnswer:`, false);
-    const promptText = chatTurn ? `${tok.chatPrompt(body)}Answer:` : `${body}\nAnswer:`;
+    const { ids, text: promptText } = choicePromptIds(rt, body, opts.chat);
     const labels = options.map((_, i) => OPTION_LETTERS[i]);
     const optionIds = labels.map((l) => tok.encode(` ${l}`, false));
     if (new Set(optionIds.map((t) => t.join(','))).size !== optionIds.length) throw new Error("this tokenizer gives two option letters the same tokens; the options can't be told apart");

@@ -10,15 +10,16 @@ import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METH
 export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
-                            [--no-persona] [--center-conditions] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
+                            [--no-persona] [--center-conditions] [--chat] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
                             [--embeddings FILE [--embed-only]]
       trains and evaluates each method on the synthetic world (Table 1), then each --loco-methods method once per zone
       with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them.
       --embeddings FILE keeps the profiles' condition embeddings in FILE (safetensors): read first, the missing ones
       added; when FILE already holds every profile the encoder's model is never loaded. --embed-only fills FILE with
       every participant's profile of the world and stops (no training).
-      --center-conditions: a research knob: each e_d becomes (e_d − μ)/m, μ the training profiles' mean embedding,
-      m their mean distance from it (the adapters then expect centred conditions and are not exported).
+      --center-conditions: each e_d becomes (e_d − μ)/m, μ the training profiles' mean embedding, m their mean
+      distance from it (the contrast preset's default; kept adapters have it folded into their weights).
+      --chat: prompts in the model's chat template (when it has one), as Compare scores by default.
       One experiment split between processes: each takes some --methods (none: Table 2 only) or some --loco-zones
       (1–8 in ZONES' order, or names), then \`merge\` joins their results as one run would have written them.
   npm run cli -- merge --from DIR1,DIR2,… --out DIR
@@ -74,6 +75,7 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
   }
   if (flags.has('no-persona')) o.personaInPrompt = false;
   if (flags.has('center-conditions')) o.centerConditions = true;
+  if (flags.has('chat')) o.chat = true;
   const locoMethods = methodList('loco-methods'), locoSteps = int('loco-steps');
   const locoZones = list('loco-zones')?.map((z) => {
     const i = Number(z);

@@ -4,7 +4,8 @@
 //   Table 2: for the conditioned methods named in config.loco, full supervision vs leave-one-cluster-out
 //            per zone (trained without any answer of that zone's participants, tested on its answers).
 //
-//   prompt (plain, no chat template):  ["<linearized profile>\n\n"] "<question>\nA. <option>\n…\nAnswer:"  → " A"
+//   prompt (plain):  ["<linearized profile>\n\n"] "<question>\nA. <option>\n…\nAnswer:"  → " A"
+//   (config.chat: the same inside the model's chat template, "Answer:" opening the assistant's turn, as Compare)
 //   persona prompting:   the profile in the prompt, the backbone alone, nothing trained
 //   lora:                dense LoRA on q, v: one adapter for everyone (sees the profile only in the prompt)
 //   zhyper-diag/square:  + the condition c = encoder(linearize(profile)) through the hypernetwork
@@ -25,7 +26,7 @@
 // get per-country signatures (signatures.ts) and the silhouette of the zones in signature space.
 import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
-import { multipleChoicePrompt, OPTION_LETTERS } from '../adapters/session';
+import { choicePromptIds, multipleChoicePrompt, OPTION_LETTERS } from '../adapters/session';
 import { createAdapter, defaultSpec } from '../adapters/create';
 import { centreCondition, conditionCentre, foldConditionCentre, type ConditionCentre } from '../adapters/centre';
 import { countParams, TARGETS, type Adapter, type AdapterSpec, type Target } from '../adapters/types';
@@ -91,6 +92,8 @@ export interface ExperimentConfig {
    * onTrained have the centring folded into their first affine map (src/adapters/centre.ts): they read raw e_d.
    */
   centerConditions?: boolean;
+  /** prompts in the model's chat template (when it has one), as Compare scores by default; false: plain */
+  chat?: boolean;
   world: WorldConfig;
   /** at most this many training answers (a seeded sample of the train split); null: all */
   maxExamples: number | null;
@@ -319,16 +322,13 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const maxK = Math.max(...world.questions.map((q) => q.options.length));
   const encode = (t: string) => tok.encode(t, false);
   const { form, ids: letterIds } = answerTokens(encode, maxK);
-  const prompt = (question: number, profileText: string, persona: boolean) => {
-    const q = world.questions[question];
-    const body = multipleChoicePrompt(q.text, [...q.options]);
-    return (persona ? `${profileText}\n\n` : '') + (form === 'letter' ? `${body} ` : body);
-  };
   const promptCache = new Map<string, number[]>();
   const promptIds = (question: number, profileText: string, persona: boolean): number[] => {
-    const text = prompt(question, profileText, persona);
-    let ids = promptCache.get(text);
-    if (!ids) promptCache.set(text, (ids = rt.encodePrompt(text, false)));
+    const q = world.questions[question];
+    const body = (persona ? `${profileText}\n\n` : '') + multipleChoicePrompt(q.text, [...q.options]).replace(/\nAnswer:$/, '');
+    const key = `${persona}\u0000${body}`;
+    let ids = promptCache.get(key);
+    if (!ids) promptCache.set(key, (ids = choicePromptIds(rt, body, !!config.chat, form === 'letter' ? 'Answer: ' : 'Answer:').ids));
     return ids;
   };
 
@@ -696,7 +696,7 @@ export function mergeResults(parts: readonly Results[]): Results {
   same('the world', (r) => r.config.world);
   same('the seed', (r) => r.config.seed);
   same('the budget (steps, batch size, rates, examples)', (r) => [r.config.steps, r.config.batchSize, r.config.lr, r.config.lrFor, r.config.maxExamples, r.config.maxTest ?? null, r.config.maxOptions ?? null]);
-  same('the adapters (rank, targets, λ, persona in prompt, centred conditions)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt, r.config.centerConditions ?? false]);
+  same('the adapters (rank, targets, λ, persona in prompt, centred conditions, chat template)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt, r.config.centerConditions ?? false, r.config.chat ?? false]);
   same('the model', (r) => r.model);
   same('the encoder', (r) => r.encoder);
   const locoSteps = new Set(parts.flatMap((r) => (r.config.loco ? [r.config.loco.steps] : [])));

@@ -525,6 +525,7 @@ const configSchema = z.looseObject({
   lbLambda: finite,
   personaInPrompt: z.boolean(),
   centerConditions: z.boolean().optional(),
+  chat: z.boolean().optional(),
   world: z.looseObject({ seed: finite }),
   maxExamples: z.number().int().positive().nullable(),
   loco: z.object({ methods: z.array(methodEnum), steps: z.number().int().positive() }).nullable(),

@@ -9,7 +9,7 @@ import { Runtime } from '../../src/model/runtime';
 import { nodeGPU } from '../../src/gpu/node';
 import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { dirSource } from '../../src/model/sources-node';
-import { ConditionSession, multipleChoicePrompt, type Encoder } from '../../src/adapters/session';
+import { ConditionSession, choicePromptIds, multipleChoicePrompt, type Encoder } from '../../src/adapters/session';
 import { DEFAULT_GENERATE } from '../../src/model/api';
 import { rand } from '../helpers/gpu';
 
@@ -89,6 +89,20 @@ describe('ConditionSession', () => {
     expect(p.promptText.startsWith('Country: Chile.\n\n')).toBe(true);
     const g = await s.generate({ text: 'Country: Chile.' }, 'Hello', { ...DEFAULT_GENERATE, maxTokens: 3, chat: false });
     expect(g.ids.length).toBeGreaterThan(0);
+  });
+
+  it('the prompt the runner trains on is the prompt Compare scores: chat template or plain', async () => {
+    const body = multipleChoicePrompt(Q, OPTS).replace(/\nAnswer:$/, '');
+    const chat = choicePromptIds(rt, body, true);
+    expect(chat.text).toBe(`<|im_start|>user\n${body}<|im_end|>\n<|im_start|>assistant\nAnswer:`);
+    expect(chat.ids).toEqual([...rt.encodePrompt(body, true), ...rt.tokenizer!.encode('Answer:', false)]);
+    const plain = choicePromptIds(rt, body, false);
+    expect(plain.text).toBe(multipleChoicePrompt(Q, OPTS));
+    expect(plain.ids).toEqual(rt.encodePrompt(multipleChoicePrompt(Q, OPTS), false));
+    expect(choicePromptIds(rt, body, false, 'Answer: ').text.endsWith('\nAnswer: ')).toBe(true);
+    s.useAdapter(null);
+    expect((await s.score({ text: null }, Q, OPTS, { chat: true })).promptText).toBe(chat.text);
+    expect((await s.score({ text: null }, Q, OPTS, { chat: false })).promptText).toBe(plain.text);
   });
 
   it('refuses an adapter made for another encoder width, naming both', () => {

@@ -207,6 +207,15 @@ describe('one experiment split between runs', () => {
     expect(err!.stderr).toMatch(/merge: cannot read .*none\/results.json/);
   });
 
+  it('config.chat trains and scores in the chat template (the fixture has one): another prompt, other numbers', { timeout: 300_000 }, async () => {
+    const plain = await runExperiment(rt, fakeEncoder, cfg({ methods: ['lora'], loco: null }));
+    const chat = await runExperiment(rt, fakeEncoder, cfg({ methods: ['lora'], loco: null, chat: true }));
+    const loss = (r: Results) => (r.rows[0] as MethodRow).losses;
+    expect(loss(chat)).toHaveLength(loss(plain).length);
+    expect(loss(chat)[0]).not.toBeCloseTo(loss(plain)[0], 4);
+    expect(() => mergeResults([plain, chat])).toThrow(/chat template/);
+  });
+
   it('refuses an unknown zone', async () => {
     await expect(runExperiment(rt, fakeEncoder, cfg({ methods: [], loco: { methods: ['cuma'], steps: 1, zones: ['Atlantis'] } }))).rejects.toThrow(/loco.zones: unknown zone "Atlantis"/);
   });
