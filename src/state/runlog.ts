@@ -38,6 +38,8 @@ export interface TrainForm {
   personaInPrompt: boolean;
   /** feed Zhyper and CUMA (e_d − μ)/m instead of e_d (see src/adapters/centre.ts); kept adapters read raw e_d */
   centerConditions: boolean;
+  /** prompts in the model's chat template (when it has one), as Compare scores them by default */
+  chat: boolean;
   /** null: no limit */
   maxExamples: number | null;
   maxTest: number | null;
@@ -67,6 +69,8 @@ export function defaultForm(): TrainForm {
     personaInPrompt: true,
     // profile embeddings differ little around a large shared mean; centred, the conditioned methods use them
     centerConditions: true,
+    // Compare scores in the chat template by default: adapters kept from a run should see the same prompts
+    chat: true,
     maxExamples: q.maxExamples,
     maxTest: q.maxTest ?? null,
     // every question (the embedded default has A–J as one token each; the runner says so when a tokenizer does not)
@@ -115,6 +119,7 @@ export function buildConfig(f: TrainForm): ExperimentConfig {
     lbLambda: f.lbLambda,
     personaInPrompt: f.personaInPrompt,
     centerConditions: f.centerConditions,
+    chat: f.chat,
     world: worldFor(f.world, f.seed),
     maxExamples: f.maxExamples,
     maxTest: f.maxTest,

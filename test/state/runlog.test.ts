@@ -73,10 +73,11 @@ describe('the form', () => {
     // a run without Zhyper reads as one rate even though the form keeps Zhyper's
     expect(describeLr(buildConfig({ ...d, methods: ['lora', 'cuma'], lr: 0.01 }))).toBe('0.01');
   });
-  it('centres conditions by default and passes the switch on; the contrast world brings its preset', () => {
+  it('centres conditions and uses the chat template by default, and passes the switches on; the contrast world brings its preset', () => {
     expect(defaultForm().centerConditions).toBe(true);
     expect(buildConfig(defaultForm()).centerConditions).toBe(true);
     expect(buildConfig({ ...defaultForm(), centerConditions: false }).centerConditions).toBe(false);
+    expect([buildConfig(defaultForm()).chat, buildConfig({ ...defaultForm(), chat: false }).chat]).toEqual([true, false]);
     const form = { ...defaultForm(), ...worldPatch('contrast') };
     const got = buildConfig(form), want = experimentConfig('contrast');
     for (const k of ['preset', 'methods', 'steps', 'batchSize', 'lr', 'lrFor', 'personaInPrompt', 'centerConditions', 'world', 'maxExamples', 'maxTest', 'signatureProfiles', 'loco'] as const) expect(got[k], k).toEqual(want[k]);

@@ -9,7 +9,7 @@ import { useTrain } from '../../state/train';
 
 const METHOD_HINT: Record<ExperimentMethod, string> = {
   'persona-prompting': 'the profile in the prompt, nothing trained',
-  lora: 'one adapter for everyone (q, v)',
+  lora: 'one adapter for everyone (q, v, o, down; r = 8)',
   'zhyper-diag': 'hypernetwork: r numbers z per layer from the persona',
   'zhyper-square': 'hypernetwork: an r×r matrix Z per layer',
   'cuma-semantic': 'routed experts, router reads the tokens only',
@@ -118,6 +118,10 @@ export function TrainSetup() {
           <label className="check persona-check" title="Zhyper and CUMA read (e_d − μ)/m: μ the training profiles' mean embedding, m their mean distance from it. Profile embeddings share one large direction and differ little around it; centred, the hypernetwork and router see the differences. Kept adapters have the centring folded into their weights and read raw e_d.">
             <input type="checkbox" data-testid="train-centre" checked={form.centerConditions} onChange={(e) => set({ centerConditions: e.target.checked })} />
             <span>Centre conditions</span>
+          </label>
+          <label className="check persona-check" title="Wrap every prompt in the model's chat template (when it has one), as Compare scores by default, so that an adapter kept from this run sees in Compare the prompts it was trained on. Off: plain prompts, as the CLI's presets.">
+            <input type="checkbox" data-testid="train-chat" checked={form.chat} onChange={(e) => set({ chat: e.target.checked })} />
+            <span>Chat template</span>
           </label>
         </div>
         <details className="more-settings">
