@@ -45,6 +45,15 @@ describe('Train and Atlas in Chromium', () => {
     await page.locator('[data-testid="train-model-status"][data-status="ready"]').waitFor({ timeout: 180_000 });
     log('model ready');
 
+    // the contrast world brings its preset's settings; centring and the chat template are on by default
+    expect(await page.getByTestId('train-centre').isChecked()).toBe(true);
+    expect(await page.getByTestId('train-chat').isChecked()).toBe(true);
+    await page.getByTestId('train-world').selectOption('contrast');
+    expect(await page.getByTestId('train-steps').inputValue()).toBe('150');
+    expect(await page.getByTestId('train-lr').inputValue()).toBe('0.002');
+    expect(await page.getByTestId('train-persona').isChecked()).toBe(false);
+    expect(await page.getByTestId('method-cuma').isChecked()).toBe(true);
+
     // a tiny run: two methods, 3 steps of 2 answers, probe metrics and signatures after every step
     await page.getByTestId('method-persona-prompting').setChecked(false);
     await page.getByTestId('method-lora').setChecked(true);
