@@ -36,7 +36,9 @@ interface DefaultsManifest {
 /** Which trained default stands for each method preset (train:defaults trains Zhyper diag and CUMA top-k). */
 const DEFAULT_FOR: Partial<Record<MethodPreset, string>> = { zhyper: 'zhyper-diag', cuma: 'cuma' };
 
-/** The shipped trained adapter for `preset` on the embedded model, or null (none shipped, or not reachable). */
+/** Whether `npm run train:defaults` ships a trained adapter for this preset (on the embedded model). */
+export const hasTrainedDefault = (p: MethodPreset): boolean => DEFAULT_FOR[p] !== undefined;
+
 /** The bar's method for an adapter's spec (null when none of the presets describes it). */
 export function presetOf(a: AdapterSummary): MethodPreset | null {
   if (a.method === 'lora') return 'lora';
@@ -45,6 +47,7 @@ export function presetOf(a: AdapterSummary): MethodPreset | null {
   return null;
 }
 
+/** The shipped trained adapter for `preset` on the embedded model, or null (none shipped, or not reachable). */
 export async function trainedDefault(preset: MethodPreset, base: string = import.meta.env.BASE_URL): Promise<{ file: string; bytes: Uint8Array } | null> {
   const method = DEFAULT_FOR[preset];
   if (!method) return null;
@@ -154,6 +157,8 @@ export interface LabState extends Scene {
   toggleTarget(t: Target): void;
   setEncoder(id: string): Promise<void>;
   newRandomAdapter(preset?: MethodPreset): Promise<boolean>;
+  /** put the shipped trained adapter of the chosen method on the embedded model (npm run train:defaults) */
+  loadTrainedDefault(): Promise<boolean>;
   loadAdapterFile(file: File): Promise<void>;
   clearAdapter(): Promise<void>;
   saveAdapter(): Promise<Uint8Array | null>;
@@ -499,6 +504,24 @@ export const useLab = create<LabState>()(
           if (preset) set({ preset });
           const { seed, rank, targets } = get();
           return setAdapterChoice({ kind: 'new', preset: p, seed, init: 'random', overrides: { r: rank, targets } }, { kind: 'random', preset: p, seed });
+        },
+        async loadTrainedDefault() {
+          const app = useApp.getState();
+          const { preset } = get();
+          if (app.source?.kind !== 'embedded') {
+            setError('adapter', { name: 'Error', message: 'trained defaults belong to the embedded default model; this model has none (make a random adapter, load a file, or train one in Train)' });
+            return false;
+          }
+          if (!hasTrainedDefault(preset)) {
+            setError('adapter', { name: 'Error', message: `no trained default for ${METHOD_LABEL[preset]}: npm run train:defaults ships Zhyper diag and CUMA top-2 of 8` });
+            return false;
+          }
+          const d = await trainedDefault(preset);
+          if (!d) {
+            setError('adapter', { name: 'Error', message: `the trained default for ${METHOD_LABEL[preset]} could not be read from adapters/ (run npm run train:defaults)` });
+            return false;
+          }
+          return setAdapterChoice({ kind: 'file', name: d.file, bytes: d.bytes }, { kind: 'default', preset, file: d.file });
         },
         async loadAdapterFile(file) {
           let bytes: Uint8Array;

@@ -3,6 +3,7 @@
 import { EDUCATION, linearize, profileFromJson, type Profile } from '../condition/profile';
 import type { ConditionMode } from '../adapters/session';
 import { isView, type View } from './views';
+import { QUESTIONS } from '../data/questions';
 
 export const MIN_PERSONAS = 2;
 export const MAX_PERSONAS = 4;
@@ -29,9 +30,11 @@ export interface Scene {
   mode: ConditionMode;
 }
 
-/** A World Values Survey item (Q6, importance of religion), with its four answers. */
-export const DEFAULT_QUESTION = 'For each of the following, indicate how important it is in your life. Religion:';
-export const DEFAULT_OPTIONS = ['Very important', 'Rather important', 'Not very important', 'Not at all important'];
+/** A World Values Survey item (Q6, importance of religion), worded as the synthetic world asks it: the
+ *  trained default adapters learned it in these words. */
+const Q6 = QUESTIONS.find((q) => q.id === 'Q6')!;
+export const DEFAULT_QUESTION = Q6.text;
+export const DEFAULT_OPTIONS = [...Q6.options];
 export const DEFAULT_GEN_PROMPT = 'Describe a traditional celebration in your country in two sentences.';
 
 export const DEFAULT_PROFILES: { profile: Profile; religiosity: number | null }[] = [

@@ -79,6 +79,20 @@ describe('Compare, Blend and Routing in Chromium', () => {
     expect(await page.getByTestId('target-k').isChecked()).toBe(false);
     expect(await page.getByTestId('adapter-rank').inputValue()).toBe('8');
     await shot(page, 'e2e-compare-default-adapter.png');
+    // CUMA's trained default: the first two personas (a secular Norwegian, a very religious Nigerian) answer
+    // the religion question visibly apart, the Nigerian nearer "Very important" (as the synthetic world's truth)
+    await page.getByTestId('preset-select').selectOption('cuma');
+    await page.getByTestId('trained-default').click();
+    await adapterOf(page, 'cuma');
+    expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, cuma\.safetensors/);
+    expect(await page.getByTestId('question').inputValue()).toBe('How important is religion in your life?');
+    await page.getByTestId('score').click();
+    const d0 = await waitProbs(page, 'option-bars-0');
+    const d1 = await waitProbs(page, 'option-bars-1');
+    const tv = d0.reduce((a, v, i) => a + Math.abs(v - d1[i]), 0) / 2;
+    expect(tv).toBeGreaterThan(0.1);
+    expect(d1[0]).toBeGreaterThan(d0[0] + 0.1);
+    await shot(page, 'e2e-compare-cuma-default.png');
     // then a random Zhyper one explicitly
     await newAdapter(page, 'zhyper', 'zhyper');
     expect(await page.getByTestId('untrained-badge').isVisible()).toBe(true);

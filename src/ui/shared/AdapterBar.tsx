@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { ENCODERS } from '../../condition/encoder';
 import { METHOD_LABEL, type AdapterSummary, type MethodPreset } from '../../adapters/session';
 import { TARGETS, TARGET_MODULE } from '../../adapters/types';
-import { useLab, type AdapterOrigin } from '../../state/lab';
+import { hasTrainedDefault, useLab, type AdapterOrigin } from '../../state/lab';
 import { useApp } from '../../state/store';
 import { count } from '../format';
 import { AccountingPanel } from './Accounting';
@@ -181,6 +181,17 @@ export function AdapterBar() {
           <button className="primary" data-testid="new-adapter" disabled={!ready || working} onClick={() => void lab().newRandomAdapter()} title="Random weights (seeded): untrained, but the personas visibly change the answers">
             {busy === 'adapter' ? 'Making…' : 'New random adapter'}
           </button>
+          {source?.kind === 'embedded' && (
+            <button
+              className="secondary"
+              data-testid="trained-default"
+              disabled={!ready || working || !hasTrainedDefault(preset)}
+              onClick={() => void lab().loadTrainedDefault()}
+              title={hasTrainedDefault(preset) ? 'The adapter npm run train:defaults trained for this method on the synthetic world (ships with the app, offline)' : 'Trained defaults ship for Zhyper diag and CUMA top-2 of 8'}
+            >
+              Trained default
+            </button>
+          )}
           <input
             ref={file}
             type="file"
