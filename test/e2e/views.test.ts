@@ -175,6 +175,8 @@ describe('Compare, Blend and Routing in Chromium', () => {
   it('saves, exports and loads adapter files, shows the parameter table, and refuses a garbage file keeping everything', async () => {
     const page = await h.open(`${h.appUrl}#/compare`);
     await modelReady(page);
+    // the trained default goes on by itself first (on a loaded machine it can still be loading here)
+    await adapterOf(page, 'zhyper');
     await newAdapter(page, 'cuma', 'cuma');
 
     // Save adapter → a safetensors download that loads back
