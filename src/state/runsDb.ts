@@ -27,8 +27,12 @@ export interface RunStore {
   deleteRun(id: string): Promise<void>;
   putAdapter(a: StoredAdapter): Promise<void>;
   getAdapter(runId: string, method: string): Promise<StoredAdapter | undefined>;
-  /** runs left 'running' or 'paused' by a page that went away become 'interrupted'; returns them all, newest first */
-  recover(): Promise<RunRecord[]>;
+  /**
+   * Runs left 'running' or 'paused' by a page that went away become 'interrupted'; those in `live` (trained
+   * by another open tab now) stay as they are. Returns them all, newest first.
+   */
+  recover(live?: ReadonlySet<string> | null): Promise<RunRecord[]>;
+  getRun(id: string): Promise<RunRecord | undefined>;
   close(): void;
 }
 
@@ -76,11 +80,14 @@ export async function openRunStore(factory?: IDBFactory): Promise<RunStore> {
     getAdapter(runId, method) {
       return db.get('adapters', [runId, method]);
     },
-    async recover() {
+    getRun(id) {
+      return db.get('runs', id);
+    },
+    async recover(live) {
       const runs = await listRuns();
       const out: RunRecord[] = [];
       for (const r of runs) {
-        const fixed = interruptRun(r);
+        const fixed = live?.has(r.id) ? r : interruptRun(r);
         if (fixed !== r) await db.put('runs', fixed);
         out.push(fixed);
       }

@@ -13,6 +13,7 @@ import {
   failRun,
   finishRun,
   formProblem,
+  interruptRun,
   isLive,
   newRun,
   newRunId,
@@ -27,6 +28,7 @@ import {
   WORLD_CHOICE_IDS,
 } from './runlog';
 import { openRunStore, storageMessage, type RunStore } from './runsDb';
+import { holdRunLock, liveRunIds, runChannel, whenRunEnds, type RunNews } from './runLocks';
 import { useApp, type AppError } from './store';
 import { useLab } from './lab';
 import { modelBusy } from './busy';
@@ -76,6 +78,9 @@ export interface TrainState {
   dismissStorage(): void;
 }
 
+/** a run that says it is going but is not this tab's: another tab is training it */
+export const runElsewhere = (s: Pick<TrainState, 'activeId'>, r: RunRecord | undefined): boolean => !!r && isLive(r) && r.id !== s.activeId;
+
 let store: RunStore | null = null;
 let storeOpening: Promise<RunStore | null> | null = null;
 /** adapters of this page's runs, kept in memory too (storage may have refused them) */
@@ -106,15 +111,58 @@ export const useTrain = create<TrainState>()(
         return storeOpening;
       }
 
-      /** write a run; a failure is reported once and the run goes on in memory */
+      /** write a run and tell the other tabs; a failure is reported once and the run goes on in memory */
       async function save(run: RunRecord): Promise<void> {
         const s = await db();
-        if (!s) return;
-        try {
-          await s.putRun(run);
-        } catch (e) {
-          set({ storageError: storageMessage(e) });
+        if (s) {
+          try {
+            await s.putRun(run);
+          } catch (e) {
+            set({ storageError: storageMessage(e) });
+          }
         }
+        channel?.post({ kind: 'run', run });
+      }
+
+      /** put a run from elsewhere (another tab, storage) into the list, newest first; never this tab's own live run */
+      function upsert(run: RunRecord) {
+        if (run.id === get().activeId) return;
+        set((st) => {
+          const i = st.runs.findIndex((r) => r.id === run.id);
+          if (i >= 0) return { runs: st.runs.map((r) => (r.id === run.id ? run : r)) };
+          const runs = [...st.runs, run].sort((a, b) => b.createdAt - a.createdAt);
+          return { runs, currentId: st.currentId ?? run.id };
+        });
+      }
+
+      // Another tab's run, as that tab saves it; and runs deleted there.
+      const channel = runChannel((n: RunNews) => {
+        if (n.kind === 'run') {
+          upsert(n.run);
+          if (isLive(n.run) && n.run.id !== get().activeId) void db().then((s) => s && watchElsewhere(s, n.run.id));
+        } else if (n.id !== get().activeId)
+          set((st) => {
+            const runs = st.runs.filter((r) => r.id !== n.id);
+            return { runs, currentId: st.currentId === n.id ? (runs[0]?.id ?? null) : st.currentId };
+          });
+      });
+
+      /** a run another tab is training: once that tab lets go of it, finished or closed, show how it ended */
+      const watched = new Set<string>();
+      function watchElsewhere(s: RunStore, id: string) {
+        if (watched.has(id)) return;
+        watched.add(id);
+        whenRunEnds(id, async () => {
+          try {
+            const r = await s.getRun(id);
+            if (!r) return;
+            const fixed = interruptRun(r); // still 'running' with nobody holding it: the tab went away
+            if (fixed !== r) await save(fixed);
+            upsert(fixed);
+          } catch (e) {
+            set({ storageError: storageMessage(e) });
+          }
+        });
       }
 
       const updateRun = (id: string, f: (r: RunRecord) => RunRecord) => set((s) => ({ runs: s.runs.map((r) => (r.id === id ? f(r) : r)) }));
@@ -124,20 +172,19 @@ export const useTrain = create<TrainState>()(
       // (and at once when the run changes state), so storage never becomes the bottleneck.
       let lastSaved = 0;
       let saveTimer: ReturnType<typeof setTimeout> | null = null;
-      function saveSoon(id: string, now = false) {
+      function saveSoon(id: string, now = false): Promise<void> {
         const flush = () => {
           saveTimer = null;
           lastSaved = Date.now();
           const r = runById(id);
-          if (r) void save(r);
+          return r ? save(r) : Promise.resolve();
         };
         if (now) {
           if (saveTimer) clearTimeout(saveTimer);
-          flush();
-          return;
+          return flush();
         }
-        if (saveTimer) return;
-        saveTimer = setTimeout(flush, Math.max(0, PERSIST_EVERY_MS - (Date.now() - lastSaved)));
+        if (!saveTimer) saveTimer = setTimeout(flush, Math.max(0, PERSIST_EVERY_MS - (Date.now() - lastSaved)));
+        return Promise.resolve();
       }
 
       // a lost device or a crashed worker ends the run; what it had is kept
@@ -184,7 +231,10 @@ export const useTrain = create<TrainState>()(
           let kept: RunRecord[] = [];
           if (s) {
             try {
-              kept = await s.recover();
+              // a run another open tab is training is left as it is, and watched until it ends
+              const live = await liveRunIds();
+              kept = await s.recover(live);
+              for (const r of kept) if (isLive(r) && live?.has(r.id)) watchElsewhere(s, r.id);
             } catch (e) {
               set({ storageError: storageMessage(e) });
             }
@@ -217,54 +267,60 @@ export const useTrain = create<TrainState>()(
           const run = newRun(id, config, { encoderId, model: { label: app.summary.label, architecture: app.summary.architecture, numParams: app.summary.numParams } });
           set((s) => ({ runs: [run, ...s.runs], currentId: id, activeId: id, control: 'starting', notice: null }));
           modelBusy.training = true;
-          void save(run);
-
-          const onMessage = callback((m: TrainMessage) => {
-            if (m.kind === 'progress') {
-              updateRun(id, (r) => applyEvents(r, m.events));
-              if (get().control === 'starting') set({ control: 'running' });
-              saveSoon(id);
-            } else if (m.kind === 'state') {
-              updateRun(id, (r) => (isLive(r) ? { ...r, status: m.state } : r));
-              if (get().activeId === id && get().control !== 'stopping') set({ control: m.state });
-              saveSoon(id, true);
-            } else if (m.kind === 'adapter') {
-              adapterCache.set(adapterKey(id, m.method), m.bytes);
-              updateRun(id, (r) => ({ ...r, adapters: [...r.adapters.filter((a) => a.method !== m.method), { method: m.method, name: m.name, bytes: m.bytes.byteLength }] }));
-              void (async () => {
-                const s = await db();
-                if (!s) return;
-                try {
-                  await s.putAdapter({ runId: id, method: m.method, name: m.name, bytes: m.bytes, createdAt: Date.now() });
-                } catch (e) {
-                  set({ storageError: storageMessage(e) });
-                }
-              })();
-              saveSoon(id);
-            }
-          });
-          let r: Result<TrainOutcome>;
+          // held until the run's last record is written: other tabs then know it is not cut off
+          const release = holdRunLock(id);
           try {
-            r = await getClient().startTraining({ config, encoderId, metricsEvery: st.form.metricsEvery, signaturesEvery: st.form.signaturesEvery, probeSize: st.form.probeSize }, onMessage);
-          } catch (e) {
-            r = { ok: false, error: err(e) };
-          }
-          modelBusy.training = false;
-          if (get().activeId !== id) return; // the device-lost handler already ended it
-          if (r.ok) {
-            const outcome = r.value;
-            updateRun(id, (run) => finishRun(run, outcome.results));
-            if (!outcome.adapterRestored) {
-              // the adapter bar's adapter could not go back on the model: say so there
-              useLab.setState({ adapter: null, origin: null });
+            void save(run);
+
+            const onMessage = callback((m: TrainMessage) => {
+              if (m.kind === 'progress') {
+                updateRun(id, (r) => applyEvents(r, m.events));
+                if (get().control === 'starting') set({ control: 'running' });
+                saveSoon(id);
+              } else if (m.kind === 'state') {
+                updateRun(id, (r) => (isLive(r) ? { ...r, status: m.state } : r));
+                if (get().activeId === id && get().control !== 'stopping') set({ control: m.state });
+                saveSoon(id, true);
+              } else if (m.kind === 'adapter') {
+                adapterCache.set(adapterKey(id, m.method), m.bytes);
+                updateRun(id, (r) => ({ ...r, adapters: [...r.adapters.filter((a) => a.method !== m.method), { method: m.method, name: m.name, bytes: m.bytes.byteLength }] }));
+                void (async () => {
+                  const s = await db();
+                  if (!s) return;
+                  try {
+                    await s.putAdapter({ runId: id, method: m.method, name: m.name, bytes: m.bytes, createdAt: Date.now() });
+                  } catch (e) {
+                    set({ storageError: storageMessage(e) });
+                  }
+                })();
+                saveSoon(id);
+              }
+            });
+            let r: Result<TrainOutcome>;
+            try {
+              r = await getClient().startTraining({ config, encoderId, metricsEvery: st.form.metricsEvery, signaturesEvery: st.form.signaturesEvery, probeSize: st.form.probeSize }, onMessage);
+            } catch (e) {
+              r = { ok: false, error: err(e) };
             }
-          } else {
-            const e = r.error;
-            updateRun(id, (run) => failRun(run, e));
-            setError('run', e);
+            modelBusy.training = false;
+            if (get().activeId !== id) return; // the device-lost handler already ended it
+            if (r.ok) {
+              const outcome = r.value;
+              updateRun(id, (run) => finishRun(run, outcome.results));
+              if (!outcome.adapterRestored) {
+                // the adapter bar's adapter could not go back on the model: say so there
+                useLab.setState({ adapter: null, origin: null });
+              }
+            } else {
+              const e = r.error;
+              updateRun(id, (run) => failRun(run, e));
+              setError('run', e);
+            }
+            set({ activeId: null, control: 'idle' });
+          } finally {
+            await saveSoon(id, true);
+            release();
           }
-          set({ activeId: null, control: 'idle' });
-          saveSoon(id, true);
         },
 
         pause() {
@@ -292,6 +348,7 @@ export const useTrain = create<TrainState>()(
 
         async deleteRun(id) {
           if (id === get().activeId) return; // stop it first (the button says so)
+          if (runElsewhere(get(), runById(id))) return; // another tab is training it
           const s = await db();
           if (s) {
             try {
@@ -301,6 +358,7 @@ export const useTrain = create<TrainState>()(
               return; // keep it listed: it is still stored
             }
           }
+          channel?.post({ kind: 'deleted', id });
           for (const k of [...adapterCache.keys()]) if (k.startsWith(`${id}/`)) adapterCache.delete(k);
           set((st) => {
             const runs = st.runs.filter((r) => r.id !== id);

@@ -53,6 +53,21 @@ describe('the run store', () => {
     after.close();
   });
 
+  it('leaves alone the runs another tab is training now', async () => {
+    const f = new IDBFactory();
+    const db = await openRunStore(f);
+    await db.putRun(run('mine', 5, 'running'));
+    await db.putRun(run('theirs', 4, 'paused'));
+    const runs = await db.recover(new Set(['theirs']));
+    expect(runs.map((r) => [r.id, r.status])).toEqual([
+      ['mine', 'interrupted'],
+      ['theirs', 'paused'],
+    ]);
+    expect((await db.getRun('theirs'))?.status).toBe('paused');
+    expect((await db.getRun('mine'))?.status).toBe('interrupted');
+    db.close();
+  });
+
   it('fails clearly where the browser refuses storage', async () => {
     const refusing = { open: () => { throw Object.assign(new Error('The user denied permission to access the database.'), { name: 'SecurityError' }); } } as unknown as IDBFactory;
     const e = await openRunStore(refusing).catch((x: unknown) => x);

@@ -7,6 +7,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, it, expect, vi, beforeEach } from 'vitest';
 import type { Progress, Results } from '../../src/experiments/runner';
 import type { TrainCallback, TrainRequest } from '../../src/worker/protocol';
+import { broadcastBus, FakeLocks } from '../helpers/tabs';
 
 type Script = (req: TrainRequest, send: TrainCallback) => Promise<{ ok: true; value: { results: Results; adapterRestored: boolean } } | { ok: false; error: { name: string; message: string } }>;
 const fake = { script: null as Script | null, paused: 0, resumed: 0, stopped: 0 };
@@ -53,8 +54,14 @@ function finished(req: TrainRequest): Results {
 
 beforeEach(() => {
   globalThis.indexedDB = new IDBFactory();
+  globalThis.BroadcastChannel = broadcastBus(); // tabs of one test hear each other, never an earlier test's
   fake.script = null;
 });
+
+const until = async (f: () => boolean, what: string) => {
+  for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!f()) throw new Error(`never happened: ${what}`);
+};
 
 describe('the Train store', () => {
   it('runs, keeps the trained adapter, and finds the run again after a reload', async () => {
@@ -115,6 +122,76 @@ describe('the Train store', () => {
     expect(r.status).toBe('interrupted');
     expect(r.train).toHaveLength(1);
     expect(after.useTrain.getState().currentId).toBe(r.id);
+  });
+
+  it('a run another tab is training is not marked interrupted: the second tab follows it, and sees it end or its tab close', async () => {
+    const locks = new FakeLocks();
+    const g = globalThis as { navigator?: unknown };
+    g.navigator = { locks };
+    try {
+      const tabA = await freshStores();
+      await tabA.useTrain.getState().init();
+      tabA.useTrain.getState().setForm({ methods: ['lora'], world: 'tiny', steps: 5 });
+      let sendA!: TrainCallback;
+      let finishA!: () => void;
+      fake.script = (req, send) => {
+        sendA = send;
+        send({ kind: 'progress', events: [{ method: 'lora', phase: 'prepare' }, { method: 'lora', phase: 'train', step: 1, steps: 5, loss: 1.2, gradNorm: 1, lr: 1e-3 }] });
+        send({ kind: 'state', state: 'paused' });
+        return new Promise((res) => (finishA = () => res({ ok: true, value: { results: finished(req), adapterRestored: true } })));
+      };
+      const runningA = tabA.useTrain.getState().start();
+      await until(() => tabA.useTrain.getState().control === 'paused', 'tab A paused');
+      const id = tabA.useTrain.getState().activeId!;
+      expect(locks.heldNames()).toEqual([`adapter-atlas-run:${id}`]);
+
+      // tab B opens: the run is A's, paused, not cut off
+      const tabB = await freshStores();
+      await tabB.useTrain.getState().init();
+      const seenByB = () => tabB.useTrain.getState().runs.find((r) => r.id === id);
+      expect(seenByB()?.status).toBe('paused');
+      expect(seenByB()?.train).toHaveLength(1);
+      const { runElsewhere } = await import('../../src/state/train');
+      expect(runElsewhere(tabB.useTrain.getState(), seenByB())).toBe(true);
+      expect(runElsewhere(tabA.useTrain.getState(), tabA.useTrain.getState().runs[0])).toBe(false);
+      // B cannot delete it under A
+      await tabB.useTrain.getState().deleteRun(id);
+      expect(seenByB()).toBeDefined();
+
+      // A goes on: B hears it
+      sendA({ kind: 'state', state: 'running' });
+      await until(() => seenByB()?.status === 'running', 'B sees A running');
+      // A finishes: B shows the finished run, and the lock is free
+      finishA();
+      await runningA;
+      await until(() => seenByB()?.status === 'done', 'B sees A done');
+      expect(seenByB()?.rows).toHaveLength(2);
+      await until(() => locks.heldNames().length === 0, 'locks free');
+
+      // a second run in A, which B hears of after it opened; then A's tab closes mid-run
+      fake.script = (_req, send) => {
+        send({ kind: 'progress', events: [{ method: 'lora', phase: 'prepare' }, { method: 'lora', phase: 'train', step: 1, steps: 5, loss: 1.1, gradNorm: 1, lr: 1e-3 }] });
+        send({ kind: 'state', state: 'running' });
+        return new Promise(() => {});
+      };
+      void tabA.useTrain.getState().start();
+      await until(() => tabA.useTrain.getState().control === 'running', 'A runs again');
+      const id2 = tabA.useTrain.getState().activeId!;
+      await until(() => tabB.useTrain.getState().runs.some((r) => r.id === id2 && r.status === 'running'), 'B sees the second run');
+      expect(tabB.useTrain.getState().runs.map((r) => r.id)).toEqual([id2, id]);
+      locks.drop(`adapter-atlas-run:${id2}`);
+      await until(() => tabB.useTrain.getState().runs.find((r) => r.id === id2)?.status === 'interrupted', 'B marks it interrupted');
+
+      // a third tab reads what B wrote
+      const tabC = await freshStores();
+      await tabC.useTrain.getState().init();
+      expect(tabC.useTrain.getState().runs.map((r) => [r.id, r.status])).toEqual([
+        [id2, 'interrupted'],
+        [id, 'done'],
+      ]);
+    } finally {
+      delete g.navigator;
+    }
   });
 
   it('a failed run keeps its rows and says why', async () => {

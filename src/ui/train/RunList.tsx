@@ -1,7 +1,7 @@
 // The kept runs: open one, delete one, import a results file.
 import { useRef } from 'react';
 import { describeConfig } from '../../state/runlog';
-import { useTrain } from '../../state/train';
+import { runElsewhere, useTrain } from '../../state/train';
 import { StatusBadge } from './RunPanels';
 
 export function RunList() {
@@ -40,7 +40,7 @@ export function RunList() {
           <li key={r.id} className={r.id === currentId ? 'current' : undefined} data-testid="run-item" data-run-id={r.id} data-status={r.status} data-rows={r.rows.length}>
             <button className="run-open" onClick={() => openRun(r.id)} aria-current={r.id === currentId ? 'true' : undefined} data-testid="run-open">
               <span className="run-title">
-                {new Date(r.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })} <StatusBadge status={r.status} />
+                {new Date(r.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })} <StatusBadge status={r.status} elsewhere={runElsewhere({ activeId }, r)} />
               </span>
               <span className="muted small">
                 {r.config.methods.length ? r.config.methods.join(', ') : 'Table 2 only'} · {describeConfig(r.config)}
@@ -50,8 +50,8 @@ export function RunList() {
             <button
               className="icon-button"
               data-testid="run-delete"
-              disabled={r.id === activeId}
-              title={r.id === activeId ? 'Stop the run before deleting it' : 'Delete this run and its adapters'}
+              disabled={r.id === activeId || runElsewhere({ activeId }, r)}
+              title={r.id === activeId ? 'Stop the run before deleting it' : runElsewhere({ activeId }, r) ? 'Another tab is training this run: stop it there first' : 'Delete this run and its adapters'}
               aria-label="Delete this run"
               onClick={() => {
                 if (confirm('Delete this run, its curves, results and trained adapters?')) void deleteRun(r.id);

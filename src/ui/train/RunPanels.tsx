@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ReferenceRow, type ResultRow } from '../../experiments/runner';
 import { describeConfig, describeLr, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
-import { useTrain } from '../../state/train';
+import { runElsewhere, useTrain } from '../../state/train';
 import { fileSafe, downloadFile } from '../shared/download';
 import { methodStyle } from '../shared/colors';
 import { Plot } from '../shared/Plot';
@@ -18,10 +18,12 @@ export const STATUS_TEXT: Record<RunStatus, string> = {
   imported: 'imported',
 };
 
-export function StatusBadge({ status }: { status: RunStatus }) {
+/** `elsewhere`: the run is going in another tab of this browser */
+export function StatusBadge({ status, elsewhere = false }: { status: RunStatus; elsewhere?: boolean }) {
   return (
-    <span className={`badge run-status status-${status}`} data-testid="run-status" data-status={status}>
+    <span className={`badge run-status status-${status}`} data-testid="run-status" data-status={status} data-elsewhere={elsewhere ? '1' : undefined}>
       {STATUS_TEXT[status]}
+      {elsewhere ? ' in another tab' : ''}
     </span>
   );
 }
@@ -36,10 +38,12 @@ function when(t: number): string {
 }
 
 export function RunProgressCard({ run }: { run: RunRecord }) {
+  const elsewhere = useTrain((s) => runElsewhere(s, run));
   const p = progressOf(run);
   const last = run.train.length ? run.train[run.train.length - 1] : null;
-  const note =
-    run.status === 'interrupted'
+  const note = elsewhere
+    ? 'This run is training in another tab of this browser. Its progress shows here as that tab saves it; pause, resume or stop it there.'
+    : run.status === 'interrupted'
       ? 'The page was reloaded or closed while this run was going. What it had finished is below; train again to complete it.'
       : run.status === 'stopped'
         ? 'Stopped early: the methods that finished are in the table.'
@@ -52,7 +56,7 @@ export function RunProgressCard({ run }: { run: RunRecord }) {
         <h2>
           Run <span className="muted run-when">{when(run.createdAt)}</span>
         </h2>
-        <StatusBadge status={run.status} />
+        <StatusBadge status={run.status} elsewhere={elsewhere} />
       </div>
       <p className="muted small run-meta">
         {describeConfig(run.config)} · lr {describeLr(run.config)} · seed {run.config.seed}
