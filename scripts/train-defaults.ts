@@ -5,10 +5,10 @@
 // Deterministic: the world, the split, the initialisation and the batches all come from the seed, and
 // the kernels have no atomics, so a rerun on the same WebGPU driver writes the same files.
 //
-//   npm run train:defaults [-- --steps N --batch-size N --out DIR --embeddings FILE [--embed-only]]
+//   npm run train:defaults [-- --steps N --batch-size N --methods zhyper-diag,cuma --out DIR --embeddings FILE [--embed-only]]
 // --embeddings keeps the profiles' condition embeddings in FILE (see src/experiments/embeddings-node.ts), so a
 // machine without the encoder's model files (the lent GPU machine, scripts/device-pack.sh) can train.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Runtime } from '../src/model/runtime';
 import { nodeGPU } from '../src/gpu/node';
@@ -74,7 +74,10 @@ async function main(): Promise<void> {
     // As the app uses them: in Compare an adapter's persona reaches the model only through e_d (no profile
     // text in the prompt), in the chat template by default, so they train that way. Centred conditions
     // (folded into the kept weights), at the contrast preset's 2e-3 for both: at 1e-2 centred CUMA spikes.
-    const config = experimentConfig('quick', { seed, methods: DEFAULT_METHODS, steps, batchSize, lr: 2e-3, lrFor: {}, personaInPrompt: false, centerConditions: true, chat: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
+    // --methods zhyper-diag retrains one of them; the others' files and manifest entries stay as they are
+    const methods = (arg('methods')?.split(',') ?? DEFAULT_METHODS) as ExperimentMethod[];
+    for (const m of methods) if (!DEFAULT_METHODS.includes(m)) throw new Error(`--methods: the defaults are ${DEFAULT_METHODS.join(', ')}, not "${m}"`);
+    const config = experimentConfig('quick', { seed, methods, steps, batchSize, lr: 2e-3, lrFor: {}, personaInPrompt: false, centerConditions: true, chat: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
     const files = new Map<ExperimentMethod, Uint8Array>();
     const t0 = performance.now();
     const res = await runExperiment(rt, encoder, config, {
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
       training: { personaInPrompt: config.personaInPrompt, centredConditions: !!config.centerConditions, chat: !!config.chat, lr: config.lr },
       adapters: [],
     };
+    const old = existsSync(join(out, 'manifest.json')) ? (JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as DefaultsManifest) : null;
     for (const row of res.rows) {
       if (isSkipped(row)) continue;
       const r = row as MethodRow;
@@ -105,6 +109,8 @@ async function main(): Promise<void> {
       writeFileSync(join(out, file), bytes);
       manifest.adapters.push({ method: r.method, file, label: r.label, acc: r.acc, emd: r.emd, entropy: r.entropy, silhouette: r.signatures?.silhouette ?? null });
     }
+    for (const a of old?.adapters ?? []) if (!methods.includes(a.method) && existsSync(join(out, a.file))) manifest.adapters.push(a);
+    manifest.adapters.sort((a, b) => DEFAULT_METHODS.indexOf(a.method) - DEFAULT_METHODS.indexOf(b.method));
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     process.stdout.write(res.table);
     process.stdout.write(`wrote ${manifest.adapters.map((a) => a.file).join(', ')} and manifest.json to ${out}\n`);

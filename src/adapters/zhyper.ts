@@ -131,7 +131,13 @@ export class Hypernet {
   }
 }
 
-/** Initial values for the hyper.* tensors (PyTorch's defaults; heads zero unless randomHeads). */
+/**
+ * Initial values for the hyper.* tensors: PyTorch's defaults, heads' weights zero unless randomHeads.
+ * For training (not randomHeads) the heads' bias also gets the identity: z starts at 1 + ε (Z at I + ε), so
+ * ΔW = s·B·diag(z)·A = s·B(I + diag z′)A with z′ = z − 1 ≈ 0. That is what the authors' code trains: their
+ * hook adds s·B·Z·A while PEFT's own LoRA path s·B·A stays on. B then learns at a plain LoRA's pace, and z
+ * only has to carry how conditions differ; with z ≈ ±0.04 at the start, B's gradient was 25× smaller.
+ */
 export function initHypernet(spec: AdapterSpec, dims: BackboneDims, rng: () => number, randomHeads: boolean): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [name, shape] of zhyperTensorShapes(spec, dims)) {
@@ -147,6 +153,11 @@ export function initHypernet(spec: AdapterSpec, dims: BackboneDims, rng: () => n
       const fi = fanIn || fanInOfBias(name, spec, dims);
       const bound = 1 / Math.sqrt(fi);
       data = Float32Array.from({ length: n }, () => (rng() * 2 - 1) * bound);
+    }
+    if (!randomHeads && name.startsWith('hyper.head.') && name.endsWith('.b')) {
+      const r = spec.r;
+      if (spec.zhyper!.variant === 'square') for (let i = 0; i < r; i++) data[i * r + i] += 1;
+      else for (let i = 0; i < r; i++) data[i] += 1;
     }
     out.set(name, { shape, data });
   }

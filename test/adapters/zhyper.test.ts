@@ -53,12 +53,17 @@ describe('Zhyper hypernetwork', () => {
     });
   }
 
-  it('at the start of training (zero head weights) z is the head bias, within ±1/√hidden, for any condition', () => {
+  it('at the start of training (zero head weights) z is the head bias: 1 ± 1/√hidden (Z = I ± 1/√hidden), for any condition', () => {
     const a = createAdapter(defaultSpec('zhyper', 40), dims, 5, 'train');
     const h = new Hypernet(a);
     const z1 = h.all(rand(40, 1), dims.numLayers), z2 = h.all(rand(40, 2), dims.numLayers);
     expect(Array.from(z1[2].q)).toEqual(Array.from(z2[2].q));
-    for (const v of z1[2].q) expect(Math.abs(v)).toBeLessThanOrEqual(1 / Math.sqrt(512));
+    for (const v of z1[2].q) expect(Math.abs(v - 1)).toBeLessThanOrEqual(1 / Math.sqrt(512));
+    // the square head starts at the identity: the plain LoRA path B·A plus B·Z′·A, as the authors' code trains
+    const sq = new Hypernet(createAdapter(defaultSpec('zhyper-square', 40), dims, 5, 'train')).all(rand(40, 1), dims.numLayers);
+    for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) expect(Math.abs(sq[1].v[i * 8 + j] - (i === j ? 1 : 0))).toBeLessThanOrEqual(1 / Math.sqrt(512));
+    // B = 0: the adapter starts as the backbone whatever z is
+    for (const [name, t] of a.tensors) if (/\.B$/.test(name)) expect(t.data.every((x) => x === 0)).toBe(true);
   });
 
   it('refuses a condition of the wrong width, naming the encoder', () => {

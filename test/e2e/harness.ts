@@ -29,8 +29,13 @@ export async function startHarness(): Promise<Harness> {
     appUrl,
     browser,
     async open(url = appUrl, viewport = { width: 1440, height: 1000 }) {
-      const page = await browser.newPage({ viewport });
-      page.on('pageerror', (e) => console.log('pageerror:', e.message));
+      // a context of its own (storage apart from the other tests' pages); its tabs share it, as a browser's do
+      const context = await browser.newContext({ viewport });
+      context.on('page', (p) => p.on('pageerror', (e) => console.log('pageerror:', e.message)));
+      const page = await context.newPage();
+      page.on('close', () => {
+        if (!context.pages().length) context.close().catch(() => {}); // the browser may be closing already
+      });
       await page.goto(url);
       return page;
     },

@@ -4,8 +4,9 @@
 // on; the Atlas lays out Zhyper's per-country signatures with t-SNE and updates as training goes, and
 // toggles to CUMA's routing signatures; the run finishes with a Table 1 row per method; results export as JSON and CSV and the trained adapter as a
 // safetensors file; a bad results file is refused and nothing is lost; after a reload the run is still
-// listed with its results, and its Zhyper adapter loads into Compare from storage.
-// Screenshots: test-results/e2e-train-running.png, e2e-atlas.png, e2e-atlas-routing.png, e2e-train-done.png,
+// listed with its results, and its Zhyper adapter loads into Compare from storage. A second tab opened
+// while the run is paused lists it as paused in another tab (not interrupted) and hears it resume.
+// Screenshots: test-results/e2e-train-running.png, e2e-train-second-tab.png, e2e-atlas.png, e2e-atlas-routing.png, e2e-train-done.png,
 // e2e-train-imported.png.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -87,11 +88,27 @@ describe('Train and Atlas in Chromium', () => {
     await page.locator('[data-testid="run-progress-card"] [data-testid="run-status"][data-status="paused"]').waitFor({ timeout: 300_000 });
     const held = await num(page, 'loss-plot', 'data-points');
     await shot(page, 'e2e-train-running.png');
-    await sleep(8000);
+    // a second tab of the same browser: the run is this tab's, paused, not "interrupted" (Web Locks)
+    const tab2 = await page.context().newPage();
+    await tab2.goto(`${h.appUrl}#/train`);
+    const runId0 = await page.locator('[data-testid="run-item"]').first().getAttribute('data-run-id');
+    const elsewhere = tab2.locator(`[data-testid="run-item"][data-run-id="${runId0}"] [data-testid="run-status"]`);
+    await elsewhere.waitFor({ timeout: 60_000 });
+    expect(await elsewhere.getAttribute('data-status')).toBe('paused');
+    expect(await elsewhere.getAttribute('data-elsewhere')).toBe('1');
+    expect(await elsewhere.innerText()).toMatch(/paused in another tab/);
+    expect(await tab2.locator(`[data-testid="run-item"][data-run-id="${runId0}"] [data-testid="run-delete"]`).isDisabled()).toBe(true);
+    await tab2.locator(`[data-testid="run-item"][data-run-id="${runId0}"] [data-testid="run-open"]`).click();
+    expect(await tab2.getByTestId('run-progress-card').innerText()).toMatch(/training in another tab/);
+    await tab2.screenshot({ path: join(SHOTS, 'e2e-train-second-tab.png'), fullPage: true });
+    await sleep(3000);
     expect(await num(page, 'loss-plot', 'data-points')).toBe(held);
     expect(await page.getByTestId('train-progress-text').innerText()).toMatch(/step|evaluat/);
     await page.getByTestId('train-resume').click();
     await page.locator('[data-testid="run-progress-card"] [data-testid="run-status"][data-status="running"]').waitFor({ timeout: 30_000 });
+    // the second tab hears it go on (BroadcastChannel), then closes
+    await expect.poll(() => elsewhere.getAttribute('data-status'), { timeout: 30_000 }).toBe('running');
+    await tab2.close();
     await expect.poll(() => num(page, 'loss-plot', 'data-points'), { timeout: 300_000, interval: 1000 }).toBeGreaterThan(held);
     log(`paused at ${held} points, resumed`);
 
