@@ -10,7 +10,9 @@ import { loadAdapter } from '../src/adapters/files';
 import { createEncoder, DEFAULT_ENCODER_ID } from '../src/condition/encoder';
 import { linearize } from '../src/condition/profile';
 import { ConditionSession } from '../src/adapters/session';
-import { trueDistribution, generateWorld, worldConfig } from '../src/data';
+import { trueDistribution, generateWorld } from '../src/data';
+import { emd } from '../src/eval/distribution';
+import { defaultsWorld } from './defaults-world';
 const dir = process.argv[2] ?? 'public/adapters';
 const chat = process.argv[3] !== 'plain';
 const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
@@ -18,9 +20,8 @@ await rt.load(dirSource('public/models/default'), undefined, undefined, { maxChu
 const enc = await createEncoder(DEFAULT_ENCODER_ID);
 const s = new ConditionSession(rt);
 s.setEncoder(enc);
-const w = generateWorld(worldConfig('default', { seed: 1, participantsPerCountry: 8, questionIds: ['Q6', 'Q1', 'Q4', 'Q5'], questionsPerParticipant: 'all' }));
+const w = generateWorld(defaultsWorld(1));
 const people = ['Sweden', 'Nigeria', 'Japan', 'Mexico'].map((c) => w.participants.find((p) => p.country === c)!);
-const emd = (p: number[], q: ArrayLike<number>) => { let c = 0, e = 0; for (let i = 0; i < p.length; i++) { c += p[i] - q[i]; e += Math.abs(c); } return e / (p.length - 1); };
 for (const f of ['zhyper-diag', 'cuma']) {
   s.useAdapter(loadAdapter(new Uint8Array(readFileSync(`${dir}/${f}.safetensors`))), f);
   let spread = 0, emdSum = 0, n = 0;

@@ -18,7 +18,7 @@ import { DEFAULT_ENCODER_ID } from '../src/condition/encoder';
 import { conditionEncoder, embedWorldProfiles } from '../src/experiments/embeddings-node';
 import { saveAdapter } from '../src/adapters/files';
 import { experimentConfig, runExperiment, isSkipped, type ExperimentMethod, type MethodRow } from '../src/experiments/runner';
-import { worldConfig } from '../src/data';
+import { defaultsWorld } from './defaults-world';
 
 /** What the app reads to offer the defaults (public/adapters/manifest.json). */
 export interface DefaultsManifest {
@@ -38,15 +38,6 @@ export const DEFAULT_METHODS: ExperimentMethod[] = ['zhyper-diag', 'cuma'];
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/**
- * Every country of the map, a few people each (personas built in the app can name any of them), and four
- * importance questions with religion first, the Compare view's default: with a small budget an adapter
- * learns persona → answer only where it sees each question often.
- */
-function defaultsWorld(seed: number) {
-  return worldConfig('default', { seed, participantsPerCountry: 8, questionIds: ['Q6', 'Q1', 'Q4', 'Q5'], questionsPerParticipant: 'all' });
 }
 
 async function main(): Promise<void> {

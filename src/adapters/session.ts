@@ -84,10 +84,15 @@ export interface ScoreResult {
 
 export const OPTION_LETTERS = 'ABCDEFGHIJ';
 
+/** The question and its lettered options, without the "Answer:" that choicePromptIds places. */
+export function multipleChoiceBody(question: string, options: string[]): string {
+  const lines = options.map((o, i) => `${OPTION_LETTERS[i]}. ${o}`);
+  return `${question.trim()}\n${lines.join('\n')}`;
+}
+
 /** A multiple-choice prompt in the papers' style, answered by the next token's letter. */
 export function multipleChoicePrompt(question: string, options: string[]): string {
-  const lines = options.map((o, i) => `${OPTION_LETTERS[i]}. ${o}`);
-  return `${question.trim()}\n${lines.join('\n')}\nAnswer:`;
+  return `${multipleChoiceBody(question, options)}\nAnswer:`;
 }
 
 /**
@@ -186,7 +191,7 @@ export class ConditionSession {
     const prefix = await this.apply(c);
     // The answer follows "Answer:" in both forms: at the end of a plain prompt, or prefilled as the start
     // of the assistant's turn after the chat template (so the letter is always " A", " B", ...).
-    const body = prefix + multipleChoicePrompt(question, options).replace(/\nAnswer:$/, '');
+    const body = prefix + multipleChoiceBody(question, options);
     const { ids, text: promptText } = choicePromptIds(rt, body, opts.chat);
     const labels = options.map((_, i) => OPTION_LETTERS[i]);
     const optionIds = labels.map((l) => tok.encode(` ${l}`, false));

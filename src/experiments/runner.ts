@@ -26,7 +26,7 @@
 // get per-country signatures (signatures.ts) and the silhouette of the zones in signature space.
 import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
-import { choicePromptIds, multipleChoicePrompt, OPTION_LETTERS } from '../adapters/session';
+import { choicePromptIds, multipleChoiceBody, OPTION_LETTERS } from '../adapters/session';
 import { createAdapter, defaultSpec } from '../adapters/create';
 import { centreCondition, conditionCentre, foldConditionCentre, type ConditionCentre } from '../adapters/centre';
 import { countParams, TARGETS, type Adapter, type AdapterSpec, type Target } from '../adapters/types';
@@ -325,7 +325,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const promptCache = new Map<string, number[]>();
   const promptIds = (question: number, profileText: string, persona: boolean): number[] => {
     const q = world.questions[question];
-    const body = (persona ? `${profileText}\n\n` : '') + multipleChoicePrompt(q.text, [...q.options]).replace(/\nAnswer:$/, '');
+    const body = (persona ? `${profileText}\n\n` : '') + multipleChoiceBody(q.text, [...q.options]);
     const key = `${persona}\u0000${body}`;
     let ids = promptCache.get(key);
     if (!ids) promptCache.set(key, (ids = choicePromptIds(rt, body, !!config.chat, form === 'letter' ? 'Answer: ' : 'Answer:').ids));

@@ -27,7 +27,10 @@ export function holdRunLock(id: string, locks: Locks | null = defaultLocks()): (
   return release;
 }
 
-/** Ids of the runs some tab is training now; null when this browser cannot tell. */
+/**
+ * Ids of the runs some tab is training now; null when this browser cannot tell. Pending requests count too:
+ * one is another tab waiting for a run's end (whenRunEnds), which it then settles itself.
+ */
 export async function liveRunIds(locks: Locks | null = defaultLocks()): Promise<Set<string> | null> {
   if (!locks) return null;
   try {

@@ -140,12 +140,16 @@ export const useTrain = create<TrainState>()(
         if (n.kind === 'run') {
           upsert(n.run);
           if (isLive(n.run) && n.run.id !== get().activeId) void db().then((s) => s && watchElsewhere(s, n.run.id));
-        } else if (n.id !== get().activeId)
-          set((st) => {
-            const runs = st.runs.filter((r) => r.id !== n.id);
-            return { runs, currentId: st.currentId === n.id ? (runs[0]?.id ?? null) : st.currentId };
-          });
+        } else if (n.id !== get().activeId) dropRun(n.id);
       });
+
+      /** take a run off the list; the view moves to the newest if it showed that one */
+      function dropRun(id: string) {
+        set((st) => {
+          const runs = st.runs.filter((r) => r.id !== id);
+          return { runs, currentId: st.currentId === id ? (runs[0]?.id ?? null) : st.currentId };
+        });
+      }
 
       /** a run another tab is training: once that tab lets go of it, finished or closed, show how it ended */
       const watched = new Set<string>();
@@ -360,10 +364,7 @@ export const useTrain = create<TrainState>()(
           }
           channel?.post({ kind: 'deleted', id });
           for (const k of [...adapterCache.keys()]) if (k.startsWith(`${id}/`)) adapterCache.delete(k);
-          set((st) => {
-            const runs = st.runs.filter((r) => r.id !== id);
-            return { runs, currentId: st.currentId === id ? (runs[0]?.id ?? null) : st.currentId };
-          });
+          dropRun(id);
         },
 
         async importFile(file) {
