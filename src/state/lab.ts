@@ -25,7 +25,10 @@ import {
   sceneToHash,
   type Persona,
   type Scene,
+  type SharedAdapter,
+  type SharedSetup,
 } from './scene';
+import { openRunStore } from './runsDb';
 import { useApp, type AppError } from './store';
 
 /** The trained defaults' manifest (scripts/train-defaults.ts writes it). */
@@ -69,11 +72,26 @@ export type LabArea = 'adapter' | 'encoder' | 'score' | 'generate' | 'blend' | '
 export type LabBusy = null | 'adapter' | 'encoder' | 'score' | 'generate' | 'save' | 'export';
 
 export interface AdapterOrigin {
-  /** default: one of the adapters `npm run train:defaults` ships in public/adapters for the embedded model */
-  kind: 'random' | 'train' | 'file' | 'default';
+  /** default: one of the adapters `npm run train:defaults` ships in public/adapters for the embedded model;
+   *  kept: one a run trained in this browser (IndexedDB), named by run id and method */
+  kind: 'random' | 'train' | 'file' | 'default' | 'kept';
   preset?: MethodPreset;
   seed?: number;
   file?: string;
+  runId?: string;
+  method?: string;
+}
+
+/** How the adapter on the model can be named in a link (see SharedAdapter). */
+export function sharedAdapterOf(s: Pick<LabState, 'adapter' | 'origin' | 'rank' | 'targets'>): SharedAdapter {
+  const a = s.adapter;
+  const o = s.origin;
+  if (!a || !o) return { kind: 'none' };
+  const preset = presetOf(a);
+  if (o.kind === 'default' && o.preset) return { kind: 'default', preset: o.preset };
+  if (o.kind === 'random' && preset) return { kind: 'random', preset, seed: o.seed ?? 1, rank: a.r, targets: [...a.targets] };
+  if (o.kind === 'kept' && o.runId && o.method) return { kind: 'kept', runId: o.runId, method: o.method, name: o.file ?? o.method };
+  return { kind: 'file', file: o.file ?? 'adapter.safetensors' };
 }
 
 export interface Generation {
@@ -135,6 +153,8 @@ export interface LabState extends Scene {
   accounting: { loaded: AccountingTable; mistral: AccountingTable } | null;
   errors: Partial<Record<LabArea, AppError>>;
   shareUrl: string | null;
+  /** a shared link's adapter, strength and α, put on once the model is ready (then the scene is scored) */
+  pendingShare: SharedSetup | null;
 
   // scene
   setPersona(id: string, patch: Partial<Pick<Persona, 'profile' | 'religiosity'>>): void;
@@ -159,7 +179,9 @@ export interface LabState extends Scene {
   newRandomAdapter(preset?: MethodPreset): Promise<boolean>;
   /** put the shipped trained adapter of the chosen method on the embedded model (npm run train:defaults) */
   loadTrainedDefault(): Promise<boolean>;
-  loadAdapterFile(file: File): Promise<void>;
+  loadAdapterFile(file: File, origin?: AdapterOrigin): Promise<void>;
+  /** a shared link's setup: its adapter on the model, strength and α, then the scene scored as the sender saw it */
+  restoreShared(): Promise<void>;
   clearAdapter(): Promise<void>;
   saveAdapter(): Promise<Uint8Array | null>;
   exportPeft(): Promise<PeftFiles | null>;
@@ -349,6 +371,8 @@ export const useLab = create<LabState>()(
 
       // a new model (or a lost device) takes the adapter off
       useApp.subscribe((s, prev) => {
+        // a shared link opened before the model was ready: its adapter goes on now
+        if (s.modelStatus === 'ready' && prev.modelStatus !== 'ready' && get().pendingShare) setTimeout(() => void get().restoreShared(), 0);
         const modelChanged = s.summary !== prev.summary;
         const gpuGone = s.gpuStatus !== prev.gpuStatus && (s.gpuStatus === 'lost' || s.gpuStatus === 'error');
         if (!modelChanged && !gpuGone) return;
@@ -362,7 +386,9 @@ export const useLab = create<LabState>()(
       return {
         ...scene,
         encoderId: DEFAULT_ENCODER_ID,
-        preset: 'zhyper',
+        // CUMA opens: its trained default separates the default personas (TV 0.43 on the religion question),
+        // Zhyper's does not yet (0.04; Compare says why when it is picked)
+        preset: 'cuma',
         seed: 1,
         rank: 8,
         targets: ['q', 'v'],
@@ -392,6 +418,7 @@ export const useLab = create<LabState>()(
         accounting: null,
         errors: {},
         shareUrl: null,
+        pendingShare: null,
 
         setPersona(id, patch) {
           set((s) => ({
@@ -452,7 +479,12 @@ export const useLab = create<LabState>()(
             return;
           }
           if (!parsed) return;
-          set({ ...parsed.scene, scores: {}, scoresKey: null, generations: {}, blendA: null, blendB: null, shareUrl: null });
+          set({ ...parsed.scene, scores: {}, scoresKey: null, generations: {}, blendA: null, blendB: null, shareUrl: null, pendingShare: parsed.setup });
+          if (parsed.setup) {
+            if (parsed.setup.adapter.kind === 'default' || parsed.setup.adapter.kind === 'random') set({ preset: parsed.setup.adapter.preset });
+            set({ alpha: parsed.setup.alpha });
+            if (useApp.getState().modelStatus === 'ready') void get().restoreShared();
+          }
           const view = parsed.view ?? useApp.getState().view;
           useApp.getState().setView(view);
           // the scene is now the persisted one; a reload need not apply the link again
@@ -461,13 +493,22 @@ export const useLab = create<LabState>()(
         makeShareUrl() {
           const s = get();
           const view = useApp.getState().view;
-          const url = `${location.origin}${location.pathname}${location.search}${sceneToHash(s, view)}`;
+          const setup: SharedSetup = { adapter: sharedAdapterOf(s), strength: s.strength, alpha: s.alpha };
+          const url = `${location.origin}${location.pathname}${location.search}${sceneToHash(s, view, setup)}`;
           set({ shareUrl: url });
           return url;
         },
 
         setPreset(preset) {
           set({ preset });
+          // the picker names the adapter on the model: picking a method puts that method on (its trained
+          // default where one ships for the embedded model, else a seeded random one)
+          const app = useApp.getState();
+          const s = get();
+          if (app.modelStatus !== 'ready' || s.busy) return;
+          if (s.adapter && presetOf(s.adapter) === preset) return;
+          if (app.source?.kind === 'embedded' && hasTrainedDefault(preset)) void get().loadTrainedDefault();
+          else void get().newRandomAdapter();
         },
         setSeed(seed) {
           if (Number.isFinite(seed)) set({ seed: Math.round(seed) });
@@ -523,7 +564,7 @@ export const useLab = create<LabState>()(
           }
           return setAdapterChoice({ kind: 'file', name: d.file, bytes: d.bytes }, { kind: 'default', preset, file: d.file });
         },
-        async loadAdapterFile(file) {
+        async loadAdapterFile(file, origin) {
           let bytes: Uint8Array;
           try {
             bytes = new Uint8Array(await file.arrayBuffer());
@@ -531,7 +572,46 @@ export const useLab = create<LabState>()(
             setError('adapter', { name: 'AdapterFileError', message: `could not read ${file.name}: ${(e as Error).message}` });
             return;
           }
-          await setAdapterChoice({ kind: 'file', name: file.name, bytes }, { kind: 'file', file: file.name });
+          await setAdapterChoice({ kind: 'file', name: file.name, bytes }, origin ?? { kind: 'file', file: file.name });
+        },
+        async restoreShared() {
+          const setup = get().pendingShare;
+          if (!setup || useApp.getState().modelStatus !== 'ready') return;
+          set({ pendingShare: null, autoDemoFor: useApp.getState().summary });
+          const a = setup.adapter;
+          const missing = (message: string) => setError('scene', { name: 'SharedAdapterMissingError', message });
+          let ok = true;
+          if (a.kind === 'default') {
+            set({ preset: a.preset });
+            ok = await get().loadTrainedDefault();
+          } else if (a.kind === 'random') {
+            set({ preset: a.preset, seed: a.seed, rank: a.rank, targets: [...a.targets] });
+            ok = await get().newRandomAdapter();
+          } else if (a.kind === 'kept') {
+            let bytes: Uint8Array | null = null;
+            try {
+              const db = await openRunStore();
+              bytes = (await db.getAdapter(a.runId, a.method))?.bytes ?? null;
+              db.close();
+            } catch {
+              bytes = null;
+            }
+            if (bytes) await get().loadAdapterFile(new File([new Uint8Array(bytes)], `${a.name}.safetensors`), { kind: 'kept', runId: a.runId, method: a.method, file: `${a.name}.safetensors` });
+            else {
+              missing(`This link was made with "${a.name}", an adapter trained in the sender's browser (run ${a.runId}). This browser does not have it, so the scene opens with the trained default instead: ask the sender for the .safetensors file and load it with "Load adapter file…".`);
+              ok = await get().loadTrainedDefault();
+            }
+          } else if (a.kind === 'file') {
+            missing(`This link was made with the adapter file "${a.file}", which does not travel in a link. The scene opens with the trained default: load that file with "Load adapter file…" to see what the sender saw.`);
+            ok = await get().loadTrainedDefault();
+          } else if (get().adapter) await get().clearAdapter();
+          if (!ok) return;
+          if (a.kind !== 'none' && setup.strength !== get().strength) set({ strength: setup.strength });
+          set({ alpha: setup.alpha });
+          const view = useApp.getState().view;
+          if (view === 'blend') get().refreshBlend();
+          else if (view === 'routing') get().refreshRouting();
+          else await get().scoreAll();
         },
         async clearAdapter() {
           if (!canRun('adapter')) return;
@@ -591,6 +671,11 @@ export const useLab = create<LabState>()(
           const app = useApp.getState();
           const s = get();
           if (app.modelStatus !== 'ready' || !app.summary || s.adapter || s.busy || s.autoDemoFor === app.summary) return;
+          // a shared link brings its own adapter
+          if (s.pendingShare) {
+            void get().restoreShared();
+            return;
+          }
           set({ autoDemoFor: app.summary });
           // on the embedded model, the trained default of the chosen method (personas differ at first
           // open); anywhere else, or when none is shipped, a random one

@@ -1,7 +1,8 @@
 // A scene: the personas, the shared question and options, the free-text prompt and the view. Pure data
 // and pure functions (no React, no worker), so it can be persisted, put in a shareable URL and tested.
 import { EDUCATION, linearize, profileFromJson, type Profile } from '../condition/profile';
-import type { ConditionMode } from '../adapters/session';
+import { METHOD_LABEL, type ConditionMode, type MethodPreset } from '../adapters/session';
+import { TARGETS, type Target } from '../adapters/types';
 import { isView, type View } from './views';
 import { QUESTIONS } from '../data/questions';
 
@@ -97,6 +98,25 @@ export function educationLevel(education: string | undefined): number {
 
 // ---- shareable URL: #/compare?scene=<base64url JSON> ----
 
+/**
+ * The adapter a shared scene was seen with, by reference (never its weights: a link stays short):
+ * a shipped trained default by method, a seeded random one by its recipe, a kept adapter (trained in the
+ * sender's browser) by its run id and method, a file by name (the recipient must load it), or none.
+ */
+export type SharedAdapter =
+  | { kind: 'default'; preset: MethodPreset }
+  | { kind: 'random'; preset: MethodPreset; seed: number; rank: number; targets: Target[] }
+  | { kind: 'kept'; runId: string; method: string; name: string }
+  | { kind: 'file'; file: string }
+  | { kind: 'none' };
+
+/** What a link carries besides the scene: the adapter, its strength and Blend's α. */
+export interface SharedSetup {
+  adapter: SharedAdapter;
+  strength: number;
+  alpha: number;
+}
+
 interface SceneJson {
   v: 1;
   view?: View;
@@ -105,6 +125,9 @@ interface SceneJson {
   options: string[];
   genPrompt?: string;
   mode?: ConditionMode;
+  adapter?: SharedAdapter;
+  strength?: number;
+  alpha?: number;
 }
 
 function toBase64Url(text: string): string {
@@ -126,8 +149,8 @@ export class SceneError extends Error {
   override name = 'SceneError';
 }
 
-/** The scene (and view) as a URL hash, e.g. `#/compare?scene=eyJ2Ijox…` */
-export function sceneToHash(scene: Scene, view: View): string {
+/** The scene (and view, and the adapter setup when given) as a URL hash, e.g. `#/compare?scene=eyJ2Ijox…` */
+export function sceneToHash(scene: Scene, view: View, setup?: SharedSetup): string {
   const json: SceneJson = {
     v: 1,
     view,
@@ -136,6 +159,7 @@ export function sceneToHash(scene: Scene, view: View): string {
     options: scene.options,
     genPrompt: scene.genPrompt,
     mode: scene.mode,
+    ...(setup ? { adapter: setup.adapter, strength: setup.strength, alpha: setup.alpha } : {}),
   };
   return `#/${view}?scene=${toBase64Url(JSON.stringify(json))}`;
 }
@@ -144,7 +168,7 @@ export function sceneToHash(scene: Scene, view: View): string {
  * The scene in a URL hash, or null when the hash has none. Throws SceneError when there is one but it
  * cannot be read (a link cut short, or edited by hand).
  */
-export function sceneFromHash(hash: string): { scene: Scene; view: View | null } | null {
+export function sceneFromHash(hash: string): ParsedScene | null {
   const q = hash.indexOf('?');
   if (q < 0) return null;
   const raw = new URLSearchParams(hash.slice(q + 1)).get('scene');
@@ -158,7 +182,53 @@ export function sceneFromHash(hash: string): { scene: Scene; view: View | null }
   return parseScene(json);
 }
 
-function parseScene(json: unknown): { scene: Scene; view: View | null } {
+export interface ParsedScene {
+  scene: Scene;
+  view: View | null;
+  /** absent in links made before adapters travelled (the recipient keeps its own adapter) */
+  setup: SharedSetup | null;
+}
+
+const isPreset = (p: unknown): p is MethodPreset => typeof p === 'string' && p in METHOD_LABEL;
+
+function parseAdapter(raw: unknown): SharedAdapter {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SceneError('the shared adapter is not an object');
+  const a = raw as Record<string, unknown>;
+  switch (a.kind) {
+    case 'none':
+      return { kind: 'none' };
+    case 'default':
+      if (!isPreset(a.preset)) throw new SceneError(`the shared adapter names an unknown method "${String(a.preset)}"`);
+      return { kind: 'default', preset: a.preset };
+    case 'random': {
+      if (!isPreset(a.preset)) throw new SceneError(`the shared adapter names an unknown method "${String(a.preset)}"`);
+      const targets = Array.isArray(a.targets) ? a.targets : [];
+      if (!targets.length || !targets.every((t) => (TARGETS as readonly unknown[]).includes(t))) throw new SceneError('the shared adapter names unknown target modules');
+      if (typeof a.seed !== 'number' || !Number.isInteger(a.seed)) throw new SceneError('the shared random adapter has no integer seed');
+      if (typeof a.rank !== 'number' || !Number.isInteger(a.rank) || a.rank < 1 || a.rank > 64) throw new SceneError('the shared random adapter has no rank between 1 and 64');
+      return { kind: 'random', preset: a.preset, seed: a.seed, rank: a.rank, targets: targets as Target[] };
+    }
+    case 'kept':
+      if (typeof a.runId !== 'string' || typeof a.method !== 'string' || !a.runId || !a.method) throw new SceneError('the shared kept adapter has no run id and method');
+      return { kind: 'kept', runId: a.runId, method: a.method, name: typeof a.name === 'string' ? a.name : `${a.method}` };
+    case 'file':
+      return { kind: 'file', file: typeof a.file === 'string' ? a.file : 'a file' };
+    default:
+      throw new SceneError(`the shared adapter has an unknown kind "${String(a.kind)}"`);
+  }
+}
+
+function parseSetup(j: Partial<SceneJson>): SharedSetup | null {
+  if (j.adapter === undefined) return null;
+  const num = (v: unknown, lo: number, hi: number, name: string, dflt: number) => {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw new SceneError(`the shared ${name} must be a number from ${lo} to ${hi}`);
+    return v;
+  };
+  return { adapter: parseAdapter(j.adapter), strength: num(j.strength, 0, 2, 'strength', 1), alpha: num(j.alpha, 0, 1, 'blend α', 0) };
+}
+
+function parseScene(json: unknown): ParsedScene {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new SceneError('the shared scene is not an object');
   const j = json as Partial<SceneJson>;
   if (j.v !== 1) throw new SceneError(`the shared scene has version ${String(j.v)}; this app reads version 1`);
@@ -182,6 +252,7 @@ function parseScene(json: unknown): { scene: Scene; view: View | null } {
   const view = typeof j.view === 'string' && isView(j.view) ? j.view : null;
   return {
     view,
+    setup: parseSetup(j),
     scene: {
       personas,
       question: j.question,

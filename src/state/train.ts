@@ -419,7 +419,7 @@ export const useTrain = create<TrainState>()(
           }
           const name = `${info.name}.safetensors`;
           const lab = useLab.getState();
-          await lab.loadAdapterFile(new File([new Uint8Array(bytes)], name));
+          await lab.loadAdapterFile(new File([new Uint8Array(bytes)], name), { kind: 'kept', runId, method, file: name });
           const e = useLab.getState().errors.adapter;
           if (e) {
             setError('compare', e);

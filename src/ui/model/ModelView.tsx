@@ -4,6 +4,7 @@ import { AdapterCard } from './AdapterCard';
 import { ChatPanel } from './ChatPanel';
 import { ModelPicker } from './ModelPicker';
 import { ModelSummaryCard } from './ModelSummaryCard';
+import { LoraCard } from './LoraCard';
 
 export function ModelView() {
   const gpuError = useApp((s) => s.errors.gpu);
@@ -22,6 +23,7 @@ export function ModelView() {
         <div className="side">
           <ModelPicker />
           <ModelSummaryCard />
+          <LoraCard />
           <AdapterCard />
         </div>
         <div className="main">

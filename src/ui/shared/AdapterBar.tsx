@@ -13,15 +13,16 @@ import { LabErrors } from './LabError';
 
 const PRESETS = Object.keys(METHOD_LABEL) as MethodPreset[];
 
-function describeMethod(a: AdapterSummary): string {
+export function describeMethod(a: AdapterSummary): string {
   if (a.method === 'cuma') return `CUMA · ${a.experts} experts, top-${a.topK}${a.topK === a.experts ? ' (soft)' : ''}${a.semanticOnly ? ' · semantic-only router' : ''}`;
   if (a.method === 'zhyper') return `Zhyper · ${a.variant === 'square' ? 'square Z (r×r)' : 'diag z (r numbers)'}`;
   return 'Dense LoRA (no condition)';
 }
 
-function originText(o: AdapterOrigin | null): string {
+export function originText(o: AdapterOrigin | null): string {
   if (!o) return '';
   if (o.kind === 'file') return `from ${o.file}`;
+  if (o.kind === 'kept') return `kept in this browser, ${o.file}`;
   if (o.kind === 'default') return `trained default, ${o.file}`;
   return `${o.kind === 'random' ? 'random' : 'new'}, seed ${o.seed}`;
 }
