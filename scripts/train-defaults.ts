@@ -19,19 +19,10 @@ import { conditionEncoder, embedWorldProfiles } from '../src/experiments/embeddi
 import { saveAdapter } from '../src/adapters/files';
 import { experimentConfig, runExperiment, isSkipped, type ExperimentMethod, type MethodRow } from '../src/experiments/runner';
 import { defaultsWorld } from './defaults-world';
+import type { DefaultsManifest } from './defaults-manifest';
+import { writeDefaultSignatures } from './default-signatures';
 
-/** What the app reads to offer the defaults (public/adapters/manifest.json). */
-export interface DefaultsManifest {
-  model: string;
-  encoder: string;
-  seed: number;
-  steps: number;
-  batchSize?: number;
-  world: string;
-  /** how the adapters were trained: profile text in the prompt or not, centred conditions (folded) or not */
-  training?: { personaInPrompt: boolean; centredConditions: boolean; chat: boolean; lr: number };
-  adapters: { method: ExperimentMethod; file: string; label: string; acc: number; emd: number; entropy: number; silhouette: number | null }[];
-}
+export type { DefaultsManifest };
 
 export const DEFAULT_METHODS: ExperimentMethod[] = ['zhyper-diag', 'cuma'];
 
@@ -103,6 +94,8 @@ async function main(): Promise<void> {
     for (const a of old?.adapters ?? []) if (!methods.includes(a.method) && existsSync(join(out, a.file))) manifest.adapters.push(a);
     manifest.adapters.sort((a, b) => DEFAULT_METHODS.indexOf(a.method) - DEFAULT_METHODS.indexOf(b.method));
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    // the Atlas's country map of the shipped adapters (public/adapters/signatures.json)
+    await writeDefaultSignatures(rt, (t) => encoder.embed(t), out);
     process.stdout.write(res.table);
     process.stdout.write(`wrote ${manifest.adapters.map((a) => a.file).join(', ')} and manifest.json to ${out}\n`);
   } finally {

@@ -209,6 +209,29 @@ export class ConditionSession {
     return out;
   }
 
+  /**
+   * CUMA's routing of any text (the Learn view's tokens): the condition applied, the text run through the
+   * model as a plain prompt (no chat template), and every token's gates at every layer read back.
+   */
+  async route(c: Condition, text: string): Promise<NonNullable<ScoreResult['gates']>> {
+    const rt = this.rt;
+    const tok = rt.tokenizer;
+    const model = rt.model;
+    if (!tok || !model) throw new Error('no model is loaded');
+    if (this.adapter?.spec.method !== 'cuma') throw Object.assign(new Error('routing needs a CUMA adapter on the model'), { name: 'NoAdapterError' });
+    if (!text.trim()) throw new Error('type some text to route');
+    await this.apply({ ...c, mode: 'adapter' });
+    const ids = rt.encodePrompt(text, false).slice(0, 64);
+    model.reset();
+    try {
+      await model.forward(ids);
+      const g = await rt.readGates();
+      return { E: g.E, tokens: ids.map((id) => tok.decode([id])), layers: g.gates.map((x) => Array.from(x)) };
+    } finally {
+      model.reset();
+    }
+  }
+
   async generate(c: Condition, prompt: string, opts: GenerateOptions, onToken?: (e: TokenEvent) => void, signal?: AbortSignal): Promise<GenerationResult> {
     const prefix = await this.apply(c);
     return this.rt.generate(prefix + prompt, opts, onToken, signal);

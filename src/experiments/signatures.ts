@@ -92,3 +92,39 @@ export async function routingSignatures(rt: Runtime, countries: readonly Country
   model.reset();
   return { kind: 'routing', countries: out, silhouette: zoneSilhouette(out) };
 }
+
+/** One country's profiles as text, with its zone (every participant of the world, distinct texts). */
+export interface CountryProfiles {
+  country: string;
+  zone: string;
+  texts: string[];
+}
+
+/**
+ * Signatures of a kept adapter over countries' profiles: Zhyper's z̄_c on the CPU, CUMA's ḡ_c through the
+ * model with the adapter attached (each profile's e_d, on the prompt `ids`). Used by the shipped defaults'
+ * Atlas (scripts/default-signatures.ts); the adapter is taken off afterwards.
+ */
+export async function adapterSignatures(
+  rt: Runtime,
+  embed: (texts: string[]) => Promise<Float32Array[]>,
+  adapter: Adapter,
+  countries: readonly CountryProfiles[],
+  ids: number[],
+): Promise<SignatureSet> {
+  const conds = new Map<string, Float32Array>();
+  const texts = [...new Set(countries.flatMap((c) => c.texts))];
+  for (let i = 0; i < texts.length; i += 64) {
+    const chunk = texts.slice(i, i + 64);
+    (await embed(chunk)).forEach((v, j) => conds.set(chunk[j], v));
+  }
+  if (adapter.spec.method === 'zhyper') return zSignatures(adapter, rt.dims().numLayers, countries.map((c) => ({ country: c.country, zone: c.zone, conditions: c.texts.map((t) => conds.get(t)!) })));
+  if (adapter.spec.method !== 'cuma') throw new Error(`${adapter.spec.method} has no per-country signature`);
+  rt.attachAdapter(adapter);
+  try {
+    const semantic = !!adapter.spec.cuma?.semanticOnly;
+    return await routingSignatures(rt, countries.map((c) => ({ country: c.country, zone: c.zone, inputs: c.texts.map((t) => ({ ids, condition: semantic ? null : conds.get(t)! })) })));
+  } finally {
+    rt.attachAdapter(null);
+  }
+}

@@ -25,7 +25,7 @@ export function svd(M: readonly (readonly number[])[]): Svd {
   const cols = tall ? k : d;
   // W: rows × cols (columns get rotated), V: cols × cols accumulates the rotations
   const W = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (tall ? M[i][j] : M[j][i])));
-  const V = Array.from({ length: cols }, (_, i) => Array.from({ length: cols }, (_, j) => (i === j ? 1 : 0)));
+  const V: number[][] = Array.from({ length: cols }, (_, i) => Array.from({ length: cols }, (_, j) => (i === j ? 1 : 0)));
   for (let sweep = 0; sweep < 60; sweep++) {
     let off = 0;
     for (let p = 0; p < cols - 1; p++) {

@@ -10,8 +10,9 @@ import { callback } from '../worker/client';
 import { getTsneClient } from '../worker/tsne-client';
 import { MIN_TSNE_POINTS } from '../worker/tsne-core';
 import { createCoalescer } from './coalesce';
-import type { RunRecord, SignatureSnapshot } from './runlog';
+import type { RecordedSignatures, RunRecord, SignatureSnapshot } from './runlog';
 import type { AppError } from './store';
+import { fetchDefaultSignatures, type DefaultSignatures } from './defaultSignatures';
 
 export type SignatureKind = SignatureSet['kind'];
 
@@ -55,15 +56,46 @@ export interface AtlasState {
   layouts: number;
   busy: boolean;
   error: AppError | null;
+  /** a recorded run being replayed: frame i of n */
+  replaying: { frame: number; frames: number; step: number } | null;
+  /** the shipped defaults' signatures (undefined: not asked yet; null: not shipped) */
+  defaults: DefaultSignatures | null | undefined;
+  loadDefaults(): Promise<DefaultSignatures | null>;
   setRun(id: string | null): void;
   setKind(k: SignatureKind): void;
   setMethod(m: string): void;
   setPerLayer(v: boolean): void;
   show(input: AtlasInput): void;
+  /** lay out a run's recorded signatures frame after frame, each warm-started from the one before */
+  replay(input: Omit<AtlasInput, 'snapshot'>, frames: readonly RecordedSignatures[]): Promise<void>;
+  stopReplay(): void;
+}
+
+/** The Atlas's pseudo-run: the shipped default adapters' signatures (public/adapters/signatures.json). */
+export const DEFAULTS_SOURCE = 'shipped-defaults';
+
+/** What the Atlas lays out: a run's signatures, or the shipped defaults' as a run of their own. */
+export interface AtlasSource {
+  id: string;
+  signatures: Record<string, SignatureSnapshot>;
+  recording?: Record<string, RecordedSignatures[]>;
+  steps: number;
+  live: boolean;
+  run: RunRecord | null;
+}
+
+export function sourceOfRun(run: RunRecord): AtlasSource {
+  return { id: run.id, signatures: run.signatures, recording: run.recording, steps: run.config.steps, live: run.status === 'running' || run.status === 'paused', run };
+}
+
+export function sourceOfDefaults(d: DefaultSignatures): AtlasSource {
+  const signatures: Record<string, SignatureSnapshot> = {};
+  for (const a of d.adapters) signatures[a.method] = { method: a.method, step: 0, set: a.set, updates: 1 };
+  return { id: DEFAULTS_SOURCE, signatures, steps: 0, live: false, run: null };
 }
 
 /** The methods of a run that have signatures, in the table's order, with their kind. */
-export function signatureChoices(run: RunRecord | undefined): { method: string; kind: SignatureKind }[] {
+export function signatureChoices(run: Pick<RunRecord, 'signatures'> | undefined): { method: string; kind: SignatureKind }[] {
   if (!run) return [];
   const order = (m: string) => {
     const i = (METHODS as readonly string[]).indexOf(m);
@@ -75,7 +107,7 @@ export function signatureChoices(run: RunRecord | undefined): { method: string; 
 }
 
 /** The selection in effect: the chosen kind and method when the run has them, else the first there are. */
-export function resolveSelection(run: RunRecord | undefined, want: { kind: SignatureKind | null; method: string | null }): { kind: SignatureKind; method: string; kinds: SignatureKind[]; methods: string[] } | null {
+export function resolveSelection(run: Pick<RunRecord, 'signatures'> | undefined, want: { kind: SignatureKind | null; method: string | null }): { kind: SignatureKind; method: string; kinds: SignatureKind[]; methods: string[] } | null {
   const choices = signatureChoices(run);
   if (!choices.length) return null;
   const kinds = [...new Set(choices.map((c) => c.kind))];
@@ -109,6 +141,7 @@ const selectionKey = (i: Pick<AtlasInput, 'runId' | 'method' | 'perLayer'>) => `
 
 /** the last layout of each selection, by country: the next layout of that selection starts there */
 const previous = new Map<string, Record<string, [number, number]>>();
+let replaySeq = 0;
 
 export const useAtlas = create<AtlasState>()((set, get) => {
   const tsne = createCoalescer<AtlasInput>(async (input) => {
@@ -157,6 +190,15 @@ export const useAtlas = create<AtlasState>()((set, get) => {
     layouts: 0,
     busy: false,
     error: null,
+    replaying: null,
+    defaults: undefined,
+    async loadDefaults() {
+      const have = get().defaults;
+      if (have !== undefined) return have;
+      const d = await fetchDefaultSignatures();
+      set({ defaults: d });
+      return d;
+    },
     setRun(runId) {
       set({ runId, method: null });
     },
@@ -170,7 +212,26 @@ export const useAtlas = create<AtlasState>()((set, get) => {
       set({ perLayer });
     },
     show(input) {
+      if (get().replaying) return; // the replay owns the plot until it ends
       void tsne.push(input);
+    },
+    async replay(input, frames) {
+      if (!frames.length) return;
+      const seq = ++replaySeq;
+      const key = selectionKey(input);
+      previous.delete(key); // from a fresh layout, as the run began
+      set({ layout: null });
+      for (let i = 0; i < frames.length; i++) {
+        if (seq !== replaySeq) return;
+        const f = frames[i];
+        set({ replaying: { frame: i + 1, frames: frames.length, step: f.step }, busy: true });
+        await layout({ ...input, snapshot: { method: input.method, step: f.step, set: f.set, updates: -1 - i } });
+      }
+      if (seq === replaySeq) set({ replaying: null, busy: false });
+    },
+    stopReplay() {
+      replaySeq++;
+      set({ replaying: null, busy: false });
     },
   };
 });

@@ -68,7 +68,16 @@ export async function trainedDefault(preset: MethodPreset, base: string = import
   }
 }
 
-export type LabArea = 'adapter' | 'encoder' | 'score' | 'generate' | 'blend' | 'routing' | 'export' | 'accounting' | 'scene';
+export type LabArea = 'adapter' | 'encoder' | 'score' | 'generate' | 'blend' | 'routing' | 'export' | 'accounting' | 'scene' | 'learn';
+
+/** CUMA's gates for a typed text (Learn's routing chapter), for persona A and B. */
+export interface TextRouting {
+  text: string;
+  a: string;
+  b: string;
+  ga: NonNullable<ScoreResult['gates']>;
+  gb: NonNullable<ScoreResult['gates']>;
+}
 export type LabBusy = null | 'adapter' | 'encoder' | 'score' | 'generate' | 'save' | 'export';
 
 export interface AdapterOrigin {
@@ -155,6 +164,8 @@ export interface LabState extends Scene {
   shareUrl: string | null;
   /** a shared link's adapter, strength and α, put on once the model is ready (then the scene is scored) */
   pendingShare: SharedSetup | null;
+  textRouting: TextRouting | null;
+  textRoutingBusy: boolean;
 
   // scene
   setPersona(id: string, patch: Partial<Pick<Persona, 'profile' | 'religiosity'>>): void;
@@ -171,7 +182,8 @@ export interface LabState extends Scene {
   makeShareUrl(): string;
 
   // adapter
-  setPreset(p: MethodPreset): void;
+  /** pick a method: its adapter goes on the model (resolves true when an adapter of that method is on) */
+  setPreset(p: MethodPreset): Promise<boolean>;
   setSeed(seed: number): void;
   setRank(r: number): void;
   toggleTarget(t: Target): void;
@@ -201,6 +213,13 @@ export interface LabState extends Scene {
   refreshBlend(): void;
   setRoutingLayer(l: number): void;
   refreshRouting(): void;
+  /**
+   * Score conditions on a question with the adapter on the model, without touching the scene (the Present
+   * deck's scenes). Deterministic: the same adapter and conditions give the same numbers.
+   */
+  probe(conditions: Condition[], question: string, options: string[], routing?: boolean): Promise<Result<ScoreResult[]>>;
+  /** route a typed text through the CUMA adapter on the model as Blend's persona A and B (Learn) */
+  routeText(text: string): Promise<void>;
   dismiss(area: LabArea): void;
 }
 
@@ -254,7 +273,7 @@ export const useLab = create<LabState>()(
   persist(
     (set, get) => {
       const setError = (area: LabArea, e: AppError | undefined) => set((s) => ({ errors: { ...s.errors, [area]: e } }));
-      const clearResults = () => set({ scores: {}, scoresKey: null, blendResult: null, blendKey: null, routing: null, routingKey: null });
+      const clearResults = () => set({ scores: {}, scoresKey: null, blendResult: null, blendKey: null, routing: null, routingKey: null, textRouting: null });
 
       /** the strength the worker's model has now */
       let appliedStrength = 1;
@@ -419,6 +438,8 @@ export const useLab = create<LabState>()(
         errors: {},
         shareUrl: null,
         pendingShare: null,
+        textRouting: null,
+        textRoutingBusy: false,
 
         setPersona(id, patch) {
           set((s) => ({
@@ -499,16 +520,16 @@ export const useLab = create<LabState>()(
           return url;
         },
 
-        setPreset(preset) {
+        async setPreset(preset) {
           set({ preset });
           // the picker names the adapter on the model: picking a method puts that method on (its trained
           // default where one ships for the embedded model, else a seeded random one)
           const app = useApp.getState();
           const s = get();
-          if (app.modelStatus !== 'ready' || s.busy) return;
-          if (s.adapter && presetOf(s.adapter) === preset) return;
-          if (app.source?.kind === 'embedded' && hasTrainedDefault(preset)) void get().loadTrainedDefault();
-          else void get().newRandomAdapter();
+          if (s.adapter && presetOf(s.adapter) === preset) return true;
+          if (app.modelStatus !== 'ready' || s.busy) return false;
+          if (app.source?.kind === 'embedded' && hasTrainedDefault(preset)) return get().loadTrainedDefault();
+          return get().newRandomAdapter();
         },
         setSeed(seed) {
           if (Number.isFinite(seed)) set({ seed: Math.round(seed) });
@@ -770,6 +791,37 @@ export const useLab = create<LabState>()(
         },
         refreshRouting() {
           void routing.push(null);
+        },
+        async probe(conditions, question, options, routing = false) {
+          if (useApp.getState().modelStatus !== 'ready') return { ok: false, error: { name: 'NoModelError', message: 'No model is loaded yet.' } };
+          if (!(await syncStrength('score'))) return { ok: false, error: get().errors.score ?? { name: 'Error', message: 'the adapter strength could not be set' } };
+          const out: ScoreResult[] = [];
+          for (const c of conditions) {
+            const r = await call(() => getClient().score(c, question, options, { chat: chatFlag(), routing }));
+            if (!r.ok) return r;
+            out.push(r.value);
+          }
+          return { ok: true, value: out };
+        },
+        async routeText(text) {
+          if (!canRun('learn')) return;
+          const s = get();
+          if (!isCuma(s.adapter)) {
+            setError('learn', { name: 'NoAdapterError', message: 'Routing needs a CUMA adapter on the model: press "Put CUMA\'s trained default on".' });
+            return;
+          }
+          set({ textRoutingBusy: true });
+          setError('learn', undefined);
+          const [A, B] = blendPair(s);
+          if (!(await syncStrength('learn'))) {
+            set({ textRoutingBusy: false });
+            return;
+          }
+          const ra = await call(() => getClient().route({ text: personaText(A), mode: 'adapter' }, text));
+          const rb = ra.ok ? await call(() => getClient().route({ text: personaText(B), mode: 'adapter' }, text)) : ra;
+          set({ textRoutingBusy: false });
+          if (ra.ok && rb.ok) set({ textRouting: { text, a: A.id, b: B.id, ga: ra.value, gb: rb.value } });
+          else setError('learn', (!ra.ok ? ra.error : !rb.ok ? rb.error : undefined)!);
         },
         dismiss(area) {
           setError(area, undefined);

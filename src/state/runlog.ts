@@ -171,6 +171,23 @@ export interface MetricPoint {
   acc: number;
   emd: number;
 }
+/** One frame of a run's recording: a method's signatures at a step. */
+export interface RecordedSignatures {
+  step: number;
+  set: SignatureSet;
+}
+
+/** Frames kept per method: enough for a replay to look continuous, few enough for IndexedDB and a results file. */
+export const RECORDING_MAX = 48;
+
+/** The recording with one more frame; past RECORDING_MAX every other earlier frame goes (the first and the newest stay). */
+export function recordFrame(frames: readonly RecordedSignatures[], frame: RecordedSignatures): RecordedSignatures[] {
+  const out = [...frames, frame];
+  if (out.length <= RECORDING_MAX) return out;
+  const last = out[out.length - 1];
+  return [...out.slice(0, -1).filter((_, i) => i % 2 === 0), last];
+}
+
 export interface SignatureSnapshot {
   method: string;
   step: number;
@@ -207,6 +224,8 @@ export interface RunRecord {
   train: TrainPoint[];
   metrics: MetricPoint[];
   signatures: Record<string, SignatureSnapshot>;
+  /** every method's signatures as they came during training (thinned to at most RECORDING_MAX), for the Atlas's replay */
+  recording?: Record<string, RecordedSignatures[]>;
   rows: ResultRow[];
   /** Table 1's reference rows (question prior, zone prior, P*), once the runner returned */
   references?: ReferenceRow[];
@@ -257,6 +276,7 @@ export function applyEvents(run: RunRecord, events: readonly Progress[], now = D
   const train = run.train.slice();
   const metrics = run.metrics.slice();
   const signatures = { ...run.signatures };
+  const recording = { ...(run.recording ?? {}) };
   const rows = run.rows.slice();
   let phase = run.phase;
   let locoStarted = run.locoStarted;
@@ -280,6 +300,8 @@ export function applyEvents(run: RunRecord, events: readonly Progress[], now = D
         break;
       case 'signatures':
         signatures[p.method] = { method: p.method, step: p.step, set: p.set, updates: (signatures[p.method]?.updates ?? 0) + 1 };
+        // Table 2's runs report under the bare method name too: only Table 1's are recorded
+        if (label === p.method) recording[p.method] = recordFrame(recording[p.method] ?? [], { step: p.step, set: p.set });
         break;
       case 'evaluate':
         if (phase) phase = { ...phase, phase: 'evaluate' };
@@ -295,7 +317,7 @@ export function applyEvents(run: RunRecord, events: readonly Progress[], now = D
         break;
     }
   }
-  return { ...run, train, metrics, signatures, rows, phase, locoStarted, updatedAt: now };
+  return { ...run, train, metrics, signatures, recording, rows, phase, locoStarted, updatedAt: now };
 }
 
 /** The run once the runner returned. */
@@ -421,6 +443,7 @@ export interface RunExport extends Omit<Results, 'answerForm'> {
     train: TrainPoint[];
     metrics: MetricPoint[];
     signatures: Record<string, SignatureSnapshot>;
+    recording?: Record<string, RecordedSignatures[]>;
     error: WorkerError | null;
   };
 }
@@ -447,6 +470,7 @@ export function runToExport(run: RunRecord): RunExport {
       train: run.train,
       metrics: run.metrics,
       signatures: run.signatures,
+      ...(run.recording ? { recording: run.recording } : {}),
       error: run.error,
     },
   };
@@ -559,6 +583,7 @@ const resultsFileSchema = z.object({
       train: z.array(z.object({ method: z.string(), step: finite, loss: num, gradNorm: num, lr: num })),
       metrics: z.array(z.object({ method: z.string(), step: finite, acc: num, emd: num })),
       signatures: z.record(z.string(), z.object({ method: z.string(), step: finite, set: signatureSetSchema, updates: finite })),
+      recording: z.record(z.string(), z.array(z.object({ step: finite, set: signatureSetSchema })).max(RECORDING_MAX)).optional(),
       error: z.object({ name: z.string(), message: z.string() }).nullable(),
     })
     .optional(),
@@ -610,6 +635,7 @@ export function parseRunFile(text: string, fileName: string, now = Date.now()): 
     train: a?.train ?? [],
     metrics: a?.metrics ?? [],
     signatures,
+    ...(a?.recording ? { recording: a.recording as Record<string, RecordedSignatures[]> } : {}),
     rows,
     ...(f.references ? { references: f.references } : {}),
     loco: f.loco as LocoRow[],

@@ -12,8 +12,10 @@ import { Placeholder } from './Placeholder';
 import { RoutingView } from './routing/RoutingView';
 import { TrainView } from './train/TrainView';
 import { AtlasView } from './atlas/AtlasView';
+import { LearnView } from './learn/LearnView';
+import { PresentView } from './present/PresentView';
 
-const BUILT = new Set(['model', 'compare', 'blend', 'routing', 'train', 'atlas']);
+const BUILT = new Set(['model', 'compare', 'blend', 'routing', 'train', 'atlas', 'learn', 'present']);
 
 export function App() {
   const view = useApp((s) => s.view);
@@ -54,6 +56,8 @@ export function App() {
         {/* Train and Atlas keep runs and layouts in their stores (useTrain, useAtlas), so they can unmount. */}
         {view === 'train' && <TrainView />}
         {view === 'atlas' && <AtlasView />}
+        {view === 'learn' && <LearnView />}
+        {view === 'present' && <PresentView />}
         {!BUILT.has(view) && <Placeholder view={view} />}
       </main>
     </>

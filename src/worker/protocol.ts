@@ -102,6 +102,8 @@ export interface RuntimeWorkerApi {
   setStrength(m: number): Promise<Result<null>>;
   /** A multiple-choice question answered by one persona: option probabilities, z, gates. */
   score(c: Condition, question: string, options: string[], opts: { chat: boolean; routing?: boolean }): Promise<Result<ScoreResult>>;
+  /** CUMA: every token's gates at every layer for a text, as one persona (the Learn view's routing chapter). */
+  route(c: Condition, text: string): Promise<Result<NonNullable<ScoreResult['gates']>>>;
   /** Generate as one persona (streams like generate). */
   generateAs(c: Condition, prompt: string, opts: GenerateOptions, onToken?: TokenCallback): Promise<Result<GenerationResult>>;
   /** The adapter as an adapter-atlas safetensors file. */

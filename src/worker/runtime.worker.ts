@@ -362,6 +362,9 @@ const api: RuntimeWorkerApi = {
   score(c: Condition, question, options, opts) {
     return withSession((s) => runGuarded(() => s.score(c, question, options, opts)));
   },
+  route(c: Condition, text: string) {
+    return withSession((s) => runGuarded(() => s.route(c, text)));
+  },
   generateAs(c: Condition, prompt, opts, onToken) {
     return withSession((s) =>
       runGuarded((signal) =>

@@ -2,12 +2,10 @@
 // z̄_c), coloured by cultural zone, live while a run trains and for any kept run.
 import { useEffect, useId, useMemo } from 'react';
 import { METHOD_NAMES, type ExperimentMethod } from '../../experiments/runner';
-import { ZONES } from '../../data/zones';
-import { resolveSelection, useAtlas, zoneSilhouette, type SignatureKind } from '../../state/atlas';
+import { DEFAULTS_SOURCE, resolveSelection, sourceOfDefaults, sourceOfRun, useAtlas, zoneSilhouette, type SignatureKind } from '../../state/atlas';
 import { useTrain } from '../../state/train';
 import { MIN_TSNE_POINTS, perplexityFor } from '../../worker/tsne-core';
-import { Plot, useDark } from '../shared/Plot';
-import { zoneStyle } from '../shared/colors';
+import { AtlasScatter } from './AtlasScatter';
 import { ViewHeader } from '../shared/ViewHeader';
 import { STATUS_TEXT } from '../train/RunPanels';
 
@@ -18,66 +16,39 @@ const KIND_TEXT: Record<SignatureKind, { short: string; long: string }> = {
 
 export function AtlasView() {
   const uid = useId();
-  const dark = useDark();
   const runs = useTrain((s) => s.runs);
   const currentId = useTrain((s) => s.currentId);
   const init = useTrain((s) => s.init);
   const a = useAtlas();
-  const runId = a.runId ?? currentId;
-  const run = runs.find((r) => r.id === runId);
+  const trainRun = runs.find((r) => r.id === (a.runId ?? currentId));
+  // with no run chosen and none in Train, the shipped default adapters' map (no training needed)
+  const useDefaults = a.runId === DEFAULTS_SOURCE || (!a.runId && !trainRun);
+  const run = useMemo(() => (useDefaults ? (a.defaults ? sourceOfDefaults(a.defaults) : undefined) : trainRun ? sourceOfRun(trainRun) : undefined), [useDefaults, a.defaults, trainRun]);
   const sel = resolveSelection(run, { kind: a.kind, method: a.method });
   const snap = sel && run ? run.signatures[sel.method] : undefined;
   const perLayer = a.perLayer;
   const n = snap?.set.countries.length ?? 0;
+  const frames = sel && run?.recording?.[sel.method];
 
   useEffect(() => {
     void init();
+    void useAtlas.getState().loadDefaults();
   }, [init]);
 
   // every new snapshot (a training step's signatures) goes to the t-SNE worker
   useEffect(() => {
     if (run && sel && snap && snap.set.countries.length >= MIN_TSNE_POINTS) useAtlas.getState().show({ runId: run.id, method: sel.method, perLayer, snapshot: snap });
   }, [run?.id, sel?.method, snap, perLayer]);
+  useEffect(() => () => useAtlas.getState().stopReplay(), []);
 
   const layout = a.layout;
   const key = run && sel ? `${run.id}|${sel.method}|${perLayer ? 'layers' : 'mean'}` : null;
   const shown = layout && layout.key === key ? layout : null;
   const sil = snap ? zoneSilhouette(snap.set, perLayer) : null;
 
-  const data = useMemo(() => {
-    if (!shown) return [];
-    const zones = ZONES.filter((z) => shown.points.some((p) => p.zone === z));
-    const labels = shown.points.length <= 24;
-    return zones.map((z) => {
-      const pts = shown.points.filter((p) => p.zone === z);
-      const st = zoneStyle(z);
-      return {
-        type: 'scatter',
-        mode: labels ? 'markers+text' : 'markers',
-        name: z,
-        x: pts.map((p) => p.x),
-        y: pts.map((p) => p.y),
-        text: pts.map((p) => p.country),
-        textposition: 'top center',
-        textfont: { size: 15 },
-        customdata: pts.map((p) => p.zone),
-        hovertemplate: '<b>%{text}</b><br>%{customdata}<extra></extra>',
-        marker: { color: st.color, symbol: st.symbol, size: 16, line: { width: 1.5, color: dark ? '#eef1f5' : '#141a22' } },
-      };
-    });
-  }, [shown, dark]);
-  const plotLayout = useMemo(
-    () => ({
-      xaxis: { showticklabels: false, zeroline: false, showgrid: false, title: { text: '' } },
-      yaxis: { showticklabels: false, zeroline: false, showgrid: false, title: { text: '' }, scaleanchor: 'x' },
-      legend: { title: { text: 'Cultural zone' }, font: { size: 15 } },
-      margin: { l: 20, r: 20, t: 20, b: 20 },
-      hovermode: 'closest',
-    }),
-    [],
-  );
   const runsWithSignatures = runs.filter((r) => Object.keys(r.signatures).length > 0 || r.id === currentId);
-  const live = run?.status === 'running' || run?.status === 'paused';
+  const live = !!run?.live;
+  const replaying = a.replaying;
 
   return (
     <div className="lab-view atlas-view" data-testid="view-atlas">
@@ -93,7 +64,8 @@ export function AtlasView() {
           <label className="pfield">
             <span>Run</span>
             <select data-testid="atlas-run" value={a.runId ?? ''} onChange={(e) => a.setRun(e.target.value || null)}>
-              <option value="">The Train view's run{run && !a.runId ? ` (${STATUS_TEXT[run.status]})` : ''}</option>
+              <option value="">{trainRun ? `The Train view's run (${STATUS_TEXT[trainRun.status]})` : 'The Train view’s run (none yet: showing the shipped defaults)'}</option>
+              <option value={DEFAULTS_SOURCE}>Shipped default adapters (trained on every country; no training needed)</option>
               {runsWithSignatures.map((r) => (
                 <option key={r.id} value={r.id}>
                   {new Date(r.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })} · {STATUS_TEXT[r.status]} ·{' '}
@@ -136,11 +108,21 @@ export function AtlasView() {
       </section>
 
       <section className="card atlas-plot-card">
-        {!run && <p className="muted">No run yet. Start one in the Train view with Zhyper or CUMA: their signatures appear here as they train.</p>}
+        {!run && (
+          <p className="muted">
+            {useDefaults && a.defaults === undefined ? 'Reading the shipped defaults’ signatures…' : 'No run yet. Start one in the Train view with Zhyper or CUMA: their signatures appear here as they train.'}
+          </p>
+        )}
+        {useDefaults && a.defaults && (
+          <p className="muted small" data-testid="atlas-defaults-note">
+            The shipped default adapters (npm run train:defaults) on the synthetic world ({a.defaults.world}); each country's signature averages all its profiles, CUMA's on the
+            prompt “{a.defaults.question}”. Train a run in Train to watch a map form, and replay it here.
+          </p>
+        )}
         {run && !sel && (
           <p className="note" data-testid="atlas-empty">
             {live
-              ? `No signatures yet. Zhyper and CUMA report them every ${run.config.methods.some((m) => m.startsWith('zhyper') || m.startsWith('cuma')) ? 'few steps (“Signatures every” in the Train setup)' : '… but this run trains neither: pick Zhyper or CUMA'}.`
+              ? `No signatures yet. Zhyper and CUMA report them every ${(run.run?.config.methods ?? []).some((m) => m.startsWith('zhyper') || m.startsWith('cuma')) ? 'few steps (“Signatures every” in the Train setup)' : '… but this run trains neither: pick Zhyper or CUMA'}.`
               : 'This run has no signatures: only Zhyper and CUMA adapters have them (dense LoRA and persona prompting treat every country alike).'}
           </p>
         )}
@@ -154,7 +136,8 @@ export function AtlasView() {
           <>
             <p className="atlas-status" role="status" data-testid="atlas-status">
               <strong>{METHOD_NAMES[sel.method as ExperimentMethod] ?? sel.method}</strong> · {KIND_TEXT[sel.kind].short}
-              {perLayer ? ' per layer' : ''} of {n} countries after step {snap.step} of {run!.config.steps}
+              {perLayer ? ' per layer' : ''} of {n} countries{' '}
+              {replaying ? `· replay: frame ${replaying.frame} of ${replaying.frames}, step ${replaying.step} of ${run!.steps}` : run!.id === DEFAULTS_SOURCE ? '(shipped default adapter)' : `after step ${snap.step} of ${run!.steps}`}
               {live ? ' (live)' : ''}
               <span className="muted">
                 {' '}
@@ -162,19 +145,31 @@ export function AtlasView() {
                 {shown ? `, ${shown.final ? `${shown.iterations} iterations${shown.warm ? ', warm-started from the last layout' : ''}` : `iteration ${shown.iterations}…`}` : ', laying out…'}
               </span>
             </p>
+            {frames && frames.length > 1 && !live && (
+              <div className="row">
+                {replaying ? (
+                  <button className="secondary" data-testid="atlas-replay-stop" onClick={() => a.stopReplay()}>
+                    Stop the replay
+                  </button>
+                ) : (
+                  <button className="primary" data-testid="atlas-replay" onClick={() => void a.replay({ runId: run!.id, method: sel.method, perLayer }, frames)}>
+                    Replay training ({frames.length} recorded frames)
+                  </button>
+                )}
+              </div>
+            )}
             {shown?.degenerate && <p className="note">Every country has the same signature right now, so the layout is arbitrary.</p>}
             {a.error && (
               <p className="error-message" role="alert">
                 {a.error.message}
               </p>
             )}
-            <Plot
+            <AtlasScatter
               testId="atlas-plot"
-              data={data}
-              layout={plotLayout}
+              points={shown?.points ?? []}
               height={620}
               label={`t-SNE of ${n} countries' signatures, coloured by cultural zone`}
-              attrs={{ 'data-points': shown?.points.length ?? 0, 'data-layouts': a.layouts, 'data-step': shown?.step ?? -1, 'data-final': shown?.final ? 1 : 0 }}
+              attrs={{ 'data-points': shown?.points.length ?? 0, 'data-layouts': a.layouts, 'data-step': shown?.step ?? -1, 'data-final': shown?.final ? 1 : 0, 'data-source': run!.id === DEFAULTS_SOURCE ? 'defaults' : 'run', 'data-replay': replaying ? replaying.frame : 0 }}
             />
             <p className="muted small">
               t-SNE's axes have no units: only which points sit near which counts, and distances between far-apart groups are not to scale. Hover a point for its country.

@@ -148,7 +148,7 @@ export function AdapterBar() {
         </label>
         <label className="pfield" htmlFor={`${uid}-preset`}>
           <span>Method</span>
-          <select id={`${uid}-preset`} data-testid="preset-select" value={preset} disabled={working} onChange={(e) => lab().setPreset(e.target.value as MethodPreset)}>
+          <select id={`${uid}-preset`} data-testid="preset-select" value={preset} disabled={working} onChange={(e) => void lab().setPreset(e.target.value as MethodPreset)}>
             {PRESETS.map((p) => (
               <option key={p} value={p}>
                 {METHOD_LABEL[p]}

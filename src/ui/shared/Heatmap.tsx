@@ -30,9 +30,11 @@ export interface HeatmapProps {
   height?: number;
   /** how many decimals the hover shows */
   digits?: number;
+  /** gaps between cells (off for dense matrices, where 1 px gaps would hide the cells) */
+  gaps?: boolean;
 }
 
-export function Heatmap({ z, x, y, title, xTitle, yTitle, valueTitle, kind, zmin, zmax, testId, height, digits = 3 }: HeatmapProps) {
+export function Heatmap({ z, x, y, title, xTitle, yTitle, valueTitle, kind, zmin, zmax, testId, height, digits = 3, gaps = true }: HeatmapProps) {
   const data = useMemo(() => {
     const m = kind === 'diff' ? maxAbs(z) : 0;
     return [
@@ -45,11 +47,11 @@ export function Heatmap({ z, x, y, title, xTitle, yTitle, valueTitle, kind, zmin
         ...(kind === 'diff' ? { zmin: -m, zmax: m, zmid: 0 } : zmin !== undefined && zmax !== undefined ? { zmin, zmax } : {}),
         colorbar: { title: { text: valueTitle, side: 'right' }, thickness: 16, outlinewidth: 0 },
         hovertemplate: `${yTitle} %{y}<br>${xTitle} %{x}<br>${valueTitle}: %{z:.${digits}f}<extra></extra>`,
-        xgap: 1,
-        ygap: 1,
+        xgap: gaps ? 1 : 0,
+        ygap: gaps ? 1 : 0,
       },
     ];
-  }, [z, x, y, kind, zmin, zmax, valueTitle, xTitle, yTitle, digits]);
+  }, [z, x, y, kind, zmin, zmax, valueTitle, xTitle, yTitle, digits, gaps]);
   const layout = useMemo(
     () => ({
       title: { text: title, font: { size: 17 } },

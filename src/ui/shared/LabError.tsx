@@ -59,6 +59,8 @@ export function explainLab(area: LabArea, e: AppError): Explained {
         title: 'The condition encoder could not be loaded',
         todo: <p>Hub encoders need the network the first time. The offline default, Universal Sentence Encoder Lite, always works. The encoder in use is unchanged.</p>,
       };
+    case 'SharedAdapterMissingError':
+      return { kind: 'shared-adapter', title: "The link's adapter is not in this browser", todo: <p>{e.message}</p> };
     case 'SceneError':
       return { kind: 'scene', title: 'The shared link could not be read', todo: <p>Your own personas are shown instead. Ask for the link again (it may have been cut short).</p> };
   }
@@ -72,6 +74,7 @@ export function explainLab(area: LabArea, e: AppError): Explained {
     export: 'The export failed',
     accounting: 'The parameter table could not be computed',
     scene: 'The shared link could not be read',
+    learn: 'The chapter could not run this on the model',
   };
   return { kind: area, title: titles[area], todo: <p>Try again; if it keeps failing, load the model again in the Model view. {KEPT}</p> };
 }

@@ -12,6 +12,7 @@ export function OptionBars({
   testId,
   stale,
   height,
+  big,
 }: {
   result: ScoreResult | null;
   options: string[];
@@ -20,6 +21,8 @@ export function OptionBars({
   testId: string;
   stale?: boolean;
   height?: number;
+  /** projector scale (the Present deck) */
+  big?: boolean;
 }) {
   const labels = useMemo(() => options.map((o, i) => `${OPTION_LETTERS[i]}. ${o.length > 28 ? `${o.slice(0, 27)}…` : o}`), [options]);
   const probs = useMemo(() => (result && result.probs.length === options.length ? result.probs : null), [result, options.length]);
@@ -33,23 +36,25 @@ export function OptionBars({
         text: probs ? probs.map((p) => `${(100 * p).toFixed(1)}%`) : options.map(() => ''),
         textposition: 'auto',
         insidetextanchor: 'end',
-        textfont: { size: 16 },
+        textfont: { size: big ? 24 : 16 },
+        textangle: 0,
         marker: { color, opacity: stale ? 0.45 : 1 },
         hovertemplate: '%{y}: %{x:.3f}<extra></extra>',
         cliponaxis: false,
       },
     ],
-    [labels, probs, options, color, stale],
+    [labels, probs, options, color, stale, big],
   );
   const layout = useMemo(
     () => ({
-      title: { text: title, font: { size: 17 } },
+      ...(big ? { font: { size: 22 } } : {}),
+      title: { text: title, font: { size: big ? 26 : 17 } },
       margin: { l: 10, r: 16, t: 44, b: 56 },
       xaxis: { range: [0, 1.04], dtick: 0.25, title: { text: 'probability of answering (0–1)' }, tickformat: '.0%', fixedrange: true },
       yaxis: { autorange: 'reversed', fixedrange: true, automargin: true },
       bargap: 0.25,
     }),
-    [title],
+    [title, big],
   );
   return (
     <div className="option-bars" data-testid={testId} data-probs={probs ? JSON.stringify(probs) : ''} data-stale={stale ? 'true' : 'false'}>
