@@ -136,6 +136,8 @@ export interface LabState extends Scene {
   /** adapter strength, 0..2 (applied to the model: it affects every view) */
   strength: number;
   routingLayer: number;
+  /** the adapter bar's settings and files (encoder, seed, rank, modules, load / save / export) are shown */
+  settingsOpen: boolean;
 
   // not persisted
   adapter: AdapterSummary | null;
@@ -221,6 +223,7 @@ export interface LabState extends Scene {
   /** route a typed text through the CUMA adapter on the model as Blend's persona A and B (Learn) */
   routeText(text: string): Promise<void>;
   dismiss(area: LabArea): void;
+  setSettingsOpen(open: boolean): void;
 }
 
 const lane = createLane();
@@ -416,6 +419,7 @@ export const useLab = create<LabState>()(
         alpha: 0,
         strength: 1,
         routingLayer: 0,
+        settingsOpen: false,
 
         adapter: null,
         origin: null,
@@ -826,6 +830,9 @@ export const useLab = create<LabState>()(
         dismiss(area) {
           setError(area, undefined);
         },
+        setSettingsOpen(settingsOpen) {
+          set({ settingsOpen });
+        },
       };
     },
     {
@@ -847,6 +854,7 @@ export const useLab = create<LabState>()(
         blendB: s.blendB,
         alpha: s.alpha,
         routingLayer: s.routingLayer,
+        settingsOpen: s.settingsOpen,
       }),
       merge: (persisted, current) => {
         const p = (persisted ?? {}) as Partial<LabState>;
@@ -868,6 +876,7 @@ export const useLab = create<LabState>()(
           ...(typeof p.blendB === 'string' ? { blendB: p.blendB } : {}),
           ...(typeof p.alpha === 'number' && p.alpha >= 0 && p.alpha <= 1 ? { alpha: p.alpha } : {}),
           ...(typeof p.routingLayer === 'number' && p.routingLayer >= 0 ? { routingLayer: Math.round(p.routingLayer) } : {}),
+          ...(typeof p.settingsOpen === 'boolean' ? { settingsOpen: p.settingsOpen } : {}),
         };
       },
     },

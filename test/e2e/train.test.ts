@@ -223,11 +223,21 @@ describe('Train and Atlas in Chromium', () => {
     expect(await num(page, 'loss-plot', 'data-points')).toBe(9);
     log('reloaded');
 
+    // the Atlas replays the recording the run kept across the reload: the map forming, frame by frame
+    await page.getByTestId('nav-atlas').click();
+    await page.getByTestId('atlas-replay').click();
+    await expect.poll(() => num(page, 'atlas-plot', 'data-replay'), { timeout: 60_000, interval: 200 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('atlas-status').innerText(), { timeout: 60_000, interval: 200 }).toMatch(/replay: frame \d of 3, step \d of 3/);
+    await expect.poll(() => num(page, 'atlas-plot', 'data-replay'), { timeout: 120_000 }).toBe(0);
+    expect(await num(page, 'atlas-plot', 'data-step')).toBe(3);
+    await page.getByTestId('nav-train').click();
+    log('replayed');
+
     // its Zhyper adapter goes on the model through the adapter bar's file path
     await page.locator('[data-testid="train-model-status"][data-status="ready"]').waitFor({ timeout: 180_000 });
     await page.getByTestId('compare-adapter-zhyper-diag').click();
     await page.getByTestId('view-compare').waitFor({ timeout: 120_000 });
-    await expect.poll(() => page.getByTestId('adapter-summary').innerText(), { timeout: 120_000 }).toMatch(/from zhyper-diag-.*\.safetensors/);
+    await expect.poll(() => page.getByTestId('adapter-summary').innerText(), { timeout: 120_000 }).toMatch(/kept in this browser, zhyper-diag-.*\.safetensors/);
     expect(await page.getByTestId('adapter-summary').getAttribute('data-method')).toBe('zhyper');
     log('loaded into Compare');
     await page.close();

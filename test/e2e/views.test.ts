@@ -28,8 +28,11 @@ async function adapterOf(page: Page, method: string) {
 }
 
 async function newAdapter(page: Page, preset: string, method: string) {
+  // picking a method puts that method on the model (its trained default, or a random one)
   await page.getByTestId('preset-select').selectOption(preset);
+  await adapterOf(page, method);
   await page.getByTestId('new-adapter').click();
+  await page.getByTestId('untrained-badge').waitFor({ timeout: 120_000 });
   await adapterOf(page, method);
 }
 
@@ -70,29 +73,33 @@ describe('Compare, Blend and Routing in Chromium', () => {
     const page = await h.open(`${h.appUrl}#/compare`);
     await page.getByTestId('view-compare').waitFor();
     await modelReady(page);
-    // on the embedded model the app puts the trained default (npm run train:defaults, public/adapters) on by itself
-    await adapterOf(page, 'zhyper');
+    // on the embedded model the app puts CUMA's trained default (npm run train:defaults, public/adapters) on by
+    // itself: the method whose default separates the default personas
+    await adapterOf(page, 'cuma');
     await page.getByTestId('default-badge').waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, zhyper-diag\.safetensors/);
+    expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, cuma\.safetensors/);
+    expect(await page.getByTestId('preset-select').inputValue()).toBe('cuma');
     // the bar's settings describe the adapter on the model: the default adapts q, v, o and down at r = 8
     for (const t of ['q', 'v', 'o', 'down']) expect(await page.getByTestId(`target-${t}`).isChecked(), t).toBe(true);
     expect(await page.getByTestId('target-k').isChecked()).toBe(false);
     expect(await page.getByTestId('adapter-rank').inputValue()).toBe('8');
-    await shot(page, 'e2e-compare-default-adapter.png');
-    // CUMA's trained default: the first two personas (a secular Norwegian, a very religious Nigerian) answer
-    // the religion question visibly apart, the Nigerian nearer "Very important" (as the synthetic world's truth)
-    await page.getByTestId('preset-select').selectOption('cuma');
-    await page.getByTestId('trained-default').click();
-    await adapterOf(page, 'cuma');
-    expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, cuma\.safetensors/);
+    // the first two personas (a secular Norwegian, a very religious Nigerian) answer the religion question
+    // visibly apart, the Nigerian nearer "Very important" (as the synthetic world's truth)
     expect(await page.getByTestId('question').inputValue()).toBe('How important is religion in your life?');
     await page.getByTestId('score').click();
     const d0 = await waitProbs(page, 'option-bars-0');
     const d1 = await waitProbs(page, 'option-bars-1');
     const tv = d0.reduce((a, v, i) => a + Math.abs(v - d1[i]), 0) / 2;
-    expect(tv).toBeGreaterThan(0.1);
+    expect(tv).toBeGreaterThanOrEqual(0.3);
     expect(d1[0]).toBeGreaterThan(d0[0] + 0.1);
     await shot(page, 'e2e-compare-cuma-default.png');
+    // picking Zhyper in the method picker puts Zhyper's trained default on, and Compare says why it separates less
+    await page.getByTestId('preset-select').selectOption('zhyper');
+    await adapterOf(page, 'zhyper');
+    await page.getByTestId('default-badge').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, zhyper-diag\.safetensors/);
+    await page.getByTestId('zhyper-default-note').waitFor();
+    await shot(page, 'e2e-compare-default-adapter.png');
     // then a random Zhyper one explicitly
     await newAdapter(page, 'zhyper', 'zhyper');
     expect(await page.getByTestId('untrained-badge').isVisible()).toBe(true);
@@ -176,7 +183,7 @@ describe('Compare, Blend and Routing in Chromium', () => {
     const page = await h.open(`${h.appUrl}#/compare`);
     await modelReady(page);
     // the trained default goes on by itself first (on a loaded machine it can still be loading here)
-    await adapterOf(page, 'zhyper');
+    await adapterOf(page, 'cuma');
     await newAdapter(page, 'cuma', 'cuma');
 
     // Save adapter → a safetensors download that loads back
@@ -198,7 +205,10 @@ describe('Compare, Blend and Routing in Chromium', () => {
     await page.getByTestId('accounting-toggle').click();
     await expect.poll(() => page.getByTestId('accounting').innerText(), { timeout: 30_000 }).toMatch(/Mistral-7B[\s\S]*T2L ÷ Zhyper/);
 
-    // rank and target modules of a new adapter
+    // rank and target modules of a new adapter (picked after the method: picking one puts its default on,
+    // and the bar then shows that adapter's rank and modules)
+    await page.getByTestId('preset-select').selectOption('zhyper');
+    await adapterOf(page, 'zhyper');
     await page.getByTestId('adapter-rank').selectOption('4');
     await page.getByTestId('target-o').check();
     await page.getByTestId('target-down').check();

@@ -18,6 +18,8 @@ import {
   newRun,
   parseRunFile,
   progressOf,
+  recordFrame,
+  RECORDING_MAX,
   runToExport,
   RunFileError,
   table1Csv,
@@ -119,6 +121,23 @@ describe('the run log', () => {
     expect(ls[1].steps).toEqual([1, 2, 3]);
     expect(metricSeries(run)[0]).toMatchObject({ method: 'lora', steps: [3], acc: [0.5] });
     expect(run.rows.map((r) => r.method)).toEqual(['lora', 'zhyper-diag']);
+  });
+
+  it('records every Table 1 signature event for the Atlas replay (not Table 2), thinned past its limit, and keeps it in a results file', () => {
+    let run = newRun('r4', { ...config, loco: { methods: ['zhyper-diag'], steps: 2 } }, { encoderId: 'enc', model, now: 1 });
+    run = applyEvents(run, [{ method: 'zhyper-diag', phase: 'prepare' }, ...[1, 2, 3].map((s) => ({ method: 'zhyper-diag', phase: 'signatures' as const, step: s, set: sigs(s) }))]);
+    expect(run.recording!['zhyper-diag'].map((f) => f.step)).toEqual([1, 2, 3]);
+    run = applyEvents(run, [{ method: 'zhyper-diag (without Confucian)', phase: 'prepare' }, { method: 'zhyper-diag', phase: 'signatures', step: 1, set: sigs(9) }]);
+    expect(run.recording!['zhyper-diag']).toHaveLength(3);
+    // past the limit, every other earlier frame goes; the first and the newest stay
+    let frames: { step: number; set: SignatureSet }[] = [];
+    for (let s = 1; s <= RECORDING_MAX + 1; s++) frames = recordFrame(frames, { step: s, set: sigs(s) });
+    expect(frames.length).toBeLessThanOrEqual(RECORDING_MAX);
+    expect(frames[0].step).toBe(1);
+    expect(frames.at(-1)!.step).toBe(RECORDING_MAX + 1);
+    expect(frames.map((f) => f.step)).toEqual([...frames.map((f) => f.step)].sort((x, y) => x - y));
+    const back = parseRunFile(JSON.stringify(runToExport(run)), 'r.json');
+    expect(back.recording!['zhyper-diag'].map((f) => f.step)).toEqual([1, 2, 3]);
   });
 
   it('finishes, fails and is interrupted keeping what it had', () => {

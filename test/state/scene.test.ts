@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPersona, defaultScene, personaText, sanitizePersonas, sceneFromHash, SceneError, sceneToHash, type Scene } from '../../src/state/scene';
+import { defaultPersona, defaultScene, personaText, sanitizePersonas, sceneFromHash, SceneError, sceneToHash, type Scene, type SharedAdapter } from '../../src/state/scene';
 
 describe('personaText', () => {
   it('linearizes the profile and writes religiosity as a sentence before the free text', () => {
@@ -70,5 +70,45 @@ describe('sanitizePersonas', () => {
     expect(sanitizePersonas('nope')).toBeNull();
     expect(sanitizePersonas([ok[0], { id: 'x', profile: { Country: 'Norway' }, religiosity: null }])).toBeNull();
     expect(sanitizePersonas([ok[0], { profile: {}, religiosity: 99 }])![1].religiosity).toBeNull();
+  });
+});
+
+describe('a shared link carries the adapter, its strength and α', () => {
+  const scene = defaultScene();
+  it('round-trips every kind of adapter', () => {
+    const adapters: SharedAdapter[] = [
+      { kind: 'default', preset: 'cuma' },
+      { kind: 'random', preset: 'zhyper', seed: 7, rank: 4, targets: ['q', 'v', 'o'] },
+      { kind: 'kept', runId: 'run-abc', method: 'cuma', name: 'cuma-SmolLM2' },
+      { kind: 'file', file: 'mine.safetensors' },
+      { kind: 'none' },
+    ];
+    for (const adapter of adapters) {
+      const back = sceneFromHash(sceneToHash(scene, 'blend', { adapter, strength: 1.5, alpha: 0.25 }))!;
+      expect(back.setup).toEqual({ adapter, strength: 1.5, alpha: 0.25 });
+      expect(back.view).toBe('blend');
+    }
+  });
+
+  it('an older link without an adapter keeps the recipient’s own (setup null)', () => {
+    expect(sceneFromHash(sceneToHash(scene, 'compare'))!.setup).toBeNull();
+  });
+
+  it('refuses a damaged setup by name', () => {
+    const bad = (patch: object) => {
+      const hash = sceneToHash(scene, 'compare', { adapter: { kind: 'none' }, strength: 1, alpha: 0 });
+      const b64 = hash.split('scene=')[1];
+      const json = JSON.parse(Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+      const out = Buffer.from(JSON.stringify({ ...json, ...patch })).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      return () => sceneFromHash(`#/compare?scene=${out}`);
+    };
+    expect(bad({ adapter: { kind: 'default', preset: 'gpt' } })).toThrow(/unknown method "gpt"/);
+    expect(bad({ adapter: { kind: 'random', preset: 'cuma', seed: 1, rank: 8, targets: ['qq'] } })).toThrow(/unknown target modules/);
+    expect(bad({ adapter: { kind: 'random', preset: 'cuma', seed: 1, rank: 99, targets: ['q'] } })).toThrow(/rank between 1 and 64/);
+    expect(bad({ adapter: { kind: 'kept' } })).toThrow(/run id and method/);
+    expect(bad({ adapter: { kind: 'weird' } })).toThrow(/unknown kind "weird"/);
+    expect(bad({ strength: 5 })).toThrow(/strength must be a number from 0 to 2/);
+    expect(bad({ alpha: -1 })).toThrow(/α must be a number from 0 to 1/);
+    expect(bad({ adapter: { kind: 'weird' } })).toThrow(SceneError);
   });
 });

@@ -8,6 +8,7 @@ import { MIN_TSNE_POINTS, perplexityFor } from '../../worker/tsne-core';
 import { AtlasScatter } from './AtlasScatter';
 import { ViewHeader } from '../shared/ViewHeader';
 import { STATUS_TEXT } from '../train/RunPanels';
+import { Term } from '../shared/glossary';
 
 const KIND_TEXT: Record<SignatureKind, { short: string; long: string }> = {
   routing: { short: 'CUMA routing ḡ_c', long: "mean gate per expert over the country's profiles, their prompts' tokens and the layers" },
@@ -79,7 +80,7 @@ export function AtlasView() {
             {(['routing', 'z'] as SignatureKind[]).map((k) => (
               <label key={k} className={`seg-option ${sel?.kind === k ? 'on' : ''}`} title={sel && !sel.kinds.includes(k) ? 'this run has no such signatures' : KIND_TEXT[k].long}>
                 <input type="radio" name={`${uid}-kind`} data-testid={`atlas-kind-${k}`} checked={sel?.kind === k} disabled={!sel?.kinds.includes(k)} onChange={() => a.setKind(k)} />
-                {KIND_TEXT[k].short}
+                <Term t={k === 'z' ? 'z̄_c' : 'ḡ_c'}>{KIND_TEXT[k].short}</Term>
               </label>
             ))}
           </fieldset>
@@ -101,7 +102,9 @@ export function AtlasView() {
           </label>
         </div>
         <div className="stat" data-testid="atlas-silhouette" data-value={sil ?? ''}>
-          <span className="stat-label">Zone silhouette</span>
+          <span className="stat-label">
+            Zone <Term t="silhouette" />
+          </span>
           <span className="stat-value">{sil == null ? '—' : sil.toFixed(3)}</span>
           <span className="stat-note muted small">−1…1 in signature space (Euclidean): above 0, a zone's countries sit closer to each other than to other zones</span>
         </div>

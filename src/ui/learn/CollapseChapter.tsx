@@ -106,7 +106,13 @@ export function CollapseToy({ autoRun = false, big = false }: { autoRun?: boolea
               { type: 'scatter', mode: 'lines+markers', name: 'dense fit (one for all)', x: opts, y: pd[i], line: { color: '#d55e00', width: 4 }, marker: { size: 9 } },
               { type: 'scatter', mode: 'lines+markers', name: 'routed fit (by group)', x: opts, y: pr[i], line: { color: '#0072b2', width: 4, dash: 'dot' }, marker: { size: 9, symbol: 'diamond' } },
             ]}
-            layout={{ title: { text: g.name }, showlegend: i === 0, legend: { orientation: 'h', y: -0.32 }, xaxis: { title: { text: 'answer option (1–7)' }, type: 'category' }, yaxis: { range: [0, 0.85], title: { text: 'probability' } }, margin: { l: 56, r: 10, t: 44, b: i === 0 ? 100 : 60 } }}
+            layout={{
+              showlegend: i === 0,
+              legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
+              xaxis: { title: { text: `${g.name}: answer option (1–7)` }, type: 'category' },
+              yaxis: { range: [0, 0.85], title: { text: 'probability' } },
+              margin: { l: 56, r: 10, t: i === 0 ? 56 : 20, b: 56 },
+            }}
           />
         ))}
       </div>

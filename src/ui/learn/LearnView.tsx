@@ -1,6 +1,7 @@
 // Learn: four short chapters, each a toy that reacts to its controls and a link to the view that shows
 // the same thing on the real model. The chapter is in the URL (#/learn/zhyper), so a link opens it.
 import { useEffect, useState } from 'react';
+import { Glossary } from '../shared/glossary';
 import { CollapseChapter } from './CollapseChapter';
 import { LoraChapter } from './LoraChapter';
 import { RoutingChapter } from './RoutingChapter';
@@ -11,6 +12,7 @@ export const CHAPTERS = [
   { id: 'zhyper', title: 'Zhyper', needsGpu: false },
   { id: 'routing', title: 'Routing', needsGpu: false },
   { id: 'collapse', title: 'Mean collapse', needsGpu: false },
+  { id: 'glossary', title: 'Glossary', needsGpu: false },
 ] as const;
 type ChapterId = (typeof CHAPTERS)[number]['id'];
 
@@ -37,7 +39,7 @@ export function LearnView() {
         <nav className="chapter-tabs" aria-label="Chapters">
           {CHAPTERS.map((c, i) => (
             <button key={c.id} className={chapter === c.id ? 'tab active' : 'tab'} aria-current={chapter === c.id ? 'page' : undefined} data-testid={`learn-tab-${c.id}`} onClick={() => go(c.id)}>
-              {i + 1}. {c.title}
+              {c.id === 'glossary' ? c.title : `${i + 1}. ${c.title}`}
             </button>
           ))}
         </nav>
@@ -47,6 +49,7 @@ export function LearnView() {
       {chapter === 'zhyper' && <ZhyperChapter />}
       {chapter === 'routing' && <RoutingChapter />}
       {chapter === 'collapse' && <CollapseChapter />}
+      {chapter === 'glossary' && <Glossary />}
     </div>
   );
 }

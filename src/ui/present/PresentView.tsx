@@ -66,7 +66,8 @@ export function PresentView() {
       else if (k === 'f' || k === 'F') toggleFull();
       else if (k === 'n' || k === 'N') usePresent.getState().toggleNotes();
       else if (k === 'r' || k === 'R') setReplayKey((x) => x + 1);
-      else if (k === 'Escape' && !document.fullscreenElement && editing) usePresent.getState().setEditing(false);
+      else if (k === 'Escape' && document.fullscreenElement) void document.exitFullscreen().catch(() => {});
+      else if (k === 'Escape' && editing) usePresent.getState().setEditing(false);
       else return;
       e.preventDefault();
     };

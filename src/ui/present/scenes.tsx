@@ -102,7 +102,7 @@ export function PersonasScene({ deck }: { deck: Deck }) {
 export function BlendScene({ deck }: { deck: Deck }) {
   const { value, why } = useProbe(deck, 'blend');
   const stageH = useStageHeight(330, 560);
-  const alphas = Array.from({ length: 11 }, (_, i) => i / 10);
+  const alphas = useMemo(() => Array.from({ length: 11 }, (_, i) => i / 10), []);
   const data = useMemo(
     () =>
       value
@@ -116,8 +116,7 @@ export function BlendScene({ deck }: { deck: Deck }) {
             marker: { size: 12 },
           }))
         : [],
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [value, deck.options],
+    [value, deck.options, alphas],
   );
   const layout = useMemo(
     () => ({
@@ -146,12 +145,12 @@ export function RoutingScene({ deck }: { deck: Deck }) {
     if (ra.gates && rb.gates) {
       const a = meanGates(ra.gates);
       const b = meanGates(rb.gates);
-      return { a, b, d: diffMatrix(a, b), x: Array.from({ length: ra.gates.E }, (_, e) => `E${e + 1}`), y: a.map((_, l) => l), xTitle: 'expert', value: 'mean gate g' };
+      return { a, b, d: diffMatrix(a, b), min: Math.min(0, ...a.flat(), ...b.flat()), max: Math.max(...a.flat(), ...b.flat()), x: Array.from({ length: ra.gates.E }, (_, e) => `E${e + 1}`), y: a.map((_, l) => l), xTitle: 'expert', value: 'mean gate g' };
     }
     if (ra.z && rb.z) {
       const a = zMatrix(ra.z, 0);
       const b = zMatrix(rb.z, 0);
-      return { a, b, d: diffMatrix(a, b), x: a[0].map((_, i) => `z${i + 1}`), y: a.map((_, l) => l), xTitle: `rank (${ra.z.targets[0]})`, value: 'z' };
+      return { a, b, d: diffMatrix(a, b), min: Math.min(0, ...a.flat(), ...b.flat()), max: Math.max(...a.flat(), ...b.flat()), x: a[0].map((_, i) => `z${i + 1}`), y: a.map((_, l) => l), xTitle: `rank (${ra.z.targets[0]})`, value: 'z' };
     }
     return null;
   }, [value]);
@@ -159,9 +158,9 @@ export function RoutingScene({ deck }: { deck: Deck }) {
     <div data-testid="scene-routing" data-diff={maps ? JSON.stringify(maps.d) : ''}>
       {maps ? (
         <div className="scene-three">
-          <Heatmap z={maps.a} x={maps.x} y={maps.y} title={personaLabel(deck, 0)} xTitle={maps.xTitle} yTitle="layer" valueTitle={maps.value} kind="value" testId="scene-routing-a" height={stageH} />
-          <Heatmap z={maps.b} x={maps.x} y={maps.y} title={personaLabel(deck, 1)} xTitle={maps.xTitle} yTitle="layer" valueTitle={maps.value} kind="value" testId="scene-routing-b" height={stageH} />
-          <Heatmap z={maps.d} x={maps.x} y={maps.y} title="A − B" xTitle={maps.xTitle} yTitle="layer" valueTitle="difference" kind="diff" testId="scene-routing-diff" height={stageH} />
+          <Heatmap z={maps.a} x={maps.x} y={maps.y} title={personaLabel(deck, 0)} xTitle={maps.xTitle} yTitle="layer" valueTitle={maps.value} kind="value" zmin={maps.min} zmax={maps.max} testId="scene-routing-a" height={stageH} big />
+          <Heatmap z={maps.b} x={maps.x} y={maps.y} title={personaLabel(deck, 1)} xTitle={maps.xTitle} yTitle="layer" valueTitle={maps.value} kind="value" zmin={maps.min} zmax={maps.max} testId="scene-routing-b" height={stageH} big />
+          <Heatmap z={maps.d} x={maps.x} y={maps.y} title="A − B" xTitle={maps.xTitle} yTitle="layer" valueTitle="difference" kind="diff" testId="scene-routing-diff" height={stageH} big />
         </div>
       ) : (
         <Waiting why={why} />
@@ -200,7 +199,7 @@ export function AtlasScene({ deck, replayKey }: { deck: Deck; replayKey: number 
   }, [replayKey, recorded]);
   const key = replaying && recorded ? `${recorded.run.id}|${recorded.method}|mean` : `${DEFAULTS_SOURCE}|${method}|mean`;
   const shown = layout?.key === key ? layout : null;
-  const stageH = useStageHeight(300, 640);
+  const stageH = useStageHeight(380, 640);
   if (defaults === null) return <p className="scene-wait">The shipped signatures (adapters/signatures.json) are missing: run npm run signatures:defaults.</p>;
   return (
     <div data-testid="scene-atlas" data-points={shown?.points.length ?? 0}>

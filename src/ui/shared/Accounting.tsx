@@ -5,6 +5,7 @@ import type { AccountingTable } from '../../adapters/accounting';
 import { useLab } from '../../state/lab';
 import { useApp } from '../../state/store';
 import { count, int } from '../format';
+import { Term } from './glossary';
 
 function ratio(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
@@ -32,13 +33,17 @@ function Table({ t, caption }: { t: AccountingTable; caption: string }) {
       </tbody>
       <tfoot>
         <tr>
-          <th scope="row">T2L ÷ Zhyper (hypernetwork only)</th>
+          <th scope="row">
+            <Term t="T2L" /> ÷ Zhyper (hypernetwork only)
+          </th>
           <td>
             {ratio(t.t2lOverZhyperHypernet.diag)}× diag · {ratio(t.t2lOverZhyperHypernet.square)}× square
           </td>
         </tr>
         <tr>
-          <th scope="row">T2L ÷ Zhyper (all trainables)</th>
+          <th scope="row">
+            <Term t="T2L" /> ÷ Zhyper (all trainables)
+          </th>
           <td>
             {ratio(t.t2lOverZhyperTotal.diag)}× diag · {ratio(t.t2lOverZhyperTotal.square)}× square
           </td>

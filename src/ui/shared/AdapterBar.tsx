@@ -10,6 +10,7 @@ import { count } from '../format';
 import { AccountingPanel } from './Accounting';
 import { downloadFile, fileSafe } from './download';
 import { LabErrors } from './LabError';
+import { Term } from './glossary';
 
 const PRESETS = Object.keys(METHOD_LABEL) as MethodPreset[];
 
@@ -93,6 +94,7 @@ export function AdapterBar() {
   const seed = useLab((s) => s.seed);
   const rank = useLab((s) => s.rank);
   const targets = useLab((s) => s.targets);
+  const settingsOpen = useLab((s) => s.settingsOpen);
   const lab = useLab.getState;
   const file = useRef<HTMLInputElement | null>(null);
   const [showAccounting, setShowAccounting] = useState(false);
@@ -134,24 +136,55 @@ export function AdapterBar() {
             </button>
           </>
         )}
+        <label className="pfield inline" htmlFor={`${uid}-preset`}>
+          <span>Method</span>
+          <select id={`${uid}-preset`} data-testid="preset-select" value={preset} disabled={working} onChange={(e) => void lab().setPreset(e.target.value as MethodPreset)}>
+            {PRESETS.map((p) => (
+              <option key={p} value={p}>
+                {METHOD_LABEL[p]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {source?.kind === 'embedded' && (
+          <button
+              className="secondary"
+              data-testid="trained-default"
+              disabled={!ready || working || !hasTrainedDefault(preset)}
+              onClick={() => void lab().loadTrainedDefault()}
+              title={hasTrainedDefault(preset) ? 'The adapter npm run train:defaults trained for this method on the synthetic world (ships with the app, offline)' : 'Trained defaults ship for Zhyper diag and CUMA top-2 of 8'}
+            >
+              Trained default
+            </button>
+          )}
+        <button className="primary" data-testid="new-adapter" disabled={!ready || working} onClick={() => void lab().newRandomAdapter()} title="Random weights (seeded): untrained, but the personas visibly change the answers">
+          {busy === 'adapter' ? 'Making…' : 'New random adapter'}
+        </button>
+        <input
+            ref={file}
+            type="file"
+            accept=".safetensors"
+            hidden
+            data-testid="load-adapter-input"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void lab().loadAdapterFile(f);
+            }}
+          />
+        <button className="secondary" data-testid="adapter-settings-toggle" aria-expanded={settingsOpen} aria-controls={`${uid}-settings`} onClick={() => lab().setSettingsOpen(!settingsOpen)}>
+          {settingsOpen ? 'Hide settings ▴' : 'Settings, files ▾'}
+        </button>
       </div>
-      <div className="adapter-controls">
+      <AdapterSummaryLine />
+      {settingsOpen && (
+        <div className="adapter-controls" id={`${uid}-settings`} data-testid="adapter-settings">
         <label className="pfield" htmlFor={`${uid}-enc`}>
           <span>Condition encoder</span>
           <select id={`${uid}-enc`} data-testid="encoder-select" value={encoderId} disabled={working} onChange={(e) => void lab().setEncoder(e.target.value)}>
             {ENCODERS.map((e) => (
               <option key={e.id} value={e.id}>
                 {e.label} ({e.dim}){e.offline ? ' · offline' : ' · download'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="pfield" htmlFor={`${uid}-preset`}>
-          <span>Method</span>
-          <select id={`${uid}-preset`} data-testid="preset-select" value={preset} disabled={working} onChange={(e) => void lab().setPreset(e.target.value as MethodPreset)}>
-            {PRESETS.map((p) => (
-              <option key={p} value={p}>
-                {METHOD_LABEL[p]}
               </option>
             ))}
           </select>
@@ -178,33 +211,7 @@ export function AdapterBar() {
             </label>
           ))}
         </fieldset>
-        <div className="adapter-buttons">
-          <button className="primary" data-testid="new-adapter" disabled={!ready || working} onClick={() => void lab().newRandomAdapter()} title="Random weights (seeded): untrained, but the personas visibly change the answers">
-            {busy === 'adapter' ? 'Making…' : 'New random adapter'}
-          </button>
-          {source?.kind === 'embedded' && (
-            <button
-              className="secondary"
-              data-testid="trained-default"
-              disabled={!ready || working || !hasTrainedDefault(preset)}
-              onClick={() => void lab().loadTrainedDefault()}
-              title={hasTrainedDefault(preset) ? 'The adapter npm run train:defaults trained for this method on the synthetic world (ships with the app, offline)' : 'Trained defaults ship for Zhyper diag and CUMA top-2 of 8'}
-            >
-              Trained default
-            </button>
-          )}
-          <input
-            ref={file}
-            type="file"
-            accept=".safetensors"
-            hidden
-            data-testid="load-adapter-input"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (f) void lab().loadAdapterFile(f);
-            }}
-          />
+          <div className="adapter-buttons">
           <button className="secondary" data-testid="load-adapter" disabled={!ready || working} onClick={() => file.current?.click()}>
             Load adapter file…
           </button>
@@ -220,8 +227,13 @@ export function AdapterBar() {
           >
             {busy === 'export' ? 'Exporting…' : 'Export PEFT (persona 1)'}
           </button>
+          </div>
+          <details className="accounting-details" onToggle={(e) => setShowAccounting((e.target as HTMLDetailsElement).open)}>
+            <summary data-testid="accounting-toggle">Parameter accounting: Zhyper, <Term t="T2L" />, CUMA, LoRA</summary>
+            {showAccounting && <AccountingPanel />}
+          </details>
         </div>
-      </div>
+      )}
       {encoderNote && (
         <p className="muted" role="status">
           Encoder: {encoderNote}
@@ -233,12 +245,7 @@ export function AdapterBar() {
         </p>
       )}
       {busy === 'adapter' && <p className="muted" role="status">Putting the adapter on the model…</p>}
-      <AdapterSummaryLine />
       <LabErrors areas={['adapter', 'encoder', 'export']} />
-      <details className="accounting-details" onToggle={(e) => setShowAccounting((e.target as HTMLDetailsElement).open)}>
-        <summary data-testid="accounting-toggle">Parameter accounting: Zhyper, T2L, CUMA, LoRA</summary>
-        {showAccounting && <AccountingPanel />}
-      </details>
     </section>
   );
 }

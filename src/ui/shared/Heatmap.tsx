@@ -32,9 +32,11 @@ export interface HeatmapProps {
   digits?: number;
   /** gaps between cells (off for dense matrices, where 1 px gaps would hide the cells) */
   gaps?: boolean;
+  /** projector scale (the Present deck) */
+  big?: boolean;
 }
 
-export function Heatmap({ z, x, y, title, xTitle, yTitle, valueTitle, kind, zmin, zmax, testId, height, digits = 3, gaps = true }: HeatmapProps) {
+export function Heatmap({ z, x, y, title, xTitle, yTitle, valueTitle, kind, zmin, zmax, testId, height, digits = 3, gaps = true, big = false }: HeatmapProps) {
   const data = useMemo(() => {
     const m = kind === 'diff' ? maxAbs(z) : 0;
     return [
@@ -54,12 +56,13 @@ export function Heatmap({ z, x, y, title, xTitle, yTitle, valueTitle, kind, zmin
   }, [z, x, y, kind, zmin, zmax, valueTitle, xTitle, yTitle, digits, gaps]);
   const layout = useMemo(
     () => ({
-      title: { text: title, font: { size: 17 } },
+      ...(big ? { font: { size: 22 } } : {}),
+      title: { text: title, font: { size: big ? 26 : 17 } },
       margin: { l: 70, r: 10, t: 48, b: 60 },
       xaxis: { title: { text: xTitle }, type: 'category', fixedrange: true, automargin: true },
       yaxis: { title: { text: yTitle }, type: 'category', autorange: 'reversed', fixedrange: true, automargin: true },
     }),
-    [title, xTitle, yTitle],
+    [title, xTitle, yTitle, big],
   );
   const h = height ?? Math.max(260, Math.min(900, 110 + 22 * y.length));
   return <Plot data={data} layout={layout} height={h} testId={testId} label={`${title} (${yTitle} × ${xTitle}; ${valueTitle})`} className="heatmap" attrs={{ 'data-rows': y.length, 'data-cols': x.length }} />;

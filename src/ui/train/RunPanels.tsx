@@ -7,6 +7,7 @@ import { fileSafe, downloadFile } from '../shared/download';
 import { methodStyle } from '../shared/colors';
 import { Plot } from '../shared/Plot';
 import { count } from '../format';
+import { Term } from '../shared/glossary';
 
 export const STATUS_TEXT: Record<RunStatus, string> = {
   running: 'running',
@@ -80,7 +81,7 @@ export function RunProgressCard({ run }: { run: RunRecord }) {
         {last && (run.status === 'running' || run.status === 'paused') && (
           <span className="muted">
             {' '}
-            · loss {Number.isFinite(last.loss) ? last.loss.toFixed(4) : '—'} · ‖g‖ {Number.isFinite(last.gradNorm) ? last.gradNorm.toFixed(3) : '—'} · lr {last.lr.toExponential(2)}
+            · loss {Number.isFinite(last.loss) ? last.loss.toFixed(4) : '—'} · <Term t="‖g‖" /> {Number.isFinite(last.gradNorm) ? last.gradNorm.toFixed(3) : '—'} · lr {last.lr.toExponential(2)}
           </span>
         )}
       </p>
@@ -232,7 +233,7 @@ function Row({ row }: { row: ResultRow }) {
       <td title={`${r.trainableParams.toLocaleString('en-US')} trainable parameters`}>{pct(r.paramsPct)}</td>
       <td title={r.signatures ? `${r.signatures.kind === 'z' ? 'z̄_c' : 'ḡ_c'} of ${r.signatures.countries.length} countries` : 'no signatures (this method has no z or router)'}>
         {sil == null ? '—' : sil.toFixed(3)}
-        {r.signatures && <span className="sig-kind">{r.signatures.kind === 'z' ? 'z̄_c' : 'routing ḡ_c'}</span>}
+        {r.signatures && <span className="sig-kind">{r.signatures.kind === 'z' ? <Term t="z̄_c" /> : <>routing <Term t="ḡ_c" /></>}</span>}
       </td>
     </tr>
   );
@@ -276,12 +277,22 @@ export function ResultsCard({ run }: { run: RunRecord }) {
           <thead>
             <tr>
               <th scope="col">Method</th>
-              <th scope="col">Acc ↑</th>
-              <th scope="col">Macro-F1 ↑</th>
-              <th scope="col">EMD ↓</th>
-              <th scope="col">Entropy</th>
+              <th scope="col">
+                <Term t="accuracy">Acc</Term> ↑
+              </th>
+              <th scope="col">
+                <Term t="macro-F1">Macro-F1</Term> ↑
+              </th>
+              <th scope="col">
+                <Term t="EMD" /> ↓
+              </th>
+              <th scope="col">
+                <Term t="entropy">Entropy</Term>
+              </th>
               <th scope="col">Params %</th>
-              <th scope="col">Zone silhouette</th>
+              <th scope="col">
+                Zone <Term t="silhouette" />
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -326,7 +337,7 @@ export function ResultsCard({ run }: { run: RunRecord }) {
           <>
             {' '}
             The grey rows come from no model: the <em>question prior</em> answers every person with the question's training frequencies, which is where an
-            adapter that ignores the person ends (mean collapse); the <em>zone prior</em> knows only the person's cultural zone; <em>P*</em> is the ground truth.
+            adapter that ignores the person ends (mean collapse); the <em>zone prior</em> knows only the person's cultural zone; <em><Term t="P*" /></em> is the ground truth.
           </>
         ) : null}
       </p>
@@ -343,8 +354,12 @@ export function ResultsCard({ run }: { run: RunRecord }) {
                 <th scope="col">Acc full</th>
                 <th scope="col">Acc LOCO</th>
                 <th scope="col">Δ Acc</th>
-                <th scope="col">EMD full</th>
-                <th scope="col">EMD LOCO</th>
+                <th scope="col">
+                  <Term t="EMD" /> full
+                </th>
+                <th scope="col">
+                  <Term t="EMD" /> <Term t="LOCO" />
+                </th>
               </tr>
             </thead>
             <tbody>
