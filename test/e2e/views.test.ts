@@ -36,6 +36,12 @@ async function newAdapter(page: Page, preset: string, method: string) {
   await adapterOf(page, method);
 }
 
+/** the adapter bar's settings and files (encoder, seed, rank, modules, load / save / export) */
+async function openSettings(page: Page) {
+  if (!(await page.getByTestId('adapter-settings').isVisible())) await page.getByTestId('adapter-settings-toggle').click();
+  await page.getByTestId('adapter-settings').waitFor();
+}
+
 async function probs(page: Page, testId: string): Promise<number[] | null> {
   const raw = await page.getByTestId(testId).getAttribute('data-probs');
   return raw ? (JSON.parse(raw) as number[]) : null;
@@ -80,6 +86,7 @@ describe('Compare, Blend and Routing in Chromium', () => {
     expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, cuma\.safetensors/);
     expect(await page.getByTestId('preset-select').inputValue()).toBe('cuma');
     // the bar's settings describe the adapter on the model: the default adapts q, v, o and down at r = 8
+    await openSettings(page);
     for (const t of ['q', 'v', 'o', 'down']) expect(await page.getByTestId(`target-${t}`).isChecked(), t).toBe(true);
     expect(await page.getByTestId('target-k').isChecked()).toBe(false);
     expect(await page.getByTestId('adapter-rank').inputValue()).toBe('8');
@@ -184,6 +191,7 @@ describe('Compare, Blend and Routing in Chromium', () => {
     await modelReady(page);
     // the trained default goes on by itself first (on a loaded machine it can still be loading here)
     await adapterOf(page, 'cuma');
+    await openSettings(page);
     await newAdapter(page, 'cuma', 'cuma');
 
     // Save adapter → a safetensors download that loads back

@@ -123,7 +123,7 @@ function BlendPlots() {
             {busy ? 'updating…' : result ? 'up to date' : ''}
           </span>
         </div>
-        <OptionBars result={result} options={options} color="#009e73" title="Answer distribution of the blend" testId="blend-bars" height={110 + 56 * options.length} />
+        <OptionBars result={result} options={options} color="#009e73" title="Answer distribution of the blend" testId="blend-bars" height={90 + 44 * options.length} />
       </section>
       <section className="card">
         {heat ? (
@@ -153,16 +153,20 @@ export function BlendView() {
   return (
     <div className="lab-view blend-view" data-testid="view-blend">
       <ViewHeader title="Blend" actions={<ShareButton />}>
-        Move between two personas' condition embeddings and watch the answer and the adapter's per-layer numbers move with them.
+        Slide between two personas' condition embeddings: the answer and the adapter's per-layer numbers move with them.
       </ViewHeader>
       <AdapterBar />
-      <PairPicker />
-      <Sliders />
       <LabErrors areas={['blend']} />
-      <p className="muted small question-echo">
-        Question: <strong>{question}</strong> (edit it in Compare)
-      </p>
-      <BlendPlots />
+      <div className="blend-main">
+        <div className="blend-side">
+          <Sliders />
+          <p className="muted small question-echo">
+            Question: <strong>{question}</strong> (edit it in Compare)
+          </p>
+        </div>
+        <BlendPlots />
+      </div>
+      <PairPicker />
     </div>
   );
 }

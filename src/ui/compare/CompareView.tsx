@@ -13,6 +13,7 @@ import { OptionBars } from '../shared/OptionBars';
 import { PersonaText, ProfileBuilder } from '../shared/ProfileBuilder';
 import { ShareButton } from '../shared/ShareButton';
 import { ViewHeader } from '../shared/ViewHeader';
+import { Term } from '../shared/glossary';
 
 const MODES: { id: ConditionMode; label: string; hint: string }[] = [
   { id: 'adapter', label: 'Adapter', hint: "the persona's text is embedded and conditions the adapter; the prompt is the same for everyone" },
@@ -24,14 +25,10 @@ function QuestionCard() {
   const question = useLab((s) => s.question);
   const options = useLab((s) => s.options);
   const mode = useLab((s) => s.mode);
-  const busy = useLab((s) => s.busy);
   const adapter = useLab((s) => s.adapter);
   const origin = useLab((s) => s.origin);
-  const scoringId = useLab((s) => s.scoringId);
-  const personas = useLab((s) => s.personas);
   const ready = useApp((s) => s.modelStatus === 'ready');
   const lab = useLab.getState;
-  const scoringIndex = personas.findIndex((p) => p.id === scoringId);
   return (
     <section className="card question-card" aria-labelledby={`${uid}-h`}>
       <h2 id={`${uid}-h`}>Question</h2>
@@ -61,25 +58,14 @@ function QuestionCard() {
         </button>
       </div>
       <fieldset className="mode-toggle">
-        <legend>Condition by</legend>
+        <legend title={MODES.find((m) => m.id === mode)!.hint}>Condition by</legend>
         {MODES.map((m) => (
           <label key={m.id} className="check" title={m.hint}>
             <input type="radio" name={`${uid}-mode`} data-testid={`mode-${m.id}`} checked={mode === m.id} onChange={() => lab().setMode(m.id)} />
             <span>{m.label}</span>
           </label>
         ))}
-        <p className="muted small">{MODES.find((m) => m.id === mode)!.hint}.</p>
       </fieldset>
-      <div className="row">
-        <button className="primary big" data-testid="score" disabled={!ready || busy !== null} onClick={() => void lab().scoreAll()}>
-          {busy === 'score' ? 'Scoring…' : 'Score'}
-        </button>
-        {busy === 'score' && scoringIndex >= 0 && (
-          <span className="muted" role="status">
-            persona {scoringIndex + 1} of {personas.length}…
-          </span>
-        )}
-      </div>
       {mode === 'adapter' && ready && origin?.kind === 'default' && adapter?.method === 'zhyper' && (
         <p className="note" data-testid="zhyper-default-note">
           Zhyper's trained default barely tells these personas apart: trained on four questions for 400 steps, its hypernetwork has not yet learned which
@@ -141,16 +127,11 @@ function GenerateCard() {
 
 function PersonaCard({ persona, index, total }: { persona: Persona; index: number; total: number }) {
   const uid = useId();
-  const score = useLab((s) => s.scores[persona.id]);
-  const options = useLab((s) => s.options);
-  const key = useLab((s) => scoreKey(s));
-  const scoresKey = useLab((s) => s.scoresKey);
   const gen = useLab((s) => s.generations[persona.id]);
   const generating = useLab((s) => s.generatingId === persona.id);
   const busy = useLab((s) => s.busy);
   const lab = useLab.getState;
   const color = personaColor(index);
-  const stale = !!score && (score.text !== personaText(persona) || (scoresKey !== null && scoresKey !== key));
   return (
     <section className="card persona-card" data-testid={`persona-${index}`} aria-labelledby={`${uid}-h`} style={{ borderTopColor: color }}>
       <div className="persona-head">
@@ -173,19 +154,63 @@ function PersonaCard({ persona, index, total }: { persona: Persona; index: numbe
       </div>
       <ProfileBuilder persona={persona} index={index} onChange={(patch) => lab().setPersona(persona.id, patch)} />
       <PersonaText persona={persona} index={index} />
-      <OptionBars
-        result={score?.result ?? null}
-        options={options}
-        color={color}
-        title={score ? `Answer distribution${stale ? ' (out of date: score again)' : ''}` : 'Answer distribution (press Score)'}
-        testId={`option-bars-${index}`}
-        stale={stale}
-      />
       <div className="generation-block">
         <h3 className="small-h">Generation</h3>
         <div className={generating ? 'output small-output generating' : 'output small-output'} data-testid={`generation-${index}`} aria-live="polite" aria-busy={generating} data-done={gen?.done ? 'true' : 'false'}>
           {gen?.text.replace(/^[ \t]+/, '') || <span className="muted">{gen && !gen.done ? 'waiting…' : 'Press Generate.'}</span>}
         </div>
+      </div>
+    </section>
+  );
+}
+
+/** The scores: the main action (Score) and its result, side by side with the question. */
+function AnswersCard() {
+  const uid = useId();
+  const personas = useLab((s) => s.personas);
+  const options = useLab((s) => s.options);
+  const scores = useLab((s) => s.scores);
+  const key = useLab((s) => scoreKey(s));
+  const scoresKey = useLab((s) => s.scoresKey);
+  const busy = useLab((s) => s.busy);
+  const scoringId = useLab((s) => s.scoringId);
+  const ready = useApp((s) => s.modelStatus === 'ready');
+  const scoringIndex = personas.findIndex((p) => p.id === scoringId);
+  const barH = 70 + (personas.length > 2 ? 30 : 38) * options.length;
+  return (
+    <section className="card answers-card" aria-labelledby={`${uid}-h`}>
+      <div className="card-head">
+        <h2 id={`${uid}-h`}>Answers</h2>
+        <div className="row">
+          {busy === 'score' && scoringIndex >= 0 && (
+            <span className="muted" role="status">
+              persona {scoringIndex + 1} of {personas.length}…
+            </span>
+          )}
+          <button className="primary big" data-testid="score" disabled={!ready || busy !== null} onClick={() => void useLab.getState().scoreAll()}>
+            {busy === 'score' ? 'Scoring…' : 'Score'}
+          </button>
+        </div>
+      </div>
+      <Difference />
+      <div className={`answer-bars n${personas.length}`}>
+        {personas.map((p, i) => {
+          const score = scores[p.id];
+          const stale = !!score && (score.text !== personaText(p) || (scoresKey !== null && scoresKey !== key));
+          const name = `${PERSONA_MARKS[i]} ${personaName(p, i)}`;
+          return (
+            <OptionBars
+              key={p.id}
+              result={score?.result ?? null}
+              options={options}
+              color={personaColor(i)}
+              title={score ? `${name}${stale ? ' (out of date: score again)' : ''}` : `${name} (press Score)`}
+              testId={`option-bars-${i}`}
+              stale={stale}
+              height={barH}
+            />
+          );
+        })}
       </div>
     </section>
   );
@@ -203,8 +228,8 @@ function Difference() {
   return (
     <div className="difference" data-testid="difference" data-tv={tv} data-logdiff={logDiff}>
       <p>
-        Persona 1 vs 2: total variation distance <strong>{tv.toFixed(3)}</strong> <span className="muted">(0 = the same answers, 1 = no overlap)</span> · largest change of
-        log-probability <strong>{logDiff < 0.001 ? logDiff.toExponential(1) : logDiff.toFixed(3)}</strong>
+        Persona 1 vs 2: <Term t="TV">total variation</Term> <strong>{tv.toFixed(3)}</strong> <span className="muted">(0 = same answers, 1 = no overlap)</span> · largest log-probability change{' '}
+        <strong>{logDiff < 0.001 ? logDiff.toExponential(1) : logDiff.toFixed(3)}</strong>
       </p>
       {tv < 0.005 && (
         <p className="note" data-testid="small-difference-note">
@@ -225,15 +250,15 @@ export function CompareView() {
   return (
     <div className="lab-view compare-view" data-testid="view-compare">
       <ViewHeader title="Compare" actions={<ShareButton />}>
-        The same question for {personas.length} personas. Each persona's profile becomes a sentence; the condition encoder embeds it and the adapter turns it into a change of the model.
+        One question, {personas.length} personas: each profile becomes a sentence, its embedding conditions the adapter.
       </ViewHeader>
       <LabErrors areas={['scene']} />
       <AdapterBar />
-      <div className="two-cards">
+      <div className="two-cards question-answers">
         <QuestionCard />
-        <GenerateCard />
+        <AnswersCard />
       </div>
-      <Difference />
+      <GenerateCard />
       <div className={`personas n${personas.length}`}>
         {personas.map((p, i) => (
           <PersonaCard key={p.id} persona={p} index={i} total={personas.length} />

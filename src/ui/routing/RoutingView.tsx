@@ -141,7 +141,6 @@ export function RoutingView() {
           : 'Which experts each token is sent to, per layer, and where two personas differ.'}
       </ViewHeader>
       <AdapterBar />
-      <PairPicker />
       <LabErrors areas={['routing']} />
       <p className="muted small question-echo">
         Prompt: the Compare question, <strong>{question}</strong> with its {options.length} options.{' '}
@@ -154,6 +153,7 @@ export function RoutingView() {
       {r && r.ra.gates && r.rb.gates && <CumaRouting ra={r.ra} rb={r.rb} nameA={nameA} nameB={nameB} />}
       {r && !r.ra.gates && r.ra.z && r.rb.z && <ZhyperRouting ra={r.ra} rb={r.rb} nameA={nameA} nameB={nameB} />}
       {!r && adapter && adapter.method !== 'lora' && <p className="muted">{busy ? 'Reading the routing…' : 'The routing appears here.'}</p>}
+      <PairPicker />
     </div>
   );
 }

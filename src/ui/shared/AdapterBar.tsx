@@ -64,14 +64,12 @@ export function AdapterSummaryLine() {
         <dt title="LoRA scale s (α/r, or α/√r with rsLoRA)">scale s</dt>
         <dd>{a.scale.toFixed(2)}</dd>
         <dt>parameters</dt>
-        <dd title={a.params.toLocaleString('en-US')}>{count(a.params)}</dd>
-        <dt>layers</dt>
-        <dd>{a.numLayers}</dd>
+        <dd title={`${a.params.toLocaleString('en-US')} over ${a.numLayers} layers`}>{count(a.params)}</dd>
         <dt title="0 = the backbone alone, 1 = as made, 2 = doubled (set in Blend)">strength</dt>
         <dd>{strength.toFixed(2)}×</dd>
         {a.encoderId && (
           <>
-            <dt>encoder</dt>
+            <dt title="the condition encoder whose embeddings e_d this adapter reads">e_d</dt>
             <dd>{a.encoderId}</dd>
           </>
         )}
@@ -124,7 +122,7 @@ export function AdapterBar() {
         <h2 id={`${uid}-h`}>Adapter</h2>
         <span className="model-chip" data-testid="lab-model-status" data-status={modelStatus}>
           <span className={`status-dot ${modelStatus}`} aria-hidden />
-          {ready ? `model: ${summary?.label ?? source?.label}` : modelStatus === 'loading' ? `loading ${source?.label ?? 'model'}…` : 'no model loaded'}
+          {ready ? `${summary?.label ?? source?.label}` : modelStatus === 'loading' ? `loading ${source?.label ?? 'model'}…` : 'no model loaded'}
         </span>
         {!ready && (
           <>
@@ -137,7 +135,7 @@ export function AdapterBar() {
           </>
         )}
         <label className="pfield inline" htmlFor={`${uid}-preset`}>
-          <span>Method</span>
+          <span className="sr-only">Method</span>
           <select id={`${uid}-preset`} data-testid="preset-select" value={preset} disabled={working} onChange={(e) => void lab().setPreset(e.target.value as MethodPreset)}>
             {PRESETS.map((p) => (
               <option key={p} value={p}>
@@ -172,6 +170,7 @@ export function AdapterBar() {
               if (f) void lab().loadAdapterFile(f);
             }}
           />
+        <span className="spacer" />
         <button className="secondary" data-testid="adapter-settings-toggle" aria-expanded={settingsOpen} aria-controls={`${uid}-settings`} onClick={() => lab().setSettingsOpen(!settingsOpen)}>
           {settingsOpen ? 'Hide settings ▴' : 'Settings, files ▾'}
         </button>

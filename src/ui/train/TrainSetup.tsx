@@ -3,7 +3,7 @@ import { useId, useState, type ReactNode } from 'react';
 import { METHOD_NAMES, METHODS, usesCondition, type ExperimentMethod } from '../../experiments/runner';
 import { ENCODERS } from '../../condition/encoder';
 import { useLab } from '../../state/lab';
-import { WORLD_CHOICES, formProblem, type TrainForm, type WorldChoice } from '../../state/runlog';
+import { WORLD_CHOICES, type TrainForm, type WorldChoice } from '../../state/runlog';
 import { useApp } from '../../state/store';
 import { useTrain } from '../../state/train';
 
@@ -52,17 +52,12 @@ export function TrainSetup() {
   const setForm = useTrain((s) => s.setForm);
   const toggleMethod = useTrain((s) => s.toggleMethod);
   const toggleLoco = useTrain((s) => s.toggleLocoMethod);
-  const start = useTrain((s) => s.start);
-  const pause = useTrain((s) => s.pause);
-  const resume = useTrain((s) => s.resume);
-  const stop = useTrain((s) => s.stop);
   const resetForm = useTrain((s) => s.resetForm);
   const setWorld = useTrain((s) => s.setWorld);
   const encoderId = useLab((s) => s.encoderId);
   const modelStatus = useApp((s) => s.modelStatus);
   const summary = useApp((s) => s.summary);
   const active = control !== 'idle';
-  const problem = formProblem(form);
   const set = (patch: Partial<TrainForm>) => setForm(patch);
   const encoder = ENCODERS.find((e) => e.id === encoderId);
   const conditioned = form.methods.some(usesCondition);
@@ -165,33 +160,7 @@ export function TrainSetup() {
         )}
       </fieldset>
 
-      {problem && !active && (
-        <p className="form-problem" role="status" data-testid="train-form-problem">
-          {problem}
-        </p>
-      )}
-      <div className="run-buttons">
-        <button className="primary big" data-testid="train-start" disabled={active || !!problem || modelStatus !== 'ready'} onClick={() => void start()}>
-          {control === 'starting' ? 'Starting…' : 'Start'}
-        </button>
-        {control === 'paused' ? (
-          <button className="big" data-testid="train-resume" onClick={resume}>
-            Resume
-          </button>
-        ) : control === 'pausing' ? (
-          <button className="big" data-testid="train-resume" onClick={resume} title="The run pauses when the step in flight has finished; click to take the pause back">
-            Pausing… (resume)
-          </button>
-        ) : (
-          <button className="big" data-testid="train-pause" disabled={control !== 'running'} onClick={pause}>
-            Pause
-          </button>
-        )}
-        <button className="big" data-testid="train-stop" disabled={!active || control === 'stopping'} onClick={stop}>
-          {control === 'stopping' ? 'Stopping…' : 'Stop'}
-        </button>
-      </div>
-      {active && <p className="muted small">While a run trains, the model is busy: Compare, Blend, Routing and chat wait until it ends (they say so).</p>}
+      <p className="muted small">Start, pause and stop are beside the run's progress, on the right.</p>
     </section>
   );
 }

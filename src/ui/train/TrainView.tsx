@@ -5,6 +5,7 @@ import { useTrain } from '../../state/train';
 import { ViewHeader } from '../shared/ViewHeader';
 import { CurvesCard, ResultsCard, RunProgressCard } from './RunPanels';
 import { RunList } from './RunList';
+import { RunButtons } from './RunButtons';
 import { TrainErrors } from './TrainErrors';
 import { TrainSetup } from './TrainSetup';
 
@@ -18,8 +19,7 @@ export function TrainView() {
   return (
     <div className="lab-view train-view" data-testid="view-train">
       <ViewHeader title="Train">
-        Train adapters on the synthetic world (Zhyper, CUMA, dense LoRA; persona prompting as the baseline) and compare them the way the papers do: accuracy, macro-F1, EMD to the
-        true answer distribution, entropy, parameter share, and how well the per-country signatures separate the cultural zones.
+        Train Zhyper, CUMA and dense LoRA on the synthetic world and compare them as the papers do: accuracy, macro-F1, EMD, entropy, parameter share, zone silhouette.
       </ViewHeader>
       <TrainErrors />
       <div className="columns train-columns">
@@ -28,6 +28,7 @@ export function TrainView() {
           <RunList />
         </div>
         <div className="main">
+          <RunButtons />
           {notice && (
             <p className="note" role="status">
               {notice}
