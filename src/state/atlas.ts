@@ -10,7 +10,7 @@ import { callback } from '../worker/client';
 import { getTsneClient } from '../worker/tsne-client';
 import { MIN_TSNE_POINTS } from '../worker/tsne-core';
 import { createCoalescer } from './coalesce';
-import type { RecordedSignatures, RunRecord, SignatureSnapshot } from './runlog';
+import { parseRunFile, type RecordedSignatures, type RunRecord, type SignatureSnapshot } from './runlog';
 import type { AppError } from './store';
 import { fetchDefaultSignatures, type DefaultSignatures } from './defaultSignatures';
 
@@ -61,6 +61,9 @@ export interface AtlasState {
   /** the shipped defaults' signatures (undefined: not asked yet; null: not shipped) */
   defaults: DefaultSignatures | null | undefined;
   loadDefaults(): Promise<DefaultSignatures | null>;
+  /** the shipped recorded run (public/runs; undefined: not asked yet; null: not shipped) */
+  recorded: RunRecord | null | undefined;
+  loadRecorded(): Promise<RunRecord | null>;
   setRun(id: string | null): void;
   setKind(k: SignatureKind): void;
   setMethod(m: string): void;
@@ -73,6 +76,9 @@ export interface AtlasState {
 
 /** The Atlas's pseudo-run: the shipped default adapters' signatures (public/adapters/signatures.json). */
 export const DEFAULTS_SOURCE = 'shipped-defaults';
+/** The Atlas's other pseudo-run: a training run recorded by `npm run record:run` and shipped with the app. */
+export const RECORDED_SOURCE = 'shipped-recording';
+export const RECORDED_RUN_URL = 'runs/contrast-8-cuma.json';
 
 /** What the Atlas lays out: a run's signatures, or the shipped defaults' as a run of their own. */
 export interface AtlasSource {
@@ -142,6 +148,8 @@ const selectionKey = (i: Pick<AtlasInput, 'runId' | 'method' | 'perLayer'>) => `
 /** the last layout of each selection, by country: the next layout of that selection starts there */
 const previous = new Map<string, Record<string, [number, number]>>();
 let replaySeq = 0;
+/** the shortest time a replayed frame is shown */
+export const REPLAY_FRAME_MS = 400;
 
 export const useAtlas = create<AtlasState>()((set, get) => {
   const tsne = createCoalescer<AtlasInput>(async (input) => {
@@ -192,6 +200,20 @@ export const useAtlas = create<AtlasState>()((set, get) => {
     error: null,
     replaying: null,
     defaults: undefined,
+    recorded: undefined,
+    async loadRecorded() {
+      const have = get().recorded;
+      if (have !== undefined) return have;
+      let run: RunRecord | null = null;
+      try {
+        const res = await fetch(`${import.meta.env.BASE_URL}${RECORDED_RUN_URL}`);
+        if (res.ok) run = { ...parseRunFile(await res.text(), RECORDED_RUN_URL, 0), id: RECORDED_SOURCE };
+      } catch {
+        run = null;
+      }
+      set({ recorded: run });
+      return run;
+    },
     async loadDefaults() {
       const have = get().defaults;
       if (have !== undefined) return have;
@@ -225,7 +247,8 @@ export const useAtlas = create<AtlasState>()((set, get) => {
         if (seq !== replaySeq) return;
         const f = frames[i];
         set({ replaying: { frame: i + 1, frames: frames.length, step: f.step }, busy: true });
-        await layout({ ...input, snapshot: { method: input.method, step: f.step, set: f.set, updates: -1 - i } });
+        // each frame stays up a moment, so the eye follows the points (t-SNE of a few countries takes milliseconds)
+        await Promise.all([layout({ ...input, snapshot: { method: input.method, step: f.step, set: f.set, updates: -1 - i } }), new Promise((r) => setTimeout(r, REPLAY_FRAME_MS))]);
       }
       if (seq === replaySeq) set({ replaying: null, busy: false });
     },

@@ -2,7 +2,7 @@
 // z̄_c), coloured by cultural zone, live while a run trains and for any kept run.
 import { useEffect, useId, useMemo } from 'react';
 import { METHOD_NAMES, type ExperimentMethod } from '../../experiments/runner';
-import { DEFAULTS_SOURCE, resolveSelection, sourceOfDefaults, sourceOfRun, useAtlas, zoneSilhouette, type SignatureKind } from '../../state/atlas';
+import { DEFAULTS_SOURCE, RECORDED_SOURCE, resolveSelection, sourceOfDefaults, sourceOfRun, useAtlas, zoneSilhouette, type SignatureKind } from '../../state/atlas';
 import { useTrain } from '../../state/train';
 import { MIN_TSNE_POINTS, perplexityFor } from '../../worker/tsne-core';
 import { AtlasScatter } from './AtlasScatter';
@@ -24,7 +24,11 @@ export function AtlasView() {
   const trainRun = runs.find((r) => r.id === (a.runId ?? currentId));
   // with no run chosen and none in Train, the shipped default adapters' map (no training needed)
   const useDefaults = a.runId === DEFAULTS_SOURCE || (!a.runId && !trainRun);
-  const run = useMemo(() => (useDefaults ? (a.defaults ? sourceOfDefaults(a.defaults) : undefined) : trainRun ? sourceOfRun(trainRun) : undefined), [useDefaults, a.defaults, trainRun]);
+  const useRecorded = a.runId === RECORDED_SOURCE;
+  const run = useMemo(
+    () => (useRecorded ? (a.recorded ? sourceOfRun(a.recorded) : undefined) : useDefaults ? (a.defaults ? sourceOfDefaults(a.defaults) : undefined) : trainRun ? sourceOfRun(trainRun) : undefined),
+    [useRecorded, a.recorded, useDefaults, a.defaults, trainRun],
+  );
   const sel = resolveSelection(run, { kind: a.kind, method: a.method });
   const snap = sel && run ? run.signatures[sel.method] : undefined;
   const perLayer = a.perLayer;
@@ -34,6 +38,7 @@ export function AtlasView() {
   useEffect(() => {
     void init();
     void useAtlas.getState().loadDefaults();
+    void useAtlas.getState().loadRecorded();
   }, [init]);
 
   // every new snapshot (a training step's signatures) goes to the t-SNE worker
@@ -67,6 +72,7 @@ export function AtlasView() {
             <select data-testid="atlas-run" value={a.runId ?? ''} onChange={(e) => a.setRun(e.target.value || null)}>
               <option value="">{trainRun ? `The Train view's run (${STATUS_TEXT[trainRun.status]})` : 'The Train view’s run (none yet: showing the shipped defaults)'}</option>
               <option value={DEFAULTS_SOURCE}>Shipped default adapters (trained on every country; no training needed)</option>
+              {a.recorded && <option value={RECORDED_SOURCE}>Recorded run (shipped): CUMA on 8 countries, {a.recorded.config.steps} steps, to replay</option>}
               {runsWithSignatures.map((r) => (
                 <option key={r.id} value={r.id}>
                   {new Date(r.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })} · {STATUS_TEXT[r.status]} ·{' '}

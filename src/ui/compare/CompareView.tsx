@@ -228,7 +228,7 @@ function Difference() {
   return (
     <div className="difference" data-testid="difference" data-tv={tv} data-logdiff={logDiff}>
       <p>
-        Persona 1 vs 2: <Term t="TV">total variation</Term> <strong>{tv.toFixed(3)}</strong> <span className="muted">(0 = same answers, 1 = no overlap)</span> · largest log-probability change{' '}
+        Persona 1 vs 2: <Term t="TV">total variation distance</Term> <strong>{tv.toFixed(3)}</strong> <span className="muted">(0 = same answers, 1 = no overlap)</span> · largest log-probability change{' '}
         <strong>{logDiff < 0.001 ? logDiff.toExponential(1) : logDiff.toFixed(3)}</strong>
       </p>
       {tv < 0.005 && (

@@ -7,7 +7,7 @@ import { useLab } from '../../state/lab';
 import type { Deck } from '../../state/deck';
 import { deckPersonaText } from '../../state/deck';
 import { diffMatrix, meanGates, totalVariation, zMatrix } from '../../state/plots';
-import { DEFAULTS_SOURCE, useAtlas } from '../../state/atlas';
+import { DEFAULTS_SOURCE, RECORDED_SOURCE, useAtlas } from '../../state/atlas';
 import { useTrain } from '../../state/train';
 import { OptionBars } from '../shared/OptionBars';
 import { Heatmap } from '../shared/Heatmap';
@@ -176,6 +176,7 @@ export function AtlasScene({ deck, replayKey }: { deck: Deck; replayKey: number 
   const layout = useAtlas((s) => s.layout);
   const replaying = useAtlas((s) => s.replaying);
   const runs = useTrain((s) => s.runs);
+  const shipped = useAtlas((s) => s.recorded);
   const method = ATLAS_METHOD[deck.method];
   const set = defaults?.adapters.find((a) => a.method === method)?.set;
   // the newest kept run with a recording of this deck's method (or any conditioned one)
@@ -184,10 +185,13 @@ export function AtlasScene({ deck, replayKey }: { deck: Deck; replayKey: number 
       const m = r.recording?.[method] ? method : Object.keys(r.recording ?? {}).find((k) => (r.recording?.[k]?.length ?? 0) > 1);
       if (m && (r.recording?.[m]?.length ?? 0) > 1) return { run: r, method: m, frames: r.recording![m] };
     }
-    return null;
-  }, [runs, method]);
+    // else the run `npm run record:run` recorded and the app ships
+    const frames = shipped?.recording?.cuma;
+    return shipped && frames && frames.length > 1 ? { run: shipped, method: 'cuma', frames } : null;
+  }, [runs, method, shipped]);
   useEffect(() => {
     void useAtlas.getState().loadDefaults();
+    void useAtlas.getState().loadRecorded();
     void useTrain.getState().init();
     return () => useAtlas.getState().stopReplay();
   }, []);
@@ -205,7 +209,7 @@ export function AtlasScene({ deck, replayKey }: { deck: Deck; replayKey: number 
     <div data-testid="scene-atlas" data-points={shown?.points.length ?? 0}>
       <p className="scene-caption">
         {replaying
-          ? `Replaying a recorded run: frame ${replaying.frame} of ${replaying.frames}, step ${replaying.step}`
+          ? `Replaying ${recorded?.run.id === RECORDED_SOURCE ? 'a recorded run (CUMA, 8 countries)' : 'a run kept in this browser'}: frame ${replaying.frame} of ${replaying.frames}, step ${replaying.step} of ${recorded?.run.config.steps ?? '?'}`
           : `${set?.countries.length ?? '…'} countries, ${deck.method === 'cuma' ? 'CUMA’s mean routing ḡ_c' : 'Zhyper’s mean z̄_c'} (shipped default adapter)${set?.silhouette != null ? ` · zone silhouette ${set.silhouette.toFixed(2)} (−1…1, higher = zones apart)` : ''}`}
         {!replaying && recorded ? ' · press R to replay training' : ''}
       </p>
