@@ -148,6 +148,8 @@ const selectionKey = (i: Pick<AtlasInput, 'runId' | 'method' | 'perLayer'>) => `
 /** the last layout of each selection, by country: the next layout of that selection starts there */
 const previous = new Map<string, Record<string, [number, number]>>();
 let replaySeq = 0;
+/** what the view last asked to show: laid out again when a replay ends or is stopped */
+let lastShow: AtlasInput | null = null;
 /** the shortest time a replayed frame is shown */
 export const REPLAY_FRAME_MS = 400;
 
@@ -234,7 +236,8 @@ export const useAtlas = create<AtlasState>()((set, get) => {
       set({ perLayer });
     },
     show(input) {
-      if (get().replaying) return; // the replay owns the plot until it ends
+      lastShow = input;
+      if (get().replaying) return; // the replay owns the plot until it ends; then this input is laid out
       void tsne.push(input);
     },
     async replay(input, frames) {
@@ -250,11 +253,16 @@ export const useAtlas = create<AtlasState>()((set, get) => {
         // each frame stays up a moment, so the eye follows the points (t-SNE of a few countries takes milliseconds)
         await Promise.all([layout({ ...input, snapshot: { method: input.method, step: f.step, set: f.set, updates: -1 - i } }), new Promise((r) => setTimeout(r, REPLAY_FRAME_MS))]);
       }
-      if (seq === replaySeq) set({ replaying: null, busy: false });
+      if (seq === replaySeq) {
+        set({ replaying: null, busy: false });
+        if (lastShow) void tsne.push(lastShow);
+      }
     },
     stopReplay() {
+      const was = get().replaying;
       replaySeq++;
       set({ replaying: null, busy: false });
+      if (was && lastShow) void tsne.push(lastShow);
     },
   };
 });

@@ -65,7 +65,7 @@ export function defaultDeck(): Deck {
       { kind: 'blend', title: 'Move between them', text: 'Blend the two descriptions’ embeddings: the answer moves smoothly from one person to the other.', notes: 'α = 0 is persona A, α = 1 is persona B. Each point is the model’s real answer at that mix.' },
       { kind: 'routing', title: 'Who handles whom', text: 'CUMA routes each person through different experts.', notes: 'Mean gate per layer and expert over the question’s tokens; the right map is A − B.' },
       { kind: 'atlas', title: 'A map of countries', text: 'Each point is a country, placed by how the adapter treats its people.', notes: 'Shipped default adapter: no training needed. Press R to replay a recorded training run, if one is kept in this browser.' },
-      { kind: 'collapse', title: 'Why one adapter for everyone fails', text: 'Two groups disagree. One dense fit lands in the empty middle; a routed fit serves each group.', notes: 'Deterministic toy, runs on the CPU: same numbers every time. Press Space on this scene to train.' },
+      { kind: 'collapse', title: 'Why one adapter for everyone fails', text: 'Two groups disagree. One dense fit lands in the empty middle; a routed fit serves each group.', notes: 'Deterministic toy, runs on the CPU: it trains as the scene opens, the same numbers every time.' },
       { kind: 'results', title: 'Results', text: 'Held-out answers of people the adapters never saw.', notes: 'Contrast preset: 4 countries of 4 zones, 50 people each, condition only through e_d. n and intervals are on the slide.' },
     ],
   };

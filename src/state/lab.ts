@@ -98,7 +98,7 @@ export function sharedAdapterOf(s: Pick<LabState, 'adapter' | 'origin' | 'rank' 
   if (!a || !o) return { kind: 'none' };
   const preset = presetOf(a);
   if (o.kind === 'default' && o.preset) return { kind: 'default', preset: o.preset };
-  if (o.kind === 'random' && preset) return { kind: 'random', preset, seed: o.seed ?? 1, rank: a.r, targets: [...a.targets] };
+  if (o.kind === 'random' && preset) return { kind: 'random', preset, seed: o.seed ?? 1, rank: a.r, targets: [...a.targets], ...(a.encoderId ? { encoder: a.encoderId } : {}) };
   if (o.kind === 'kept' && o.runId && o.method) return { kind: 'kept', runId: o.runId, method: o.method, name: o.file ?? o.method };
   return { kind: 'file', file: o.file ?? 'adapter.safetensors' };
 }
@@ -532,7 +532,9 @@ export const useLab = create<LabState>()(
           const s = get();
           if (s.adapter && presetOf(s.adapter) === preset) return true;
           if (app.modelStatus !== 'ready' || s.busy) return false;
-          if (app.source?.kind === 'embedded' && hasTrainedDefault(preset)) return get().loadTrainedDefault();
+          // a trained default that cannot be read (its error stays shown) gives way to a random one, so the
+          // picker still names what is on the model
+          if (app.source?.kind === 'embedded' && hasTrainedDefault(preset) && (await get().loadTrainedDefault())) return true;
           return get().newRandomAdapter();
         },
         setSeed(seed) {
@@ -602,7 +604,17 @@ export const useLab = create<LabState>()(
         async restoreShared() {
           const setup = get().pendingShare;
           if (!setup || useApp.getState().modelStatus !== 'ready') return;
+          // a score or generation in flight keeps its adapter until it ends; the link's goes on after
+          if (get().busy) {
+            setTimeout(() => void get().restoreShared(), 300);
+            return;
+          }
           set({ pendingShare: null, autoDemoFor: useApp.getState().summary });
+          // where the link's own adapter is missing, the trained default of its method stands in
+          const fallback = async (method: string) => {
+            set({ preset: method.startsWith('zhyper') ? 'zhyper' : 'cuma' });
+            return get().loadTrainedDefault();
+          };
           const a = setup.adapter;
           const missing = (message: string) => setError('scene', { name: 'SharedAdapterMissingError', message });
           let ok = true;
@@ -610,7 +622,7 @@ export const useLab = create<LabState>()(
             set({ preset: a.preset });
             ok = await get().loadTrainedDefault();
           } else if (a.kind === 'random') {
-            set({ preset: a.preset, seed: a.seed, rank: a.rank, targets: [...a.targets] });
+            set({ preset: a.preset, seed: a.seed, rank: a.rank, targets: [...a.targets], ...(a.encoder ? { encoderId: a.encoder } : {}) });
             ok = await get().newRandomAdapter();
           } else if (a.kind === 'kept') {
             let bytes: Uint8Array | null = null;
@@ -621,14 +633,16 @@ export const useLab = create<LabState>()(
             } catch {
               bytes = null;
             }
-            if (bytes) await get().loadAdapterFile(new File([new Uint8Array(bytes)], `${a.name}.safetensors`), { kind: 'kept', runId: a.runId, method: a.method, file: `${a.name}.safetensors` });
-            else {
+            if (bytes) {
+              await get().loadAdapterFile(new File([new Uint8Array(bytes)], `${a.name}.safetensors`), { kind: 'kept', runId: a.runId, method: a.method, file: `${a.name}.safetensors` });
+              ok = !get().errors.adapter;
+            } else {
               missing(`This link was made with "${a.name}", an adapter trained in the sender's browser (run ${a.runId}). This browser does not have it, so the scene opens with the trained default instead: ask the sender for the .safetensors file and load it with "Load adapter file…".`);
-              ok = await get().loadTrainedDefault();
+              ok = await fallback(a.method);
             }
           } else if (a.kind === 'file') {
             missing(`This link was made with the adapter file "${a.file}", which does not travel in a link. The scene opens with the trained default: load that file with "Load adapter file…" to see what the sender saw.`);
-            ok = await get().loadTrainedDefault();
+            ok = await fallback('cuma');
           } else if (get().adapter) await get().clearAdapter();
           if (!ok) return;
           if (a.kind !== 'none' && setup.strength !== get().strength) set({ strength: setup.strength });
@@ -798,7 +812,13 @@ export const useLab = create<LabState>()(
         },
         async probe(conditions, question, options, routing = false) {
           if (useApp.getState().modelStatus !== 'ready') return { ok: false, error: { name: 'NoModelError', message: 'No model is loaded yet.' } };
-          if (!(await syncStrength('score'))) return { ok: false, error: get().errors.score ?? { name: 'Error', message: 'the adapter strength could not be set' } };
+          // at strength 1 whatever Blend's slider says, so a replay gives the same numbers (the views put
+          // their strength back before they score)
+          if (get().adapter && appliedStrength !== 1) {
+            const r = await call(() => getClient().setStrength(1));
+            if (!r.ok) return r;
+            appliedStrength = 1;
+          }
           const out: ScoreResult[] = [];
           for (const c of conditions) {
             const r = await call(() => getClient().score(c, question, options, { chat: chatFlag(), routing }));

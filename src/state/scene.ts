@@ -3,6 +3,7 @@
 import { EDUCATION, linearize, profileFromJson, type Profile } from '../condition/profile';
 import { METHOD_LABEL, type ConditionMode, type MethodPreset } from '../adapters/session';
 import { TARGETS, type Target } from '../adapters/types';
+import { ENCODERS } from '../condition/encoder';
 import { isView, type View } from './views';
 import { QUESTIONS } from '../data/questions';
 
@@ -105,7 +106,7 @@ export function educationLevel(education: string | undefined): number {
  */
 export type SharedAdapter =
   | { kind: 'default'; preset: MethodPreset }
-  | { kind: 'random'; preset: MethodPreset; seed: number; rank: number; targets: Target[] }
+  | { kind: 'random'; preset: MethodPreset; seed: number; rank: number; targets: Target[]; encoder?: string }
   | { kind: 'kept'; runId: string; method: string; name: string }
   | { kind: 'file'; file: string }
   | { kind: 'none' };
@@ -206,7 +207,8 @@ function parseAdapter(raw: unknown): SharedAdapter {
       if (!targets.length || !targets.every((t) => (TARGETS as readonly unknown[]).includes(t))) throw new SceneError('the shared adapter names unknown target modules');
       if (typeof a.seed !== 'number' || !Number.isInteger(a.seed)) throw new SceneError('the shared random adapter has no integer seed');
       if (typeof a.rank !== 'number' || !Number.isInteger(a.rank) || a.rank < 1 || a.rank > 64) throw new SceneError('the shared random adapter has no rank between 1 and 64');
-      return { kind: 'random', preset: a.preset, seed: a.seed, rank: a.rank, targets: targets as Target[] };
+      if (a.encoder !== undefined && (typeof a.encoder !== 'string' || !ENCODERS.some((e) => e.id === a.encoder))) throw new SceneError(`the shared random adapter names an unknown condition encoder "${String(a.encoder)}"`);
+      return { kind: 'random', preset: a.preset, seed: a.seed, rank: a.rank, targets: targets as Target[], ...(a.encoder ? { encoder: a.encoder } : {}) };
     }
     case 'kept':
       if (typeof a.runId !== 'string' || typeof a.method !== 'string' || !a.runId || !a.method) throw new SceneError('the shared kept adapter has no run id and method');

@@ -153,7 +153,7 @@ export function BlendView() {
   return (
     <div className="lab-view blend-view" data-testid="view-blend">
       <ViewHeader title="Blend" actions={<ShareButton />}>
-        Slide between two personas' condition embeddings: the answer and the adapter's per-layer numbers move with them.
+        Slide between two personas' condition embeddings: the answer and the adapter's numbers move with them.
       </ViewHeader>
       <AdapterBar />
       <LabErrors areas={['blend']} />

@@ -75,7 +75,7 @@ export function LoraChapter() {
           <Heatmap z={residual} x={axis} y={axis} title="What rank r misses" xTitle="column" yTitle="row" valueTitle="difference" kind="diff" testId="lora-residual" height={280} gaps={false} />
         </div>
       ) : (
-        <p className="muted">Reading the embedded model's weights…</p>
+        !weightError && <p className="muted">Reading the embedded model's weights…</p>
       )}
     </Chapter>
   );

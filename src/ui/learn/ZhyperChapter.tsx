@@ -36,7 +36,7 @@ export function ZhyperChapter() {
   const [t, setT] = useState(0);
   const [layer, setLayer] = useState(0);
   const [target, setTarget] = useState(0);
-  const realZ = def.on && routing?.ra.z && routing.rb.z && routing.a === A.id && routing.b === B.id ? { a: routing.ra.z, b: routing.rb.z } : null;
+  const realZ = useMemo(() => (def.on && routing?.ra.z && routing.rb.z && routing.a === A.id && routing.b === B.id ? { a: routing.ra.z, b: routing.rb.z } : null), [def.on, routing, A.id, B.id]);
   const layers = realZ?.a.values.length ?? 1;
   const targets = realZ?.a.targets ?? [];
   const [zA, zB] = useMemo((): [number[], number[]] => {
@@ -62,7 +62,7 @@ export function ZhyperChapter() {
     ],
     [zA, zB, z, t, nameA, nameB],
   );
-  const barLayout = useMemo(() => ({ title: { text: realZ ? `Real z of Zhyper's trained default (layer ${layer}, ${targets[target] ?? ''})` : 'z for two made-up conditions' }, barmode: 'group', legend: { orientation: 'h', y: -0.25 }, yaxis: { title: { text: 'z (1 = plain LoRA)' } }, margin: { l: 60, r: 10, t: 48, b: 80 } }), [realZ, layer, target, targets]);
+  const barLayout = useMemo(() => ({ title: { text: realZ ? `Trained default's z (layer ${layer}, ${targets[target] ?? ''})` : 'z of two made-up conditions' }, barmode: 'group', legend: { orientation: 'h', y: -0.25 }, yaxis: { title: { text: 'z (1 = plain LoRA)' } }, margin: { l: 60, r: 10, t: 48, b: 80 } }), [realZ, layer, target, targets]);
   const loadReal = async () => {
     if (await def.putOn()) useLab.getState().refreshRouting();
   };

@@ -57,6 +57,8 @@ export function PresentView() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      // inside the editor, Space and Backspace belong to its buttons and fields
+      if ((e.target as HTMLElement | null)?.closest?.('.deck-editor')) return;
       const k = e.key;
       if (k === 'ArrowRight' || k === ' ' || k === 'PageDown') go(n + 1);
       else if (k === 'ArrowLeft' || k === 'PageUp' || k === 'Backspace') go(n - 1);
@@ -75,9 +77,11 @@ export function PresentView() {
     return () => window.removeEventListener('keydown', onKey);
   }, [n, count, go, toggleFull, editing]);
 
-  const scene = deck.scenes[n - 1];
+  // clamped while rendering: a shorter deck (a scene removed, an import, a reset) never reads past its end
+  const cur = Math.min(Math.max(1, n), count);
+  const scene = deck.scenes[cur - 1];
   return (
-    <div className="present-view" data-testid="view-present" data-scene={n}>
+    <div className="present-view" data-testid="view-present" data-scene={cur}>
       <div ref={stage} className={`present-stage${full ? ' full' : ''}`} data-testid="present-stage" data-fullscreen={full ? 'true' : 'false'}>
         <div className="stage-body" data-testid={`present-scene-${scene.kind}`}>
           {scene.kind === 'title' ? (
@@ -104,13 +108,13 @@ export function PresentView() {
           )}
         </div>
         <footer className="stage-foot">
-          <button className="secondary" onClick={() => go(n - 1)} disabled={n <= 1} aria-label="Previous scene" data-testid="present-prev">
+          <button className="secondary" onClick={() => go(cur - 1)} disabled={cur <= 1} aria-label="Previous scene" data-testid="present-prev">
             ←
           </button>
           <span className="stage-count" data-testid="present-count">
-            {n} / {count}
+            {cur} / {count}
           </span>
-          <button className="secondary" onClick={() => go(n + 1)} disabled={n >= count} aria-label="Next scene" data-testid="present-next">
+          <button className="secondary" onClick={() => go(cur + 1)} disabled={cur >= count} aria-label="Next scene" data-testid="present-next">
             →
           </button>
           <span className="spacer" />
@@ -132,7 +136,7 @@ export function PresentView() {
           </aside>
         )}
       </div>
-      {editing && !full && <DeckEditor current={n} go={go} />}
+      {editing && !full && <DeckEditor current={cur} go={go} />}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 // The Present deck's scenes. Each reads what it shows from the model (through the lab store's probe, with
 // the deck method's trained default), the shipped files, or a CPU toy, so a replay shows the same numbers.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ScoreResult } from '../../adapters/session';
 import { OPTION_LETTERS } from '../../adapters/session';
 import { useLab } from '../../state/lab';
@@ -32,6 +32,7 @@ function useProbe(deck: Deck, which: 'personas' | 'blend' | 'routing') {
   useEffect(() => {
     if (!on) return;
     let live = true;
+    setErr(null);
     const [a, b] = deck.personas.map(deckPersonaText);
     const conditions =
       which === 'blend'
@@ -198,9 +199,13 @@ export function AtlasScene({ deck, replayKey }: { deck: Deck; replayKey: number 
   useEffect(() => {
     if (set && !useAtlas.getState().replaying) useAtlas.getState().show({ runId: DEFAULTS_SOURCE, method, perLayer: false, snapshot: { method, step: 0, set, updates: 1 } });
   }, [set, method]);
+  // a replay starts on R only (a runs update must not restart it)
+  const recordedRef = useRef(recorded);
+  recordedRef.current = recorded;
   useEffect(() => {
-    if (replayKey > 0 && recorded) void useAtlas.getState().replay({ runId: recorded.run.id, method: recorded.method, perLayer: false }, recorded.frames);
-  }, [replayKey, recorded]);
+    const r = recordedRef.current;
+    if (replayKey > 0 && r) void useAtlas.getState().replay({ runId: r.run.id, method: r.method, perLayer: false }, r.frames);
+  }, [replayKey]);
   const key = replaying && recorded ? `${recorded.run.id}|${recorded.method}|mean` : `${DEFAULTS_SOURCE}|${method}|mean`;
   const shown = layout?.key === key ? layout : null;
   const stageH = useStageHeight(380, 640);

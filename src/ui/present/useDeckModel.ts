@@ -11,14 +11,18 @@ export function useDeckModel(method: DeckMethod): { on: boolean; why: string | n
   const model = useApp((s) => s.modelStatus);
   const gpu = useApp((s) => s.gpuStatus);
   const embedded = useApp((s) => s.source?.kind === 'embedded');
+  const summary = useApp((s) => s.summary);
+  const adapterError = useLab((s) => s.errors.adapter);
   const tried = useRef<string | null>(null);
   const on = !!adapter && presetOf(adapter) === method && origin?.kind === 'default';
   useEffect(() => {
-    if (on || busy || model !== 'ready' || !embedded || tried.current === method) return;
-    tried.current = method;
+    // once per model and method: a model reloaded puts it on again; a failure is shown, not retried in a loop
+    const key = `${method}|${summary?.label ?? ''}|${summary?.numParams ?? ''}`;
+    if (on || busy || model !== 'ready' || !embedded || tried.current === key) return;
+    tried.current = key;
     useLab.setState({ preset: method });
     void useLab.getState().loadTrainedDefault();
-  }, [on, busy, model, embedded, method]);
+  }, [on, busy, model, embedded, method, summary]);
   const why =
     gpu === 'error'
       ? 'This scene runs the model, which needs WebGPU (Chrome or Edge 113+); this browser has none.'
@@ -29,7 +33,9 @@ export function useDeckModel(method: DeckMethod): { on: boolean; why: string | n
           : !embedded
             ? 'The deck uses the trained defaults of the embedded model: load it in the Model view.'
             : !on
-              ? 'Putting the trained adapter on…'
+              ? adapterError && !busy
+                ? `The trained adapter could not be put on: ${adapterError.message}`
+                : 'Putting the trained adapter on…'
               : null;
   return { on, why };
 }

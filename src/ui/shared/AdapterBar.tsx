@@ -172,7 +172,7 @@ export function AdapterBar() {
           />
         <span className="spacer" />
         <button className="secondary" data-testid="adapter-settings-toggle" aria-expanded={settingsOpen} aria-controls={`${uid}-settings`} onClick={() => lab().setSettingsOpen(!settingsOpen)}>
-          {settingsOpen ? 'Hide settings ▴' : 'Settings, files ▾'}
+          {settingsOpen ? 'Hide settings ▴' : 'Settings ▾'}
         </button>
       </div>
       <AdapterSummaryLine />
