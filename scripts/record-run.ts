@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     questionIds: ['Q6', 'Q1', 'Q4', 'Q5'],
     questionsPerParticipant: 'all',
   });
-  const config = experimentConfig('contrast', { methods: ['cuma'], steps, world, chat: true });
+  // as bench/results/experiment-contrast-8-countries-2026-11-23 ran it (plain prompts, as the contrast preset)
+  const config = experimentConfig('contrast', { methods: ['cuma'], steps, world });
   const encoder = await conditionEncoder(DEFAULT_ENCODER_ID, arg('embeddings'));
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
   try {

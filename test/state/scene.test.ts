@@ -79,6 +79,7 @@ describe('a shared link carries the adapter, its strength and α', () => {
     const adapters: SharedAdapter[] = [
       { kind: 'default', preset: 'cuma' },
       { kind: 'random', preset: 'zhyper', seed: 7, rank: 4, targets: ['q', 'v', 'o'] },
+      { kind: 'random', preset: 'cuma', seed: 2, rank: 8, targets: ['q', 'v'], encoder: 'use-lite-512' },
       { kind: 'kept', runId: 'run-abc', method: 'cuma', name: 'cuma-SmolLM2' },
       { kind: 'file', file: 'mine.safetensors' },
       { kind: 'none' },
@@ -106,6 +107,7 @@ describe('a shared link carries the adapter, its strength and α', () => {
     expect(bad({ adapter: { kind: 'random', preset: 'cuma', seed: 1, rank: 8, targets: ['qq'] } })).toThrow(/unknown target modules/);
     expect(bad({ adapter: { kind: 'random', preset: 'cuma', seed: 1, rank: 99, targets: ['q'] } })).toThrow(/rank between 1 and 64/);
     expect(bad({ adapter: { kind: 'kept' } })).toThrow(/run id and method/);
+    expect(bad({ adapter: { kind: 'random', preset: 'cuma', seed: 1, rank: 8, targets: ['q'], encoder: 'bert-huge' } })).toThrow(/unknown condition encoder "bert-huge"/);
     expect(bad({ adapter: { kind: 'weird' } })).toThrow(/unknown kind "weird"/);
     expect(bad({ strength: 5 })).toThrow(/strength must be a number from 0 to 2/);
     expect(bad({ alpha: -1 })).toThrow(/α must be a number from 0 to 1/);
