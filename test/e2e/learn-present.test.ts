@@ -116,6 +116,7 @@ describe('Learn, Present, share links and first open in Chromium', () => {
     await expect.poll(() => personas.getAttribute('data-tv'), { timeout: 240_000 }).not.toBe('');
     const first = await personas.getAttribute('data-probs');
     expect(Number(await personas.getAttribute('data-tv'))).toBeGreaterThanOrEqual(0.3);
+    await expect.poll(() => page.locator('[data-testid="scene-bars-1"] .barlayer .point').count(), { timeout: 30_000 }).toBe(4);
     await shot(page, 'e2e-present-personas-1280.png');
     // space goes on; a number key jumps; ← goes back
     await page.keyboard.press(' ');
@@ -131,6 +132,12 @@ describe('Learn, Present, share links and first open in Chromium', () => {
     await page.keyboard.press('5');
     await expect.poll(() => num(page, 'scene-atlas', 'data-points'), { timeout: 120_000 }).toBe(72);
     await shot(page, 'e2e-present-atlas-1280.png');
+    // R replays the shipped recorded run: the map of its 8 countries forming, frame by frame, then back to the 72
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByTestId('scene-atlas').innerText(), { timeout: 60_000, interval: 200 }).toMatch(/Replaying a recorded run \(CUMA, 8 countries\): frame \d+ of 30/);
+    await expect.poll(() => num(page, 'scene-atlas', 'data-points'), { timeout: 60_000, interval: 200 }).toBe(8);
+    await shot(page, 'e2e-present-atlas-replay-1280.png');
+    await expect.poll(() => num(page, 'scene-atlas', 'data-points'), { timeout: 120_000 }).toBe(72);
     await page.keyboard.press('6');
     await expect.poll(() => num(page, 'collapse-toy', 'data-step'), { timeout: 60_000 }).toBe(400);
     const collapse1 = await page.getByTestId('collapse-metrics').getAttribute('data-dense-entropy');
@@ -163,6 +170,7 @@ describe('Learn, Present, share links and first open in Chromium', () => {
     await expect.poll(() => other.getByTestId('scene-personas').getAttribute('data-probs'), { timeout: 240_000 }).not.toBe('');
     // the same numbers in another browser context: a replay is deterministic
     expect(await other.getByTestId('scene-personas').getAttribute('data-probs')).toBe(first);
+    await expect.poll(() => other.locator('[data-testid="scene-bars-1"] .barlayer .point').count(), { timeout: 30_000 }).toBe(4);
     await other.screenshot({ path: join(SHOTS, 'e2e-present-personas-1920.png') });
     await other.close();
 
