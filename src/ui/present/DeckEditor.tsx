@@ -1,6 +1,6 @@
 // The deck's editor: the method, the two personas, the question, and the scenes (kind, text, notes, order).
 // Changes are kept in this browser at once; Export / Import move a deck between machines as JSON.
-import { useRef } from 'react';
+import { FileButton } from '../shared/FileButton';
 import { COUNTRIES } from '../../condition/profile';
 import { QUESTIONS } from '../../data/questions';
 import { DECK_METHODS, SCENE_KINDS, SCENE_KIND_LABEL, type SceneKind } from '../../state/deck';
@@ -14,7 +14,6 @@ export function DeckEditor({ current, go }: { current: number; go: (n: number) =
   const deck = usePresent((s) => s.deck);
   const importError = usePresent((s) => s.importError);
   const p = usePresent.getState;
-  const file = useRef<HTMLInputElement | null>(null);
   const questionIndex = QUESTIONS.findIndex((q) => q.text === deck.question);
   return (
     <section className="card deck-editor" data-testid="deck-editor" aria-label="Deck editor">
@@ -25,21 +24,9 @@ export function DeckEditor({ current, go }: { current: number; go: (n: number) =
         <button className="secondary" data-testid="deck-export" onClick={() => downloadFile('adapter-atlas-deck.json', p().exportDeck())}>
           Export deck
         </button>
-        <input
-          ref={file}
-          type="file"
-          accept=".json,application/json"
-          hidden
-          data-testid="deck-import-input"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void f.text().then((t) => p().importDeck(t, f.name));
-          }}
-        />
-        <button className="secondary" data-testid="deck-import" onClick={() => file.current?.click()}>
+        <FileButton className="secondary" accept=".json,application/json" onFile={(f) => void f.text().then((t) => p().importDeck(t, f.name))} testId="deck-import" inputTestId="deck-import-input">
           Import deck…
-        </button>
+        </FileButton>
         <button
           className="link-button"
           data-testid="deck-reset"

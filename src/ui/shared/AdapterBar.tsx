@@ -1,6 +1,7 @@
 // The adapter bar shared by Compare, Blend and Routing: which encoder embeds the personas, which method
 // the adapter is, make / load / save / export it, and what is on the model now.
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
+import { FileButton } from './FileButton';
 import { ENCODERS } from '../../condition/encoder';
 import { METHOD_LABEL, type AdapterSummary, type MethodPreset } from '../../adapters/session';
 import { TARGETS, TARGET_MODULE } from '../../adapters/types';
@@ -94,7 +95,6 @@ export function AdapterBar() {
   const targets = useLab((s) => s.targets);
   const settingsOpen = useLab((s) => s.settingsOpen);
   const lab = useLab.getState;
-  const file = useRef<HTMLInputElement | null>(null);
   const [showAccounting, setShowAccounting] = useState(false);
 
   const ready = modelStatus === 'ready';
@@ -158,18 +158,6 @@ export function AdapterBar() {
         <button className="primary" data-testid="new-adapter" disabled={!ready || working} onClick={() => void lab().newRandomAdapter()} title="Random weights (seeded): untrained, but the personas visibly change the answers">
           {busy === 'adapter' ? 'Making…' : 'New random adapter'}
         </button>
-        <input
-            ref={file}
-            type="file"
-            accept=".safetensors"
-            hidden
-            data-testid="load-adapter-input"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (f) void lab().loadAdapterFile(f);
-            }}
-          />
         <span className="spacer" />
         <button className="secondary" data-testid="adapter-settings-toggle" aria-expanded={settingsOpen} aria-controls={`${uid}-settings`} onClick={() => lab().setSettingsOpen(!settingsOpen)}>
           {settingsOpen ? 'Hide settings ▴' : 'Settings ▾'}
@@ -211,9 +199,9 @@ export function AdapterBar() {
           ))}
         </fieldset>
           <div className="adapter-buttons">
-          <button className="secondary" data-testid="load-adapter" disabled={!ready || working} onClick={() => file.current?.click()}>
+          <FileButton className="secondary" accept=".safetensors" onFile={(f) => void lab().loadAdapterFile(f)} testId="load-adapter" inputTestId="load-adapter-input" disabled={!ready || working}>
             Load adapter file…
-          </button>
+          </FileButton>
           <button className="secondary" data-testid="save-adapter" disabled={!ready || !adapter || working} onClick={() => void save()}>
             {busy === 'save' ? 'Saving…' : 'Save adapter'}
           </button>

@@ -1,5 +1,5 @@
 // The kept runs: open one, delete one, import a results file.
-import { useRef } from 'react';
+import { FileButton } from '../shared/FileButton';
 import { describeConfig } from '../../state/runlog';
 import { runElsewhere, useTrain } from '../../state/train';
 import { StatusBadge } from './RunPanels';
@@ -12,26 +12,13 @@ export function RunList() {
   const openRun = useTrain((s) => s.openRun);
   const deleteRun = useTrain((s) => s.deleteRun);
   const importFile = useTrain((s) => s.importFile);
-  const file = useRef<HTMLInputElement | null>(null);
   return (
     <section className="card run-list" data-testid="run-list" aria-label="Runs">
       <div className="card-head">
         <h2>Runs</h2>
-        <button onClick={() => file.current?.click()} data-testid="import-results" title="A results file saved with “Results JSON”, or a results.json from the CLI">
+        <FileButton accept=".json,application/json" onFile={(f) => void importFile(f)} testId="import-results" inputTestId="import-results-input" title="A results file saved with “Results JSON”, or a results.json from the CLI">
           Import results…
-        </button>
-        <input
-          ref={file}
-          type="file"
-          accept=".json,application/json"
-          hidden
-          data-testid="import-results-input"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void importFile(f);
-          }}
-        />
+        </FileButton>
       </div>
       {!loaded && <p className="muted small">Reading the kept runs…</p>}
       {loaded && !runs.length && <p className="muted small">No runs yet. Runs are kept in this browser (IndexedDB) with their curves, results and trained adapters.</p>}
