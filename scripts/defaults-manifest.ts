@@ -11,6 +11,6 @@ export interface DefaultsManifest {
   world: string;
   /** how the adapters were trained: profile text in the prompt or not, centred conditions (folded) or not */
   training?: { personaInPrompt: boolean; centredConditions: boolean; chat: boolean; lr: number };
-  adapters: { method: ExperimentMethod; file: string; label: string; acc: number; emd: number; entropy: number; silhouette: number | null }[];
+  adapters: { method: ExperimentMethod; file: string; label: string; acc: number; /** per-answer EMD to P* (emdCalibration) */ emd: number; emdWvb?: number; entropy: number; silhouette: number | null }[];
 }
 

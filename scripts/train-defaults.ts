@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       if (!bytes) throw new Error(`no trained adapter for ${r.method}`);
       const file = `${r.method}.safetensors`;
       writeFileSync(join(out, file), bytes);
-      manifest.adapters.push({ method: r.method, file, label: r.label, acc: r.acc, emd: r.emd, entropy: r.entropy, silhouette: r.signatures?.silhouette ?? null });
+      manifest.adapters.push({ method: r.method, file, label: r.label, acc: r.acc, emd: r.emdCalibration, emdWvb: r.emdWvb, entropy: r.entropy, silhouette: r.signatures?.silhouette ?? null });
     }
     for (const a of old?.adapters ?? []) if (!methods.includes(a.method) && existsSync(join(out, a.file))) manifest.adapters.push(a);
     manifest.adapters.sort((a, b) => DEFAULT_METHODS.indexOf(a.method) - DEFAULT_METHODS.indexOf(b.method));

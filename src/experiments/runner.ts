@@ -35,7 +35,9 @@ import { warmupCosine } from '../train/optim';
 import { generateWorld, worldConfig, randomSplit, trueDistribution, QUESTIONS, ZONES, type World, type WorldConfig } from '../data';
 import { routingSignatures, zSignatures, type SignatureSet } from './signatures';
 import { linearize } from '../condition/profile';
-import { accuracy, macroF1, emd, entropy, trainableShare } from '../eval';
+import { trainableShare } from '../eval';
+import type { Prediction } from '../eval/survey';
+import { pairMetrics, predictionsOf, profileAttributes, table1Metrics, type Item, type Table1Metrics } from './metrics';
 import { mulberry32 } from '../model/sampling';
 
 export const METHODS = ['persona-prompting', 'lora', 'zhyper-diag', 'zhyper-square', 'cuma-semantic', 'cuma', 'cuma-soft'] as const;
@@ -101,8 +103,12 @@ export interface ExperimentConfig {
   maxTest?: number | null;
   /** keep only questions with at most this many options (letters past D are often 2 tokens) */
   maxOptions?: number | null;
-  /** Table 2: these methods again, once per zone with that zone left out of training; null: no Table 2 */
-  loco: { methods: ExperimentMethod[]; steps: number; zones?: string[] } | null;
+  /**
+   * Table 2: these methods again, once per zone with that zone left out of training (whole-zone leave-out), and,
+   * with heldOutProfiles > 0, once with that share of every zone's distinct profiles held out of training while the
+   * zone itself is still trained on (CUMA Appendix E.2); null: no Table 2
+   */
+  loco: { methods: ExperimentMethod[]; steps: number; zones?: string[]; heldOutProfiles?: number } | null;
   /** profiles per country averaged into a signature */
   signatureProfiles: number;
   /** the adapted modules of every trained method. The papers adapt q and v; the presets add o and down,
@@ -129,7 +135,7 @@ export function experimentConfig(preset: ExperimentPreset = 'quick', o: Partial<
   const common = { preset, seed, methods: [...METHODS], lbLambda: 0.01, lrFor: { 'zhyper-diag': 2e-3, 'zhyper-square': 2e-3 }, personaInPrompt: true, signatureProfiles: 4, targets: ['q', 'v', 'o', 'down'] as Target[], rank: 8 };
   const base: ExperimentConfig =
     preset === 'quick'
-      ? { ...common, steps: 24, batchSize: 4, lr: 1e-2, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 64, maxOptions: null, signatureProfiles: 3, loco: { methods: ['cuma'], steps: 6 } }
+      ? { ...common, steps: 24, batchSize: 4, lr: 1e-2, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 64, maxOptions: null, signatureProfiles: 3, loco: { methods: ['cuma'], steps: 6, heldOutProfiles: 0.2 } }
       : preset === 'contrast'
         ? {
             ...common,
@@ -147,18 +153,13 @@ export function experimentConfig(preset: ExperimentPreset = 'quick', o: Partial<
             signatureProfiles: 3,
             loco: null,
           }
-        : { ...common, steps: 300, batchSize: 16, lr: 1e-3, world: worldConfig('default', { seed }), maxExamples: null, maxTest: null, maxOptions: null, loco: { methods: ['cuma', 'zhyper-diag'], steps: 150 } };
+        : { ...common, steps: 300, batchSize: 16, lr: 1e-3, world: worldConfig('default', { seed }), maxExamples: null, maxTest: null, maxOptions: null, loco: { methods: ['cuma', 'zhyper-diag'], steps: 150, heldOutProfiles: 0.2 } };
   return { ...base, ...o };
 }
 
-export interface MethodRow {
+export interface MethodRow extends Table1Metrics {
   method: ExperimentMethod;
   label: string;
-  acc: number;
-  macroF1: number;
-  emd: number;
-  /** mean entropy of the model's option distributions, nats */
-  entropy: number;
   /** trainable parameters as % of the backbone's */
   paramsPct: number;
   trainableParams: number;
@@ -169,6 +170,8 @@ export interface MethodRow {
   losses: number[];
   /** per-country signatures after training (conditioned and routed methods) */
   signatures?: SignatureSet;
+  /** every test answer: question, profile, country, gold, argmax and option probabilities */
+  predictions: Prediction[];
 }
 export interface SkippedRow {
   method: ExperimentMethod;
@@ -177,14 +180,20 @@ export interface SkippedRow {
 }
 export type ResultRow = MethodRow | SkippedRow;
 
-/** Table 2: one zone, one method: accuracy and EMD on that zone's test answers, trained with and without it. */
+/**
+ * Table 2: one zone, one method: accuracy and EMD on that zone's test answers, trained with everything (full) and
+ * trained without them (held out). split 'zone': the whole zone left out; 'profiles' (Appendix E.2): only the test
+ * answers of the zone's held-out profiles, whose every answer was kept out of training; the zone's other profiles
+ * were trained on. Rows without split are whole-zone (files written before E.2).
+ */
 export interface LocoRow {
   method: ExperimentMethod;
   label: string;
   zone: string;
+  split?: 'zone' | 'profiles';
   nTest: number;
-  full: { acc: number; emd: number };
-  loco: { acc: number; emd: number };
+  full: PairMetrics;
+  loco: PairMetrics;
 }
 
 export interface Results {
@@ -232,17 +241,6 @@ export interface RunHooks {
   probeSize?: number;
   /** each Table 1 adapter once trained (A, B read back from the GPU): the browser keeps them */
   onTrained?: (method: ExperimentMethod, adapter: Adapter) => void | Promise<void>;
-}
-
-/** One answer of the world, with what its prompt and metrics need. */
-interface Item {
-  response: number;
-  question: number;
-  answer: number;
-  K: number;
-  profileText: string;
-  country: string;
-  zone: string;
 }
 
 function checkConfig(c: ExperimentConfig): void {
@@ -298,8 +296,6 @@ export function answerTokens(encode: (text: string) => number[], K: number): { f
       `each option letter must be one token; keep questions with fewer options (maxOptions, CLI --max-options)`,
   );
 }
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** What one method's run gives back: test probabilities, losses, parameter count, signatures. */
 interface MethodRun {
@@ -442,7 +438,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         if (hooks.metricsEvery && s % hooks.metricsEvery === 0 && s < steps) {
           const probe = evalItems.slice(0, probeN);
           const pp = await scoreItems(probe);
-          emit({ method, phase: 'metrics', step: s, ...metricsOf(pp, probe, evalTruth) });
+          emit({ method, phase: 'metrics', step: s, ...probeMetrics(pp, probe, evalTruth) });
         }
         if (signatures && hooks.signaturesEvery && s % hooks.signaturesEvery === 0 && s < steps) {
           const set = await signatureSet();
@@ -458,7 +454,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         await hooks.onTrained(method, centre && usesCondition(method) ? foldConditionCentre(trained, centre) : trained);
       }
       if (sig) emit({ method, phase: 'signatures', step: steps, set: sig });
-      if (hooks.metricsEvery) emit({ method, phase: 'metrics', step: steps, ...metricsOf(probs.slice(0, probeN), evalItems, evalTruth) });
+      if (hooks.metricsEvery) emit({ method, phase: 'metrics', step: steps, ...probeMetrics(probs.slice(0, probeN), evalItems, evalTruth) });
       return { probs, losses, trainable: countParams(adapter), signatures: sig };
     } finally {
       trainer.destroy();
@@ -487,6 +483,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       nTest: test.length,
       losses: run.losses,
       ...(run.signatures ? { signatures: run.signatures } : {}),
+      predictions: predictionsOf(run.probs, test),
     };
     rows.push(row);
     emit({ method, phase: 'result', row });
@@ -515,10 +512,33 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         const run = await runMethod(method, train.filter((it) => it.zone !== zone), zoneTest, zoneTruth, stepsL, false);
         if (!run) break outer;
         loco.push({
-          method, label: METHOD_NAMES[method], zone, nTest: idx.length,
-          full: metricsOf(idx.map((i) => full[i]), zoneTest, zoneTruth),
-          loco: metricsOf(run.probs, zoneTest, zoneTruth),
+          method, label: METHOD_NAMES[method], zone, split: 'zone', nTest: idx.length,
+          full: pairMetrics(idx.map((i) => full[i]), zoneTest, zoneTruth),
+          loco: pairMetrics(run.probs, zoneTest, zoneTruth),
         });
+      }
+      // with a zone subset (a split run) E.2 belongs to the part that runs every zone
+      const share = config.loco.zones ? 0 : (config.loco.heldOutProfiles ?? 0);
+      if (share > 0) {
+        // Appendix E.2: hold out a share of every zone's profiles; test on their test answers only
+        const held = heldOutProfiles(train, test, share, config.seed);
+        const idx = test.map((it, i) => (held.has(it.profileText) ? i : -1)).filter((i) => i >= 0);
+        if (idx.length) {
+          emit({ method: `${method} (held-out profiles)`, phase: 'prepare' });
+          const heldTest = idx.map((i) => test[i]), heldTruth = idx.map((i) => truth[i]);
+          const run = await runMethod(method, train.filter((it) => !held.has(it.profileText)), heldTest, heldTruth, stepsL, false);
+          if (!run) break;
+          for (const zone of zones) {
+            const zi = heldTest.map((it, j) => (it.zone === zone ? j : -1)).filter((j) => j >= 0);
+            if (!zi.length) continue;
+            const zt = zi.map((j) => heldTest[j]), zTruth = zi.map((j) => heldTruth[j]);
+            loco.push({
+              method, label: METHOD_NAMES[method], zone, split: 'profiles', nTest: zi.length,
+              full: pairMetrics(zi.map((j) => full[idx[j]]), zt, zTruth),
+              loco: pairMetrics(zi.map((j) => run.probs[j]), zt, zTruth),
+            });
+          }
+        }
       }
     }
   }
@@ -536,8 +556,6 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     stopped,
   };
 }
-
-const argmax = (p: number[]) => p.indexOf(Math.max(...p));
 
 /** config.centerConditions: every vector of `conds` in place becomes (v − μ)/m, μ and m from the `from` texts. */
 export function centerConditions(conds: Map<string, Float32Array>, from: ReadonlySet<string>): ConditionCentre {
@@ -576,7 +594,7 @@ export function experimentData(config: ExperimentConfig): { world: World; train:
     const resp = world.responses[r];
     const q = world.questions[resp.question];
     const p = world.participants[resp.participant];
-    return { response: r, question: resp.question, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), country: p.country, zone: p.zone };
+    return { response: r, question: resp.question, questionId: q.id, participantId: p.id, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), country: p.country, zone: p.zone, attributes: profileAttributes(p.profile) };
   };
   const train = trainIdx.map(item), test = testIdx.map(item);
   const truth = test.map((it) => Array.from(trueDistribution(world, it.question, world.participants[world.responses[it.response].participant].profile)));
@@ -584,13 +602,9 @@ export function experimentData(config: ExperimentConfig): { world: World; train:
 }
 
 /** A row of Table 1 that no model produced: where the methods sit between knowing nothing of the person and knowing P*. */
-export interface ReferenceRow {
+export interface ReferenceRow extends Table1Metrics {
   name: 'question-prior' | 'zone-prior' | 'exact';
   label: string;
-  acc: number;
-  macroF1: number;
-  emd: number;
-  entropy: number;
 }
 
 /**
@@ -630,48 +644,87 @@ function configReferences(config: ExperimentConfig): ReferenceRow[] {
   return referenceRows(train, test, truth);
 }
 
-/** Table 1's four numbers for option distributions `probs` of `items`, against the exact `truth`. */
-function table1Metrics(probs: number[][], items: readonly Item[], truth: readonly number[][]): { acc: number; macroF1: number; emd: number; entropy: number } {
-  const pred = probs.map(argmax), gold = items.map((it) => it.answer);
-  return {
-    acc: accuracy(pred, gold),
-    macroF1: macroF1(pred, gold, Math.max(...items.map((it) => it.K))),
-    emd: mean(probs.map((p, i) => emd(p, truth[i]))),
-    entropy: mean(probs.map((p) => entropy(p))),
-  };
+/**
+ * Appendix E.2's held-out profiles: within every zone, a seeded random `share` of the distinct profiles that have a
+ * test answer (at least one per zone that has two or more), by linearized profile text.
+ */
+export function heldOutProfiles(train: readonly Item[], test: readonly Item[], share: number, seed: number): Set<string> {
+  if (!(share > 0 && share < 1)) throw new Error(`loco.heldOutProfiles must be a share between 0 and 1, got ${share}`);
+  const byZone = new Map<string, string[]>();
+  const seen = new Set<string>();
+  for (const it of test) {
+    if (seen.has(it.profileText)) continue;
+    seen.add(it.profileText);
+    byZone.set(it.zone, [...(byZone.get(it.zone) ?? []), it.profileText]);
+  }
+  const held = new Set<string>();
+  for (const zone of [...byZone.keys()].sort()) {
+    const keys = byZone.get(zone)!.sort();
+    // a zone whose every test profile would go leaves the zone untrained: keep at least one trained profile
+    const zoneTrained = new Set(train.filter((it) => it.zone === zone).map((it) => it.profileText));
+    const rng = mulberry32(seed * 31 + zone.length * 977 + [...zone].reduce((a, c) => a + c.charCodeAt(0), 0));
+    for (let i = keys.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [keys[i], keys[j]] = [keys[j], keys[i]];
+    }
+    const n = Math.min(keys.length, Math.max(keys.length >= 2 ? 1 : 0, Math.round(share * keys.length)));
+    const pick = keys.slice(0, n);
+    const left = [...zoneTrained].filter((k) => !pick.includes(k));
+    if (left.length === 0) pick.pop();
+    for (const k of pick) held.add(k);
+  }
+  return held;
 }
 
-/** Accuracy and mean EMD to the exact distribution of `probs`, whose rows are the first of `items` and `truth`. */
-function metricsOf(probs: number[][], items: Item[], truth: number[][]): { acc: number; emd: number } {
-  return { acc: accuracy(probs.map(argmax), items.slice(0, probs.length).map((it) => it.answer)), emd: mean(probs.map((p, i) => emd(p, truth[i]))) };
+/** Table 2's pair of numbers on one zone's test answers. */
+export type PairMetrics = ReturnType<typeof pairMetrics>;
+
+/** The training probe's accuracy and EMD to P* (emdCalibration: a probe of 32 answers is too few for the per-question form). */
+function probeMetrics(probs: number[][], items: Item[], truth: number[][]): { acc: number; emd: number } {
+  const m = pairMetrics(probs, items, truth);
+  return { acc: m.acc, emd: m.emdCalibration };
 }
 
 export function isSkipped(r: ResultRow): r is SkippedRow {
   return 'skipped' in r;
 }
 
-/** CUMA Table 1's shape: Method | Acc | Macro-F1 | EMD | Entropy | Params %, and the zones' silhouette in signature space. */
+/**
+ * CUMA Table 1's shape: Method | Acc | Macro-F1 | EMD (WorldValuesBench's) | EMD to P* | Entropy | country macro-accuracy |
+ * σ_inequity | Params %, and the zones' silhouette in signature space.
+ */
 export function markdownTable(rows: readonly ResultRow[], references: readonly ReferenceRow[] = []): string {
-  const lines = ['| Method | Acc ↑ | Macro-F1 ↑ | EMD ↓ | Entropy | Params % | Zone silhouette |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const n = rows.find((r): r is MethodRow => !isSkipped(r))?.nTest;
+  const lines = [
+    `| Method | Acc ↑ | Macro-F1 ↑ | EMD (WVB) ↓ | EMD to P* ↓ | Entropy | Macro-acc ↑ | σ_inequity ↓ | Params % | Zone silhouette ↑ |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const nums = (r: Table1Metrics) => [r.acc, r.macroF1, r.emdWvb, r.emdCalibration, r.entropy, r.macroAcc, r.sigmaInequity].map(f3).join(' | ');
   for (const r of rows) {
-    if (isSkipped(r)) lines.push(`| ${r.label} | — | — | — | — | — | — (${r.skipped}) |`);
+    if (isSkipped(r)) lines.push(`| ${r.label} | — | — | — | — | — | — | — | — | — (${r.skipped}) |`);
     else {
       const sil = r.signatures?.silhouette;
-      lines.push(`| ${r.label} | ${r.acc.toFixed(3)} | ${r.macroF1.toFixed(3)} | ${r.emd.toFixed(3)} | ${r.entropy.toFixed(3)} | ${fmtPct(r.paramsPct)} | ${sil == null ? '—' : `${sil.toFixed(3)} (${r.signatures!.kind})`} |`);
+      lines.push(`| ${r.label} | ${nums(r)} | ${fmtPct(r.paramsPct)} | ${sil == null ? '—' : `${sil.toFixed(3)} (${r.signatures!.kind})`} |`);
     }
   }
-  for (const r of references) lines.push(`| _${r.label}_ | ${r.acc.toFixed(3)} | ${r.macroF1.toFixed(3)} | ${r.emd.toFixed(3)} | ${r.entropy.toFixed(3)} | — | — |`);
+  for (const r of references) lines.push(`| _${r.label}_ | ${nums(r)} | — | — |`);
+  if (n !== undefined) lines.push('', `Test answers n = ${n}. EMD (WVB): per question, the histogram of participants' answers against the histogram of the model's argmax answers, W1/(K−1), mean over questions. EMD to P*: per answer, the model's option distribution against the true one.`);
   return lines.join('\n') + '\n';
 }
 
-/** CUMA Table 2's shape: per zone and method, accuracy (and EMD) with full supervision and with the zone left out. */
+/** CUMA Table 2's shape: per zone and method, accuracy and EMD with full supervision and with the zone left out. */
 export function locoTable(rows: readonly LocoRow[]): string {
-  const lines = ['| Zone | Method | n | Acc full | Acc LOCO | Δ Acc | EMD full | EMD LOCO |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| Held out | Zone | Method | n | Acc full | Acc held out | Δ Acc | EMD (WVB) full | EMD (WVB) held out | EMD to P* full | EMD to P* held out |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     const d = r.loco.acc - r.full.acc;
-    lines.push(`| ${r.zone} | ${r.label} | ${r.nTest} | ${r.full.acc.toFixed(3)} | ${r.loco.acc.toFixed(3)} | ${d >= 0 ? '+' : ''}${d.toFixed(3)} | ${r.full.emd.toFixed(3)} | ${r.loco.emd.toFixed(3)} |`);
+    lines.push(`| ${r.split === 'profiles' ? 'profiles (App. E.2)' : 'whole zone'} | ${r.zone} | ${r.label} | ${r.nTest} | ${f3(r.full.acc)} | ${f3(r.loco.acc)} | ${d >= 0 ? '+' : ''}${d.toFixed(3)} | ${f3(r.full.emdWvb)} | ${f3(r.loco.emdWvb)} | ${f3(r.full.emdCalibration)} | ${f3(r.loco.emdCalibration)} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Three decimals, or '—' for a number a file lacks (NaN, which JSON writes as null). */
+function f3(v: number | null | undefined): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—';
 }
 
 function fmtPct(p: number): string {
@@ -709,11 +762,12 @@ export function mergeResults(parts: readonly Results[]): Results {
   rows.sort((a, b) => METHODS.indexOf(a.method) - METHODS.indexOf(b.method));
   const loco: LocoRow[] = [];
   for (const r of parts) for (const row of r.loco) {
-    if (loco.some((x) => x.method === row.method && x.zone === row.zone)) throw new Error(`Table 2's ${row.method} without ${row.zone} is in more than one part`);
+    if (loco.some((x) => x.method === row.method && x.zone === row.zone && (x.split ?? 'zone') === (row.split ?? 'zone'))) throw new Error(`Table 2's ${row.method} without ${row.zone}${row.split === 'profiles' ? ' (held-out profiles)' : ''} is in more than one part`);
     loco.push(row);
   }
   const zoneIdx = (z: string) => (ZONES as readonly string[]).indexOf(z);
-  loco.sort((a, b) => METHODS.indexOf(a.method) - METHODS.indexOf(b.method) || zoneIdx(a.zone) - zoneIdx(b.zone));
+  const splitIdx = (r: LocoRow) => (r.split === 'profiles' ? 1 : 0);
+  loco.sort((a, b) => METHODS.indexOf(a.method) - METHODS.indexOf(b.method) || splitIdx(a) - splitIdx(b) || zoneIdx(a.zone) - zoneIdx(b.zone));
   const locoMethods = [...new Set(parts.flatMap((r) => r.config.loco?.methods ?? []))];
   const [steps] = locoSteps;
   // the same world and split in every part, so one part's references serve all; older files have none
@@ -723,7 +777,7 @@ export function mergeResults(parts: readonly Results[]): Results {
     config: {
       ...first.config,
       methods: rows.map((r) => r.method),
-      loco: steps === undefined ? null : { methods: locoMethods, steps },
+      loco: steps === undefined ? null : { methods: locoMethods, steps, ...(parts.some((r) => r.config.loco?.heldOutProfiles) ? { heldOutProfiles: Math.max(...parts.map((r) => r.config.loco?.heldOutProfiles ?? 0)) } : {}) },
     },
     rows,
     table: markdownTable(rows, references),

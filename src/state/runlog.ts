@@ -378,7 +378,8 @@ export function progressOf(run: RunRecord): RunProgress {
   const n1 = c.methods.length;
   const zones = c.loco ? worldZones(c.world).length : 0;
   // Table 2 retrains a method on the full set only when its step budget differs from Table 1's
-  const n2 = c.loco ? c.loco.methods.reduce((k, m) => k + zones + (c.loco!.steps === c.steps && c.methods.includes(m) ? 0 : 1), 0) : 0;
+  const e2 = c.loco && !c.loco.zones && (c.loco.heldOutProfiles ?? 0) > 0 ? 1 : 0;
+  const n2 = c.loco ? c.loco.methods.reduce((k, m) => k + zones + e2 + (c.loco!.steps === c.steps && c.methods.includes(m) ? 0 : 1), 0) : 0;
   const total = n1 + n2;
   const ph = run.phase;
   const finished = run.status === 'done' || run.status === 'stopped' || run.status === 'imported';
@@ -396,7 +397,7 @@ export function progressOf(run: RunRecord): RunProgress {
   const index = Math.max(1, run.locoStarted);
   const fraction = finished && run.status === 'done' ? 1 : total ? Math.min(1, (n1 + index - 1 + within) / total) : 0;
   const what = ph.phase === 'prepare' ? 'preparing' : ph.phase === 'evaluate' ? 'evaluating' : ph.phase === 'done' ? 'done' : `step ${ph.step} of ${ph.steps}`;
-  return { fraction, table: 2, index, count: n2, label: ph.label, step: ph.step, steps: ph.steps, phase: ph.phase, text: `Table 2 (leave one zone out) · run ${index} of ${n2} · ${ph.label} · ${what}` };
+  return { fraction, table: 2, index, count: n2, label: ph.label, step: ph.step, steps: ph.steps, phase: ph.phase, text: `Table 2 (held out) · run ${index} of ${n2} · ${ph.label} · ${what}` };
 }
 
 /** Loss per step of each Table 1 method, in the table's order. */
@@ -485,24 +486,24 @@ const csv = (rows: unknown[][]) => rows.map((r) => r.map(csvCell).join(',')).joi
 
 /** Table 1 as CSV: one row per method (skipped methods keep their reason). */
 export function table1Csv(rows: readonly ResultRow[], references: readonly ReferenceRow[] = []): string {
-  const head = ['method', 'label', 'acc', 'macro_f1', 'emd', 'entropy_nats', 'params_pct', 'trainable_params', 'zone_silhouette', 'signature_kind', 'n_train', 'n_test', 'wall_seconds', 'skipped'];
+  const head = ['method', 'label', 'acc', 'macro_f1', 'emd_wvb', 'emd_calibration', 'entropy_nats', 'macro_acc', 'sigma_inequity', 'params_pct', 'trainable_params', 'zone_silhouette', 'signature_kind', 'n_train', 'n_test', 'wall_seconds', 'skipped'];
   return csv([
     head,
     ...rows.map((r) =>
       isSkipped(r)
-        ? [r.method, r.label, '', '', '', '', '', '', '', '', '', '', '', r.skipped]
-        : [r.method, r.label, r.acc, r.macroF1, r.emd, r.entropy, r.paramsPct, r.trainableParams, r.signatures?.silhouette ?? '', r.signatures?.kind ?? '', r.nTrain, r.nTest, r.wallSeconds, ''],
+        ? [r.method, r.label, '', '', '', '', '', '', '', '', '', '', '', '', '', '', r.skipped]
+        : [r.method, r.label, r.acc, r.macroF1, r.emdWvb, r.emdCalibration, r.entropy, r.macroAcc, r.sigmaInequity, r.paramsPct, r.trainableParams, r.signatures?.silhouette ?? '', r.signatures?.kind ?? '', r.nTrain, r.nTest, r.wallSeconds, ''],
     ),
     // reference rows: method names that are no method ("reference:…"), no parameters
-    ...references.map((r) => [`reference:${r.name}`, r.label, r.acc, r.macroF1, r.emd, r.entropy, '', '', '', '', '', '', '', '']),
+    ...references.map((r) => [`reference:${r.name}`, r.label, r.acc, r.macroF1, r.emdWvb, r.emdCalibration, r.entropy, r.macroAcc, r.sigmaInequity, '', '', '', '', '', '', '', '']),
   ]);
 }
 
 /** Table 2 as CSV: one row per (zone, method). */
 export function table2Csv(rows: readonly LocoRow[]): string {
   return csv([
-    ['zone', 'method', 'label', 'n_test', 'acc_full', 'acc_loco', 'delta_acc', 'emd_full', 'emd_loco'],
-    ...rows.map((r) => [r.zone, r.method, r.label, r.nTest, r.full.acc, r.loco.acc, r.loco.acc - r.full.acc, r.full.emd, r.loco.emd]),
+    ['zone', 'method', 'label', 'split', 'n_test', 'acc_full', 'acc_held_out', 'delta_acc', 'emd_wvb_full', 'emd_wvb_held_out', 'emd_calibration_full', 'emd_calibration_held_out'],
+    ...rows.map((r) => [r.zone, r.method, r.label, r.split ?? 'zone', r.nTest, r.full.acc, r.loco.acc, r.loco.acc - r.full.acc, r.full.emdWvb, r.loco.emdWvb, r.full.emdCalibration, r.loco.emdCalibration]),
   ]);
 }
 
@@ -525,13 +526,32 @@ const signatureSetSchema = z.object({
   silhouette: finite.nullable(),
 });
 
+/**
+ * Table 1's numbers. Files written before emdWvb existed have `emd` (the per-answer EMD to P*): it is read as
+ * emdCalibration, and the numbers such a file lacks (emdWvb, macro-accuracy, σ_inequity) become NaN, shown as '—'.
+ */
+const metricFields = {
+  acc: finite,
+  macroF1: finite,
+  emdWvb: num,
+  emdCalibration: finite,
+  entropy: finite,
+  macroAcc: num,
+  sigmaInequity: num,
+  nCountries: num,
+};
+function legacyMetrics(v: unknown): unknown {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  if ('emdCalibration' in o || !('emd' in o)) return v;
+  const { emd, ...rest } = o;
+  return { emdWvb: null, macroAcc: null, sigmaInequity: null, nCountries: null, ...rest, emdCalibration: emd };
+}
+const predictionSchema = z.object({ question: z.string(), profile: z.string(), country: z.string(), gold: z.number().int().nonnegative(), argmax: z.number().int().nonnegative(), probs: z.array(finite) });
 const methodRowSchema = z.looseObject({
   method: methodEnum,
   label: z.string(),
-  acc: finite,
-  macroF1: finite,
-  emd: finite,
-  entropy: finite,
+  ...metricFields,
   paramsPct: finite,
   trainableParams: finite,
   wallSeconds: finite,
@@ -539,10 +559,17 @@ const methodRowSchema = z.looseObject({
   nTest: finite,
   losses: z.array(num),
   signatures: signatureSetSchema.optional(),
+  predictions: z.array(predictionSchema).default([]),
 });
 const skippedRowSchema = z.looseObject({ method: methodEnum, label: z.string(), skipped: z.string() });
-const pair = z.object({ acc: finite, emd: finite });
-const locoRowSchema = z.looseObject({ method: methodEnum, label: z.string(), zone: z.string(), nTest: finite, full: pair, loco: pair });
+const pair = z.preprocess(
+  (v) => {
+    const o = v as Record<string, unknown> | null;
+    return o && typeof o === 'object' && 'emd' in o && !('emdCalibration' in o) ? { acc: o.acc, emdWvb: null, emdCalibration: o.emd } : v;
+  },
+  z.object({ acc: finite, emdWvb: num, emdCalibration: finite }),
+);
+const locoRowSchema = z.looseObject({ method: methodEnum, label: z.string(), zone: z.string(), split: z.enum(['zone', 'profiles']).optional(), nTest: finite, full: pair, loco: pair });
 
 const configSchema = z.looseObject({
   preset: z.enum(EXPERIMENT_PRESETS),
@@ -568,8 +595,8 @@ const resultsFileSchema = z.object({
   model: z.object({ label: z.string(), architecture: z.string(), numParams: finite }),
   encoder: z.object({ id: z.string(), dim: finite }),
   answerForm: z.enum(['space-letter', 'letter']).nullable().optional(),
-  rows: z.array(z.union([skippedRowSchema, methodRowSchema])),
-  references: z.array(z.object({ name: z.enum(['question-prior', 'zone-prior', 'exact']), label: z.string(), acc: finite, macroF1: finite, emd: finite, entropy: finite })).optional(),
+  rows: z.array(z.union([skippedRowSchema, z.preprocess(legacyMetrics, methodRowSchema)])),
+  references: z.array(z.preprocess(legacyMetrics, z.object({ name: z.enum(['question-prior', 'zone-prior', 'exact']), label: z.string(), ...metricFields }))).optional(),
   loco: z.array(locoRowSchema).default([]),
   stopped: z.boolean().optional(),
   atlas: z

@@ -24,12 +24,14 @@ import {
   experimentData,
   mergeResults,
   referenceRows,
+  heldOutProfiles,
   type MethodRow,
   type Progress,
   type Results,
 } from '../../src/experiments/runner';
 import { maxRelErr, rand } from '../helpers/gpu';
 import { zSignatures } from '../../src/experiments/signatures';
+import { countryMacroAccuracy, emdWvb, sigmaInequity } from '../../src/eval/survey';
 import { linearize } from '../../src/condition/profile';
 import type { Adapter } from '../../src/adapters/types';
 
@@ -56,7 +58,7 @@ describe('runExperiment', () => {
   let res: Results;
   const progress: Progress[] = [];
   beforeAll(async () => {
-    const cfg = experimentConfig('quick', { seed: 3, steps: 3, batchSize: 2, lr: 1e-2, world: tinyWorld, maxExamples: 8, maxTest: 4, signatureProfiles: 2, loco: { methods: ['cuma'], steps: 1 }, personaInPrompt: false });
+    const cfg = experimentConfig('quick', { seed: 3, steps: 3, batchSize: 2, lr: 1e-2, world: tinyWorld, maxExamples: 8, maxTest: 4, signatureProfiles: 2, loco: { methods: ['cuma'], steps: 1, heldOutProfiles: 0.5 }, personaInPrompt: false });
     res = await runExperiment(rt, fakeEncoder, cfg, { onProgress: (p) => progress.push(p), metricsEvery: 2, signaturesEvery: 2, probeSize: 2 });
   }, 600_000);
 
@@ -69,8 +71,8 @@ describe('runExperiment', () => {
       expect(r.acc).toBeLessThanOrEqual(1);
       expect(r.macroF1).toBeGreaterThanOrEqual(0);
       expect(r.macroF1).toBeLessThanOrEqual(1);
-      expect(r.emd).toBeGreaterThanOrEqual(0);
-      expect(r.emd).toBeLessThanOrEqual(1);
+      expect(r.emdCalibration).toBeGreaterThanOrEqual(0);
+      expect(r.emdCalibration).toBeLessThanOrEqual(1);
       expect(r.entropy).toBeGreaterThanOrEqual(0);
       expect(r.entropy).toBeLessThanOrEqual(Math.log(4) + 1e-9);
       expect(Number.isFinite(r.paramsPct) && r.paramsPct >= 0).toBe(true);
@@ -120,16 +122,28 @@ describe('runExperiment', () => {
     expect(zones.length).toBeGreaterThanOrEqual(1);
     for (const r of res.loco) {
       expect(r.method).toBe('cuma');
-      for (const v of [r.full.acc, r.loco.acc, r.full.emd, r.loco.emd]) expect(v >= 0 && v <= 1).toBe(true);
+      for (const v of [r.full.acc, r.loco.acc, r.full.emdCalibration, r.loco.emdCalibration, r.full.emdWvb, r.loco.emdWvb]) expect(v >= 0 && v <= 1).toBe(true);
       expect(res.table2).toContain(`| ${r.zone} | ${r.label} |`);
+      expect(['zone', 'profiles']).toContain(r.split);
     }
-    expect(res.table).toMatch(/^\| Method \| Acc ↑ \| Macro-F1 ↑ \| EMD ↓ \| Entropy \| Params % \| Zone silhouette \|/);
+    expect(res.table).toMatch(/^\| Method \| Acc ↑ \| Macro-F1 ↑ \| EMD \(WVB\) ↓ \| EMD to P\* ↓ \| Entropy \| Macro-acc ↑ \| σ_inequity ↓ \| Params % \| Zone silhouette ↑ \|/);
+    // every number of a row is recomputed from its raw predictions, independently of the runner
+    for (const r of res.rows.filter((x): x is MethodRow => !isSkipped(x))) {
+      expect(r.predictions.length).toBe(r.nTest);
+      for (const p of r.predictions) expect(p.argmax).toBe(p.probs.indexOf(Math.max(...p.probs)));
+      expect(r.acc).toBeCloseTo(r.predictions.filter((p) => p.argmax === p.gold).length / r.nTest, 12);
+      expect(r.emdWvb).toBeCloseTo(emdWvb(r.predictions), 12);
+      expect(r.macroAcc).toBeCloseTo(countryMacroAccuracy(r.predictions), 12);
+      const sigma = sigmaInequity(r.predictions); // NaN on so few answers (no two groups of 5)
+      if (Number.isNaN(sigma)) expect(r.sigmaInequity).toBeNaN();
+      else expect(r.sigmaInequity).toBeCloseTo(sigma, 12);
+    }
     for (const r of res.rows) expect(res.table).toContain(`| ${r.label} |`);
     // the reference rows close the table: the question prior (the mean), the zone prior and P* itself
     expect(res.references!.map((r) => r.name)).toEqual(['question-prior', 'zone-prior', 'exact']);
     for (const r of res.references!) expect(res.table).toContain(`| _${r.label}_ | ${r.acc.toFixed(3)} |`);
-    expect(res.references![2].emd).toBe(0);
-    expect(res.table.trim().split('\n').length).toBe(2 + res.rows.length + 3);
+    expect(res.references![2].emdCalibration).toBe(0);
+    expect(res.table.trim().split('\n').length).toBe(2 + res.rows.length + 3 + 2); // + a blank line and the note
     expect(JSON.parse(JSON.stringify(res)).rows.length).toBe(res.rows.length);
   });
 
@@ -170,7 +184,7 @@ describe('one experiment split between runs', () => {
     expect(parts[0].loco.map((r) => r.zone)).toEqual([zones[1]]);
     const merged = mergeResults(parts);
     const metrics = (r: Results) => ({
-      rows: r.rows.map((x) => (isSkipped(x) ? x : { method: x.method, acc: x.acc, macroF1: x.macroF1, emd: x.emd, entropy: x.entropy, losses: x.losses })),
+      rows: r.rows.map((x) => (isSkipped(x) ? x : { method: x.method, acc: x.acc, macroF1: x.macroF1, emd: x.emdCalibration, entropy: x.entropy, losses: x.losses })),
       loco: r.loco,
       references: r.references,
     });
@@ -263,36 +277,60 @@ describe('centred conditions', () => {
     expect([train.length, test.length]).toEqual([727, 73]); // 4 × 50 people × 4 questions, split 10:1
     const [q, z] = referenceRows(train, test, truth);
     // what the README reports for this world: the mean at EMD ≈ 0.42, the zone prior at ≈ 0.05
-    expect(q.emd).toBeCloseTo(0.416, 3);
-    expect(z.emd).toBeCloseTo(0.047, 3);
+    expect(q.emdCalibration).toBeCloseTo(0.416, 3);
+    expect(z.emdCalibration).toBeCloseTo(0.047, 3);
   });
 });
 
 describe('reference rows', () => {
   it('question prior, zone prior and P*, by hand', () => {
     // one 2-option question; training answers: zone X picks 0, 0, 1; zone Y picks 1, 1
-    const it = (answer: number, zone: string) => ({ response: 0, question: 0, answer, K: 2, profileText: '', country: '', zone });
+    const it = (answer: number, zone: string) => ({ response: 0, question: 0, questionId: 'q', participantId: `p${zone}`, answer, K: 2, profileText: '', country: zone, zone, attributes: {} });
     const train = [it(0, 'X'), it(0, 'X'), it(1, 'X'), it(1, 'Y'), it(1, 'Y')];
     const test = [it(0, 'X'), it(1, 'Y')];
     const truth = [[0.9, 0.1], [0.2, 0.8]];
     const [q, z, exact] = referenceRows(train, test, truth);
     // question prior, add-one: (2+1, 3+1)/7 = (3/7, 4/7) for both → argmax 1: right once
     expect(q.acc).toBe(0.5);
-    expect(q.emd).toBeCloseTo((Math.abs(3 / 7 - 0.9) + Math.abs(3 / 7 - 0.2)) / 2, 12); // K = 2: |ΔCDF| at the one inner cut
+    expect(q.emdCalibration).toBeCloseTo((Math.abs(3 / 7 - 0.9) + Math.abs(3 / 7 - 0.2)) / 2, 12); // K = 2: |ΔCDF| at the one inner cut
     expect(q.entropy).toBeCloseTo(-(3 / 7) * Math.log(3 / 7) - (4 / 7) * Math.log(4 / 7), 12);
     // zone prior: X (3/5, 2/5), Y (1/4, 3/4): both right
     expect(z.acc).toBe(1);
-    expect(z.emd).toBeCloseTo((Math.abs(3 / 5 - 0.9) + Math.abs(1 / 4 - 0.2)) / 2, 12);
-    expect(exact).toMatchObject({ acc: 1, emd: 0 });
+    expect(z.emdCalibration).toBeCloseTo((Math.abs(3 / 5 - 0.9) + Math.abs(1 / 4 - 0.2)) / 2, 12);
+    expect(exact).toMatchObject({ acc: 1, emdCalibration: 0 });
     expect(q.macroF1).toBeCloseTo(1 / 3, 12); // class 0: F1 0; class 1: P 1/2, R 1 → 2/3
   });
 
   it('the default world: P* leaves room, and the zone prior is near it', () => {
     const { train, test, truth } = experimentData(experimentConfig('quick'));
     const [q, z, exact] = referenceRows(train, test, truth);
-    expect(exact.emd).toBe(0);
-    expect(z.emd).toBeLessThan(q.emd); // the quick world's zones are far apart: knowing the zone helps
+    expect(exact.emdCalibration).toBe(0);
+    expect(z.emdCalibration).toBeLessThan(q.emdCalibration); // the quick world's zones are far apart: knowing the zone helps
     expect(exact.acc).toBeGreaterThan(q.acc);
+  });
+});
+
+describe('zero-shot as Appendix E.2', () => {
+  it('holds out a share of the profiles within every zone, and keeps every zone trained on', () => {
+    const c = experimentConfig('quick');
+    const { train, test } = experimentData(c);
+    const held = heldOutProfiles(train, test, 0.2, c.seed);
+    const zonesOf = (xs: typeof test) => new Set(xs.map((it) => it.zone));
+    const heldZones = zonesOf(test.filter((it) => held.has(it.profileText)));
+    // every zone of the test answers has held-out profiles, and is still trained on through its other profiles
+    expect([...heldZones].sort()).toEqual([...zonesOf(test)].sort());
+    const kept = train.filter((it) => !held.has(it.profileText));
+    for (const z of heldZones) expect(kept.some((it) => it.zone === z)).toBe(true);
+    // about a fifth of each zone's test profiles
+    for (const z of heldZones) {
+      const profiles = new Set(test.filter((it) => it.zone === z).map((it) => it.profileText));
+      const n = [...profiles].filter((p) => held.has(p)).length;
+      expect(n).toBe(Math.max(1, Math.round(0.2 * profiles.size)));
+    }
+    // seeded: the same set again, another with another seed
+    expect([...heldOutProfiles(train, test, 0.2, c.seed)]).toEqual([...held]);
+    expect([...heldOutProfiles(train, test, 0.2, c.seed + 1)]).not.toEqual([...held]);
+    expect(() => heldOutProfiles(train, test, 1, 1)).toThrow(/between 0 and 1/);
   });
 });
 

@@ -40,8 +40,13 @@ const row = (method: 'lora' | 'zhyper-diag', extra: Partial<MethodRow> = {}): Me
   label: method === 'lora' ? 'LoRA (dense)' : 'Zhyper (diag)',
   acc: 0.5,
   macroF1: 0.4,
-  emd: 0.2,
+  emdWvb: 0.25,
+  emdCalibration: 0.2,
   entropy: 1.2,
+  macroAcc: 0.5,
+  sigmaInequity: 0.1,
+  nCountries: 2,
+  predictions: [{ question: 'Q1', profile: 'p1', country: 'Japan', gold: 1, argmax: 1, probs: [0.25, 0.75] }],
   paramsPct: 0.5,
   trainableParams: 5,
   wallSeconds: 3,
@@ -163,12 +168,12 @@ describe('files', () => {
     answerForm: 'letter',
     rows: [row('lora', { label: 'LoRA, "dense"' }), row('zhyper-diag', { signatures: { ...sigs(3), silhouette: 0.25 }, losses: [NaN, 1, 0.9] }), { method: 'cuma', label: 'CUMA', skipped: 'not yet' }],
     table: '',
-    loco: [{ method: 'zhyper-diag', label: 'Zhyper (diag)', zone: 'Confucian', nTest: 2, full: { acc: 0.5, emd: 0.2 }, loco: { acc: 0.25, emd: 0.3 } }],
+    loco: [{ method: 'zhyper-diag', label: 'Zhyper (diag)', zone: 'Confucian', nTest: 2, split: 'zone', full: { acc: 0.5, emdWvb: 0.1, emdCalibration: 0.2 }, loco: { acc: 0.25, emdWvb: 0.3, emdCalibration: 0.3 } }],
     table2: '',
     stopped: false,
     references: [
-      { name: 'question-prior', label: 'Question prior', acc: 0.4, macroF1: 0.2, emd: 0.35, entropy: 1.4 },
-      { name: 'exact', label: 'Exact P*', acc: 0.7, macroF1: 0.45, emd: 0, entropy: 0.7 },
+      { name: 'question-prior', label: 'Question prior', acc: 0.4, macroF1: 0.2, emdWvb: 0.4, emdCalibration: 0.35, entropy: 1.4, macroAcc: 0.4, sigmaInequity: 0, nCountries: 2 },
+      { name: 'exact', label: 'Exact P*', acc: 0.7, macroF1: 0.45, emdWvb: 0.05, emdCalibration: 0, entropy: 0.7, macroAcc: 0.7, sigmaInequity: 0.05, nCountries: 2 },
     ],
   });
 
@@ -186,8 +191,28 @@ describe('files', () => {
     expect(runToExport(run).table).toMatch(/^\| Method \| Acc ↑/);
     // the reference rows travel and close Table 1
     expect(back.references).toEqual(run.references);
-    expect(runToExport(run).table.trim().split('\n').at(-1)).toBe('| _Exact P*_ | 0.700 | 0.450 | 0.000 | 0.700 | — | — |');
+    expect(runToExport(run).table.trim().split('\n').at(-3)).toBe('| _Exact P*_ | 0.700 | 0.450 | 0.050 | 0.000 | 0.700 | 0.700 | 0.050 | — | — |');
+    // the raw predictions travel too
+    expect((back.rows[0] as MethodRow).predictions).toEqual((run.rows[0] as MethodRow).predictions);
     expect(() => parseRunFile(JSON.stringify({ ...runToExport(run), references: [{ name: 'oracle', label: 'x', acc: 1, macroF1: 1, emd: 0, entropy: 0 }] }), 'x.json')).toThrow(/references\.0\.name/);
+  });
+
+  it('reads a results file written before emdWvb: its emd is the per-answer EMD to P*, the numbers it lacks are NaN', () => {
+    const old = structuredClone(runToExport(run)) as unknown as { rows: Record<string, unknown>[]; references: Record<string, unknown>[]; loco: { full: Record<string, unknown>; loco: Record<string, unknown> }[] };
+    for (const r of [old.rows[0], old.rows[1], ...old.references]) {
+      r.emd = r.emdCalibration;
+      for (const k of ['emdWvb', 'emdCalibration', 'macroAcc', 'sigmaInequity', 'nCountries', 'predictions']) delete r[k];
+    }
+    old.loco[0].full = { acc: 0.5, emd: 0.2 };
+    old.loco[0].loco = { acc: 0.25, emd: 0.3 };
+    const back = parseRunFile(JSON.stringify(old), 'old.json');
+    const r0 = back.rows[0] as MethodRow;
+    expect(r0.emdCalibration).toBe(0.2);
+    expect(Number.isNaN(r0.emdWvb) && Number.isNaN(r0.macroAcc)).toBe(true);
+    expect(r0.predictions).toEqual([]);
+    expect(back.references![0].emdCalibration).toBe(0.35);
+    expect(back.loco[0].loco.emdCalibration).toBe(0.3);
+    expect(Number.isNaN(back.loco[0].full.emdWvb)).toBe(true);
   });
 
   it("imports the CLI's results.json (no log: signatures come from the rows)", () => {
@@ -209,13 +234,13 @@ describe('files', () => {
 
   it('writes Table 1 and Table 2 as CSV', () => {
     const t1 = table1Csv(run.rows).trim().split('\n');
-    expect(t1[0]).toBe('method,label,acc,macro_f1,emd,entropy_nats,params_pct,trainable_params,zone_silhouette,signature_kind,n_train,n_test,wall_seconds,skipped');
+    expect(t1[0]).toBe('method,label,acc,macro_f1,emd_wvb,emd_calibration,entropy_nats,macro_acc,sigma_inequity,params_pct,trainable_params,zone_silhouette,signature_kind,n_train,n_test,wall_seconds,skipped');
     expect(t1[1]).toMatch(/^lora,"LoRA, ""dense""",0\.5,0\.4,/);
     expect(t1[2]).toContain(',0.25,z,');
-    expect(t1[3]).toBe('cuma,CUMA,,,,,,,,,,,,not yet');
-    expect(table1Csv(run.rows, run.references).trim().split('\n').slice(4)).toEqual(['reference:question-prior,Question prior,0.4,0.2,0.35,1.4,,,,,,,,', 'reference:exact,Exact P*,0.7,0.45,0,0.7,,,,,,,,']);
+    expect(t1[3]).toBe('cuma,CUMA,,,,,,,,,,,,,,,not yet');
+    expect(table1Csv(run.rows, run.references).trim().split('\n').slice(4)).toEqual(['reference:question-prior,Question prior,0.4,0.2,0.4,0.35,1.4,0.4,0,,,,,,,,', 'reference:exact,Exact P*,0.7,0.45,0.05,0,0.7,0.7,0.05,,,,,,,,']);
     const t2 = table2Csv(run.loco).trim().split('\n');
-    expect(t2[1]).toBe('Confucian,zhyper-diag,Zhyper (diag),2,0.5,0.25,-0.25,0.2,0.3');
+    expect(t2[1]).toBe('Confucian,zhyper-diag,Zhyper (diag),zone,2,0.5,0.25,-0.25,0.1,0.3,0.2,0.3');
   });
 
   it('keeps the quick preset when nothing is overridden', () => {

@@ -46,7 +46,7 @@ async function freshStores() {
   return { useApp, useTrain };
 }
 
-const row = (method: 'lora' | 'zhyper-diag') => ({ method, label: method, acc: 0.5, macroF1: 0.5, emd: 0.1, entropy: 1, paramsPct: 1, trainableParams: 10, wallSeconds: 1, nTrain: 8, nTest: 4, losses: [1, 0.9] });
+const row = (method: 'lora' | 'zhyper-diag') => ({ method, label: method, acc: 0.5, macroF1: 0.5, emdWvb: 0.1, emdCalibration: 0.1, entropy: 1, macroAcc: 0.5, sigmaInequity: 0, nCountries: 1, predictions: [], paramsPct: 1, trainableParams: 10, wallSeconds: 1, nTrain: 8, nTest: 4, losses: [1, 0.9] });
 
 function finished(req: TrainRequest): Results {
   return { config: req.config, model: { label: 'tiny', architecture: 'LlamaForCausalLM', numParams: 1000 }, encoder: { id: req.encoderId, dim: 512 }, answerForm: 'letter', rows: [row('lora'), row('zhyper-diag')], table: '', loco: [], table2: '', stopped: false };

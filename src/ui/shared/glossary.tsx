@@ -4,6 +4,11 @@ import type { ReactNode } from 'react';
 
 export const GLOSSARY = {
   EMD: "Earth mover's distance (Wasserstein-1) between a predicted and a true answer distribution over ordered options, divided by the largest possible distance (K − 1): 0 = identical, 1 = all mass at opposite ends. Lower is better.",
+  'EMD (WVB)': "WorldValuesBench's EMD, as CUMA reports it: per question, the histogram of the participants' answers against the histogram of the model's most likely answers over the same participants, W1 divided by K − 1, then the mean over questions. A model that answers everyone alike scores the distance of that spike from the real spread. 0–1, lower is better.",
+  'EMD to P*': "Per held-out answer, the EMD between the model's option probabilities and the true distribution P* for that person, averaged (a calibration measure; needs P*). 0–1, lower is better.",
+  'macro-accuracy': "CUMA's country macro-accuracy: accuracy within each country, averaged with every country counted once. 0–1, higher is better.",
+  'σ_inequity': "CUMA's inequity: the standard deviation (population) of the per-country accuracies. 0 = every country served equally well; lower is fairer.",
+  'held-out profiles': 'Zero-shot as CUMA Appendix E.2: a random share of the profiles of every zone never appears in training; their zone is still trained on through the other profiles.',
   'macro-F1': 'The F1 score (harmonic mean of precision and recall) computed per answer option, then averaged with equal weight: rare answers count as much as common ones. 0–1, higher is better.',
   accuracy: 'Share of held-out answers where the most likely option is the one the person gave. 0–1, higher is better.',
   entropy: 'How spread out a predicted answer distribution is, in nats: 0 = certain of one option, ln K = uniform. High entropy with poor accuracy is the mark of mean collapse.',

@@ -1,6 +1,7 @@
 // What a run shows: where it is (progress), its loss and probe-metric curves, and its results tables.
 import { useMemo } from 'react';
 import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ReferenceRow, type ResultRow } from '../../experiments/runner';
+import type { Table1Metrics } from '../../experiments/metrics';
 import { describeConfig, describeLr, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
 import { runElsewhere, useTrain } from '../../state/train';
 import { fileSafe, downloadFile } from '../shared/download';
@@ -170,7 +171,22 @@ export function CurvesCard({ run }: { run: RunRecord }) {
   );
 }
 
-const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
+const f3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(3) : '—');
+
+/** Table 1's seven numbers of a method or reference row ('—' where an older results file lacks one). */
+function Metrics({ r }: { r: Table1Metrics }) {
+  return (
+    <>
+      <td>{f3(r.acc)}</td>
+      <td>{f3(r.macroF1)}</td>
+      <td>{f3(r.emdWvb)}</td>
+      <td>{f3(r.emdCalibration)}</td>
+      <td>{f3(r.entropy)}</td>
+      <td title={Number.isFinite(r.nCountries) ? `over ${r.nCountries} countries` : undefined}>{f3(r.macroAcc)}</td>
+      <td>{f3(r.sigmaInequity)}</td>
+    </>
+  );
+}
 function pct(p: number): string {
   if (p === 0) return '0';
   return p >= 0.01 ? p.toFixed(3) : p.toExponential(2);
@@ -215,7 +231,7 @@ function Row({ row }: { row: ResultRow }) {
     return (
       <tr data-testid={`result-row-${row.method}`} data-state="skipped">
         <th scope="row">{row.label}</th>
-        <td colSpan={6} className="muted">
+        <td colSpan={9} className="muted">
           skipped: {row.skipped}
         </td>
       </tr>
@@ -224,12 +240,9 @@ function Row({ row }: { row: ResultRow }) {
   const r = row as MethodRow;
   const sil = r.signatures?.silhouette;
   return (
-    <tr data-testid={`result-row-${r.method}`} data-state="done" data-acc={r.acc} data-emd={r.emd}>
+    <tr data-testid={`result-row-${r.method}`} data-state="done" data-acc={r.acc} data-emd={r.emdCalibration} data-emd-wvb={r.emdWvb}>
       <th scope="row">{r.label}</th>
-      <td>{f3(r.acc)}</td>
-      <td>{f3(r.macroF1)}</td>
-      <td>{f3(r.emd)}</td>
-      <td>{f3(r.entropy)}</td>
+      <Metrics r={r} />
       <td title={`${r.trainableParams.toLocaleString('en-US')} trainable parameters`}>{pct(r.paramsPct)}</td>
       <td title={r.signatures ? `${r.signatures.kind === 'z' ? 'z̄_c' : 'ḡ_c'} of ${r.signatures.countries.length} countries` : 'no signatures (this method has no z or router)'}>
         {sil == null ? '—' : sil.toFixed(3)}
@@ -284,10 +297,19 @@ export function ResultsCard({ run }: { run: RunRecord }) {
                 <Term t="macro-F1">Macro-F1</Term> ↑
               </th>
               <th scope="col">
-                <Term t="EMD" /> ↓
+                <Term t="EMD (WVB)" /> ↓
+              </th>
+              <th scope="col">
+                <Term t="EMD to P*" /> ↓
               </th>
               <th scope="col">
                 <Term t="entropy">Entropy</Term>
+              </th>
+              <th scope="col">
+                <Term t="macro-accuracy">Macro-acc</Term> ↑
+              </th>
+              <th scope="col">
+                <Term t="σ_inequity" /> ↓
               </th>
               <th scope="col">Params %</th>
               <th scope="col">
@@ -302,27 +324,24 @@ export function ResultsCard({ run }: { run: RunRecord }) {
             {pending.map((m) => (
               <tr key={m} data-testid={`result-row-${m}`} data-state="pending" className="pending-row">
                 <th scope="row">{METHOD_NAMES[m]}</th>
-                <td colSpan={6} className="muted">
+                <td colSpan={9} className="muted">
                   {p.table === 1 && p.label === m && p.phase !== 'waiting' ? (p.phase === 'evaluate' ? 'evaluating…' : p.phase === 'prepare' ? 'preparing…' : `training, step ${p.step} of ${p.steps}…`) : 'waiting'}
                 </td>
               </tr>
             ))}
             {!run.rows.length && !pending.length && (
               <tr>
-                <td colSpan={7} className="muted">
+                <td colSpan={10} className="muted">
                   No method finished in this run.
                 </td>
               </tr>
             )}
             {run.references?.map((r) => (
-              <tr key={r.name} className="reference-row" data-testid={`reference-row-${r.name}`} data-acc={r.acc} data-emd={r.emd}>
+              <tr key={r.name} className="reference-row" data-testid={`reference-row-${r.name}`} data-acc={r.acc} data-emd={r.emdCalibration} data-emd-wvb={r.emdWvb}>
                 <th scope="row" title={REFERENCE_WHY[r.name]}>
                   {r.label}
                 </th>
-                <td>{f3(r.acc)}</td>
-                <td>{f3(r.macroF1)}</td>
-                <td>{f3(r.emd)}</td>
-                <td>{f3(r.entropy)}</td>
+                <Metrics r={r} />
                 <td>—</td>
                 <td>—</td>
               </tr>
@@ -344,10 +363,11 @@ export function ResultsCard({ run }: { run: RunRecord }) {
       <AdapterList run={run} />
       {run.loco.length > 0 && (
         <div className="table-scroll">
-          <h3 className="small-h">Table 2 · leave one zone out</h3>
+          <h3 className="small-h">Table 2 · zero-shot: a zone or some of its profiles held out</h3>
           <table className="results-table loco-table" data-testid="loco-table" data-rows={run.loco.length}>
             <thead>
               <tr>
+                <th scope="col">Held out</th>
                 <th scope="col">Zone</th>
                 <th scope="col">Method</th>
                 <th scope="col">n</th>
@@ -355,10 +375,16 @@ export function ResultsCard({ run }: { run: RunRecord }) {
                 <th scope="col">Acc LOCO</th>
                 <th scope="col">Δ Acc</th>
                 <th scope="col">
-                  <Term t="EMD" /> full
+                  <Term t="EMD (WVB)" /> full
                 </th>
                 <th scope="col">
-                  <Term t="EMD" /> <Term t="LOCO" />
+                  <Term t="EMD (WVB)" /> held out
+                </th>
+                <th scope="col">
+                  <Term t="EMD to P*" /> full
+                </th>
+                <th scope="col">
+                  <Term t="EMD to P*" /> held out
                 </th>
               </tr>
             </thead>
@@ -366,21 +392,28 @@ export function ResultsCard({ run }: { run: RunRecord }) {
               {run.loco.map((r) => {
                 const d = r.loco.acc - r.full.acc;
                 return (
-                  <tr key={`${r.zone}|${r.method}`}>
+                  <tr key={`${r.zone}|${r.method}|${r.split ?? 'zone'}`} data-split={r.split ?? 'zone'}>
+                    <td>{r.split === 'profiles' ? <Term t="held-out profiles">profiles</Term> : 'whole zone'}</td>
                     <th scope="row">{r.zone}</th>
                     <td>{r.label}</td>
                     <td>{r.nTest}</td>
                     <td>{f3(r.full.acc)}</td>
                     <td>{f3(r.loco.acc)}</td>
                     <td>{`${d >= 0 ? '+' : ''}${d.toFixed(3)}`}</td>
-                    <td>{f3(r.full.emd)}</td>
-                    <td>{f3(r.loco.emd)}</td>
+                    <td>{f3(r.full.emdWvb)}</td>
+                    <td>{f3(r.loco.emdWvb)}</td>
+                    <td>{f3(r.full.emdCalibration)}</td>
+                    <td>{f3(r.loco.emdCalibration)}</td>
                   </tr>
                 );
               })}
             </tbody>
           </table>
-          <p className="table-note">Table 2: accuracy and EMD on each zone's test answers, trained with all zones (full) and with that zone left out (LOCO).</p>
+          <p className="table-note">
+            Table 2: accuracy and EMD on held-out test answers, from the model trained on everything (full) and from one trained without them (held out). <em>Whole zone</em>: every answer of
+            the zone's people left out (<Term t="LOCO" />). <em>Profiles</em>: as CUMA's Appendix E.2, a share of every zone's profiles left out while the zone's other profiles are trained on;
+            n is the number of those profiles' test answers, small where the world is small.
+          </p>
         </div>
       )}
     </section>
