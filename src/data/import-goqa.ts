@@ -27,7 +27,8 @@
 import { parseCsv } from './csv';
 import { ImportError, type ImportIssue } from './import-common';
 import { parsePyLiteral, PyLiteralError, type PyValue } from './pyliteral';
-import { zoneOf, ZONES, type Zone } from './zones';
+import { canonicalCountry, sampleRank, zoneOf, ZONES, type Zone } from './zones';
+import type { Country } from '../condition/profile';
 
 export interface OpinionQuestion {
   /** line where the row starts */
@@ -43,6 +44,10 @@ export interface GlobalOpinionsImport {
   questions: OpinionQuestion[];
   bad: ImportIssue[];
   warnings: ImportIssue[];
+  /** country keys canonicalCountry cannot place (kept in selections; no zone), sorted */
+  unknownCountries: string[];
+  /** countries the file has several samples (or spellings) of, and which count in zone statistics and worlds */
+  mergedSamples: { country: Country; used: string[]; dropped: string[] }[];
   ignoredColumns: string[];
   /** data rows read (good + bad) */
   rows: number;
@@ -80,6 +85,7 @@ export function importGlobalOpinions(text: string): GlobalOpinionsImport {
   const bad: ImportIssue[] = csvBad.map((e) => ({ line: e.line, reason: `malformed CSV: ${e.reason}` }));
   const warnings: ImportIssue[] = [];
   const questions: OpinionQuestion[] = [];
+  const unknown = new Set<string>();
   const dataRecords = records.slice(1);
 
   for (const { line, fields } of dataRecords) {
@@ -95,18 +101,21 @@ export function importGlobalOpinions(text: string): GlobalOpinionsImport {
     }
     let options: PyValue;
     try {
-      options = parsePyLiteral(fields[iO]);
+      // Pew's 0–10 items write some options as numbers (['Not important at all', 1.0, …, 'Very important']):
+      // they are read as the text the file wrote
+      options = parsePyLiteral(fields[iO], { numbersAsText: true });
     } catch (e) {
       fail(`options is not a Python literal: ${pyError(e)}`);
       continue;
     }
     if (!Array.isArray(options) || options.length === 0 || !options.every((o) => typeof o === 'string')) {
-      fail(`options must be a non-empty list of strings, got ${Array.isArray(options) ? (options.length === 0 ? 'an empty list' : 'a list with a non-string') : describe(options)}`);
+      fail(`options must be a non-empty list of strings or numbers, got ${Array.isArray(options) ? (options.length === 0 ? 'an empty list' : 'a list with something else') : describe(options)}`);
       continue;
     }
     let sel: PyValue;
+    const dupKeys: string[] = [];
     try {
-      sel = parsePyLiteral(fields[iS]);
+      sel = parsePyLiteral(fields[iS], { onDuplicateKey: (k) => dupKeys.push(String(k)) });
     } catch (e) {
       fail(`selections is not a Python literal: ${pyError(e)}`);
       continue;
@@ -116,7 +125,9 @@ export function importGlobalOpinions(text: string): GlobalOpinionsImport {
       continue;
     }
     const K = options.length;
-    const selections: Record<string, number[]> = {};
+    for (const k of dupKeys) warnings.push({ line, reason: `${k}: appears twice in selections; the first list is dropped, the last kept (as Python reads it)` });
+    // null prototype: a country key "__proto__" is an ordinary key, not the object's prototype
+    const selections = Object.create(null) as Record<string, number[]>;
     for (const [k, v] of sel) {
       const country = String(k);
       const warn = (reason: string) => warnings.push({ line, reason: `${country}: ${reason}` });
@@ -153,10 +164,41 @@ export function importGlobalOpinions(text: string): GlobalOpinionsImport {
       fail(sel.size === 0 ? 'selections is empty' : 'no country has a usable distribution (see warnings)');
       continue;
     }
-    questions.push({ line, question, options: options as string[], source: iSrc >= 0 ? fields[iSrc].trim() : '', selections });
+    const labels = options as string[];
+    const dupLabel = labels.find((o, i) => labels.indexOf(o) !== i);
+    if (dupLabel !== undefined) warnings.push({ line, reason: `options has the label "${dupLabel}" twice` });
+    for (const c of Object.keys(selections)) if (!canonicalCountry(c)) unknown.add(c);
+    questions.push({ line, question, options: labels, source: iSrc >= 0 ? fields[iSrc].trim() : '', selections });
   }
   bad.sort((a, b) => a.line - b.line);
-  return { questions, bad, warnings, ignoredColumns, rows: dataRecords.length + csvBad.length };
+  const merges = new Map<string, { country: Country; used: string[]; dropped: string[] }>();
+  for (const q of questions) for (const m of countryDistributions(q).merged) merges.set(JSON.stringify(m), m);
+  const mergedSamples = [...merges.values()].sort((a, b) => a.country.localeCompare(b.country));
+  return { questions, bad, warnings, unknownCountries: [...unknown].sort(), mergedSamples, ignoredColumns, rows: dataRecords.length + csvBad.length };
+}
+
+/**
+ * A question's distribution per country, each country once: samples of one country (Pew's "India (Current
+ * national sample)", "India (Old national sample)", "Nigeria (Non-national sample)", or two spellings such as
+ * "Britain" and "Great Britain") collapse to the most national sample (zones.ts sampleRank), averaged when
+ * two are equally national. `merged` says which keys went where. Unknown countries are left out.
+ */
+export function countryDistributions(q: OpinionQuestion): { countries: Map<Country, number[]>; merged: { country: Country; used: string[]; dropped: string[] }[] } {
+  const by = new Map<Country, { name: string; rank: number; p: number[] }[]>();
+  for (const [name, p] of Object.entries(q.selections)) {
+    const c = canonicalCountry(name);
+    if (!c) continue;
+    by.set(c, [...(by.get(c) ?? []), { name, rank: sampleRank(name), p }]);
+  }
+  const countries = new Map<Country, number[]>();
+  const merged: { country: Country; used: string[]; dropped: string[] }[] = [];
+  for (const [c, samples] of by) {
+    const best = Math.min(...samples.map((x) => x.rank));
+    const used = samples.filter((x) => x.rank === best);
+    countries.set(c, used[0].p.map((_, k) => used.reduce((a, x) => a + x.p[k], 0) / used.length));
+    if (samples.length > 1) merged.push({ country: c, used: used.map((x) => x.name), dropped: samples.filter((x) => x.rank !== best).map((x) => x.name) });
+  }
+  return { countries, merged };
 }
 
 /**
@@ -166,13 +208,10 @@ export function importGlobalOpinions(text: string): GlobalOpinionsImport {
  */
 export function opinionsByZone(q: OpinionQuestion): { zones: Partial<Record<Zone, number[]>>; unassigned: string[] } {
   const sums = new Map<Zone, { acc: number[]; n: number }>();
-  const unassigned: string[] = [];
-  for (const [country, p] of Object.entries(q.selections)) {
-    const z = zoneOf(country);
-    if (!z) {
-      unassigned.push(country);
-      continue;
-    }
+  const unassigned = Object.keys(q.selections).filter((c) => !canonicalCountry(c));
+  // each country once, whatever number of samples the file has of it
+  for (const [country, p] of countryDistributions(q).countries) {
+    const z = zoneOf(country)!;
     let e = sums.get(z);
     if (!e) sums.set(z, (e = { acc: new Array(p.length).fill(0), n: 0 }));
     p.forEach((x, k) => (e!.acc[k] += x));

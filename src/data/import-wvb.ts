@@ -16,7 +16,15 @@
  * | question_id    | yes      | question id (string or number); every row of one question must give the same text and options |
  * | question       | yes      | question text |
  * | options        | yes      | answer labels in order: a JSON list (`["Agree","Disagree"]`) or `|`-separated (`Agree|Disagree`); 2–26 distinct labels |
- * | answer         | yes      | the chosen option: its label (exact after trimming, else case-insensitive), or else its 0-based index (a JSON number in JSONL is always an index) |
+ * | answer         | one of   | the chosen option's label text (exact after trimming, else case-insensitive), matched against the labels only, never read as an index |
+ * | answer_index   | the three| the chosen option's 0-based index |
+ * | answer_score   |          | the WVS score, 1-based (1 = the first option) |
+ *
+ * Exactly one answer column names the coding. WorldValuesBench's 10-point scales are labelled "Never
+ * justifiable, 2, …, 9, Always justifiable": there "2" is a label, so a rule "a label, else an index" would
+ * shift answers by one option without a word. An `answer` that matches no label is refused, with a message
+ * that names answer_index and answer_score. WorldValuesBench's own release (wide TSVs) is read by
+ * ./import-wvb-release.ts.
  *
  * Optional columns may be missing from the header or left blank (blank / null = not given). Other
  * columns are ignored and listed in `ignoredColumns`.
@@ -47,8 +55,13 @@ export const WVB_COLUMNS = [
   'question',
   'options',
   'answer',
+  'answer_index',
+  'answer_score',
 ] as const;
-export const WVB_REQUIRED = ['participant_id', 'country', 'question_id', 'question', 'options', 'answer'] as const;
+export const WVB_REQUIRED = ['participant_id', 'country', 'question_id', 'question', 'options'] as const;
+/** the columns that can hold the answer, each naming its coding */
+export const WVB_ANSWER_COLUMNS = ['answer', 'answer_index', 'answer_score'] as const;
+export type AnswerColumn = (typeof WVB_ANSWER_COLUMNS)[number];
 const PROFILE_TEXT = ['gender', 'education', 'religion', 'ethnicity', 'employment'] as const;
 
 export interface WvbImport {
@@ -64,6 +77,11 @@ export interface WvbImport {
 export type WvbFormat = 'csv' | 'jsonl';
 
 class RowError extends Error {}
+
+const RELEASE_HINT = ': this looks like WorldValuesBench’s release (wide TSVs keyed by D_INTERVIEW); give the *_demographic_qa.tsv and *_value_qa.tsv pair with question_metadata.json and codebook.json';
+function looksLikeRelease(header: readonly string[]): boolean {
+  return header.includes('D_INTERVIEW');
+}
 
 function text(v: unknown, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -102,24 +120,28 @@ function parseOptions(v: unknown): string[] {
   return opts;
 }
 
-function parseAnswer(v: unknown, options: readonly string[]): number {
+function parseAnswer(row: Record<string, unknown>, options: readonly string[]): number {
   const K = options.length;
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v) || v < 0 || v >= K) throw new RowError(`answer index ${v} is not in 0–${K - 1}`);
-    return v;
+  const given = WVB_ANSWER_COLUMNS.filter((c) => text(row[c], c) !== undefined);
+  if (given.length === 0) throw new RowError('answer is missing (give answer, answer_index or answer_score)');
+  if (given.length > 1) throw new RowError(`the answer is given twice (${given.join(' and ')}): give one column`);
+  const col = given[0];
+  const t = text(row[col], col)!;
+  if (col === 'answer') {
+    const exact = options.indexOf(t);
+    if (exact >= 0) return exact;
+    const lower = options.map((o) => o.toLowerCase());
+    const ci = lower.indexOf(t.toLowerCase());
+    if (ci >= 0 && lower.lastIndexOf(t.toLowerCase()) === ci) return ci;
+    const hint = /^-?\d+(\.0*)?$/.test(t) ? ` If ${t} is a number, name its coding: answer_index (0-based) or answer_score (WVS, 1-based).` : '';
+    throw new RowError(`answer "${t}" is not one of the options (${options.join(' | ')}); answer is matched against the labels only.${hint}`);
   }
-  const t = required(v, 'answer');
-  const exact = options.indexOf(t);
-  if (exact >= 0) return exact;
-  const lower = options.map((o) => o.toLowerCase());
-  const ci = lower.indexOf(t.toLowerCase());
-  if (ci >= 0 && lower.lastIndexOf(t.toLowerCase()) === ci) return ci;
-  if (/^\d+$/.test(t)) {
-    const k = Number(t);
-    if (k < K) return k;
-    throw new RowError(`answer "${t}" is not a label and index ${k} is not in 0–${K - 1}`);
-  }
-  throw new RowError(`answer "${t}" is not one of the options (${options.join(' | ')})`);
+  if (!/^[+-]?\d+(\.0*)?$/.test(t)) throw new RowError(`${col} must be a whole number, got "${t}"`);
+  const k = Number(t);
+  const idx = col === 'answer_index' ? k : k - 1;
+  const range = col === 'answer_index' ? `0–${K - 1}` : `1–${K}`;
+  if (idx < 0 || idx >= K) throw new RowError(`${col} ${k} is not in ${range} (${K} options)`);
+  return idx;
 }
 
 function parseAge(v: unknown): number | undefined {
@@ -176,7 +198,7 @@ class Builder {
       const qid = required(row.question_id, 'question_id');
       const question = required(row.question, 'question');
       const options = parseOptions(row.options);
-      const answer = parseAnswer(row.answer, options);
+      const answer = parseAnswer(row, options);
 
       const psig = profileSignature(profile);
       const knownP = this.pIndex.get(pid);
@@ -235,7 +257,8 @@ export function importWvbCsv(textIn: string): WvbImport {
   if (errors.length && errors[0].line < records[0].line) throw new ImportError(`unreadable header: line ${errors[0].line}: ${errors[0].reason}`);
   const header = records[0].fields.map((h) => h.trim());
   const missing = WVB_REQUIRED.filter((c) => !header.includes(c));
-  if (missing.length) throw new ImportError(`line ${records[0].line}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (missing.length) throw new ImportError(`line ${records[0].line}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${looksLikeRelease(header) ? RELEASE_HINT : ''}`);
+  if (!WVB_ANSWER_COLUMNS.some((c) => header.includes(c))) throw new ImportError(`line ${records[0].line}: no answer column: give answer (the label text), answer_index (0-based) or answer_score (WVS, 1-based)`);
   const dupCol = header.find((h, i) => header.indexOf(h) !== i);
   if (dupCol) throw new ImportError(`line ${records[0].line}: column ${dupCol} appears twice`);
   const b = new Builder();

@@ -35,7 +35,12 @@ const NUMPY_SCALAR = /^(?:np|numpy)\.(?:float(?:16|32|64|128)?|int(?:8|16|32|64)
 
 class Parser {
   i = 0;
-  constructor(readonly s: string) {}
+  constructor(
+    readonly s: string,
+    /** numbers come back as the text the file wrote ("1.0", "-2"), for labels that must read as written */
+    readonly numbersAsText = false,
+    readonly onDuplicateKey?: (key: PyKey) => void,
+  ) {}
 
   fail(msg: string, at = this.i): never {
     throw new PyLiteralError(msg, at);
@@ -65,7 +70,12 @@ class Parser {
     if (c === '"' || c === "'") return this.strings();
     if (/[rRuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? '')) return this.strings();
     if (/[bB]/.test(c) && /["']/.test(this.s[this.i + 1] ?? '')) this.fail('bytes literals are not supported');
-    if (/[0-9.+-]/.test(c)) return this.number();
+    if (/[0-9.+-]/.test(c)) {
+      if (!this.numbersAsText) return this.number();
+      const start = this.i;
+      this.number();
+      return this.s.slice(start, this.i).replace(/\s+/g, '');
+    }
     if (/[A-Za-z_]/.test(c)) return this.name();
     return this.fail(`unexpected character "${c}"`);
   }
@@ -107,6 +117,7 @@ class Parser {
         this.fail(this.i >= this.s.length ? 'unclosed "{"' : `expected ":", found "${this.peek()}"`);
       }
       this.i++;
+      if (out.has(key)) this.onDuplicateKey?.(key);
       out.set(key, this.value());
       this.ws();
       if (this.peek() === ',') {
@@ -302,8 +313,8 @@ class Parser {
 }
 
 /** Parse one Python literal; the whole text must be that literal (surrounding whitespace allowed). */
-export function parsePyLiteral(text: string): PyValue {
-  const p = new Parser(text);
+export function parsePyLiteral(text: string, opts: { numbersAsText?: boolean; onDuplicateKey?: (key: PyKey) => void } = {}): PyValue {
+  const p = new Parser(text, opts.numbersAsText, opts.onDuplicateKey);
   const v = p.value();
   p.ws();
   if (p.i < text.length) p.fail(`unexpected "${text[p.i]}" after the value`);

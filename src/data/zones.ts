@@ -195,6 +195,8 @@ const ALIASES: Readonly<Record<string, Country>> = {
   'russian federation': 'Russia',
   korea: 'South Korea',
   's. korea': 'South Korea',
+  's. africa': 'South Africa',
+  's.africa': 'South Africa',
   'korea, south': 'South Korea',
   'republic of korea': 'South Korea',
   'viet nam': 'Vietnam',
@@ -214,4 +216,16 @@ export function canonicalCountry(name: string): Country | undefined {
   if (alias) return alias;
   for (const c of Object.keys(COUNTRY_GEO) as Country[]) if (c.toLowerCase() === key) return c;
   return undefined;
+}
+
+/**
+ * How national a survey sample is, by the note a source adds to the country's name (Pew in GlobalOpinionQA:
+ * "India (Current national sample)", "India (Old national sample)", "Nigeria (Non-national sample)"):
+ * 0 national (no note, or a current national sample), 1 an older national sample, 2 a non-national sample.
+ */
+export function sampleRank(name: string): 0 | 1 | 2 {
+  const note = /\(([^)]*)\)\s*$/.exec(name)?.[1].toLowerCase() ?? '';
+  if (/non-?national/.test(note)) return 2;
+  if (/\bold\b/.test(note)) return 1;
+  return 0;
 }

@@ -58,7 +58,7 @@ describe('importGlobalOpinions on a bad file', () => {
     expect(reason(8)).toBe('no country has a usable distribution (see warnings)');
     expect(reason(9)).toMatch(/^malformed CSV: unexpected text after a closing quote/);
     expect(reason(10)).toBe('empty question');
-    expect(reason(12)).toBe('options must be a non-empty list of strings, got an empty list');
+    expect(reason(12)).toBe('options must be a non-empty list of strings or numbers, got an empty list');
     expect(reason(13)).toMatch(/^malformed CSV: unterminated quoted field/);
     expect(r.questions.map((q) => [q.line, q.question])).toEqual([
       [2, 'Good row?'],

@@ -84,16 +84,16 @@ describe('a bad WorldValuesBench-style file', () => {
 
   it('reports every bad row with its line and reason; nothing is dropped silently', () => {
     expect(r.bad).toEqual([
-      { line: 3, reason: 'answer is missing' },
+      { line: 3, reason: 'answer is missing (give answer, answer_index or answer_score)' },
       { line: 4, reason: 'age must be a whole number of years, got "thirty"' },
-      { line: 5, reason: 'answer "7" is not a label and index 7 is not in 0–3' },
+      { line: 5, reason: expect.stringMatching(/^answer "7" is not one of the options .*matched against the labels only\. If 7 is a number, name its coding: answer_index \(0-based\) or answer_score \(WVS, 1-based\)\.$/) },
       { line: 6, reason: expect.stringMatching(/^participant p1 has a different profile than on line 2 \(.*age 35.* vs .*age 34/) },
       { line: 7, reason: 'question Q1 has different options than on line 2' },
       { line: 8, reason: 'participant p1 already answered question Q1 on line 2' },
-      { line: 9, reason: 'expected 12 fields, found 9' },
+      { line: 9, reason: 'expected 13 fields, found 9' },
       { line: 12, reason: expect.stringMatching(/^malformed CSV: unexpected text after a closing quote in field 3/) },
       { line: 13, reason: 'options must have at least 2 labels, got 1' },
-      { line: 14, reason: 'answer "Maybe" is not one of the options (Yes | No)' },
+      { line: 14, reason: 'answer "Maybe" is not one of the options (Yes | No); answer is matched against the labels only.' },
       { line: 15, reason: 'country is missing' },
       { line: 16, reason: 'age must be between 0 and 120' },
       { line: 17, reason: expect.stringMatching(/^options looks like a JSON list but is not valid JSON/) },
@@ -107,9 +107,9 @@ describe('a bad WorldValuesBench-style file', () => {
 
   it('JSONL: invalid JSON, non-objects and wrong types are bad rows with their line', () => {
     const text = [
-      '{"participant_id": 1, "country": "Chile", "question_id": 7, "question": "Q?", "options": ["a", "b"], "answer": 1}',
+      '{"participant_id": 1, "country": "Chile", "question_id": 7, "question": "Q?", "options": ["a", "b"], "answer_index": 1}',
       '',
-      '{"participant_id": 2, "country": "Chile", "question_id": 7, "question": "Q?", "options": ["a", "b"], "answer": 2}',
+      '{"participant_id": 2, "country": "Chile", "question_id": 7, "question": "Q?", "options": ["a", "b"], "answer_index": 2}',
       'not json',
       '[1, 2]',
       '{"participant_id": 3, "country": ["Chile"], "question_id": 7, "question": "Q?", "options": ["a", "b"], "answer": 0}',
@@ -121,7 +121,7 @@ describe('a bad WorldValuesBench-style file', () => {
     expect(j.dataset.responses).toEqual([{ participant: 0, question: 0, answer: 1 }]);
     expect(j.dataset.participants[0].id).toBe('1');
     expect(j.bad.map((b) => b.line)).toEqual([3, 4, 5, 6, 7, 8, 9]);
-    expect(j.bad[0].reason).toBe('answer index 2 is not in 0–1');
+    expect(j.bad[0].reason).toBe('answer_index 2 is not in 0–1 (2 options)');
     expect(j.bad[1].reason).toMatch(/^not valid JSON/);
     expect(j.bad[2].reason).toBe('expected a JSON object, got an array');
     expect(j.bad[3].reason).toBe('country must be text, got a list');
@@ -133,15 +133,40 @@ describe('a bad WorldValuesBench-style file', () => {
 
   it('refuses files it cannot read at all', () => {
     expect(() => importWvbCsv('')).toThrow(ImportError);
-    expect(() => importWvbCsv('participant_id,country\np,Chile')).toThrow(/missing columns question_id, question, options, answer/);
+    expect(() => importWvbCsv('participant_id,country\np,Chile')).toThrow(/missing columns question_id, question, options/);
+    expect(() => importWvbCsv('participant_id,country,question_id,question,options\np,Chile,q,Q?,a|b')).toThrow(/no answer column: give answer \(the label text\), answer_index \(0-based\) or answer_score/);
+    expect(() => importWvbCsv('D_INTERVIEW,Q1,Q2\n1,2,3')).toThrow(/WorldValuesBench’s release.*_demographic_qa\.tsv/);
     expect(() => importWvbCsv(`${WVB_COLUMNS.join(',')},country\n`)).toThrow(/column country appears twice/);
+  });
+});
+
+describe("WorldValuesBench's 10-point scales: an answer names its coding", () => {
+  const opts = JSON.stringify(['Never justifiable', '2', '3', '4', '5', '6', '7', '8', '9', 'Always justifiable']);
+  const file = (col: string, v: string) => `participant_id,country,question_id,question,options,${col}\np1,Chile,Q177,Justifiable: claiming benefits?,${csvLine([opts])},${v}\n`;
+  it('"2" in answer is the label "2" (index 1); answer_index 2 is index 2; answer_score 2 is index 1', () => {
+    expect(importWvbCsv(file('answer', '2')).dataset.responses[0].answer).toBe(1);
+    expect(importWvbCsv(file('answer_index', '2')).dataset.responses[0].answer).toBe(2);
+    expect(importWvbCsv(file('answer_score', '2')).dataset.responses[0].answer).toBe(1);
+    expect(importWvbCsv(file('answer_score', '10')).dataset.responses[0].answer).toBe(9);
+    expect(importWvbCsv(file('answer', 'always justifiable')).dataset.responses[0].answer).toBe(9);
+  });
+  it('an answer that is no label is refused, never read as an index', () => {
+    const r = importWvbCsv(file('answer', '10'));
+    expect(r.dataset.responses).toEqual([]);
+    expect(r.bad[0].reason).toMatch(/^answer "10" is not one of the options .* answer_index \(0-based\) or answer_score \(WVS, 1-based\)/);
+    expect(importWvbCsv(file('answer_score', '0')).bad[0].reason).toBe('answer_score 0 is not in 1–10 (10 options)');
+    expect(importWvbCsv(file('answer_index', '1.5')).bad[0].reason).toBe('answer_index must be a whole number, got "1.5"');
+  });
+  it('two answer columns in one row are refused', () => {
+    const r = importWvbCsv(`participant_id,country,question_id,question,options,answer,answer_index\np1,Chile,Q1,Q?,a|b,a,0\n`);
+    expect(r.bad[0].reason).toBe('the answer is given twice (answer and answer_index): give one column');
   });
 });
 
 describe('round trip: the synthetic world written as a WVB CSV reads back identically', () => {
   it('same participants, questions and answers', () => {
     const w = generateWorld(worldConfig('quick', { participantsPerCountry: 3, questionsPerParticipant: 5 }));
-    const lines = [csvLine([...WVB_COLUMNS])];
+    const lines = [csvLine(WVB_COLUMNS.slice(0, WVB_COLUMNS.indexOf('answer') + 1))];
     for (const r of w.responses) {
       const p = w.participants[r.participant];
       const q = w.questions[r.question];
