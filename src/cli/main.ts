@@ -2,6 +2,7 @@
 //   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
 //   npm run cli -- logits --model DIR --ids 1,2,3
 //   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--path fused|split|unfused]
+//   npm run cli -- import --format goqa|wvb PATH… [--json] (./import.ts)
 //   npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] (src/experiments/cli.ts)
 // Errors: exit code 1 and one line on stderr.
 import { nodeGPU } from '../gpu/node';
@@ -15,6 +16,7 @@ import { ConditionSession } from '../adapters/session';
 import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { linearize, profileFromJson } from '../condition/profile';
 import { experimentCommand, mergeCommand, EXPERIMENT_USAGE } from '../experiments/cli';
+import { describeImport, importGoqaFiles, importWvbFiles, IMPORT_USAGE } from './import';
 
 const USAGE = `usage:
   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
@@ -22,24 +24,37 @@ const USAGE = `usage:
   npm run cli -- logits --model DIR --ids 1,2,3
   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--path fused|split|unfused]
       prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)
-${EXPERIMENT_USAGE}`;
+${EXPERIMENT_USAGE}
+${IMPORT_USAGE}`;
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { cmd: string; flags: Map<string, string | true> } {
+/** Commands that take paths after their flags (`import --format goqa a.csv b.csv`). */
+const TAKES_PATHS = new Set(['import']);
+
+function parseArgs(argv: string[]): { cmd: string; flags: Map<string, string | true>; paths: string[] } {
   const [cmd, ...rest] = argv;
   const flags = new Map<string, string | true>();
+  const paths: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
+    if (!a.startsWith('--')) {
+      if (TAKES_PATHS.has(cmd)) {
+        paths.push(a);
+        continue;
+      }
+      throw new UsageError(`unexpected argument "${a}"`);
+    }
     const next = rest[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
+    if (next !== undefined && !next.startsWith('--') && !(TAKES_PATHS.has(cmd) && BOOLEAN_FLAGS.has(a.slice(2)))) {
       flags.set(a.slice(2), next);
       i++;
     } else flags.set(a.slice(2), true);
   }
-  return { cmd: cmd ?? '', flags };
+  return { cmd: cmd ?? '', flags, paths };
 }
+/** flags that never take a value, so that a path after them is a path */
+const BOOLEAN_FLAGS = new Set(['json']);
 
 function str(flags: Map<string, string | true>, k: string): string | undefined {
   const v = flags.get(k);
@@ -62,9 +77,17 @@ function ids(s: string): number[] {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { cmd, flags } = parseArgs(argv);
+  const { cmd, flags, paths } = parseArgs(argv);
   if (cmd === 'help' || flags.has('help') || !cmd) {
     console.log(USAGE);
+    return;
+  }
+  if (cmd === 'import') {
+    const format = str(flags, 'format');
+    if (format !== 'goqa' && format !== 'wvb') throw new UsageError(`import needs --format goqa or --format wvb${format ? `, got "${format}"` : ''}`);
+    if (!paths.length) throw new UsageError('import needs at least one PATH');
+    const r = format === 'goqa' ? importGoqaFiles(paths) : importWvbFiles(paths);
+    process.stdout.write(flags.has('json') ? JSON.stringify(r) + '\n' : describeImport(format, r));
     return;
   }
   if (cmd === 'merge') {
