@@ -147,3 +147,34 @@ describe('npm run cli -- condition', () => {
     await expect(cli('condition', '--model', dir, '--adapter', cuma, '--profile', '{not json', '--ids', '1,2')).rejects.toMatchObject({ stderr: expect.stringMatching(/--profile is not valid JSON/) });
   });
 });
+
+describe('npm run cli -- score (as Compare scores)', () => {
+  const NORWAY = JSON.stringify({ country: 'Norway', age: 34, religion: 'No religion', freeText: 'Not religious at all.' });
+  const NIGERIA = JSON.stringify({ country: 'Nigeria', age: 45, religion: 'Muslim', freeText: 'Very religious.' });
+  const score = async (...args: string[]) => JSON.parse((await cli('score', ...args, '--json')).stdout) as { condition: string; options: string[]; probs: number[]; prompt: string; mode: string; chat: boolean };
+
+  it("the shipped CUMA default on the embedded model: the question's options, probabilities that sum to 1, the chat prompt", async () => {
+    const a = await score('--adapter', 'public/adapters/cuma.safetensors', '--profile', NORWAY, '--question', 'Q6');
+    expect(a.condition).toBe('Age: 34. Country: Norway. Religion: No religion. Not religious at all.');
+    expect(a.options).toEqual(['Very important', 'Rather important', 'Not very important', 'Not at all important']);
+    expect(a.probs.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+    expect(a.mode).toBe('adapter');
+    expect(a.prompt).toMatch(/How important is religion in your life\?\nA\. Very important[\s\S]*D\. Not at all important[\s\S]*assistant\nAnswer:$/);
+    // the two personas the first screen shows apart are apart here too (total variation, as Compare's e2e asserts)
+    const b = await score('--adapter', 'public/adapters/cuma.safetensors', '--profile', NIGERIA, '--question', 'Q6');
+    const tv = a.probs.reduce((s, p, i) => s + Math.abs(p - b.probs[i]), 0) / 2;
+    expect(tv).toBeGreaterThanOrEqual(0.3);
+    // a question in words gives the same numbers as its id
+    const c = await score('--adapter', 'public/adapters/cuma.safetensors', '--profile', NORWAY, '--question-text', 'How important is religion in your life?', '--options', a.options.join('|'));
+    expect(c.probs).toEqual(a.probs);
+  }, 120_000);
+
+  it('without an adapter: persona prompting (the profile in the prompt); bad questions are refused by name', async () => {
+    const p = await score('--profile', NORWAY, '--question', 'Q6', '--no-chat');
+    expect(p.mode).toBe('prompt');
+    expect(p.chat).toBe(false);
+    expect(p.prompt.startsWith('Age: 34. Country: Norway.')).toBe(true);
+    await expect(cli('score', '--profile', NORWAY, '--question', 'Q999')).rejects.toMatchObject({ stderr: expect.stringMatching(/error: --question Q999 is not a question of the synthetic world/) });
+    await expect(cli('score', '--profile', NORWAY, '--question-text', 'Yes?')).rejects.toMatchObject({ stderr: expect.stringMatching(/--options/) });
+  }, 120_000);
+});

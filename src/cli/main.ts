@@ -2,6 +2,7 @@
 //   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
 //   npm run cli -- logits --model DIR --ids 1,2,3
 //   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--path fused|split|unfused]
+//   npm run cli -- score [--model DIR] [--adapter FILE] --profile JSON|@FILE (--question ID | --question-text T --options "A|B") [--json] (./score.ts)
 //   npm run cli -- import --format goqa|wvb PATH… [--json] (./import.ts)
 //   npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] (src/experiments/cli.ts)
 // Errors: exit code 1 and one line on stderr.
@@ -17,6 +18,7 @@ import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { linearize, profileFromJson } from '../condition/profile';
 import { experimentCommand, mergeCommand, EXPERIMENT_USAGE } from '../experiments/cli';
 import { describeImport, importGoqaFiles, importWvbFiles, IMPORT_USAGE } from './import';
+import { scoreCommand, scoreModelDir, SCORE_USAGE } from './score';
 
 const USAGE = `usage:
   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
@@ -25,7 +27,8 @@ const USAGE = `usage:
   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--path fused|split|unfused]
       prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)
 ${EXPERIMENT_USAGE}
-${IMPORT_USAGE}`;
+${IMPORT_USAGE}
+${SCORE_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -94,12 +97,17 @@ async function main(argv: string[]): Promise<void> {
     mergeCommand(flags, { str, num, usage: (m) => new UsageError(m) });
     return;
   }
-  if (cmd !== 'generate' && cmd !== 'logits' && cmd !== 'condition' && cmd !== 'experiment') throw new UsageError(`unknown command "${cmd}"`);
-  const modelDir = str(flags, 'model');
+  if (cmd !== 'generate' && cmd !== 'logits' && cmd !== 'condition' && cmd !== 'experiment' && cmd !== 'score') throw new UsageError(`unknown command "${cmd}"`);
+  const scoreFlags = { str: (k: string) => str(flags, k), num: (k: string, d: number) => num(flags, k, d), has: (k: string) => flags.has(k), usage: (m: string) => new UsageError(m) };
+  const modelDir = cmd === 'score' ? scoreModelDir(scoreFlags) : str(flags, 'model');
   if (!modelDir) throw new UsageError('--model DIR is required');
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
   try {
     await rt.load(dirSource(modelDir), undefined, undefined, { maxContext: num(flags, 'context', 2048) });
+    if (cmd === 'score') {
+      await scoreCommand(rt, modelDir, scoreFlags);
+      return;
+    }
     if (cmd === 'condition') {
       await condition(rt, modelDir, flags);
       return;
