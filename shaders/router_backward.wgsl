@@ -4,14 +4,16 @@
 // lora_backward_mix.wgsl) is pulled back through the gating, the top-k set held fixed:
 //   eq4:     g = softmax(l restricted to S)          dl_e = g_e·(dg_e − Σ_j g_j·dg_j) on S, 0 off it
 //   double:  g = softmax(p restricted to S)          dp as above, then dl = p ⊙ (dp − p·dp)
-// plus the load-balancing loss λ·N·Σ_i f_i·P_i of this layer and sequence (Mixtral's form, as the
-// CUMA code): f_i = (1/T)·#{t : i ∈ S_t} (a constant: read off the forward's gates, > 0 exactly on S),
-// P_i = (1/T)·Σ_t p_t,i, so ∂/∂p_t,i = lbScale·f_i / T with lbScale = λ·N (times the batch weight);
-// its share of the loss, lbScale·Σ_i f_i·p_t,i / T, goes to lb[t] (the caller sums it).
+// plus the load-balancing loss λ·N·Σ_i f_i·P_i of this layer and sequence, in one of two forms (lbForm):
+//   0 dense (Mixtral's):  f_i = (1/T)·#{t : i ∈ S_t}, P_i = (1/T)·Σ_t p_t,i    → ∂/∂p_t,i = lbScale·f_i/T
+//   1 sparse (CUMA's code): f_i = #{t : i ∈ S_t}/(T·k), P_i = (1/T)·Σ_t g_t,i  → ∂/∂g_t,i = lbScale·f_i/T,
+//                            pulled back through the gating like the main loss's dg
+// f is a constant (read off the forward's gates, > 0 exactly on S); lbScale = λ·N (times the batch weight).
+// Its share of the loss, lbScale·Σ_i f_i·(p or g)_t,i / T, goes to lb[t] (the caller sums it).
 // Outputs, one scratch row per token (stride 2R + E + 1, so the kernel binds 8 storage buffers):
 //   [a (R) | dpre (R) | dlogits (E) | lb share (1)]
 // a and dlogits give dW2, db2; dpre and h give dW1h and dc (weight_grad.wgsl), and dh through W1h.
-struct Params { H: u32, R: u32, E: u32, k: u32, gating: u32, lbScale: f32, _a: u32, _b: u32 }
+struct Params { H: u32, R: u32, E: u32, k: u32, gating: u32, lbScale: f32, lbForm: u32, _b: u32 }
 struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
@@ -75,23 +77,38 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     var zs = 0.0;
     for (var e = 0u; e < E; e++) { if (chosen[e]) { zs += exp(score[e] - ms); } }
     var g: array<f32, MAXE>;
-    var gdg = 0.0;
+    // f_i from the forward's gates of this sequence: count/T (dense form) or count/(T·k) (sparse form)
+    var f: array<f32, MAXE>;
     for (var e = 0u; e < E; e++) {
       g[e] = select(0.0, exp(score[e] - ms) / zs, chosen[e]);
-      gdg += g[e] * dgates[t * E + e];
+      var cnt = 0.0;
+      for (var u = 0u; u < step.T; u++) { cnt += select(0.0, 1.0, gates[(step.pos0 + u) * E + e] > 0.0); }
+      f[e] = cnt / (f32(step.T) * select(1.0, f32(p.k), p.lbForm == 1u));
+    }
+    // the gates' gradient: the main loss's, plus, in the sparse form, lbScale·f_i/T (P_i is the mean final gate)
+    var dg: array<f32, MAXE>;
+    var gdg = 0.0;
+    var lbt = 0.0;
+    for (var e = 0u; e < E; e++) {
+      dg[e] = dgates[t * E + e];
+      if (p.lbForm == 1u) {
+        let d = p.lbScale * f[e] / f32(step.T);
+        dg[e] += d;
+        lbt += d * g[e];
+      }
+      gdg += g[e] * dg[e];
     }
     // dscore on S (the softmax over the chosen scores)
     var ds: array<f32, MAXE>;
-    for (var e = 0u; e < E; e++) { ds[e] = select(0.0, g[e] * (dgates[t * E + e] - gdg), chosen[e]); }
-    // dp: the double gating's scores are p; the load balance adds lbScale·f / T
+    for (var e = 0u; e < E; e++) { ds[e] = select(0.0, g[e] * (dg[e] - gdg), chosen[e]); }
+    // dp: the double gating's scores are p; the dense load balance adds lbScale·f / T (P_i is the mean of p)
     var dp: array<f32, MAXE>;
-    var lbt = 0.0;
     for (var e = 0u; e < E; e++) {
-      var cnt = 0.0;
-      for (var u = 0u; u < step.T; u++) { cnt += select(0.0, 1.0, gates[(step.pos0 + u) * E + e] > 0.0); }
-      let f = cnt / f32(step.T);
-      dp[e] = p.lbScale * f / f32(step.T);
-      lbt += dp[e] * prob[e];
+      dp[e] = 0.0;
+      if (p.lbForm == 0u) {
+        dp[e] = p.lbScale * f[e] / f32(step.T);
+        lbt += dp[e] * prob[e];
+      }
       if (p.gating == 1u) { dp[e] += ds[e]; }
     }
     out[row + 2u * p.R + E] = lbt;

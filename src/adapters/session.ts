@@ -102,11 +102,12 @@ export function multipleChoicePrompt(question: string, options: string[]): strin
  * Compare scores this way and the experiment runner trains this way, so an adapter sees the prompts it
  * was trained on.
  */
-export function choicePromptIds(rt: Runtime, body: string, chat: boolean, stem = 'Answer:'): { ids: number[]; text: string } {
+export function choicePromptIds(rt: Runtime, body: string, chat: boolean, stem = 'Answer:', system?: string): { ids: number[]; text: string } {
   const tok = rt.tokenizer;
   if (!tok) throw new Error('no model is loaded');
-  if (chat && tok.chatPrompt('x') !== null) return { ids: [...rt.encodePrompt(body, true), ...tok.encode(stem, false)], text: `${tok.chatPrompt(body)}${stem}` };
-  return { ids: rt.encodePrompt(`${body}\n${stem}`, false), text: `${body}\n${stem}` };
+  if (chat && tok.chatPrompt('x') !== null) return { ids: [...rt.encodePrompt(body, true, system), ...(stem ? tok.encode(stem, false) : [])], text: `${tok.chatPrompt(body, system)}${stem}` };
+  const text = `${system !== undefined ? `${system}\n\n` : ''}${body}${stem ? `\n${stem}` : ''}`;
+  return { ids: rt.encodePrompt(text, false), text };
 }
 
 export class ConditionSession {

@@ -47,6 +47,14 @@ export interface ZhyperSpec {
   embDim: number;
   /** width of the MLP trunk's hidden layers (512) */
   hidden: number;
+  /**
+   * the trunk: 'atlas' (Linear → SiLU → Linear mixer and blocks, one Linear out; files written before this
+   * field) or 'code' as the authors' code (LayerNorm on the layer and type embeddings, SiLU after every
+   * second Linear, an output block LN → Linear → SiLU → Linear(hidden → hidden) → SiLU)
+   */
+  trunk?: 'atlas' | 'code';
+  /** the condition as the encoder gives it ('raw', the default), or normalize(c)·√condDim as the code */
+  condScale?: 'raw' | 'sqrt-d';
 }
 
 export interface CumaSpec {

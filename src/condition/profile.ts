@@ -60,6 +60,29 @@ export function linearize(p: Profile): string {
   return parts.join(' ');
 }
 
+/**
+ * CUMA's profile sentence (process_datasets.py / evaluate_wvs.py), which its code puts in place of the system
+ * prompt and embeds for e_d: "You are a person from Norway, age group: 25-34 years old, gender: Female,
+ * education: Unknown, marital status: Unknown, religion: Unknown, ethnicity: Unknown, employment: Unknown."
+ * Attributes a profile lacks are "Unknown", as in evaluate_wvs.py (our profiles have no marital status);
+ * free text follows the sentence.
+ */
+export function profileSentence(p: Profile): string {
+  const v = (x: string | undefined) => (x && clean(x)) || 'Unknown';
+  const age = p.age === undefined || !Number.isFinite(p.age) ? 'Unknown' : ageGroupOf(p.age);
+  const s = `You are a person from ${v(p.country)}, age group: ${age}, gender: ${v(p.gender)}, education: ${v(p.education)}, marital status: Unknown, religion: ${v(p.religion)}, ethnicity: ${v(p.ethnicity)}, employment: ${v(p.employment)}.`;
+  const free = p.freeText === undefined ? '' : clean(p.freeText);
+  return free ? `${s} ${sentence(free)}` : s;
+}
+
+/** WVS's age bands (X003R) as CUMA writes them. */
+export function ageGroupOf(age: number): string {
+  if (age < 25) return '16-24 years old';
+  if (age >= 65) return '65 and over';
+  const lo = Math.floor((age - 25) / 10) * 10 + 25;
+  return `${lo}-${lo + 9} years old`;
+}
+
 // ---- option lists for the UI ----
 
 /**

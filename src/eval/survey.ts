@@ -114,12 +114,7 @@ export function sigmaInequity(preds: readonly Prediction[]): number {
 }
 
 /** CUMA's age groups (WVS X003R): 16-24, 25-34, 35-44, 45-54, 55-64 years old, 65 and over. */
-export function ageGroup(age: number): string {
-  if (age < 25) return '16-24 years old';
-  if (age >= 65) return '65 and over';
-  const lo = Math.floor((age - 25) / 10) * 10 + 25;
-  return `${lo}-${lo + 9} years old`;
-}
+export { ageGroupOf as ageGroup } from '../condition/profile';
 
 /** The index of the largest probability, the first on a tie (numpy's argmax). */
 export function argmaxOf(p: ArrayLike<number>): number {

@@ -15,6 +15,8 @@ export interface Item {
   answer: number;
   K: number;
   profileText: string;
+  /** CUMA's profile sentence (C8), the code recipe's system prompt and e_d text */
+  sentence: string;
   country: string;
   zone: string;
   /** the profile's demographic groups besides country, for σ_inequity (CUMA's dimensions) */

@@ -31,10 +31,11 @@ import { createAdapter, defaultSpec } from '../adapters/create';
 import { centreCondition, conditionCentre, foldConditionCentre, type ConditionCentre } from '../adapters/centre';
 import { countParams, TARGETS, type Adapter, type AdapterSpec, type Target } from '../adapters/types';
 import { Trainer, type TrainExample } from '../train/step';
-import { warmupCosine } from '../train/optim';
+import { warmupCosine, warmupLinear } from '../train/optim';
 import { generateWorld, worldConfig, randomSplit, trueDistribution, QUESTIONS, ZONES, type World, type WorldConfig } from '../data';
 import { routingSignatures, zSignatures, type SignatureSet } from './signatures';
-import { linearize } from '../condition/profile';
+import { linearize, profileSentence } from '../condition/profile';
+import { codeQuestion, RECIPES, recipeSettings, type Recipe, type RecipeSettings } from './recipes';
 import { trainableShare } from '../eval';
 import type { Prediction } from '../eval/survey';
 import { pairMetrics, predictionsOf, profileAttributes, table1Metrics, type Item, type Table1Metrics } from './metrics';
@@ -117,6 +118,10 @@ export interface ExperimentConfig {
   targets: Target[];
   /** LoRA rank r of every trained method */
   rank: number;
+  /** 'code': as the authors' code, point by point; 'atlas' (default): this project's choices (recipes.ts) */
+  recipe?: Recipe;
+  /** a recipe for some methods that replaces `recipe` */
+  recipeFor?: Partial<Record<ExperimentMethod, Recipe>>;
 }
 
 export const EXPERIMENT_PRESETS = ['quick', 'default', 'contrast'] as const;
@@ -263,6 +268,7 @@ function checkConfig(c: ExperimentConfig): void {
   for (const m of c.methods) known(m, 'methods');
   if (new Set(c.methods).size !== c.methods.length) throw new Error('methods lists a method twice');
   posInt(c.rank, 'rank');
+  for (const [m, r] of Object.entries({ all: c.recipe ?? 'atlas', ...(c.recipeFor ?? {}) })) if (!(RECIPES as readonly string[]).includes(r!)) throw new Error(`recipe${m === 'all' ? '' : ` for ${m}`} must be ${RECIPES.join(' or ')}, got "${r}"`);
   if (c.targets.length === 0 || c.targets.some((t) => !TARGETS.includes(t))) throw new Error(`targets must be some of ${TARGETS.join(', ')}, got ${c.targets.join(', ') || 'none'}`);
   if (c.loco) {
     posInt(c.loco.steps, 'loco.steps');
@@ -297,6 +303,32 @@ export function answerTokens(encode: (text: string) => number[], K: number): { f
   );
 }
 
+/** Who answers: the linearized profile (our prompt and e_d text, and the key of a person) and CUMA's sentence (C8). */
+interface Person {
+  profileText: string;
+  sentence: string;
+}
+
+/** Each option letter as one bare token (the code recipe's answer right after the assistant marker). */
+function bareLetterIds(encode: (text: string) => number[], K: number): number[] {
+  return OPTION_LETTERS.slice(0, K).split('').map((l) => {
+    const t = encode(l);
+    if (t.length !== 1) throw new Error(`the answer letter "${l}" is ${t.length} tokens for this tokenizer; the code recipe's answer follows the assistant marker as one token: use --no-chat or fewer options`);
+    return t[0];
+  });
+}
+
+/** The adapter a trained method starts from, under its recipe. */
+export function methodSpec(method: Exclude<ExperimentMethod, 'persona-prompting'>, R: RecipeSettings, config: Pick<ExperimentConfig, 'targets' | 'rank'>, encoder: Pick<Encoder, 'id' | 'dim'>): AdapterSpec {
+  const spec: AdapterSpec = { ...defaultSpec(PRESET[method], encoder.dim), encoderId: encoder.id, targets: [...(R.targets ?? config.targets)], r: config.rank };
+  // α = 2r: s = α/r = 2 (CUMA's code; atlas: every method), or rsLoRA s = α/√r (Zhyper's code, Z8)
+  spec.alpha = 2 * spec.r;
+  spec.rsLora = R.scale === 'rslora';
+  if (spec.cuma) spec.cuma = { ...spec.cuma, gating: R.gating };
+  if (spec.zhyper) spec.zhyper = { ...spec.zhyper, trunk: R.trunk, condScale: R.condScale };
+  return spec;
+}
+
 /** What one method's run gives back: test probabilities, losses, parameter count, signatures. */
 interface MethodRun {
   probs: number[][];
@@ -318,38 +350,68 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const maxK = Math.max(...world.questions.map((q) => q.options.length));
   const encode = (t: string) => tok.encode(t, false);
   const { form, ids: letterIds } = answerTokens(encode, maxK);
+  const recipeOf = (m: ExperimentMethod): Recipe => config.recipeFor?.[m] ?? config.recipe ?? 'atlas';
+  const anyCode = [...config.methods, ...(config.loco?.methods ?? [])].some((m) => recipeOf(m) === 'code');
+  // the code recipe's answer follows the assistant marker directly (C9): each bare letter must be one token
+  const chatCode = !!config.chat && tok.chatPrompt('x') !== null;
+  const codeLetterIds = anyCode && chatCode ? bareLetterIds(encode, maxK) : letterIds;
+  const lettersFor = (R: RecipeSettings) => (R.prompt === 'code' && chatCode ? codeLetterIds : letterIds);
   const promptCache = new Map<string, number[]>();
-  const promptIds = (question: number, profileText: string, persona: boolean): number[] => {
+  /** The prompt of one answer: ours (the linearized profile in the user turn when `persona`), or the code's (C8, C9). */
+  const promptIds = (question: number, who: Person, persona: boolean, R: RecipeSettings): number[] => {
     const q = world.questions[question];
-    const body = (persona ? `${profileText}\n\n` : '') + multipleChoiceBody(q.text, [...q.options]);
-    const key = `${persona}\u0000${body}`;
+    const key = `${R.prompt}\u0000${persona}\u0000${question}\u0000${R.prompt === 'code' ? who.sentence : persona ? who.profileText : ''}`;
     let ids = promptCache.get(key);
-    if (!ids) promptCache.set(key, (ids = choicePromptIds(rt, body, !!config.chat, form === 'letter' ? 'Answer: ' : 'Answer:').ids));
+    if (!ids) {
+      if (R.prompt === 'code') ids = choicePromptIds(rt, codeQuestion(q.text, q.options), !!config.chat, chatCode ? '' : form === 'letter' ? 'Answer: ' : 'Answer:', who.sentence).ids;
+      else ids = choicePromptIds(rt, (persona ? `${who.profileText}\n\n` : '') + multipleChoiceBody(q.text, [...q.options]), !!config.chat, form === 'letter' ? 'Answer: ' : 'Answer:').ids;
+      promptCache.set(key, ids);
+    }
     return ids;
   };
 
-  // signature profiles: the first few distinct profiles of every country, each with one fixed question
-  const sigProfiles = new Map<string, { zone: string; texts: string[] }>();
+  // Signatures (Eq. 23, C10): every test profile of a country, each with its test prompts. During training,
+  // snapshots use the first config.signatureProfiles profiles on one question, to stay cheap.
+  const sigPeople = new Map<string, { zone: string; people: Map<string, Person & { questions: number[] }> }>();
+  for (const it of test) {
+    const e = sigPeople.get(it.country) ?? { zone: it.zone, people: new Map() };
+    const p = e.people.get(it.profileText) ?? { profileText: it.profileText, sentence: it.sentence, questions: [] };
+    p.questions.push(it.question);
+    e.people.set(it.profileText, p);
+    sigPeople.set(it.country, e);
+  }
   for (const p of world.participants) {
-    const e = sigProfiles.get(p.country) ?? { zone: p.zone, texts: [] };
-    const t = linearize(p.profile);
-    if (e.texts.length < config.signatureProfiles && !e.texts.includes(t)) e.texts.push(t);
-    sigProfiles.set(p.country, e);
+    // a country with no test answer still gets a point: its first profiles on the first question
+    if (sigPeople.has(p.country)) continue;
+    sigPeople.set(p.country, { zone: p.zone, people: new Map([[linearize(p.profile), { profileText: linearize(p.profile), sentence: profileSentence(p.profile), questions: [0] }]]) });
   }
 
-  // condition embeddings of the distinct profiles, once
+  // condition embeddings of the distinct profiles (and CUMA's sentences where the code recipe runs), once
   const allMethods = [...config.methods, ...(config.loco?.methods ?? [])];
   const conds = new Map<string, Float32Array>();
   if (allMethods.some(usesCondition)) {
-    const texts = [...new Set([...train, ...test].map((it) => it.profileText).concat([...sigProfiles.values()].flatMap((e) => e.texts)))];
-    for (let i = 0; i < texts.length; i += 64) {
-      const chunk = texts.slice(i, i + 64);
+    const people = [...train, ...test];
+    const texts = new Set<string>();
+    for (const m of allMethods.filter(usesCondition)) {
+      const code = recipeOf(m) === 'code';
+      for (const it of people) texts.add(code ? it.sentence : it.profileText);
+      for (const e of sigPeople.values()) for (const p of e.people.values()) texts.add(code ? p.sentence : p.profileText);
+    }
+    const list = [...texts];
+    for (let i = 0; i < list.length; i += 64) {
+      const chunk = list.slice(i, i + 64);
       const vs = await encoder.embed(chunk);
       chunk.forEach((t, j) => conds.set(t, vs[j]));
     }
   }
-
-  const centre = config.centerConditions && conds.size ? centerConditions(conds, new Set(train.map((it) => it.profileText))) : null;
+  // centred copies (config.centerConditions, and a recipe that centres), the mean from the training profiles
+  let centred: Map<string, Float32Array> | null = null;
+  let centre: ConditionCentre | null = null;
+  if (config.centerConditions && conds.size) {
+    centred = new Map(conds);
+    centre = centerConditions(centred, new Set(train.map((it) => it.profileText).filter((t) => conds.has(t))));
+  }
+  const condsFor = (R: RecipeSettings) => (R.centre === false || !centred ? conds : centred);
 
   let stopped = false;
   const stopNow = async () => {
@@ -361,33 +423,37 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
 
   /** Train `method` on `trainItems` for `steps` steps and score `evalItems`; null when stopped. */
   const runMethod = async (method: ExperimentMethod, trainItems: Item[], evalItems: Item[], evalTruth: number[][], steps: number, signatures: boolean): Promise<MethodRun | null> => {
+    const R = recipeSettings(recipeOf(method), method);
+    const letters = lettersFor(R);
     if (method === 'persona-prompting') {
       rt.attachAdapter(null);
       emit({ method, phase: 'evaluate' });
       const probs: number[][] = [];
-      for (const it of evalItems) probs.push((await rt.optionProbs(promptIds(it.question, it.profileText, true), letterIds.slice(0, it.K).map((id) => [id]))).probs);
+      for (const it of evalItems) probs.push((await rt.optionProbs(promptIds(it.question, it, true, R), letters.slice(0, it.K).map((id) => [id]))).probs);
       return { probs, losses: [], trainable: 0 };
     }
-    const spec: AdapterSpec = { ...defaultSpec(PRESET[method], encoder.dim), encoderId: encoder.id, targets: [...config.targets], r: config.rank };
-    // one scale for every method, s = α/r = 2 as the CUMA code (Zhyper's preset uses rsLoRA, s = α/√r ≈ 5.7,
-    // which spikes the loss at the quick preset's high learning rate)
-    spec.alpha = 2 * spec.r;
-    spec.rsLora = false;
+    const spec = methodSpec(method, R, config, encoder);
     const adapter = createAdapter(spec, rt.dims(), config.seed, 'train');
     rt.attachAdapter(adapter);
     const persona = config.personaInPrompt;
-    const cond = (text: string) => (usesCondition(method) ? conds.get(text)! : undefined);
+    const table = condsFor(R);
+    const condText = (who: Person) => (R.prompt === 'code' ? who.sentence : who.profileText);
+    const cond = (who: Person) => (usesCondition(method) ? table.get(condText(who))! : undefined);
     const example = (it: Item): TrainExample => {
-      const ids = promptIds(it.question, it.profileText, persona);
-      const y = letterIds[it.answer];
-      return { ids: [...ids, y], answerPositions: [ids.length - 1], targets: [y], condition: cond(it.profileText) };
+      const ids = promptIds(it.question, it, persona, R);
+      const y = letters[it.answer];
+      return { ids: [...ids, y], answerPositions: [ids.length - 1], targets: [y], condition: cond(it) };
     };
     let trainer: Trainer;
     try {
+      const peak = config.lrFor?.[method] ?? config.lr;
+      const warmupSteps = Math.max(1, Math.round(steps * R.schedule.warmup));
       trainer = new Trainer(model, {
-        lr: warmupCosine({ peak: config.lrFor?.[method] ?? config.lr, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps }),
+        lr: R.schedule.decay === 'linear' ? warmupLinear({ peak, warmupSteps, totalSteps: steps }) : warmupCosine({ peak, warmupSteps, totalSteps: steps }),
         maxAnswerTokens: 1,
         loadBalance: config.lbLambda,
+        loadBalanceForm: R.loadBalance,
+        labelSmoothing: R.labelSmoothing,
       });
     } catch (e) {
       rt.attachAdapter(null);
@@ -399,19 +465,20 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       const byQ = new Map<number, number[]>();
       items.forEach((it, i) => byQ.set(it.question, [...(byQ.get(it.question) ?? []), i]));
       for (const [, idx] of byQ) {
-        const out = await trainer.evaluate(idx.map((i) => example(items[i])), letterIds.slice(0, items[idx[0]].K));
+        const out = await trainer.evaluate(idx.map((i) => example(items[i])), letters.slice(0, items[idx[0]].K));
         idx.forEach((i, j) => (probs[i] = out[j].probs));
       }
       return probs;
     };
-    const signatureSet = async (): Promise<SignatureSet | undefined> => {
+    /** all: every test profile and prompt of each country (Eq. 23); else a snapshot's first few profiles on one question */
+    const signatureSet = async (all: boolean): Promise<SignatureSet | undefined> => {
       if (method === 'lora') return undefined;
-      const q0 = 0;
-      const countries = [...sigProfiles].map(([country, e]) => ({ country, zone: e.zone, texts: e.texts }));
+      const countries = [...sigPeople].map(([country, e]) => ({ country, zone: e.zone, people: all ? [...e.people.values()] : [...e.people.values()].slice(0, config.signatureProfiles) }));
       if (method.startsWith('zhyper')) {
-        return zSignatures(adapter, rt.dims().numLayers, countries.map((c) => ({ country: c.country, zone: c.zone, conditions: c.texts.map((t) => conds.get(t)!) })));
+        return zSignatures(adapter, rt.dims().numLayers, countries.map((c) => ({ country: c.country, zone: c.zone, conditions: c.people.map((p) => cond(p)!) })));
       }
-      return routingSignatures(rt, countries.map((c) => ({ country: c.country, zone: c.zone, inputs: c.texts.map((t) => ({ ids: promptIds(q0, t, persona), condition: cond(t) ?? null })) })));
+      const inputs = (p: Person & { questions: number[] }) => (all ? p.questions : [p.questions[0]]).map((q) => ({ ids: promptIds(q, p, persona, R), condition: cond(p) ?? null }));
+      return routingSignatures(rt, countries.map((c) => ({ country: c.country, zone: c.zone, inputs: c.people.flatMap(inputs) })));
     };
     try {
       const trainEx = trainItems.map(example);
@@ -441,17 +508,17 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
           emit({ method, phase: 'metrics', step: s, ...probeMetrics(pp, probe, evalTruth) });
         }
         if (signatures && hooks.signaturesEvery && s % hooks.signaturesEvery === 0 && s < steps) {
-          const set = await signatureSet();
+          const set = await signatureSet(false);
           if (set) emit({ method, phase: 'signatures', step: s, set });
         }
       }
       emit({ method, phase: 'evaluate' });
       const probs = await scoreItems(evalItems);
-      const sig = signatures ? await signatureSet() : undefined;
+      const sig = signatures ? await signatureSet(true) : undefined;
       if (signatures && hooks.onTrained) {
         // trained on centred e_d: the centring goes into the weights, so the kept adapter reads raw e_d
         const trained = await trainer.syncAdapter();
-        await hooks.onTrained(method, centre && usesCondition(method) ? foldConditionCentre(trained, centre) : trained);
+        await hooks.onTrained(method, centre && table === centred && usesCondition(method) ? foldConditionCentre(trained, centre) : trained);
       }
       if (sig) emit({ method, phase: 'signatures', step: steps, set: sig });
       if (hooks.metricsEvery) emit({ method, phase: 'metrics', step: steps, ...probeMetrics(probs.slice(0, probeN), evalItems, evalTruth) });
@@ -594,7 +661,7 @@ export function experimentData(config: ExperimentConfig): { world: World; train:
     const resp = world.responses[r];
     const q = world.questions[resp.question];
     const p = world.participants[resp.participant];
-    return { response: r, question: resp.question, questionId: q.id, participantId: p.id, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), country: p.country, zone: p.zone, attributes: profileAttributes(p.profile) };
+    return { response: r, question: resp.question, questionId: q.id, participantId: p.id, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), sentence: profileSentence(p.profile), country: p.country, zone: p.zone, attributes: profileAttributes(p.profile) };
   };
   const train = trainIdx.map(item), test = testIdx.map(item);
   const truth = test.map((it) => Array.from(trueDistribution(world, it.question, world.participants[world.responses[it.response].participant].profile)));

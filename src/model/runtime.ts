@@ -105,10 +105,11 @@ export class Runtime {
     return { model: this.model, tokenizer: this.tokenizer, config: this.config };
   }
 
-  encodePrompt(prompt: string, chat: boolean): number[] {
+  encodePrompt(prompt: string, chat: boolean, system?: string): number[] {
     const { tokenizer } = this.need();
-    const templ = chat ? tokenizer.chatPrompt(prompt) : null;
-    return templ !== null ? tokenizer.encode(templ, false) : tokenizer.encode(prompt, true);
+    const templ = chat ? tokenizer.chatPrompt(prompt, system) : null;
+    if (templ !== null) return tokenizer.encode(templ, false);
+    return tokenizer.encode(system !== undefined ? `${system}\n\n${prompt}` : prompt, true);
   }
 
   /** Logits at the last position of `ids`, from an empty cache. */

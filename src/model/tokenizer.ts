@@ -11,8 +11,8 @@ export class TokenizerError extends Error {
 export interface Tokenizer {
   encode(text: string, addSpecialTokens?: boolean): number[];
   decode(ids: number[]): string;
-  /** the chat-formatted prompt for one user message, or null when the model has no template */
-  chatPrompt(user: string): string | null;
+  /** the chat-formatted prompt for one user message (after a system message, if given), or null when the model has no template */
+  chatPrompt(user: string, system?: string): string | null;
   eosIds: number[];
   vocabSize: number;
 }
@@ -53,10 +53,11 @@ export async function loadTokenizer(files: ModelFiles): Promise<Tokenizer> {
   return {
     encode: (text, addSpecialTokens = true) => tok.encode(text, { add_special_tokens: addSpecialTokens }),
     decode: (ids) => tok.decode(ids, { skip_special_tokens: true }),
-    chatPrompt: (user) => {
+    chatPrompt: (user, system) => {
       if (!hasTemplate) return null;
       try {
-        return tok.apply_chat_template([{ role: 'user', content: user }], { tokenize: false, add_generation_prompt: true }) as string;
+        const messages = [...(system !== undefined ? [{ role: 'system', content: system }] : []), { role: 'user', content: user }];
+        return tok.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;
       } catch {
         return null; // a template transformers.js cannot render: fall back to the plain prompt
       }

@@ -130,6 +130,8 @@ export interface RouterBackwardOpts {
   gating: 'eq4' | 'double';
   /** λ·N times the sequence's weight in the batch: the load-balancing loss's scale (0 = off) */
   lbScale: number;
+  /** the load balance's form: 'dense' (Mixtral: f = count/T, P the mean softmax) or 'sparse' (CUMA's code: f = count/(T·k), P the mean final gate) */
+  lbForm?: 'dense' | 'sparse';
   /** the router's input (the layer's input-RMSNorm output) and parameters, as the forward used them */
   h: GPUBuffer;
   W1h: GPUBuffer;
@@ -314,7 +316,7 @@ export class TrainKernels {
     if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
     const S = routerScratch(o.R, o.E);
     return [
-      this.make('router_backward', [o.H, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0, { f32: o.lbScale }], step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates, o.dgates, o.out], (T) => [T, 1, 1]),
+      this.make('router_backward', [o.H, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0, { f32: o.lbScale }, o.lbForm === 'sparse' ? 1 : 0], step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates, o.dgates, o.out], (T) => [T, 1, 1]),
       this.weightGrad(step, { N: o.E, K: o.R, ldDY: S, dyOff: 2 * o.R, ldX: S, xOff: 0, dY: o.out, X: o.out, dW: grads.dW2, db: grads.db2, accumulate: grads.accumulate }),
       this.weightGrad(step, { N: o.R, K: o.H, ldDY: S, dyOff: o.R, dY: o.out, X: o.h, dW: grads.dW1h, db: grads.dc, accumulate: grads.accumulate }),
     ];

@@ -21,6 +21,15 @@ export function warmupCosine(o: { peak: number; warmupSteps?: number; totalSteps
   };
 }
 
+/**
+ * Linear warmup to `peak` over `warmupSteps` (as warmupCosine), then linear decay to 0 at step totalSteps + 1
+ * (transformers' get_linear_schedule_with_warmup, which the Zhyper code trains with).
+ */
+export function warmupLinear(o: { peak: number; warmupSteps: number; totalSteps: number }): LrSchedule {
+  const W = o.warmupSteps;
+  return (step) => (step <= W ? (o.peak * step) / W : o.peak * Math.max(0, (o.totalSteps - step + 1) / Math.max(1, o.totalSteps - W)));
+}
+
 /** clip_grad_norm_'s factor for a global gradient norm: min(1, maxNorm / (‖g‖ + 1e-6)); maxNorm 0 = off. */
 export function clipFactor(norm: number, maxNorm: number): number {
   return maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;

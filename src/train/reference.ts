@@ -289,9 +289,11 @@ export function adaptedBackwardRef(o: { x: Vec; dY: Vec; A: Vec; B: Vec; cond: V
 /**
  * CUMA's router forward and backward for T tokens (router.wgsl, router_backward.wgsl), in f64: the
  * top-k set from the forward held fixed, eq4 or double gating, and the load-balancing term with scale
- * lbScale (λ·N·weight): f_i = #{t : i ∈ S_t}/T, loss share lbScale·Σ_i f_i·P_i.
+ * lbScale (λ·N·weight), loss share lbScale·Σ_i f_i·P_i: dense (Mixtral) f_i = #{t : i ∈ S_t}/T and P_i the mean
+ * softmax p; sparse (CUMA's code) f_i = #{t : i ∈ S_t}/(T·k) and P_i the mean final gate g.
  */
-export function routerBackwardRef(o: { h: Vec; W1h: Vec; c: Vec; W2: Vec; b2: Vec; dgates: Vec; T: number; H: number; R: number; E: number; k: number; gating: 'eq4' | 'double'; lbScale: number }) {
+export function routerBackwardRef(o: { h: Vec; W1h: Vec; c: Vec; W2: Vec; b2: Vec; dgates: Vec; T: number; H: number; R: number; E: number; k: number; gating: 'eq4' | 'double'; lbScale: number; lbForm?: 'dense' | 'sparse' }) {
+  const sparse = o.lbForm === 'sparse';
   const { h, W1h, c, W2, b2, dgates, T, H, R, E, k } = o;
   const pre = new Float64Array(T * R), act = new Float64Array(T * R), prob = new Float64Array(T * E), gates = new Float64Array(T * E);
   const chosen: boolean[][] = [];
@@ -323,17 +325,18 @@ export function routerBackwardRef(o: { h: Vec; W1h: Vec; c: Vec; W2: Vec; b2: Ve
     const zs = score.reduce((a, v, e) => a + (ch[e] ? Math.exp(v - ms) : 0), 0);
     for (let e = 0; e < E; e++) gates[t * E + e] = ch[e] ? Math.exp(score[e] - ms) / zs : 0;
   }
-  const f = Array.from({ length: E }, (_, e) => chosen.filter((ch) => ch[e]).length / T);
+  const f = Array.from({ length: E }, (_, e) => chosen.filter((ch) => ch[e]).length / (T * (sparse ? k : 1)));
   const dlogits = new Float64Array(T * E), dpre = new Float64Array(T * R);
   let lb = 0;
   for (let t = 0; t < T; t++) {
     const g = Array.from({ length: E }, (_, e) => gates[t * E + e]);
     const p = Array.from({ length: E }, (_, e) => prob[t * E + e]);
-    const dg = Array.from({ length: E }, (_, e) => dgates[t * E + e]);
+    const lbd = f.map((fe) => (o.lbScale * fe) / T);
+    const dg = Array.from({ length: E }, (_, e) => dgates[t * E + e] + (sparse ? lbd[e] : 0));
     const gdg = g.reduce((a, v, e) => a + v * dg[e], 0);
     const ds = g.map((v, e) => (chosen[t][e] ? v * (dg[e] - gdg) : 0));
-    const dp = f.map((fe) => (o.lbScale * fe) / T);
-    lb += dp.reduce((a, v, e) => a + v * p[e], 0);
+    const dp = sparse ? new Array<number>(E).fill(0) : lbd;
+    lb += lbd.reduce((a, v, e) => a + v * (sparse ? g[e] : p[e]), 0);
     if (o.gating === 'double') ds.forEach((v, e) => (dp[e] += v));
     const pdp = p.reduce((a, v, e) => a + v * dp[e], 0);
     const dl = p.map((v, e) => v * (dp[e] - pdp) + (o.gating === 'eq4' ? ds[e] : 0));

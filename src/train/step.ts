@@ -56,6 +56,8 @@ export interface TrainOptions {
   maxGradNorm?: number;
   /** label smoothing ε of the cross-entropy (Zhyper's code uses 0.1) */
   labelSmoothing?: number;
+  /** CUMA's load balance: 'dense' (Mixtral's form, the default) or 'sparse' (the CUMA code's: f = count/(T·k), P the mean final gate) */
+  loadBalanceForm?: 'dense' | 'sparse';
   /** most answer tokens in one sequence (sizes the [rows, V] logits buffer; default 32) */
   maxAnswerTokens?: number;
   /** false: adapted projections run as base + lora_down + lora_up (the unfused path) */
@@ -164,6 +166,7 @@ export class Trainer {
   private readonly routers: RouterSlot[] = [];
   /** λ of the load-balancing loss (CUMA) */
   private readonly lbLambda: number;
+  private readonly lbForm: 'dense' | 'sparse';
   /** per layer, forward-only runs: the router's load-balance share (router_backward with dL/dgates = 0) */
   private readonly lbForwardOps: Dispatch[][];
   /** router_backward dispatches, whose Params carry lbScale (rewritten per batch) */
@@ -226,6 +229,7 @@ export class Trainer {
     this.zhyper = spec.method === 'zhyper';
     this.cuma = spec.method === 'cuma';
     this.lbLambda = opts.loadBalance ?? 0.01;
+    this.lbForm = opts.loadBalanceForm ?? 'dense';
     if (!(this.lbLambda >= 0 && Number.isFinite(this.lbLambda))) throw new Error(`loadBalance (λ) must be a number ≥ 0, got ${opts.loadBalance}`);
     this.smoothing = smoothing;
     this.maxNorm = opts.maxGradNorm ?? 1;
@@ -461,7 +465,7 @@ export class Trainer {
     const S = routerScratch(rt.R, rt.E), lbCol = 2 * rt.R + rt.E;
     const [rb, ...grads] = this.tk.routerBackward(
       this.stepT,
-      { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, lbScale: 0, h: this.acts[l].h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates, dgates: this.b.dgates, out: this.b.routerOut },
+      { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, lbScale: 0, lbForm: this.lbForm, h: this.acts[l].h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates, dgates: this.b.dgates, out: this.b.routerOut },
       { dW1h: rs.dW1h, dc: rs.dc, dW2: rs.dW2, db2: rs.db2, accumulate: true },
     );
     this.lbScaled.push(rb);

@@ -285,7 +285,7 @@ describe('centred conditions', () => {
 describe('reference rows', () => {
   it('question prior, zone prior and P*, by hand', () => {
     // one 2-option question; training answers: zone X picks 0, 0, 1; zone Y picks 1, 1
-    const it = (answer: number, zone: string) => ({ response: 0, question: 0, questionId: 'q', participantId: `p${zone}`, answer, K: 2, profileText: '', country: zone, zone, attributes: {} });
+    const it = (answer: number, zone: string) => ({ response: 0, question: 0, questionId: 'q', participantId: `p${zone}`, answer, K: 2, profileText: '', sentence: '', country: zone, zone, attributes: {} });
     const train = [it(0, 'X'), it(0, 'X'), it(1, 'X'), it(1, 'Y'), it(1, 'Y')];
     const test = [it(0, 'X'), it(1, 'Y')];
     const truth = [[0.9, 0.1], [0.2, 0.8]];

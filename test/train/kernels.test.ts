@@ -339,16 +339,18 @@ describe('lora_backward, every mode (Zhyper square Z, CUMA gated experts with ow
 });
 
 describe('router_backward + weight_grad (CUMA router: gating, top-k held fixed, load balance)', () => {
-  for (const [T, H, R, E, k, gating, lbScale] of [
-    [1, 5, 3, 2, 1, 'eq4', 0],
-    [7, 33, 65, 8, 2, 'eq4', 0.08],
-    [7, 33, 65, 8, 2, 'double', 0.08],
-    [70, 20, 9, 5, 5, 'eq4', 0.3],
-    [3, 64, 256, 16, 3, 'double', 0],
-  ] as [number, number, number, number, number, 'eq4' | 'double', number][]) {
-    it(`T=${T} H=${H} R=${R} E=${E} k=${k} ${gating} lbScale=${lbScale}`, async () => {
+  for (const [T, H, R, E, k, gating, lbScale, lbForm] of [
+    [1, 5, 3, 2, 1, 'eq4', 0, 'dense'],
+    [7, 33, 65, 8, 2, 'eq4', 0.08, 'dense'],
+    [7, 33, 65, 8, 2, 'double', 0.08, 'dense'],
+    [7, 33, 65, 8, 2, 'double', 0.08, 'sparse'],
+    [11, 17, 9, 5, 3, 'eq4', 0.3, 'sparse'],
+    [70, 20, 9, 5, 5, 'eq4', 0.3, 'dense'],
+    [3, 64, 256, 16, 3, 'double', 0, 'dense'],
+  ] as [number, number, number, number, number, 'eq4' | 'double', number, 'dense' | 'sparse'][]) {
+    it(`T=${T} H=${H} R=${R} E=${E} k=${k} ${gating} lbScale=${lbScale} ${lbForm}`, async () => {
       const h = rand64(T * H, 40), W1h = rand64(R * H, 41, 0.5), c = rand64(R, 42, 0.5), W2 = rand64(E * R, 43), b2 = rand64(E, 44), dgates = rand64(T * E, 45);
-      const want = routerBackwardRef({ h, W1h, c, W2, b2, dgates, T, H, R, E, k, gating, lbScale });
+      const want = routerBackwardRef({ h, W1h, c, W2, b2, dgates, T, H, R, E, k, gating, lbScale, lbForm });
       const bufs = { h: g.buf(f32(h)), W1h: g.buf(f32(W1h)), c: g.buf(f32(c)), W2: g.buf(f32(W2)), b2: g.buf(f32(b2)), gates: g.buf(T * E) };
       const S = routerScratch(R, E);
       const out = g.buf(T * S);
@@ -362,7 +364,7 @@ describe('router_backward + weight_grad (CUMA router: gating, top-k held fixed, 
       // the forward's gates come from the forward router kernel
       g.k.run([g.k.router(g.step, { H, R, E, k, gating, ...bufs })], T);
       expect(relErr(await g.read(bufs.gates, T * E), want.gates)).toBeLessThan(TOL);
-      g.k.run(g.tk.routerBackward(g.step, { H, R, E, k, gating, lbScale, ...bufs, dgates: g.buf(f32(dgates)), out }, grads), T);
+      g.k.run(g.tk.routerBackward(g.step, { H, R, E, k, gating, lbScale, lbForm, ...bufs, dgates: g.buf(f32(dgates)), out }, grads), T);
       expect(relErr(await col(0, R), want.act)).toBeLessThan(1e-4);
       expect(relErr(await col(2 * R, E), want.dlogits)).toBeLessThan(1e-4);
       expect(relErr(await col(R, R), want.dpre)).toBeLessThan(1e-4);
@@ -383,8 +385,8 @@ describe('router_backward + weight_grad (CUMA router: gating, top-k held fixed, 
     // L = Σ_t Σ_e D[t,e]·g[t,e] + lbScale·Σ_i f_i·P_i: its gradient w.r.t. W2, b2, W1h, c and h by differences
     const T = 5, H = 4, R = 6, E = 4, k = 2, lbScale = 0.7;
     const h = rand64(T * H, 50), W1h = rand64(R * H, 51), c = rand64(R, 52), W2 = rand64(E * R, 53), b2 = rand64(E, 54), D = rand64(T * E, 55);
-    for (const gating of ['eq4', 'double'] as const) {
-      const run = () => routerBackwardRef({ h, W1h, c, W2, b2, dgates: D, T, H, R, E, k, gating, lbScale });
+    for (const [gating, lbForm] of [['eq4', 'dense'], ['double', 'dense'], ['eq4', 'sparse'], ['double', 'sparse']] as const) {
+      const run = () => routerBackwardRef({ h, W1h, c, W2, b2, dgates: D, T, H, R, E, k, gating, lbScale, lbForm });
       const L = () => {
         const o = run();
         return o.gates.reduce((a, gv, i) => a + gv * D[i], 0) + o.lb;
@@ -400,6 +402,32 @@ describe('router_backward + weight_grad (CUMA router: gating, top-k held fixed, 
     }
   });
 });
+
+describe("CUMA's load balance, as its code computes it (C4)", () => {
+  it('a hand example: f_i = count_i/(T·k), P_i = mean final gate, N·Σ f_i·P_i', () => {
+    // two tokens, N = 4 experts, top-2: gates [0.6, 0.4, 0, 0] and [0, 0.7, 0.3, 0]
+    // counts (1, 2, 1, 0) → f = (1/4, 2/4, 1/4, 0); P = (0.3, 0.55, 0.15, 0); N·Σ f·P = 4·0.3875 = 1.55
+    expect(sparseLoadBalance([[0.6, 0.4, 0, 0], [0, 0.7, 0.3, 0]], 2)).toBeCloseTo(1.55, 12);
+  });
+  it("the reference's (and so the kernel's) sparse term is λ times that loss on its own gates", () => {
+    const T = 6, H = 5, R = 7, E = 4, k = 2, lambda = 0.01;
+    const o = routerBackwardRef({ h: rand64(T * H, 70), W1h: rand64(R * H, 71), c: rand64(R, 72), W2: rand64(E * R, 73), b2: rand64(E, 74), dgates: new Float64Array(T * E), T, H, R, E, k, gating: 'double', lbScale: lambda * E, lbForm: 'sparse' });
+    const rows = Array.from({ length: T }, (_, t) => Array.from(o.gates.subarray(t * E, t * E + E)));
+    expect(o.lb).toBeCloseTo(lambda * sparseLoadBalance(rows, k), 12);
+  });
+});
+
+/** N·Σ_i f_i·P_i with f_i = count_i/(T·k) and P_i the mean of the final gates (CUMA's cuma_model.py). */
+function sparseLoadBalance(gates: number[][], k: number): number {
+  const T = gates.length, N = gates[0].length;
+  let s = 0;
+  for (let i = 0; i < N; i++) {
+    const f = gates.filter((g) => g[i] > 0).length / (T * k);
+    const P = gates.reduce((a, g) => a + g[i], 0) / T;
+    s += f * P;
+  }
+  return N * s;
+}
 
 describe('weight_grad: dW (+)= dYᵀ·X, db (+)= Σ dY', () => {
   for (const [T, N, K, ldDY, ldX, bias, acc] of [

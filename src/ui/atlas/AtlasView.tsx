@@ -150,7 +150,7 @@ export function AtlasView() {
               {live ? ' (live)' : ''}
               <span className="muted">
                 {' '}
-                · t-SNE perplexity {perplexityFor(n).toFixed(1)}
+                · t-SNE perplexity {perplexityFor(n) === 30 ? '30 (as the paper)' : `${perplexityFor(n).toFixed(1)} = (n − 1)/3: the paper's 30 needs more than 90 countries`}
                 {shown ? `, ${shown.final ? `${shown.iterations} iterations${shown.warm ? ', warm-started from the last layout' : ''}` : `iteration ${shown.iterations}…`}` : ', laying out…'}
               </span>
             </p>
