@@ -9,13 +9,14 @@
 //   x1   = W_m2·SiLU(a_m),  a_m = W_m1·x0 + b_m1 (+ b_m2)  mixer
 //   x    = x + W_2·SiLU(a),  a = W_1·LN(x) + b_1 (+ b_2)   two pre-LN residual blocks
 //   o    = SiLU(a_o),  a_o = W_o·LN(x) + b_o
+// (the 'code' trunk adds the LayerNorms and SiLUs of zhyper.ts's header; the forward is zhyper.ts's trunkForward)
 //   z    = W_h[t]·o + b_h[t]
 //
 // Backward pieces: an affine y = W·x + b gives dW += dy·xᵀ, db += dy, dx = Wᵀ·dy; SiLU'(a) = σ(a)·(1 + a·(1 − σ(a)));
 // LayerNorm y = x̂·g + b with x̂ = (x − μ)/σ gives dg += dy ⊙ x̂, db += dy and
 // dx = (d̂ − mean(d̂) − x̂·mean(d̂ ⊙ x̂))/σ with d̂ = dy ⊙ g. The forward reuses zhyper.ts's own f32 ops, so
 // its z is bit-for-bit the z that GpuAdapter.setCondition uploads for inference.
-import { affine, layerNorm, layerNormStats, silu } from '../adapters/zhyper';
+import { affine, embeddings, layerNormStats, projectCondition, trunkForward, type TrunkTrace } from '../adapters/zhyper';
 import type { Adapter } from '../adapters/types';
 
 /** Gradient of every hyper.* tensor, by name (f64). */
@@ -90,6 +91,7 @@ export function hypernetForward(a: Adapter, c: Float32Array, numLayers: number):
   if (!spec) throw new Error('not a Zhyper adapter');
   if (c.length !== spec.condDim) throw new Error(`condition embedding has ${c.length} numbers; this adapter was made for ${spec.condDim} (encoder ${a.spec.encoderId ?? '?'})`);
   const P = spec.projDim, E = spec.embDim, Hd = spec.hidden, inDim = P + 2 * E;
+  const code = spec.trunk === 'code';
   const zLen = spec.variant === 'square' ? a.spec.r ** 2 : a.spec.r;
   const W = (name: string) => {
     const t = a.tensors.get(name);
@@ -99,38 +101,22 @@ export function hypernetForward(a: Adapter, c: Float32Array, numLayers: number):
   const targets = a.spec.targets;
 
   // condition projection, shared by every (layer, target)
-  const p = affine(W('hyper.cond.W'), W('hyper.cond.b'), c, P, spec.condDim);
-  const cp = layerNorm(p, W('hyper.cond.ln.g'), W('hyper.cond.ln.b'));
+  const { cs, p, cp } = projectCondition(W, spec, c);
 
-  interface Block { xIn: Float32Array; n: Float32Array; a: Float32Array; s: Float32Array }
-  interface Trace { x0: Float32Array; am: Float32Array; sm: Float32Array; blocks: Block[]; xOut: Float32Array; nO: Float32Array; aO: Float32Array; o: Float32Array }
-  const traces: Trace[][] = [];
+  const traces: (TrunkTrace & { elRaw: Float32Array; etRaw: Float32Array })[][] = [];
   const z: Record<string, Float32Array>[] = [];
   for (let l = 0; l < numLayers; l++) {
-    const row: Trace[] = [];
+    const row: (TrunkTrace & { elRaw: Float32Array; etRaw: Float32Array })[] = [];
     const zl: Record<string, Float32Array> = {};
     targets.forEach((t, ti) => {
+      const { el, et, elRaw, etRaw } = embeddings(W, spec, l, ti);
       const x0 = new Float32Array(inDim);
       x0.set(cp, 0);
-      x0.set(W('hyper.layerEmb').subarray(l * E, (l + 1) * E), P);
-      x0.set(W('hyper.typeEmb').subarray(ti * E, (ti + 1) * E), P + E);
-      const am = affine(W('hyper.mixer.W1'), W('hyper.mixer.b1'), x0, Hd, inDim);
-      const sm = silu(am);
-      let x = affine(W('hyper.mixer.W2'), W('hyper.mixer.b2'), sm, inDim, Hd);
-      const blocks: Block[] = [];
-      for (const b of [0, 1]) {
-        const n = layerNorm(x, W(`hyper.block${b}.ln.g`), W(`hyper.block${b}.ln.b`));
-        const ab = affine(W(`hyper.block${b}.W1`), W(`hyper.block${b}.b1`), n, Hd, inDim);
-        const s = silu(ab);
-        const h = affine(W(`hyper.block${b}.W2`), W(`hyper.block${b}.b2`), s, inDim, Hd);
-        blocks.push({ xIn: x, n, a: ab, s });
-        x = x.map((v, i) => v + h[i]);
-      }
-      const nO = layerNorm(x, W('hyper.out.ln.g'), W('hyper.out.ln.b'));
-      const aO = affine(W('hyper.out.W'), W('hyper.out.b'), nO, Hd, inDim);
-      const o = silu(aO);
-      zl[t] = affine(W(`hyper.head.${t}.W`), W(`hyper.head.${t}.b`), o, zLen, Hd);
-      row.push({ x0, am, sm, blocks, xOut: x, nO, aO, o });
+      x0.set(el, P);
+      x0.set(et, P + E);
+      const tr = trunkForward(W, spec, x0);
+      zl[t] = affine(W(`hyper.head.${t}.W`), W(`hyper.head.${t}.b`), tr.o, zLen, Hd);
+      row.push({ ...tr, elRaw, etRaw });
     });
     traces.push(row);
     z.push(zl);
@@ -150,35 +136,43 @@ export function hypernetForward(a: Adapter, c: Float32Array, numLayers: number):
           const dz = dzOf(l, t);
           if (!dz) return;
           const tr = traces[l][ti];
-          // head and output layer
-          const dO = affineBackward(W(`hyper.head.${t}.W`), tr.o, dz, G(`hyper.head.${t}.W`), G(`hyper.head.${t}.b`), zLen, Hd);
-          const daO = siluBackward(tr.aO, dO);
+          // head and output block: o = SiLU(a2), a2 = W_o2·o1 + b_o2 (code), o1 = SiLU(aO), aO = W_o·LN(x) + b_o
+          let dO1: ArrayLike<number> = affineBackward(W(`hyper.head.${t}.W`), tr.o, dz, G(`hyper.head.${t}.W`), G(`hyper.head.${t}.b`), zLen, Hd);
+          if (code) dO1 = affineBackward(W('hyper.out.W2'), tr.o1, siluBackward(tr.a2!, dO1), G('hyper.out.W2'), G('hyper.out.b2'), Hd, Hd);
+          const daO = siluBackward(tr.aO, dO1);
           const dnO = affineBackward(W('hyper.out.W'), tr.nO, daO, G('hyper.out.W'), G('hyper.out.b'), Hd, inDim);
           const dx = layerNormBackward(tr.xOut, W('hyper.out.ln.g'), dnO, G('hyper.out.ln.g'), G('hyper.out.ln.b'));
-          // residual blocks, last first: x_out = x_in + W_2·SiLU(W_1·LN(x_in) + b_1) + b_2
+          // residual blocks, last first: x_out = x_in + h, h = h2 (atlas) or SiLU(h2) (code), h2 = W_2·SiLU(W_1·LN(x_in) + b_1) + b_2
           for (const b of [1, 0]) {
             const bl = tr.blocks[b];
-            const ds = affineBackward(W(`hyper.block${b}.W2`), bl.s, dx, G(`hyper.block${b}.W2`), G(`hyper.block${b}.b2`), inDim, Hd);
+            const dh2 = code ? siluBackward(bl.h2, dx) : dx;
+            const ds = affineBackward(W(`hyper.block${b}.W2`), bl.s, dh2, G(`hyper.block${b}.W2`), G(`hyper.block${b}.b2`), inDim, Hd);
             const da = siluBackward(bl.a, ds);
             const dn = affineBackward(W(`hyper.block${b}.W1`), bl.n, da, G(`hyper.block${b}.W1`), G(`hyper.block${b}.b1`), Hd, inDim);
             const dxIn = layerNormBackward(bl.xIn, W(`hyper.block${b}.ln.g`), dn, G(`hyper.block${b}.ln.g`), G(`hyper.block${b}.ln.b`));
             for (let i = 0; i < inDim; i++) dx[i] += dxIn[i]; // the residual path carries dx through unchanged
           }
-          // mixer
-          const dsm = affineBackward(W('hyper.mixer.W2'), tr.sm, dx, G('hyper.mixer.W2'), G('hyper.mixer.b2'), inDim, Hd);
+          // mixer: x = m2 (atlas) or SiLU(m2) (code)
+          const dm2 = code ? siluBackward(tr.m2, dx) : dx;
+          const dsm = affineBackward(W('hyper.mixer.W2'), tr.sm, dm2, G('hyper.mixer.W2'), G('hyper.mixer.b2'), inDim, Hd);
           const dam = siluBackward(tr.am, dsm);
           const dx0 = affineBackward(W('hyper.mixer.W1'), tr.x0, dam, G('hyper.mixer.W1'), G('hyper.mixer.b1'), Hd, inDim);
-          // x0 = [c_p ‖ e_layer[l] ‖ e_type[t]]
+          // x0 = [c_p ‖ e_layer[l] ‖ e_type[t]] (each embedding through its LayerNorm in the code trunk)
           for (let i = 0; i < P; i++) dcp[i] += dx0[i];
+          let dEl: ArrayLike<number> = dx0.subarray(P, P + E), dEt: ArrayLike<number> = dx0.subarray(P + E, P + 2 * E);
+          if (code) {
+            dEl = layerNormBackward(tr.elRaw, W('hyper.layerEmb.ln.g'), dEl, G('hyper.layerEmb.ln.g'), G('hyper.layerEmb.ln.b'));
+            dEt = layerNormBackward(tr.etRaw, W('hyper.typeEmb.ln.g'), dEt, G('hyper.typeEmb.ln.g'), G('hyper.typeEmb.ln.b'));
+          }
           const dLe = G('hyper.layerEmb'), dTe = G('hyper.typeEmb');
           for (let i = 0; i < E; i++) {
-            dLe[l * E + i] += dx0[P + i];
-            dTe[ti * E + i] += dx0[P + E + i];
+            dLe[l * E + i] += dEl[i];
+            dTe[ti * E + i] += dEt[i];
           }
         });
       // the condition projection, once for every (layer, target) that used c_p
       const dp = layerNormBackward(p, W('hyper.cond.ln.g'), dcp, G('hyper.cond.ln.g'), G('hyper.cond.ln.b'));
-      affineBackward(W('hyper.cond.W'), c, dp, G('hyper.cond.W'), G('hyper.cond.b'), P, spec.condDim);
+      affineBackward(W('hyper.cond.W'), cs, dp, G('hyper.cond.W'), G('hyper.cond.b'), P, spec.condDim);
     },
   };
 }

@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { createAdapter, defaultSpec } from '../../src/adapters/create';
-import { Hypernet } from '../../src/adapters/zhyper';
+import { Hypernet, scaleCondition, zhyperTensorShapes } from '../../src/adapters/zhyper';
 import type { Adapter, BackboneDims, Target } from '../../src/adapters/types';
 import { rand, maxRelErr } from '../helpers/gpu';
 
@@ -69,5 +69,33 @@ describe('Zhyper hypernetwork', () => {
   it('refuses a condition of the wrong width, naming the encoder', () => {
     const a = createAdapter({ ...defaultSpec('zhyper', 40), encoderId: 'use-lite-512' }, dims, 5, 'train');
     expect(() => new Hypernet(a).project(new Float32Array(39))).toThrow(/39 numbers; this adapter was made for 40 \(encoder use-lite-512\)/);
+  });
+});
+
+describe("Zhyper's code trunk (the authors' hyper_modulator.py, points Z1–Z5)", () => {
+  const dims7b: BackboneDims = { numLayers: 32, hiddenSize: 4096, intermediateSize: 14336, qDim: 4096, kvDim: 1024 };
+  it('shapes: projection 1024→64 + LN, embeddings 32 + LN, mixer 128→512→128, blocks 128→512→128, output 128→512→512, heads 512→r', () => {
+    const spec = { ...defaultSpec('zhyper', 1024), targets: ['q', 'v'] as Target[] };
+    spec.zhyper = { ...spec.zhyper!, trunk: 'code' as const, condScale: 'sqrt-d' as const };
+    const shapes = zhyperTensorShapes(spec, dims7b);
+    expect(shapes.get('hyper.cond.W')).toEqual([64, 1024]);
+    expect(shapes.get('hyper.layerEmb')).toEqual([32, 32]);
+    expect(shapes.get('hyper.layerEmb.ln.g')).toEqual([32]);
+    expect(shapes.get('hyper.typeEmb.ln.b')).toEqual([32]);
+    expect([shapes.get('hyper.mixer.W1'), shapes.get('hyper.mixer.W2')]).toEqual([[512, 128], [128, 512]]);
+    expect([shapes.get('hyper.block1.W1'), shapes.get('hyper.block1.W2')]).toEqual([[512, 128], [128, 512]]);
+    expect([shapes.get('hyper.out.W'), shapes.get('hyper.out.W2')]).toEqual([[512, 128], [512, 512]]);
+    expect(shapes.get('hyper.head.q.W')).toEqual([8, 512]);
+    // the atlas trunk has neither the embeddings' LayerNorms nor the second output Linear
+    const atlas = zhyperTensorShapes(defaultSpec('zhyper', 1024), dims7b);
+    expect(atlas.has('hyper.out.W2') || atlas.has('hyper.layerEmb.ln.g')).toBe(false);
+  });
+  it('the condition enters as normalize(c)·√d: its norm is √d whatever the encoder gives', () => {
+    const z = { ...defaultSpec('zhyper', 1024).zhyper!, condScale: 'sqrt-d' as const };
+    const c = rand(1024, 3, 0.01);
+    const s = scaleCondition(c, z);
+    expect(Math.hypot(...s)).toBeCloseTo(32, 3); // √1024
+    expect(s[5] / s[9]).toBeCloseTo(c[5] / c[9], 5); // the direction is kept
+    expect(scaleCondition(c, { ...z, condScale: 'raw' })).toBe(c);
   });
 });

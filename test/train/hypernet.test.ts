@@ -7,7 +7,7 @@ import { createAdapter, defaultSpec } from '../../src/adapters/create';
 import { Hypernet } from '../../src/adapters/zhyper';
 import type { Adapter, BackboneDims, Target } from '../../src/adapters/types';
 import { hypernetForward, zeroHyperGrads } from '../../src/train/hypernet-backward';
-import { CpuAdamW, clipFactor, sumSquares, warmupCosine } from '../../src/train/optim';
+import { CpuAdamW, clipFactor, sumSquares, warmupCosine, warmupLinear } from '../../src/train/optim';
 import { adamwRef, clipScaleRef } from '../../src/train/reference';
 import { relErr, rand64 } from './helpers';
 import { rand } from '../helpers/gpu';
@@ -29,16 +29,26 @@ function tfObjective(a: Adapter, c: Float32Array, R: Float32Array[][], names: st
       return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), T(g)), T(b));
     };
     const silu = (x: tf.Tensor) => tf.mul(x, tf.sigmoid(x));
-    const cp = ln(lin(tf.tensor2d(c, [1, c.length]), 'hyper.cond.W', 'hyper.cond.b'), 'hyper.cond.ln.g', 'hyper.cond.ln.b');
+    const code = a.spec.zhyper!.trunk === 'code';
+    const maybe = (x: tf.Tensor) => (code ? silu(x) : x);
+    // the code's condition: normalize(c)·√d (Z1)
+    const cIn = tf.tensor2d(c, [1, c.length]);
+    const cs = a.spec.zhyper!.condScale === 'sqrt-d' ? tf.mul(tf.div(cIn, tf.norm(cIn)), Math.sqrt(c.length)) : cIn;
+    const cp = ln(lin(cs, 'hyper.cond.W', 'hyper.cond.b'), 'hyper.cond.ln.g', 'hyper.cond.ln.b');
     let total: tf.Tensor = tf.scalar(0);
     for (let l = 0; l < dims.numLayers; l++)
       a.spec.targets.forEach((t, ti) => {
-        const el = tf.slice(T('hyper.layerEmb'), [l, 0], [1, -1]);
-        const et = tf.slice(T('hyper.typeEmb'), [ti, 0], [1, -1]);
+        let el = tf.slice(T('hyper.layerEmb'), [l, 0], [1, -1]);
+        let et = tf.slice(T('hyper.typeEmb'), [ti, 0], [1, -1]);
+        if (code) {
+          el = ln(el, 'hyper.layerEmb.ln.g', 'hyper.layerEmb.ln.b');
+          et = ln(et, 'hyper.typeEmb.ln.g', 'hyper.typeEmb.ln.b');
+        }
         let x: tf.Tensor = tf.concat([cp, el, et], 1);
-        x = lin(silu(lin(x, 'hyper.mixer.W1', 'hyper.mixer.b1')), 'hyper.mixer.W2', 'hyper.mixer.b2');
-        for (const b of [0, 1]) x = tf.add(x, lin(silu(lin(ln(x, `hyper.block${b}.ln.g`, `hyper.block${b}.ln.b`), `hyper.block${b}.W1`, `hyper.block${b}.b1`)), `hyper.block${b}.W2`, `hyper.block${b}.b2`));
-        const o = silu(lin(ln(x, 'hyper.out.ln.g', 'hyper.out.ln.b'), 'hyper.out.W', 'hyper.out.b'));
+        x = maybe(lin(silu(lin(x, 'hyper.mixer.W1', 'hyper.mixer.b1')), 'hyper.mixer.W2', 'hyper.mixer.b2'));
+        for (const b of [0, 1]) x = tf.add(x, maybe(lin(silu(lin(ln(x, `hyper.block${b}.ln.g`, `hyper.block${b}.ln.b`), `hyper.block${b}.W1`, `hyper.block${b}.b1`)), `hyper.block${b}.W2`, `hyper.block${b}.b2`)));
+        let o = silu(lin(ln(x, 'hyper.out.ln.g', 'hyper.out.ln.b'), 'hyper.out.W', 'hyper.out.b'));
+        if (code) o = silu(lin(o, 'hyper.out.W2', 'hyper.out.b2'));
         const z = lin(o, `hyper.head.${t}.W`, `hyper.head.${t}.b`);
         total = tf.add(total, tf.sum(tf.mul(z, tf.tensor2d(R[l][ti], [1, R[l][ti].length]))));
       });
@@ -47,10 +57,10 @@ function tfObjective(a: Adapter, c: Float32Array, R: Float32Array[][], names: st
 }
 
 describe('hypernetwork backward vs tfjs autodiff', () => {
-  for (const variant of ['zhyper', 'zhyper-square'] as const) {
-    it(`${variant}: z equals Hypernet's exactly; every hyper.* gradient within 1e-4`, () => {
+  for (const [variant, trunk] of [['zhyper', 'atlas'], ['zhyper-square', 'atlas'], ['zhyper', 'code'], ['zhyper-square', 'code']] as const) {
+    it(`${variant}, ${trunk} trunk: z equals Hypernet's exactly; every hyper.* gradient within 1e-4`, () => {
       const spec = { ...defaultSpec(variant, 12), r: 4, targets: ['q', 'v', 'down'] as Target[] };
-      spec.zhyper = { ...spec.zhyper!, projDim: 8, embDim: 4, hidden: 16 };
+      spec.zhyper = { ...spec.zhyper!, projDim: 8, embDim: 4, hidden: 16, trunk, condScale: trunk === 'code' ? 'sqrt-d' : 'raw' };
       const a = createAdapter(spec, dims, 21, 'random');
       const c = rand(12, 2, 2);
       const tape = hypernetForward(a, c, dims.numLayers);
@@ -71,7 +81,8 @@ describe('hypernetwork backward vs tfjs autodiff', () => {
         worst = Math.max(worst, e);
         expect(e, n).toBeLessThan(1e-4);
       });
-      console.log(`${variant}: worst relative gradient error ${worst.toExponential(2)} over ${names.length} hyper.* tensors`);
+      if (trunk === 'code') expect(names).toEqual(expect.arrayContaining(['hyper.out.W2', 'hyper.out.b2', 'hyper.layerEmb.ln.g', 'hyper.typeEmb.ln.b']));
+      console.log(`${variant} (${trunk}): worst relative gradient error ${worst.toExponential(2)} over ${names.length} hyper.* tensors`);
       tf.dispose(inputs);
     });
   }
@@ -91,6 +102,15 @@ describe('CPU optimizer', () => {
       ref = adamwRef(ref.p, g[s - 1], ref.m, ref.v, s, h, clip);
     }
     expect(relErr(p, ref.p)).toBeLessThan(1e-6);
+  });
+
+  it('warmup + linear decay (get_linear_schedule_with_warmup)', () => {
+    const f = warmupLinear({ peak: 1, warmupSteps: 2, totalSteps: 10 });
+    expect([1, 2].map(f)).toEqual([0.5, 1]);
+    expect(f(3)).toBe(1);
+    expect(f(7)).toBeCloseTo(0.5, 12);
+    expect(f(10)).toBeCloseTo(0.125, 12);
+    expect(f(11)).toBe(0);
   });
 
   it('warmup + cosine schedule', () => {
