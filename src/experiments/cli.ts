@@ -5,13 +5,17 @@ import type { Runtime } from '../model/runtime';
 import { DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { conditionEncoder, embedWorldProfiles } from './embeddings-node';
 import { isCountry, ZONES } from '../data/zones';
-import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress } from './runner';
+import { RECIPES, type Recipe } from './recipes';
+import { basename } from 'node:path';
+import { importGoqaFiles } from '../cli/import';
+import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress, type DataSource } from './runner';
 
 export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
                             [--no-persona] [--center-conditions] [--chat] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
-                            [--embeddings FILE [--embed-only]]
+                            [--embeddings FILE [--embed-only]] [--recipe code|atlas | --recipe METHOD=code,…] [--held-out-profiles SHARE]
+                            [--data goqa:FILE [--goqa-questions N]]
       trains and evaluates each method on the synthetic world (Table 1), then each --loco-methods method once per zone
       with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them.
       --embeddings FILE keeps the profiles' condition embeddings in FILE (safetensors): read first, the missing ones
@@ -20,6 +24,13 @@ export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --prese
       --center-conditions: each e_d becomes (e_d − μ)/m, μ the training profiles' mean embedding, m their mean
       distance from it (the contrast preset's default; kept adapters have it folded into their weights).
       --chat: prompts in the model's chat template (when it has one), as Compare scores by default.
+      --recipe code: every method as the authors' code trains it (the README's fidelity table); atlas (default):
+      this project's choices; METHOD=RECIPE,… sets it per method (the others keep atlas).
+      --data goqa:FILE: real opinions instead of the synthetic world: the questions of a GlobalOpinionQA CSV most
+      countries answered (--goqa-questions N, default 12), each country's answer distribution as P*, and
+      --participants N people per country (default 20) sampled from it; --countries keeps some.
+      --held-out-profiles SHARE: Table 2 also holds out this share of every zone's profiles (Appendix E.2; the
+      presets' 0.2; 0 = whole-zone leave-out only).
       One experiment split between processes: each takes some --methods (none: Table 2 only) or some --loco-zones
       (1–8 in ZONES' order, or names), then \`merge\` joins their results as one run would have written them.
   npm run cli -- merge --from DIR1,DIR2,… --out DIR
@@ -83,10 +94,25 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
     if (!name) throw f.usage(`--loco-zones: unknown zone "${z}" (1–${ZONES.length}, or one of ${ZONES.join(', ')})`);
     return name;
   });
+  const heldOut = flags.has('held-out-profiles') ? f.num(flags, 'held-out-profiles', NaN) : undefined;
+  if (heldOut !== undefined && !(heldOut >= 0 && heldOut < 1)) throw f.usage(`--held-out-profiles must be a share in [0, 1), got "${f.str(flags, 'held-out-profiles')}"`);
   if (flags.has('no-loco')) o.loco = null;
-  else if (locoMethods || locoSteps !== undefined || locoZones) {
-    o.loco = { methods: locoMethods ?? base.loco?.methods ?? ['cuma'], steps: locoSteps ?? steps ?? base.loco?.steps ?? base.steps };
+  else if (locoMethods || locoSteps !== undefined || locoZones || heldOut !== undefined) {
+    o.loco = { methods: locoMethods ?? base.loco?.methods ?? ['cuma'], steps: locoSteps ?? steps ?? base.loco?.steps ?? base.steps, heldOutProfiles: heldOut ?? base.loco?.heldOutProfiles ?? 0 };
     if (locoZones) o.loco.zones = locoZones;
+  }
+  const recipe = f.str(flags, 'recipe');
+  if (recipe !== undefined) {
+    if ((RECIPES as readonly string[]).includes(recipe)) o.recipe = recipe as Recipe;
+    else {
+      const per: Partial<Record<ExperimentMethod, Recipe>> = {};
+      for (const part of recipe.split(',')) {
+        const [m, r] = part.split('=').map((x) => x.trim());
+        if (!(METHODS as readonly string[]).includes(m) || !(RECIPES as readonly string[]).includes(r)) throw f.usage(`--recipe must be ${RECIPES.join(' or ')}, or METHOD=RECIPE pairs (e.g. cuma=code,zhyper-diag=atlas), got "${recipe}"`);
+        per[m as ExperimentMethod] = r as Recipe;
+      }
+      o.recipeFor = per;
+    }
   }
   const world = { ...base.world };
   const countries = list('countries');
@@ -99,6 +125,17 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
   if (questions) {
     world.questionIds = questions;
     world.questionsPerParticipant = 'all';
+  }
+  // real opinions instead of the synthetic world
+  const data = f.str(flags, 'data');
+  let source: DataSource | undefined;
+  if (data !== undefined) {
+    const m = /^goqa:(.+)$/.exec(data);
+    if (!m) throw f.usage(`--data must be goqa:FILE (a GlobalOpinionQA CSV), got "${data}"`);
+    const g = importGoqaFiles([m[1]]);
+    process.stderr.write(`${m[1]}: ${g.questions.length} questions read, ${g.rejected.length} rows rejected, ${g.warnings.length} warnings (npm run cli -- import --format goqa ${m[1]} lists them)\n`);
+    source = { goqa: { questions: g.questions.map((q) => ({ line: q.line, question: q.question, options: q.options, source: q.source, selections: q.selections })) } };
+    o.data = { kind: 'goqa', file: basename(m[1]), questions: int('goqa-questions') ?? 12, participantsPerCountry: people ?? 20, ...(countries ? { countries } : {}) };
   }
   const config = experimentConfig(preset, { ...o, seed, world });
 
@@ -124,7 +161,7 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
         process.stderr.write(`${stamp()} [${p.method}] step ${p.step}: probe acc ${p.acc.toFixed(3)} EMD ${p.emd.toFixed(3)}\n`);
       } else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${p.method}] ${p.phase}\n`);
     };
-    writeResults(outDir, await runExperiment(rt, encoder, config, progress));
+    writeResults(outDir, await runExperiment(rt, encoder, config, progress, source));
   } finally {
     encoder.dispose?.();
   }

@@ -32,7 +32,10 @@ import { centreCondition, conditionCentre, foldConditionCentre, type ConditionCe
 import { countParams, TARGETS, type Adapter, type AdapterSpec, type Target } from '../adapters/types';
 import { Trainer, type TrainExample } from '../train/step';
 import { warmupCosine, warmupLinear } from '../train/optim';
-import { generateWorld, worldConfig, randomSplit, trueDistribution, QUESTIONS, ZONES, type World, type WorldConfig } from '../data';
+import { generateWorld, worldConfig, randomSplit, trueDistribution, QUESTIONS, ZONES, type WorldConfig } from '../data';
+import type { Participant, SurveyQuestion, SurveyResponse } from '../data/dataset';
+import type { GlobalOpinionsImport } from '../data/import-goqa';
+import { opinionWorld } from '../data/opinion-world';
 import { routingSignatures, zSignatures, type SignatureSet } from './signatures';
 import { linearize, profileSentence } from '../condition/profile';
 import { codeQuestion, RECIPES, recipeSettings, type Recipe, type RecipeSettings } from './recipes';
@@ -122,6 +125,12 @@ export interface ExperimentConfig {
   recipe?: Recipe;
   /** a recipe for some methods that replaces `recipe` */
   recipeFor?: Partial<Record<ExperimentMethod, Recipe>>;
+  /**
+   * real data instead of the synthetic world (`world` is then unused): a GlobalOpinionQA file (its name; the
+   * parsed file is given to runExperiment as a DataSource), its questions most countries answered, and
+   * participants sampled from each country's answer distribution (src/data/opinion-world.ts)
+   */
+  data?: { kind: 'goqa'; file: string; questions: number; participantsPerCountry: number; countries?: string[] };
 }
 
 export const EXPERIMENT_PRESETS = ['quick', 'default', 'contrast'] as const;
@@ -338,13 +347,13 @@ interface MethodRun {
 }
 
 /** Run the experiment: Table 1 over config.methods, then Table 2 over config.loco.methods. */
-export async function runExperiment(rt: Runtime, encoder: Encoder, config: ExperimentConfig, hooksOrProgress?: RunHooks | ((p: Progress) => void)): Promise<Results> {
+export async function runExperiment(rt: Runtime, encoder: Encoder, config: ExperimentConfig, hooksOrProgress?: RunHooks | ((p: Progress) => void), source?: DataSource): Promise<Results> {
   const hooks: RunHooks = typeof hooksOrProgress === 'function' ? { onProgress: hooksOrProgress } : (hooksOrProgress ?? {});
   const emit = (p: Progress) => hooks.onProgress?.(p);
   checkConfig(config);
   const tok = rt.tokenizer, model = rt.model, summary = rt.summary;
   if (!tok || !model || !summary) throw new Error('no model is loaded');
-  const { world, train, test, truth } = experimentData(config);
+  const { world, train, test, truth } = experimentData(config, source);
   const references = referenceRows(train, test, truth);
 
   const maxK = Math.max(...world.questions.map((q) => q.options.length));
@@ -631,18 +640,42 @@ export function centerConditions(conds: Map<string, Float32Array>, from: Readonl
   return c;
 }
 
+/** What the runner reads of a world: the synthetic world, or one made of a real survey file (opinion-world.ts). */
+export interface ExperimentWorld {
+  questions: readonly SurveyQuestion[];
+  participants: readonly (Participant & { country: string; zone: string })[];
+  responses: readonly SurveyResponse[];
+}
+
+/** Data a config names but does not hold (a user's survey file): given to runExperiment beside the config. */
+export interface DataSource {
+  goqa?: Pick<GlobalOpinionsImport, 'questions'>;
+}
+
 /**
  * The experiment's data, as every run of one config sees it: the world, the 10:1 split over its answers,
  * then seeded samples of at most maxExamples / maxTest answers, and each test answer's exact P*.
  */
-export function experimentData(config: ExperimentConfig): { world: World; train: Item[]; test: Item[]; truth: number[][] } {
-  let world: World;
-  if (config.maxOptions != null) {
+export function experimentData(config: ExperimentConfig, source?: DataSource): { world: ExperimentWorld; train: Item[]; test: Item[]; truth: number[][] } {
+  let world: ExperimentWorld;
+  let pStar: (response: number) => number[];
+  if (config.data?.kind === 'goqa') {
+    if (!source?.goqa) throw new Error(`this run's data is the GlobalOpinionQA file ${config.data.file}: give the file (CLI --data goqa:FILE)`);
+    const w = opinionWorld(source.goqa, { seed: config.seed, questions: config.data.questions, participantsPerCountry: config.data.participantsPerCountry, countries: config.data.countries });
+    world = w;
+    pStar = (r) => w.dist(w.responses[r].question, w.participants[w.responses[r].participant].country);
+  } else if (config.maxOptions != null) {
     const max = config.maxOptions;
     const ids = (config.world.questionIds ?? QUESTIONS.map((q) => q.id)).filter((id) => (QUESTIONS.find((q) => q.id === id)?.options.length ?? Infinity) <= max);
     if (ids.length === 0) throw new Error(`no question has at most ${max} options`);
-    world = generateWorld({ ...config.world, questionIds: ids });
-  } else world = generateWorld(config.world);
+    const g = generateWorld({ ...config.world, questionIds: ids });
+    world = g;
+    pStar = (r) => Array.from(trueDistribution(g, g.responses[r].question, g.participants[g.responses[r].participant].profile));
+  } else {
+    const g = generateWorld(config.world);
+    world = g;
+    pStar = (r) => Array.from(trueDistribution(g, g.responses[r].question, g.participants[g.responses[r].participant].profile));
+  }
   if (world.responses.length < 2) throw new Error(`the world has ${world.responses.length} answers; the 10:1 split needs at least 2`);
   const split = randomSplit(world, { seed: config.seed, ratio: 10 });
   const rng = mulberry32(config.seed ^ 0x5eed);
@@ -664,7 +697,7 @@ export function experimentData(config: ExperimentConfig): { world: World; train:
     return { response: r, question: resp.question, questionId: q.id, participantId: p.id, answer: resp.answer, K: q.options.length, profileText: linearize(p.profile), sentence: profileSentence(p.profile), country: p.country, zone: p.zone, attributes: profileAttributes(p.profile) };
   };
   const train = trainIdx.map(item), test = testIdx.map(item);
-  const truth = test.map((it) => Array.from(trueDistribution(world, it.question, world.participants[world.responses[it.response].participant].profile)));
+  const truth = test.map((it) => [...pStar(it.response)]);
   return { world, train, test, truth };
 }
 
@@ -813,10 +846,10 @@ export function mergeResults(parts: readonly Results[]): Results {
       if (JSON.stringify(f(r)) !== a) throw new Error(`part ${i + 1} differs from part 1 in ${what}: these are not runs of one experiment`);
     });
   };
-  same('the world', (r) => r.config.world);
+  same('the world', (r) => [r.config.world, r.config.data ?? null]);
   same('the seed', (r) => r.config.seed);
   same('the budget (steps, batch size, rates, examples)', (r) => [r.config.steps, r.config.batchSize, r.config.lr, r.config.lrFor, r.config.maxExamples, r.config.maxTest ?? null, r.config.maxOptions ?? null]);
-  same('the adapters (rank, targets, λ, persona in prompt, centred conditions, chat template)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt, r.config.centerConditions ?? false, r.config.chat ?? false]);
+  same('the adapters (rank, targets, λ, persona in prompt, centred conditions, chat template, recipe)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt, r.config.centerConditions ?? false, r.config.chat ?? false, r.config.recipe ?? 'atlas', r.config.recipeFor ?? {}]);
   same('the model', (r) => r.model);
   same('the encoder', (r) => r.encoder);
   const locoSteps = new Set(parts.flatMap((r) => (r.config.loco ? [r.config.loco.steps] : [])));

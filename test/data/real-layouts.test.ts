@@ -15,24 +15,7 @@ import { decodeSurveyBytes } from '../../src/data/encoding';
 import { importWvbRelease } from '../../src/data/import-wvb-release';
 import type { GoqaOutput, WvbOutput } from '../../src/cli/import';
 
-const row = (question: string, selections: string, options: string, source: string) => [question, selections, options, source].map((f) => `"${f.replace(/"/g, '""')}"`).join(',');
-const ten = (lo: string, hi: string) => `['${lo}', ${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => `${k}.0`).join(', ')}, '${hi}']`;
-const dist = (K: number, i: number) => `[${Array.from({ length: K }, (_, k) => (k === i % K ? 0.5 : 0.5 / (K - 1)).toFixed(4)).join(', ')}]`;
-
-/** GlobalOpinionQA's CSV: question, selections, options, source, as pandas writes it (quoted, "" for quotes). */
-export const GOQA_TEXT = [
-  'question,selections,options,source',
-  // 2: a plain Pew row, curly apostrophe
-  row('When it comes to Germany’s decision-making in the EU, does it have too much influence?', `defaultdict(<class 'list'>, {'Belgium': [0.21, 0.07, 0.69, 0.03], 'Britain': [0.3, 0.1, 0.5, 0.1], 'S. Korea': [0.25, 0.25, 0.25, 0.25]})`, "['Has too much influence', 'Has too little influence', 'Has about the right amount', 'DK/Refused']", 'GAS'),
-  // 3–5: a WVS multi-line question with doubled quotes
-  row('In political matters, people talk of "the left" and "the right."\n\nHow would you place your views?', `defaultdict(<class 'list'>, {'Sweden': [0.6, 0.4], 'Nigeria': [0.3, 0.7]})`, "['Left', 'Right']", 'WVS'),
-  // 6–8: a multi-line question with a stray (undoubled) quote: skipped whole, reported once
-  `"Please tell me for each: "comfort women" during the war\nwas it justified?\nA lot, a little or nothing at all?","defaultdict(<class 'list'>, {'Japan': [0.5, 0.5]})","['Yes', 'No']",GAS`,
-  // 9: Pew's 0–10 item with numbers among the options
-  row('How important is religion in your life?', `defaultdict(<class 'list'>, {'S. Africa': ${dist(11, 10)}, 'India (Current national sample)': ${dist(11, 9)}, 'India (Old national sample)': ${dist(11, 1)}, 'Nigeria': ${dist(11, 10)}, 'Nigeria (Non-national sample)': ${dist(11, 2)}, 'Palest. ter.': ${dist(11, 5)}})`, ten('Not important at all', 'Very important'), 'GAS'),
-  // 10: a __proto__ key, a duplicate key, Czech Rep.
-  row('Is the economy good?', `defaultdict(<class 'list'>, {'__proto__': [0.5, 0.5], 'Czech Rep.': [0.2, 0.8], 'Czech Rep.': [0.4, 0.6]})`, "['Good', 'Bad']", 'GAS'),
-].join('\n') + '\n';
+import { GOQA_TEXT } from './fixtures/real-layouts';
 
 describe('GlobalOpinionQA in its real layout', () => {
   const r = importGlobalOpinions(GOQA_TEXT);

@@ -32,6 +32,9 @@ import {
 import { maxRelErr, rand } from '../helpers/gpu';
 import { zSignatures } from '../../src/experiments/signatures';
 import { countryMacroAccuracy, emdWvb, sigmaInequity } from '../../src/eval/survey';
+import { importGlobalOpinions } from '../../src/data/import-goqa';
+import { opinionWorld } from '../../src/data/opinion-world';
+import { GOQA_TEXT } from '../data/fixtures/real-layouts';
 import { linearize } from '../../src/condition/profile';
 import type { Adapter } from '../../src/adapters/types';
 
@@ -164,6 +167,41 @@ describe('runExperiment', () => {
     expect(steps).toBe(6);
     expect(pauses).toBeGreaterThanOrEqual(6);
     expect(rt.model!.adapter).toBeNull(); // the stopped method's adapter is taken off
+  });
+});
+
+describe('on real opinions (a GlobalOpinionQA file) and with the code recipe', () => {
+  it('P* is the file’s distribution; the code recipe trains Zhyper and CUMA on q, v with the profile sentence', { timeout: 300_000 }, async () => {
+    const goqa = importGlobalOpinions(GOQA_TEXT);
+    const cfg = experimentConfig('quick', {
+      seed: 2, steps: 2, batchSize: 2, maxExamples: 12, maxTest: 6, methods: ['persona-prompting', 'zhyper-diag', 'cuma'], loco: { methods: ['cuma'], steps: 1, heldOutProfiles: 0.5 },
+      recipe: 'code', data: { kind: 'goqa', file: 'global_opinions.csv', questions: 2, participantsPerCountry: 4 },
+    });
+    // the profile sentence and the question are longer than the other tests' 256-token context (bytes here)
+    const rt2 = await Runtime.create(nodeGPU(), loadShaderLibrary());
+    await rt2.load(dirSource(dir), undefined, undefined, { maxChunk: 512, maxContext: 512 });
+    await expect(runExperiment(rt2, fakeEncoder, cfg)).rejects.toThrow(/this run's data is the GlobalOpinionQA file global_opinions\.csv/);
+    const trained: [string, Adapter][] = [];
+    let res: Results;
+    try {
+      res = await runExperiment(rt2, fakeEncoder, cfg, { onTrained: (m, a) => void trained.push([m, a]) }, { goqa });
+    } finally {
+      rt2.destroy();
+    }
+    const { test, truth } = experimentData(cfg, { goqa });
+    const w = opinionWorld(goqa, { seed: 2, questions: 2, participantsPerCountry: 4 });
+    // every test answer's P* is its country's distribution in the file
+    test.forEach((it, i) => expect(truth[i]).toEqual(w.dist(it.question, it.country)));
+    expect(res.references!.find((r) => r.name === 'exact')!.emdCalibration).toBe(0);
+    const rows = res.rows.filter((r): r is MethodRow => !isSkipped(r));
+    expect(rows.map((r) => r.method)).toEqual(['persona-prompting', 'zhyper-diag', 'cuma']);
+    for (const r of rows) expect(new Set(r.predictions.map((p) => p.question))).toEqual(new Set(test.map((it) => it.questionId)));
+    // the code recipe's adapters: q and v, Zhyper's rsLoRA and code trunk, CUMA's double softmax
+    const spec = (m: string) => trained.find(([x]) => x === m)![1].spec;
+    expect(spec('zhyper-diag')).toMatchObject({ targets: ['q', 'v'], rsLora: true, alpha: 16, zhyper: { trunk: 'code', condScale: 'sqrt-d' } });
+    expect(spec('cuma')).toMatchObject({ targets: ['q', 'v'], rsLora: false, alpha: 16, cuma: { gating: 'double' } });
+    expect(trained.find(([x]) => x === 'zhyper-diag')![1].tensors.has('hyper.out.W2')).toBe(true);
+    expect(res.loco.length).toBeGreaterThan(0);
   });
 });
 
