@@ -416,9 +416,11 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   // centred copies (config.centerConditions, and a recipe that centres), the mean from the training profiles
   let centred: Map<string, Float32Array> | null = null;
   let centre: ConditionCentre | null = null;
-  if (config.centerConditions && conds.size) {
+  // (only where a conditioned method's recipe centres: the code recipe feeds raw e_d)
+  const centredTexts = new Set(train.map((it) => it.profileText).filter((t) => conds.has(t)));
+  if (config.centerConditions && allMethods.some((m) => usesCondition(m) && recipeSettings(recipeOf(m), m).centre !== false) && centredTexts.size) {
     centred = new Map(conds);
-    centre = centerConditions(centred, new Set(train.map((it) => it.profileText).filter((t) => conds.has(t))));
+    centre = centerConditions(centred, centredTexts);
   }
   const condsFor = (R: RecipeSettings) => (R.centre === false || !centred ? conds : centred);
 

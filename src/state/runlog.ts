@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { experimentConfig, EXPERIMENT_PRESETS, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ReferenceRow, type ResultRow, type Results } from '../experiments/runner';
 import type { SignatureSet } from '../experiments/signatures';
+import { RECIPES, type Recipe } from '../experiments/recipes';
 import { worldConfig, ZONES, zoneOf, type WorldConfig } from '../data';
 import type { WorkerError } from '../worker/protocol';
 
@@ -52,6 +53,16 @@ export interface TrainForm {
   loco: boolean;
   locoSteps: number;
   locoMethods: ExperimentMethod[];
+  /** Table 2 also holds out this share of every zone's profiles (Appendix E.2); 0: whole zones only */
+  heldOutProfiles: number;
+  /** every method's recipe (src/experiments/recipes.ts), and the methods that take the other one */
+  recipe: Recipe;
+  recipes: Partial<Record<ExperimentMethod, Recipe>>;
+  /** the data: the synthetic world (`world`), or a GlobalOpinionQA file loaded in this tab */
+  data: 'synthetic' | 'goqa';
+  /** GlobalOpinionQA: the questions most countries answered, and people sampled per country */
+  goqaQuestions: number;
+  goqaParticipants: number;
 }
 
 export function defaultForm(): TrainForm {
@@ -82,6 +93,12 @@ export function defaultForm(): TrainForm {
     loco: false,
     locoSteps: 20,
     locoMethods: ['cuma'],
+    heldOutProfiles: 0.2,
+    recipe: 'atlas',
+    recipes: {},
+    data: 'synthetic',
+    goqaQuestions: 12,
+    goqaParticipants: 20,
   };
 }
 
@@ -106,9 +123,11 @@ export function orderedMethods(ms: readonly ExperimentMethod[]): ExperimentMetho
   return METHODS.filter((m) => ms.includes(m));
 }
 
-/** The runner's configuration for the form. */
-export function buildConfig(f: TrainForm): ExperimentConfig {
+/** The runner's configuration for the form (`goqaFile`: the name of the GlobalOpinionQA file loaded in this tab). */
+export function buildConfig(f: TrainForm, goqaFile?: string): ExperimentConfig {
   const locoMethods = orderedMethods(f.locoMethods).filter((m) => m !== 'persona-prompting');
+  // the methods whose recipe differs from the form's one
+  const recipeFor = Object.fromEntries(Object.entries(f.recipes).filter(([m, r]) => (METHODS as readonly string[]).includes(m) && RECIPES.includes(r!) && r !== f.recipe));
   return experimentConfig(f.world === 'default' || f.world === 'contrast' ? f.world : 'quick', {
     seed: f.seed,
     methods: orderedMethods(f.methods),
@@ -125,15 +144,21 @@ export function buildConfig(f: TrainForm): ExperimentConfig {
     maxTest: f.maxTest,
     maxOptions: f.maxOptions,
     signatureProfiles: f.signatureProfiles,
-    loco: f.loco && locoMethods.length ? { methods: locoMethods, steps: f.locoSteps } : null,
+    loco: f.loco && locoMethods.length ? { methods: locoMethods, steps: f.locoSteps, heldOutProfiles: f.heldOutProfiles } : null,
+    recipe: f.recipe,
+    ...(Object.keys(recipeFor).length ? { recipeFor } : {}),
+    ...(f.data === 'goqa' && goqaFile ? { data: { kind: 'goqa' as const, file: goqaFile, questions: f.goqaQuestions, participantsPerCountry: f.goqaParticipants } } : {}),
   });
 }
 
-/** What is wrong with the form, in words; null when it can start. */
-export function formProblem(f: TrainForm): string | null {
+/** What is wrong with the form, in words; null when it can start. `goqaLoaded`: a GlobalOpinionQA file is loaded in this tab. */
+export function formProblem(f: TrainForm, goqaLoaded = false): string | null {
   const posInt = (v: number | null, what: string) => (v != null && !(Number.isInteger(v) && v >= 1) ? `${what} must be a whole number ≥ 1` : null);
   if (!f.methods.length) return 'Pick at least one method.';
+  if (f.data === 'goqa' && !goqaLoaded) return 'Load a GlobalOpinionQA file (or fetch it from the hub) first, or pick the synthetic world.';
   return (
+    (f.data === 'goqa' ? (posInt(f.goqaQuestions, 'Questions') ?? posInt(f.goqaParticipants, 'People per country')) : null) ??
+    (f.loco && !(f.heldOutProfiles >= 0 && f.heldOutProfiles < 1) ? 'The held-out share of profiles must be between 0 and 1 (0: whole zones only).' : null) ??
     posInt(f.steps, 'Steps') ??
     posInt(f.batchSize, 'Batch size') ??
     (!(f.lr > 0 && Number.isFinite(f.lr)) ? 'The learning rate must be a number > 0.' : null) ??

@@ -32,8 +32,28 @@ import { holdRunLock, liveRunIds, runChannel, whenRunEnds, type RunNews } from '
 import { useApp, type AppError } from './store';
 import { useLab } from './lab';
 import { modelBusy } from './busy';
+import { RECIPES, type Recipe } from '../experiments/recipes';
+import { decodeSurveyBytes } from '../data/encoding';
+import { fetchGlobalOpinions, importGlobalOpinions, GLOBAL_OPINIONS_DATASET, GLOBAL_OPINIONS_FILE, type GlobalOpinionsImport, type OpinionQuestion } from '../data/import-goqa';
+import type { ImportIssue } from '../data/import-common';
 
-export type TrainArea = 'run' | 'import' | 'export' | 'compare';
+function goqaLoaded(name: string, r: GlobalOpinionsImport, decodeWarnings: string[]): GoqaLoaded {
+  const warnings = [...decodeWarnings, ...r.warnings.map((w) => `line ${w.line}: ${w.reason}`)];
+  if (r.unknownCountries.length) warnings.push(`countries with no cultural zone (left out): ${r.unknownCountries.join(', ')}`);
+  for (const m of r.mergedSamples) warnings.push(`${m.country}: ${m.used.join(' + ')} counts${m.dropped.length ? `; not counted: ${m.dropped.join(', ')}` : ''}`);
+  return { name, questions: r.questions, rejected: r.bad, warnings, unknownCountries: r.unknownCountries };
+}
+
+export type TrainArea = 'run' | 'import' | 'export' | 'compare' | 'data';
+
+/** A GlobalOpinionQA file as read in this tab: its questions, and what the importer said. */
+export interface GoqaLoaded {
+  name: string;
+  questions: OpinionQuestion[];
+  rejected: ImportIssue[];
+  warnings: string[];
+  unknownCountries: string[];
+}
 /** what the controls may do now */
 export type RunControl = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'stopping';
 
@@ -53,6 +73,10 @@ export interface TrainState {
   storageError: string | null;
   errors: Partial<Record<TrainArea, AppError>>;
   notice: string | null;
+  /** the GlobalOpinionQA file loaded in this tab (not kept across reloads: the data is the user's) */
+  goqa: GoqaLoaded | null;
+  /** a fetch from the hub in flight */
+  goqaBusy: boolean;
 
   setForm(patch: Partial<TrainForm>): void;
   toggleMethod(m: ExperimentMethod): void;
@@ -75,6 +99,10 @@ export interface TrainState {
   /** put a trained adapter on the model through the adapter bar's file path, and open Compare */
   loadIntoCompare(runId: string, method: ExperimentMethod): Promise<void>;
   dismiss(area: TrainArea): void;
+  /** read a GlobalOpinionQA CSV the user dropped or picked */
+  loadGoqaFile(file: File): Promise<void>;
+  /** fetch a GlobalOpinionQA CSV from the Hugging Face hub (a dataset id; the browser reaches the hub) */
+  fetchGoqa(datasetId: string): Promise<void>;
   dismissStorage(): void;
 }
 
@@ -212,6 +240,8 @@ export const useTrain = create<TrainState>()(
         storageError: null,
         errors: {},
         notice: null,
+        goqa: null,
+        goqaBusy: false,
 
         setForm(patch) {
           set((s) => ({ form: { ...s.form, ...patch } }));
@@ -260,12 +290,13 @@ export const useTrain = create<TrainState>()(
             setError('run', { name: 'NoModelError', message: app.modelStatus === 'loading' ? 'The model is still loading; start the run when it is ready.' : 'No model is loaded yet.' });
             return;
           }
-          const problem = formProblem(st.form);
+          const problem = formProblem(st.form, !!st.goqa);
           if (problem) {
             setError('run', { name: 'FormError', message: problem });
             return;
           }
-          const config = buildConfig(st.form);
+          const config = buildConfig(st.form, st.goqa?.name);
+          const source = st.form.data === 'goqa' && st.goqa ? { goqa: { questions: st.goqa.questions } } : undefined;
           const encoderId = useLab.getState().encoderId;
           const id = newRunId();
           const run = newRun(id, config, { encoderId, model: { label: app.summary.label, architecture: app.summary.architecture, numParams: app.summary.numParams } });
@@ -302,7 +333,7 @@ export const useTrain = create<TrainState>()(
             });
             let r: Result<TrainOutcome>;
             try {
-              r = await getClient().startTraining({ config, encoderId, metricsEvery: st.form.metricsEvery, signaturesEvery: st.form.signaturesEvery, probeSize: st.form.probeSize }, onMessage);
+              r = await getClient().startTraining({ config, encoderId, metricsEvery: st.form.metricsEvery, signaturesEvery: st.form.signaturesEvery, probeSize: st.form.probeSize, ...(source ? { source } : {}) }, onMessage);
             } catch (e) {
               r = { ok: false, error: err(e) };
             }
@@ -431,6 +462,30 @@ export const useTrain = create<TrainState>()(
         dismiss(area) {
           setError(area, undefined);
         },
+        async loadGoqaFile(file) {
+          setError('data', undefined);
+          try {
+            const d = decodeSurveyBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+            const r = importGlobalOpinions(d.text);
+            set({ goqa: goqaLoaded(file.name, r, d.warnings) });
+            get().setForm({ data: 'goqa' });
+          } catch (e) {
+            setError('data', { name: 'ImportError', message: `${file.name} could not be read as GlobalOpinionQA: ${(e as Error).message}` });
+          }
+        },
+        async fetchGoqa(datasetId) {
+          setError('data', undefined);
+          set({ goqaBusy: true });
+          try {
+            const r = await fetchGlobalOpinions({ datasetId: datasetId.trim() || GLOBAL_OPINIONS_DATASET });
+            set({ goqa: goqaLoaded(`${datasetId.trim() || GLOBAL_OPINIONS_DATASET} (${GLOBAL_OPINIONS_FILE})`, r, []) });
+            get().setForm({ data: 'goqa' });
+          } catch (e) {
+            setError('data', { name: 'ImportError', message: (e as Error).message });
+          } finally {
+            set({ goqaBusy: false });
+          }
+        },
         dismissStorage() {
           set({ storageError: null });
         },
@@ -457,6 +512,9 @@ export const useTrain = create<TrainState>()(
         }
         form.methods = methods;
         form.locoMethods = locoMethods;
+        if (!RECIPES.includes(form.recipe)) form.recipe = d.recipe;
+        form.recipes = Object.fromEntries(Object.entries(form.recipes ?? {}).filter(([m, r]) => (METHODS as readonly string[]).includes(m) && RECIPES.includes(r as Recipe)));
+        if (form.data !== 'synthetic' && form.data !== 'goqa') form.data = d.data;
         if (!WORLD_CHOICE_IDS.includes(form.world)) form.world = d.world;
         return { ...current, form };
       },

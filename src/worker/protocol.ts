@@ -4,7 +4,7 @@
 import type { AdapterInfo, GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from '../model/api';
 import type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides } from '../adapters/session';
 import type { AccountingTable } from '../adapters/accounting';
-import type { ExperimentConfig, ExperimentMethod, Progress, Results } from '../experiments/runner';
+import type { DataSource, ExperimentConfig, ExperimentMethod, Progress, Results } from '../experiments/runner';
 
 export type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides };
 
@@ -44,6 +44,8 @@ export interface TrainRequest {
   signaturesEvery: number;
   /** test answers in the metrics probe */
   probeSize: number;
+  /** the survey file config.data names (a GlobalOpinionQA file loaded in the page) */
+  source?: DataSource;
 }
 
 /**

@@ -231,7 +231,7 @@ async function startTraining(req: TrainRequest, onMessage: TrainCallback): Promi
         batcher.flush();
         send({ kind: 'adapter', method, name: `${method}-${label}`, bytes: saveAdapter(a) });
       },
-    });
+    }, req.source);
     batcher.close();
     return { ok: true, value: { results, adapterRestored: restoreAdapter(s, before) } };
   } catch (e) {

@@ -11,8 +11,9 @@ export function RunButtons() {
   const resume = useTrain((s) => s.resume);
   const stop = useTrain((s) => s.stop);
   const modelStatus = useApp((s) => s.modelStatus);
+  const goqaLoaded = useTrain((s) => !!s.goqa);
   const active = control !== 'idle';
-  const problem = formProblem(form);
+  const problem = formProblem(form, goqaLoaded);
   return (
     <section className="card run-controls" aria-label="Run controls">
         {problem && !active && (

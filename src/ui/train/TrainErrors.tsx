@@ -24,6 +24,8 @@ function explain(area: TrainArea, e: AppError): { title: string; todo: ReactNode
       return { kind: 'busy', title: 'The model is busy', todo: <p>A model load, score or generation is still running. Wait for it, then start again.</p> };
     case 'DeviceLostError':
       return { kind: 'device-lost', title: 'The GPU stopped during the run', todo: <p>Restart the GPU in the Model view, then train again. {KEPT}</p> };
+    case 'ImportError':
+      return { kind: 'import', title: 'The survey file could not be used', todo: <p>Nothing was changed: the data stays as it was. Check the file (a GlobalOpinionQA CSV: question, selections, options, source), or pick the synthetic world.</p> };
     case 'RunFileError':
       return { kind: 'run-file', title: 'That file is not a results file', todo: <p>Nothing was changed. {KEPT}</p> };
     case 'AdapterMissingError':
@@ -33,7 +35,7 @@ function explain(area: TrainArea, e: AppError): { title: string; todo: ReactNode
     case 'EncoderMismatchError':
       return { kind: 'adapter', title: 'The adapter could not be put on the model', todo: <p>Load the backbone it was trained on in the Model view, then try again. The adapter bar's adapter is unchanged.</p> };
   }
-  const titles: Record<TrainArea, string> = { run: 'The run failed', import: 'The file could not be imported', export: 'The export failed', compare: 'The adapter could not be loaded into Compare' };
+  const titles: Record<TrainArea, string> = { run: 'The run failed', import: 'The file could not be imported', export: 'The export failed', compare: 'The adapter could not be loaded into Compare', data: 'The survey file could not be used' };
   return { kind: area, title: titles[area], todo: <p>{area === 'run' ? `The steps and results so far are kept in the run list. Try again with a smaller setup. ${KEPT}` : KEPT}</p> };
 }
 

@@ -3,7 +3,9 @@ import { useId, useState, type ReactNode } from 'react';
 import { METHOD_NAMES, METHODS, usesCondition, type ExperimentMethod } from '../../experiments/runner';
 import { ENCODERS } from '../../condition/encoder';
 import { useLab } from '../../state/lab';
-import { WORLD_CHOICES, type TrainForm, type WorldChoice } from '../../state/runlog';
+import type { TrainForm } from '../../state/runlog';
+import type { Recipe } from '../../experiments/recipes';
+import { DataSource } from './DataSource';
 import { useApp } from '../../state/store';
 import { useTrain } from '../../state/train';
 
@@ -53,7 +55,6 @@ export function TrainSetup() {
   const toggleMethod = useTrain((s) => s.toggleMethod);
   const toggleLoco = useTrain((s) => s.toggleLocoMethod);
   const resetForm = useTrain((s) => s.resetForm);
-  const setWorld = useTrain((s) => s.setWorld);
   const encoderId = useLab((s) => s.encoderId);
   const modelStatus = useApp((s) => s.modelStatus);
   const summary = useApp((s) => s.summary);
@@ -74,28 +75,44 @@ export function TrainSetup() {
 
       <fieldset className="method-picks" disabled={active}>
         <legend>Methods (trained and evaluated in this order)</legend>
-        {METHODS.map((m) => (
-          <label key={m} className="check method-pick">
-            <input type="checkbox" data-testid={`method-${m}`} checked={form.methods.includes(m)} onChange={() => toggleMethod(m)} />
-            <span>
-              <strong>{METHOD_NAMES[m]}</strong> <span className="muted small">{METHOD_HINT[m]}</span>
-            </span>
-          </label>
-        ))}
+        {METHODS.map((m) => {
+          const r = form.recipes[m] ?? form.recipe;
+          return (
+            <div key={m} className="method-row">
+              <label className="check method-pick">
+                <input type="checkbox" data-testid={`method-${m}`} checked={form.methods.includes(m)} onChange={() => toggleMethod(m)} />
+                <span>
+                  <strong>{METHOD_NAMES[m]}</strong> <span className="muted small">{METHOD_HINT[m]}</span>
+                </span>
+              </label>
+              <select
+                className="method-recipe"
+                data-testid={`recipe-${m}`}
+                aria-label={`${METHOD_NAMES[m]}: recipe`}
+                value={r}
+                onChange={(e) => set({ recipes: { ...form.recipes, [m]: e.target.value as Recipe } })}
+              >
+                <option value="atlas">atlas</option>
+                <option value="code">code</option>
+              </select>
+            </div>
+          );
+        })}
       </fieldset>
 
       <fieldset className="train-fields" disabled={active}>
         <legend className="sr-only">Data and budget</legend>
+        <DataSource
+          disabled={active}
+          numField={(label, testId, value, onChange, title) => <NumField label={label} testId={testId} value={value} min={1} onChange={(v) => onChange(v ?? NaN)} title={title} />}
+        />
         <label className="pfield wide">
-          <span>Data: the synthetic world</span>
-          <select data-testid="train-world" value={form.world} onChange={(e) => setWorld(e.target.value as WorldChoice)}>
-            {(Object.keys(WORLD_CHOICES) as WorldChoice[]).map((w) => (
-              <option key={w} value={w}>
-                {WORLD_CHOICES[w].label}
-              </option>
-            ))}
+          <span>Recipe</span>
+          <select data-testid="train-recipe" value={form.recipe} onChange={(e) => set({ recipe: e.target.value as Recipe, recipes: {} })}>
+            <option value="atlas">atlas: this project's choices (made to show the methods apart on the embedded model)</option>
+            <option value="code">code: as the authors' code, point by point (compare with the papers' tables)</option>
           </select>
-          <small className="muted">{WORLD_CHOICES[form.world].note}</small>
+          <small className="muted">What each differs in: the README's fidelity table. A method can take the other recipe (beside its name above).</small>
         </label>
         <div className="field-row">
           <NumField label="Steps" testId="train-steps" value={form.steps} min={1} onChange={(v) => set({ steps: v ?? NaN })} title="optimizer steps per trained method" />
@@ -134,11 +151,20 @@ export function TrainSetup() {
           </div>
           <label className="check">
             <input type="checkbox" data-testid="train-loco" checked={form.loco} onChange={(e) => set({ loco: e.target.checked })} />
-            <span>Table 2: train again once per zone with that zone left out (costly: one run per zone and method)</span>
+            <span>Table 2: train again once per zone with that zone left out, and once with a share of every zone's profiles held out (costly: one run per zone and method)</span>
           </label>
           {form.loco && (
             <div className="field-row loco-row">
               <NumField label="Table 2 steps" testId="train-loco-steps" value={form.locoSteps} min={1} onChange={(v) => set({ locoSteps: v ?? NaN })} />
+              <NumField
+                label="Held-out profiles"
+                testId="train-held-out"
+                value={form.heldOutProfiles}
+                step="any"
+                min={0}
+                onChange={(v) => set({ heldOutProfiles: v ?? NaN })}
+                title="Appendix E.2: this share of every zone's profiles is held out of training while the zone's other profiles are trained on (one more run per method); 0: whole zones only"
+              />
               <div className="loco-methods" role="group" aria-label="Table 2 methods">
                 {METHODS.filter((m) => m !== 'persona-prompting').map((m) => (
                   <label key={m} className="check small">
