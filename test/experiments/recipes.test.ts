@@ -22,7 +22,7 @@ describe('recipes', () => {
     for (const p of FIDELITY) {
       expect(p.codeRecipe.length, p.id).toBeGreaterThan(0);
       // an atlas form that differs from the code's carries its reason
-      if (p.atlas !== 'the same') expect(p.why.length, `${p.id}: why ours differs`).toBeGreaterThan(10);
+      if (!p.atlas.startsWith('the same')) expect(p.why.length, `${p.id}: why ours differs`).toBeGreaterThan(10);
     }
   });
 
