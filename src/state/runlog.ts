@@ -708,6 +708,7 @@ export function describeLr(c: ExperimentConfig): string {
 
 export function describeConfig(c: ExperimentConfig): string {
   const w = c.world;
+  if (c.data?.kind === 'goqa') return `GlobalOpinionQA ${c.data.file}: ${c.data.questions} questions, ${c.data.participantsPerCountry} people per country · ${c.methods.length} method${c.methods.length === 1 ? '' : 's'} · ${c.steps} steps × batch ${c.batchSize}${c.loco ? ' · Table 2' : ''}${c.recipe === 'code' ? ' · code recipe' : ''}`;
   const world = typeof w.countries === 'object' && !Array.isArray(w.countries) && 'perZone' in w.countries ? `${w.countries.perZone * ZONES.length} countries` : Array.isArray(w.countries) ? `${w.countries.length} countries` : 'all countries';
   return `${world} · ${c.methods.length} method${c.methods.length === 1 ? '' : 's'} · ${c.steps} steps × batch ${c.batchSize}${c.loco ? ' · Table 2' : ''}`;
 }

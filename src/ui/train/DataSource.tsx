@@ -7,6 +7,8 @@ import { GLOBAL_OPINIONS_DATASET } from '../../data/import-goqa';
 import { FileButton } from '../shared/FileButton';
 import { count } from '../format';
 
+const plural = (n: number, what: string) => `${count(n)} ${what}${n === 1 ? '' : 's'}`;
+
 export function DataSource(props: { disabled: boolean; numField(label: string, testId: string, value: number, onChange: (v: number) => void, title: string): ReactNode }) {
   const form = useTrain((s) => s.form);
   const setForm = useTrain((s) => s.setForm);
@@ -75,7 +77,7 @@ export function DataSource(props: { disabled: boolean; numField(label: string, t
           </div>
           {goqa ? (
             <div className="goqa-summary" data-testid="goqa-summary" data-questions={goqa.questions.length} data-rejected={goqa.rejected.length}>
-              <strong>{goqa.name}</strong>: {count(goqa.questions.length)} questions read, {count(goqa.rejected.length)} rows rejected, {count(goqa.warnings.length)} notes.
+              <strong>{goqa.name}</strong>: {plural(goqa.questions.length, 'question')} read, {plural(goqa.rejected.length, 'row')} rejected, {plural(goqa.warnings.length, 'note')}.
               {(goqa.rejected.length > 0 || goqa.warnings.length > 0) && (
                 <details>
                   <summary>What was left out, and why</summary>

@@ -19,7 +19,7 @@ export function TrainView() {
   return (
     <div className="lab-view train-view" data-testid="view-train">
       <ViewHeader title="Train">
-        Train Zhyper, CUMA and dense LoRA on the synthetic world and compare them as the papers do: accuracy, macro-F1, EMD, entropy, parameter share, zone silhouette.
+        Train Zhyper, CUMA and dense LoRA on the synthetic world or on real opinions, and compare them as the papers do: accuracy, macro-F1, EMD, entropy, fairness across countries, parameter share, zone silhouette.
       </ViewHeader>
       <TrainErrors />
       <div className="columns train-columns">
