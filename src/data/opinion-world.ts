@@ -65,7 +65,7 @@ export function opinionWorld(imp: Pick<GlobalOpinionsImport, 'questions'>, c: Op
   if (tooMany) notes.push(`${tooMany} question${tooMany > 1 ? 's' : ''} with more than ${MAX_OPTION_LETTERS} options left out (the answer letters run A–J)`);
   if (tooFew) notes.push(`${tooFew} question${tooFew > 1 ? 's' : ''} with fewer than two countries of a known zone left out`);
   if (usable.length === 0) throw new Error('no question of the file has 2–10 options and two countries with a cultural zone');
-  const questions: SurveyQuestion[] = usable.map(({ q, i }) => ({ id: `goqa-${q.line}`, text: q.question, options: q.options.map((o, k) => (q.options.indexOf(o) !== k ? `${o} (${k + 1})` : o)) }));
+  const questions: SurveyQuestion[] = usable.map(({ q }) => ({ id: `goqa-${q.line}`, text: q.question, options: q.options.map((o, k) => (q.options.indexOf(o) !== k ? `${o} (${k + 1})` : o)) }));
   const countries = [...new Set(usable.flatMap(({ d }) => [...d.keys()]))].sort() as Country[];
   const rng = mulberry32(hashSeed(c.seed, 'goqa:participants'));
   const participants: OpinionParticipant[] = [];

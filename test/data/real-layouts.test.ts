@@ -64,14 +64,20 @@ describe('encodings', () => {
     expect(decodeSurveyBytes(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8])).text).toBe(text);
     const le = new Uint8Array(2 + text.length * 2);
     le.set([0xff, 0xfe]);
-    for (let i = 0; i < text.length; i++) (le[2 + 2 * i] = text.charCodeAt(i) & 0xff), (le[3 + 2 * i] = text.charCodeAt(i) >> 8);
+    for (let i = 0; i < text.length; i++) {
+      le[2 + 2 * i] = text.charCodeAt(i) & 0xff;
+      le[3 + 2 * i] = text.charCodeAt(i) >> 8;
+    }
     const d = decodeSurveyBytes(le, 'x.csv');
     expect(d.text).toBe(text);
     expect(d.encoding).toBe('utf-16le');
     expect(d.warnings[0]).toMatch(/x\.csv is UTF-16LE; converted/);
     // without a BOM, big-endian
     const be = new Uint8Array(text.length * 2);
-    for (let i = 0; i < text.length; i++) (be[2 * i] = text.charCodeAt(i) >> 8), (be[2 * i + 1] = text.charCodeAt(i) & 0xff);
+    for (let i = 0; i < text.length; i++) {
+      be[2 * i] = text.charCodeAt(i) >> 8;
+      be[2 * i + 1] = text.charCodeAt(i) & 0xff;
+    }
     expect(decodeSurveyBytes(be).text).toBe(text);
   });
 
