@@ -37,17 +37,19 @@ describe('parameter accounting by hand (tiny backbone)', () => {
     // mixer (4·5 + 5) + (5·4 + 4) = 49; 2 blocks × (LN 8 + 49) = 114; output LN 8 + 25 + (5·5 + 5) = 63
     const trunk = 12 + 4 + 4 + 49 + 114 + 63;
     expect(trunk).toBe(246);
-    expect(sum(zhyperHypernetParts(TINY, TINY_OPTS, 'diag'))).toBe(trunk + 2 * 5 * 2); // heads 5→r, no bias
-    expect(sum(zhyperHypernetParts(TINY, TINY_OPTS, 'square'))).toBe(trunk + 2 * 5 * 4); // heads 5→r²
-    expect(sum(t2lParts(TINY, TINY_OPTS))).toBe(trunk + 5 * 16 + 5 * 12); // heads 5→r(K+N)
+    expect(sum(zhyperHypernetParts(TINY, TINY_OPTS, 'diag'))).toBe(trunk + 2 * (5 * 2 + 2)); // heads 5→r, biased (Z6)
+    expect(sum(zhyperHypernetParts(TINY, TINY_OPTS, 'square'))).toBe(trunk + 2 * (5 * 4 + 4)); // heads 5→r²
+    expect(sum(t2lParts(TINY, TINY_OPTS))).toBe(trunk + (5 * 16 + 16) + (5 * 12 + 12)); // heads 5→r(K+N)
     const t = accountingTable(TINY, TINY_OPTS);
     const row = (m: string) => t.rows.find((r) => r.method.startsWith(m))!;
-    expect(row('Zhyper (diag)').params).toBe(266 + 56);
-    expect(row('Zhyper (square)').params).toBe(286 + 56);
-    expect(row('T2L').params).toBe(386);
+    expect(row('Zhyper (diag)').params).toBe(270 + 56);
+    expect(row('Zhyper (square)').params).toBe(294 + 56);
+    expect(row('T2L').params).toBe(414);
     expect(row('LoRA').params).toBe(56);
-    expect(t.t2lOverZhyperHypernet.diag).toBeCloseTo(386 / 266, 12);
-    expect(t.t2lOverZhyperTotal.square).toBeCloseTo(386 / 342, 12);
+    expect(t.t2lOverZhyperHypernet.diag).toBeCloseTo(414 / 270, 12);
+    // B alone: q 4·2 + v 2·2 = 12 per layer, 2 layers
+    expect(t.t2lOverZhyperHypernetAndB.diag).toBeCloseTo(414 / (270 + 24), 12);
+    expect(t.t2lOverZhyperTotal.square).toBeCloseTo(414 / 350, 12);
     for (const r of t.rows) expect(r.params).toBe(sum(r.breakdown));
   });
 
@@ -62,6 +64,16 @@ describe('parameter accounting by hand (tiny backbone)', () => {
         for (const shape of zhyperTensorShapes(spec, dims).values()) n += shape.reduce((a, b) => a * b, 1);
         expect(sum(zhyperHypernetParts(dims, o, variant))).toBe(n);
       }
+    }
+  });
+
+  it('the code trunk of zhyper.ts equals the reference count', () => {
+    for (const variant of ['diag', 'square'] as const) {
+      const o = { ...DEFAULT_ACCOUNTING, ...REFERENCE_TRUNK };
+      const spec = { method: 'zhyper' as const, r: o.r, alpha: 16, rsLora: true, targets: o.targets, zhyper: { variant, ...o.zhyper, trunk: 'code' as const } };
+      let n = 0;
+      for (const shape of zhyperTensorShapes(spec, MISTRAL_7B_DIMS).values()) n += shape.reduce((a, b) => a * b, 1);
+      expect(sum(zhyperHypernetParts(MISTRAL_7B_DIMS, o, variant))).toBe(n);
     }
   });
 
@@ -83,29 +95,26 @@ describe('Mistral-7B (the Zhyper paper’s comparison)', () => {
     expect(MISTRAL_7B_DIMS).toEqual({ numLayers: 32, hiddenSize: 4096, intermediateSize: 14336, qDim: 4096, kvDim: 1024 });
     // q: 8·(4096 + 4096) = 65,536, v: 8·(4096 + 1024) = 40,960 per layer, × 32
     expect(row('LoRA').params).toBe(3_407_872);
-    // trunk 791,552 + heads 512·65,536 + 512·40,960: T2L's "L" is ~55M
-    expect(row('T2L').params).toBe(55_317_504);
-    expect(row('Zhyper (diag)').params).toBe(799_744 + 3_407_872);
-    expect(row('Zhyper (square)').params).toBe(857_088 + 3_407_872);
+    // trunk 791,552 + heads (512 + 1)·65,536 + (512 + 1)·40,960: T2L's "L" is ~55M
+    expect(row('T2L').params).toBe(55_424_000);
+    expect(row('Zhyper (diag)').params).toBe(799_760 + 3_407_872);
+    expect(row('Zhyper (square)').params).toBe(857_216 + 3_407_872);
     // routers 32 × ((5120·256 + 256) + (256·8 + 8)); experts q 32 × (8·4096 + 8·4096·8), v 32 × (8·4096 + 8·1024·8)
     expect(row('CUMA').params).toBe(42_017_024 + 9_437_184 + 3_145_728);
   });
 
-  it('gives the honest T2L / Zhyper ratios, which are not 26×', () => {
+  it('gives the honest T2L / Zhyper ratios: 69× the hypernetwork, the paper’s 26× with B, 13× with all it trains', () => {
     // hypernetwork against hypernetwork: 65-69×
-    expect(t.t2lOverZhyperHypernet.diag).toBeCloseTo(69.17, 2);
-    expect(t.t2lOverZhyperHypernet.square).toBeCloseTo(64.54, 2);
-    // all trainables (Zhyper's per-layer A and B train too, in the authors' code): ~13×
-    expect(t.t2lOverZhyperTotal.diag).toBeCloseTo(13.15, 2);
-    expect(t.t2lOverZhyperTotal.square).toBeCloseTo(12.97, 2);
-  });
-
-  it('reaches ~26× only if Zhyper is charged for its hypernetwork and the per-layer B alone', () => {
-    // An unconfirmed reading of the paper's "up to 26×": A frozen (or not counted), B per layer trained.
+    expect(t.t2lOverZhyperHypernet.diag).toBeCloseTo(69.30, 2);
+    expect(t.t2lOverZhyperHypernet.square).toBeCloseTo(64.66, 2);
+    // the paper's "up to 26×": Zhyper charged for its hypernetwork and the per-layer B alone (A not counted)
     const bOnly = 32 * (4096 * 8 + 1024 * 8);
     expect(bOnly).toBe(1_310_720);
-    const t2l = row('T2L').params;
-    expect(t2l / (799_744 + bOnly)).toBeCloseTo(26.21, 2);
-    expect(t2l / (857_088 + bOnly)).toBeCloseTo(25.52, 2);
+    expect(t.t2lOverZhyperHypernetAndB.diag).toBeCloseTo(55_424_000 / (799_760 + bOnly), 12);
+    expect(t.t2lOverZhyperHypernetAndB.diag).toBeCloseTo(26.26, 2);
+    expect(t.t2lOverZhyperHypernetAndB.square).toBeCloseTo(25.57, 2);
+    // all trainables (Zhyper's per-layer A and B train too, in the authors' code): ~13×
+    expect(t.t2lOverZhyperTotal.diag).toBeCloseTo(13.17, 2);
+    expect(t.t2lOverZhyperTotal.square).toBeCloseTo(12.99, 2);
   });
 });
