@@ -112,8 +112,10 @@ describe('runExperiment', () => {
       for (const c of sig.countries) {
         expect(c.vector.length).toBe(8);
         expect(c.vector.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4); // each token's gates sum to 1
-        expect(c.profiles).toBe(2);
       }
+      // Eq. 23 over every test answer's (profile, prompt) of the country (a country without one: one profile)
+      const { test } = experimentData(experimentConfig('quick', { seed: 3, world: tinyWorld, maxExamples: 8, maxTest: 4 }));
+      for (const c of sig.countries) expect(c.profiles).toBe(Math.max(1, test.filter((it) => it.country === c.country).length));
     }
     // live events: steps, probe metrics and signatures during training, a result per method
     expect(progress.filter((p) => p.phase === 'train' && p.method === 'cuma' && p.steps === 3).length).toBe(3);
@@ -293,14 +295,16 @@ describe('centred conditions', () => {
     const res = await runExperiment(rt, fakeEncoder, cfg, { onTrained: (m, a) => void kept.set(m, a) });
     expect([...kept.keys()]).toEqual(['zhyper-diag', 'cuma']);
     const row = res.rows.find((r): r is MethodRow => r.method === 'zhyper-diag' && !isSkipped(r))!;
-    // the run's signature profiles, embedded raw (the first two distinct profiles of each country)
+    // the run's signature profiles (Eq. 23: every test profile of a country; a country with no test answer: its
+    // first participant), embedded raw
     const byCountry = new Map<string, { zone: string; texts: string[] }>();
-    for (const p of experimentData(cfg).world.participants) {
-      const e = byCountry.get(p.country) ?? { zone: p.zone, texts: [] };
-      const t = linearize(p.profile);
-      if (e.texts.length < 2 && !e.texts.includes(t)) e.texts.push(t);
-      byCountry.set(p.country, e);
+    const data = experimentData(cfg);
+    for (const it of data.test) {
+      const e = byCountry.get(it.country) ?? { zone: it.zone, texts: [] };
+      if (!e.texts.includes(it.profileText)) e.texts.push(it.profileText);
+      byCountry.set(it.country, e);
     }
+    for (const p of data.world.participants) if (!byCountry.has(p.country)) byCountry.set(p.country, { zone: p.zone, texts: [linearize(p.profile)] });
     const countries = await Promise.all([...byCountry].map(async ([country, e]) => ({ country, zone: e.zone, conditions: await fakeEncoder.embed(e.texts) })));
     const raw = zSignatures(kept.get('zhyper-diag')!, rt.dims().numLayers, countries);
     raw.countries.forEach((c, i) => expect(maxRelErr(Float32Array.from(c.vector), Float32Array.from(row.signatures!.countries[i].vector)), c.country).toBeLessThan(1e-4));

@@ -62,7 +62,7 @@ describe('the form', () => {
     const c = buildConfig({ ...defaultForm(), methods: ['zhyper-diag', 'lora'], world: 'tiny', loco: true, locoMethods: ['persona-prompting', 'zhyper-diag'], locoSteps: 4 });
     expect(c.methods).toEqual(['lora', 'zhyper-diag']);
     expect(c.world.countries).toHaveLength(8);
-    expect(c.loco).toEqual({ methods: ['zhyper-diag'], steps: 4 });
+    expect(c.loco).toEqual({ methods: ['zhyper-diag'], steps: 4, heldOutProfiles: 0.2 });
     expect(buildConfig(defaultForm()).loco).toBeNull();
     expect(worldFor('default', 3)).toMatchObject({ countries: 'all', seed: 3 });
     expect(c.maxOptions).toBeNull();
