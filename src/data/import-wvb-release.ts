@@ -94,11 +94,13 @@ export function importWvbRelease(files: WvbReleaseFiles): WvbImport & { warnings
     if (typeof c === 'number') {
       if (c < 0) return undefined; // don't know, no answer, not asked
       const choices = book[qid]?.choices;
-      if (choices) {
+      // a question whose codebook lists only missing codes (age: "objective") keeps its number as is
+      if (choices && Object.keys(choices).some((k) => Number(k) >= 0)) {
         const l = choices[String(c)];
         if (l === undefined) throw new RowError(`${qid} code ${c} is not in the codebook`);
         return l;
       }
+      return String(c); // "34.0" as pandas writes a column with gaps → 34
     }
     return t;
   };
@@ -111,7 +113,7 @@ export function importWvbRelease(files: WvbReleaseFiles): WvbImport & { warnings
       at(files.demographic.name, line, `expected ${demo.header.length} fields, found ${fields.length}`);
       continue;
     }
-    const id = fields[col('D_INTERVIEW')].trim();
+    const id = fields[col('D_INTERVIEW')].trim().replace(/\.0+$/, '');
     try {
       if (!id) throw new RowError('D_INTERVIEW is empty');
       if (participants.has(id)) throw new RowError(`participant ${id} is already on line ${participants.get(id)!.line}`);
@@ -185,7 +187,7 @@ export function importWvbRelease(files: WvbReleaseFiles): WvbImport & { warnings
       at(files.value.name, line, `expected ${val.header.length} fields, found ${fields.length}`);
       continue;
     }
-    const id = fields[idCol].trim();
+    const id = fields[idCol].trim().replace(/\.0+$/, '');
     const p = participants.get(id);
     if (!p) {
       at(files.value.name, line, `participant ${id || '(empty D_INTERVIEW)'} has no usable row in ${files.demographic.name}; their answers are skipped`);

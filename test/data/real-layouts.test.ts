@@ -104,13 +104,14 @@ const BOOK = {
   Q1: { question: 'Important in life: Family', question_instruction: '', type: 'multiple_choice', choices: { '1': 'Very important', '2': 'Rather important', '3': 'Not very important', '4': 'Not at all important', '-1': "Don't know" } },
   B_COUNTRY: { question: 'Country', type: 'multiple_choice', choices: { '826': 'Great Britain', '566': 'Nigeria', '392': 'Japan' } },
   Q260: { question: 'Sex', type: 'multiple_choice', choices: { '1': 'Male', '2': 'Female', '-2': 'No answer' } },
+  Q262: { question: 'Age', type: 'objective', choices: { '-1': "Don't know", '-2': 'No answer', '-4': 'Not asked', '-5': 'Missing; Not available' } },
   Q275: { question: 'Highest educational level', type: 'multiple_choice', choices: { '6': 'Bachelor or equivalent (ISCED 6)', '2': 'Lower secondary education (ISCED 2)' } },
 };
 const DEMO = [
   'D_INTERVIEW\tA_YEAR\tB_COUNTRY\tQ260\tQ262\tX003R\tQ275',
   '826070001\t2022\tGreat Britain\tFemale\t34\t25-34 years\tBachelor or equivalent (ISCED 6)',
   // codes where a tool wrote codes: 566 = Nigeria, 1 = Male, 2 = ISCED 2
-  '566070002\t2018\t566\t1\t51\t45-54 years\t2',
+  '566070002\t2018\t566\t1\t51.0\t45-54 years\t2',
   '392070003\t2019\tJapan\tNo answer\t-1\t\t',
   '999\t2019\t\tMale\t40\t\t',
 ].join('\n');
