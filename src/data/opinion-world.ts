@@ -7,12 +7,12 @@
 // people apart only by country, and P* is the same for everyone of one country. Questions are kept when they
 // have 2–10 options (letters A–J) and at least two countries with a cultural zone; the ones with the most
 // countries come first.
-import { COUNTRY_GEO, type Country } from '../condition/profile';
+import type { Country } from '../condition/profile';
 import type { Participant, SurveyQuestion, SurveyResponse } from './dataset';
 import { countryDistributions, type GlobalOpinionsImport } from './import-goqa';
 import { mulberry32 } from '../model/sampling';
 import { hashSeed } from './rng';
-import { zoneOf, type Zone } from './zones';
+import { isCountry, zoneOf, type Zone } from './zones';
 
 export interface OpinionWorldConfig {
   seed: number;
@@ -46,7 +46,7 @@ export function opinionWorld(imp: Pick<GlobalOpinionsImport, 'questions'>, c: Op
   if (!Number.isInteger(c.questions) || c.questions < 1) throw new Error(`questions must be a positive integer, got ${c.questions}`);
   if (!Number.isInteger(c.participantsPerCountry) || c.participantsPerCountry < 1) throw new Error(`participantsPerCountry must be a positive integer, got ${c.participantsPerCountry}`);
   const want = c.countries ? new Set(c.countries) : null;
-  for (const name of want ?? []) if (!(name in COUNTRY_GEO)) throw new Error(`unknown country "${name}"`);
+  for (const name of want ?? []) if (!isCountry(name)) throw new Error(`unknown country "${name}"`);
   const notes: string[] = [];
   let tooMany = 0, tooFew = 0;
   const usable = imp.questions

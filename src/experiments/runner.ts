@@ -285,6 +285,8 @@ function checkConfig(c: ExperimentConfig): void {
       known(m, 'loco.methods');
       if (m === 'persona-prompting') throw new Error('loco.methods: persona prompting trains nothing, so leaving a zone out changes nothing');
     }
+    const share = c.loco.heldOutProfiles;
+    if (share !== undefined && !(share >= 0 && share < 1)) throw new Error(`loco.heldOutProfiles must be a share in [0, 1), got ${share}`);
     for (const z of c.loco.zones ?? []) if (!(ZONES as readonly string[]).includes(z)) throw new Error(`loco.zones: unknown zone "${z}" (one of ${ZONES.join(', ')})`);
   }
 }
@@ -363,6 +365,8 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const anyCode = [...config.methods, ...(config.loco?.methods ?? [])].some((m) => recipeOf(m) === 'code');
   // the code recipe's answer follows the assistant marker directly (C9): each bare letter must be one token
   const chatCode = !!config.chat && tok.chatPrompt('x') !== null;
+  // a chat template that refuses a system role (Gemma's): the sentence opens the user turn instead
+  const systemRole = tok.chatPrompt('x', 's') !== null;
   const codeLetterIds = anyCode && chatCode ? bareLetterIds(encode, maxK) : letterIds;
   const lettersFor = (R: RecipeSettings) => (R.prompt === 'code' && chatCode ? codeLetterIds : letterIds);
   const promptCache = new Map<string, number[]>();
@@ -372,7 +376,11 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     const key = `${R.prompt}\u0000${persona}\u0000${question}\u0000${R.prompt === 'code' ? who.sentence : persona ? who.profileText : ''}`;
     let ids = promptCache.get(key);
     if (!ids) {
-      if (R.prompt === 'code') ids = choicePromptIds(rt, codeQuestion(q.text, q.options), !!config.chat, chatCode ? '' : form === 'letter' ? 'Answer: ' : 'Answer:', who.sentence).ids;
+      if (R.prompt === 'code') {
+        const body = codeQuestion(q.text, q.options);
+        const stem = chatCode ? '' : form === 'letter' ? 'Answer: ' : 'Answer:';
+        ids = chatCode && !systemRole ? choicePromptIds(rt, `${who.sentence}\n\n${body}`, true, stem).ids : choicePromptIds(rt, body, !!config.chat, stem, who.sentence).ids;
+      }
       else ids = choicePromptIds(rt, (persona ? `${who.profileText}\n\n` : '') + multipleChoiceBody(q.text, [...q.options]), !!config.chat, form === 'letter' ? 'Answer: ' : 'Answer:').ids;
       promptCache.set(key, ids);
     }
@@ -595,8 +603,9 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
           loco: pairMetrics(run.probs, zoneTest, zoneTruth),
         });
       }
-      // with a zone subset (a split run) E.2 belongs to the part that runs every zone
-      const share = config.loco.zones ? 0 : (config.loco.heldOutProfiles ?? 0);
+      // with a zone subset (a split run) E.2 belongs to the part that runs every zone. On GlobalOpinionQA data a
+      // profile is a country, so holding profiles out would hold countries out: not E.2, and not run
+      const share = config.loco.zones || config.data ? 0 : (config.loco.heldOutProfiles ?? 0);
       if (share > 0) {
         // Appendix E.2: hold out a share of every zone's profiles; test on their test answers only
         const held = heldOutProfiles(train, test, share, config.seed);
@@ -604,7 +613,11 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         if (idx.length) {
           emit({ method: `${method} (held-out profiles)`, phase: 'prepare' });
           const heldTest = idx.map((i) => test[i]), heldTruth = idx.map((i) => truth[i]);
-          const run = await runMethod(method, train.filter((it) => !held.has(it.profileText)), heldTest, heldTruth, stepsL, false);
+          // the code recipe reads CUMA's sentence, which keeps only an age band: a trained profile with a held-out
+          // profile's sentence would show the model that person, so it is held out too
+          const heldSentences = new Set(heldTest.map((it) => it.sentence));
+          const sentences = recipeSettings(recipeOf(method), method).prompt === 'code';
+          const run = await runMethod(method, train.filter((it) => !held.has(it.profileText) && !(sentences && heldSentences.has(it.sentence))), heldTest, heldTruth, stepsL, false);
           if (!run) break;
           for (const zone of zones) {
             const zi = heldTest.map((it, j) => (it.zone === zone ? j : -1)).filter((j) => j >= 0);
@@ -772,7 +785,10 @@ export function heldOutProfiles(train: readonly Item[], test: readonly Item[], s
     const n = Math.min(keys.length, Math.max(keys.length >= 2 ? 1 : 0, Math.round(share * keys.length)));
     const pick = keys.slice(0, n);
     const left = [...zoneTrained].filter((k) => !pick.includes(k));
-    if (left.length === 0) pick.pop();
+    if (left.length === 0) {
+      const i = pick.findIndex((k) => zoneTrained.has(k));
+      if (i >= 0) pick.splice(i, 1);
+    }
     for (const k of pick) held.add(k);
   }
   return held;

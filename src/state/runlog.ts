@@ -378,7 +378,8 @@ export function interruptRun(run: RunRecord): RunRecord {
 export const isLive = (r: RunRecord) => r.status === 'running' || r.status === 'paused';
 
 /** Zones a Table 2 run goes over: those of the world's countries. */
-export function worldZones(w: WorldConfig): string[] {
+export function worldZones(w: WorldConfig, data?: ExperimentConfig['data']): string[] {
+  if (data) return [...ZONES]; // a survey file's zones are known once it is read: at most all of them
   if (Array.isArray(w.countries)) return ZONES.filter((z) => (w.countries as readonly string[]).some((c) => zoneOf(c) === z));
   return [...ZONES];
 }
@@ -401,9 +402,10 @@ export interface RunProgress {
 export function progressOf(run: RunRecord): RunProgress {
   const c = run.config;
   const n1 = c.methods.length;
-  const zones = c.loco ? worldZones(c.world).length : 0;
+  const zones = c.loco ? worldZones(c.world, c.data).length : 0;
+  // (GlobalOpinionQA runs have no E.2 rows: a profile there is a country)
   // Table 2 retrains a method on the full set only when its step budget differs from Table 1's
-  const e2 = c.loco && !c.loco.zones && (c.loco.heldOutProfiles ?? 0) > 0 ? 1 : 0;
+  const e2 = c.loco && !c.loco.zones && !c.data && (c.loco.heldOutProfiles ?? 0) > 0 ? 1 : 0;
   const n2 = c.loco ? c.loco.methods.reduce((k, m) => k + zones + e2 + (c.loco!.steps === c.steps && c.methods.includes(m) ? 0 : 1), 0) : 0;
   const total = n1 + n2;
   const ph = run.phase;
@@ -572,7 +574,7 @@ function legacyMetrics(v: unknown): unknown {
   const { emd, ...rest } = o;
   return { emdWvb: null, macroAcc: null, sigmaInequity: null, nCountries: null, ...rest, emdCalibration: emd };
 }
-const predictionSchema = z.object({ question: z.string(), profile: z.string(), country: z.string(), gold: z.number().int().nonnegative(), argmax: z.number().int().nonnegative(), probs: z.array(finite) });
+const predictionSchema = z.object({ question: z.string(), profile: z.string(), country: z.string(), gold: z.number().int().nonnegative(), argmax: z.number().int().nonnegative(), probs: z.array(finite), attributes: z.record(z.string(), z.string()).optional() });
 const methodRowSchema = z.looseObject({
   method: methodEnum,
   label: z.string(),
