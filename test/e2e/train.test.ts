@@ -177,12 +177,14 @@ describe('Train and Atlas in Chromium', () => {
     expect(res.atlas.train).toHaveLength(9);
     expect(res.atlas.status).toBe('done');
     expect(res.references.map((r: { name: string }) => r.name)).toEqual(['question-prior', 'zone-prior', 'exact']);
-    expect(res.table).toMatch(/\| _Exact P\* \(ground truth\)_ \| [\d.]+ \| [\d.]+ \| 0\.000 \|/);
+    expect(res.table).toMatch(/\| _Exact P\* \(ground truth\)_ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 0\.000 \|/); // acc, macro-F1, EMD (WVB), EMD to P*
+    // every row carries its raw predictions
+    expect(res.rows[0].predictions.length).toBe(res.rows[0].nTest);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv-1').click()]);
     expect(csv.suggestedFilename()).toMatch(/table1\.csv$/);
     const csvLines = readFileSync(await csv.path(), 'utf8').trim().split('\n');
     expect(csvLines[1]).toMatch(/^lora,LoRA \(dense\),/);
-    expect(csvLines.at(-1)).toMatch(/^reference:exact,Exact P\* \(ground truth\),[\d.]+,[\d.]+,0,/);
+    expect(csvLines.at(-1)).toMatch(/^reference:exact,Exact P\* \(ground truth\),[\d.]+,[\d.]+,[\d.]+,0,/);
     const [ad] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-adapter-zhyper-diag').click()]);
     expect(ad.suggestedFilename()).toMatch(/^zhyper-diag-.*\.safetensors$/);
     expect(readFileSync(await ad.path()).subarray(8, 9).toString()).toBe('{'); // a safetensors header
