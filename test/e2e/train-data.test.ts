@@ -43,7 +43,8 @@ describe('Train on real opinions in Chromium', () => {
     expect(issues).toMatch(/Nigeria: Nigeria counts; not counted: Nigeria \(Non-national sample\)/);
 
     // the same file from a hub-shaped route (the browser's fetch; no network here)
-    await page.route('https://huggingface.co/datasets/**', (route) => route.fulfill({ status: 200, contentType: 'text/csv', body: GOQA_TEXT }));
+    // the hub's resolve URL, whatever its origin: served here, so nothing leaves the machine
+    await page.route('**/datasets/*/*/resolve/**', (route) => route.fulfill({ status: 200, contentType: 'text/csv', body: GOQA_TEXT }));
     await page.getByTestId('goqa-fetch').click();
     await expect.poll(async () => (await summary.textContent()) ?? '').toMatch(/Anthropic\/llm_global_opinions/);
 

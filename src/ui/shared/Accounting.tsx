@@ -11,6 +11,20 @@ function ratio(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
+/** One way of counting T2L against Zhyper, for both variants. */
+function RatioRow({ what, r, title }: { what: string; r: { diag: number; square: number }; title?: string }) {
+  return (
+    <tr>
+      <th scope="row" title={title}>
+        <Term t="T2L" /> ÷ Zhyper ({what})
+      </th>
+      <td>
+        {ratio(r.diag)}× diag · {ratio(r.square)}× square
+      </td>
+    </tr>
+  );
+}
+
 function Table({ t, caption }: { t: AccountingTable; caption: string }) {
   return (
     <table className="accounting-table">
@@ -32,30 +46,9 @@ function Table({ t, caption }: { t: AccountingTable; caption: string }) {
         ))}
       </tbody>
       <tfoot>
-        <tr>
-          <th scope="row">
-            <Term t="T2L" /> ÷ Zhyper (hypernetwork only)
-          </th>
-          <td>
-            {ratio(t.t2lOverZhyperHypernet.diag)}× diag · {ratio(t.t2lOverZhyperHypernet.square)}× square
-          </td>
-        </tr>
-        <tr>
-          <th scope="row" title="The paper's “up to 26×” on Mistral-7B: Zhyper charged for its hypernetwork and the per-layer B, not A">
-            <Term t="T2L" /> ÷ Zhyper (hypernetwork + B: the paper's count)
-          </th>
-          <td>
-            {ratio(t.t2lOverZhyperHypernetAndB.diag)}× diag · {ratio(t.t2lOverZhyperHypernetAndB.square)}× square
-          </td>
-        </tr>
-        <tr>
-          <th scope="row" title="The authors' code trains every layer's A and B beside the hypernetwork: the honest count of what it trains">
-            <Term t="T2L" /> ÷ Zhyper (all it trains: + A and B)
-          </th>
-          <td>
-            {ratio(t.t2lOverZhyperTotal.diag)}× diag · {ratio(t.t2lOverZhyperTotal.square)}× square
-          </td>
-        </tr>
+        <RatioRow what="hypernetwork only" r={t.t2lOverZhyperHypernet} />
+        <RatioRow what="hypernetwork + B: the paper's count" r={t.t2lOverZhyperHypernetAndB} title="The paper's “up to 26×” on Mistral-7B: Zhyper charged for its hypernetwork and the per-layer B, not A" />
+        <RatioRow what="all it trains: + A and B" r={t.t2lOverZhyperTotal} title="The authors' code trains every layer's A and B beside the hypernetwork: the honest count of what it trains" />
       </tfoot>
     </table>
   );
