@@ -5,7 +5,7 @@
 // Deterministic: the world, the split, the initialisation and the batches all come from the seed, and
 // the kernels have no atomics, so a rerun on the same WebGPU driver writes the same files.
 //
-//   npm run train:defaults [-- --steps N --batch-size N --lr X --methods zhyper-diag,cuma --out DIR --embeddings FILE [--embed-only]]
+//   npm run train:defaults [-- --steps N --batch-size N --lr X --zhyper-trunk code|atlas --methods zhyper-diag,cuma --out DIR --embeddings FILE [--embed-only]]
 // --embeddings keeps the profiles' condition embeddings in FILE (see src/experiments/embeddings-node.ts), so a
 // machine without the encoder's model files (the lent GPU machine, scripts/device-pack.sh) can train.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1 || !Number.isInteger(batchSize) || batchSize < 1) throw new Error('--steps and --batch-size must be positive integers');
   const lr = Number(arg('lr') ?? 2e-3);
   if (!(lr > 0)) throw new Error(`--lr must be a number > 0, got "${arg('lr')}"`);
+  const trunk = arg('zhyper-trunk');
+  if (trunk !== undefined && trunk !== 'code' && trunk !== 'atlas') throw new Error(`--zhyper-trunk must be code or atlas, got "${trunk}"`);
   const modelDir = 'public/models/default';
   const seed = 1;
   const encoder = await conditionEncoder(DEFAULT_ENCODER_ID, arg('embeddings'));
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
     // --methods zhyper-diag retrains one of them; the others' files and manifest entries stay as they are
     const methods = (arg('methods')?.split(',') ?? DEFAULT_METHODS) as ExperimentMethod[];
     for (const m of methods) if (!DEFAULT_METHODS.includes(m)) throw new Error(`--methods: the defaults are ${DEFAULT_METHODS.join(', ')}, not "${m}"`);
-    const config = experimentConfig('quick', { seed, methods, steps, batchSize, lr, lrFor: {}, personaInPrompt: false, centerConditions: true, chat: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null });
+    const config = experimentConfig('quick', { seed, methods, steps, batchSize, lr, lrFor: {}, personaInPrompt: false, centerConditions: true, chat: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null, ...(trunk ? { zhyperTrunk: { trunk: trunk as 'code' | 'atlas', condScale: trunk === 'code' ? ('sqrt-d' as const) : ('raw' as const) } } : {}) });
     const files = new Map<ExperimentMethod, Uint8Array>();
     const t0 = performance.now();
     const res = await runExperiment(rt, encoder, config, {

@@ -38,6 +38,8 @@ const zhyperSpecSchema = z.object({
   projDim: posInt,
   embDim: posInt,
   hidden: posInt,
+  trunk: z.enum(['atlas', 'code']).optional(),
+  condScale: z.enum(['raw', 'sqrt-d']).optional(),
 });
 
 const cumaSpecSchema = z
@@ -65,6 +67,7 @@ export const adapterSpecSchema = z
     zhyper: zhyperSpecSchema.optional(),
     cuma: cumaSpecSchema.optional(),
     encoderId: z.string().min(1).optional(),
+    prompt: z.enum(['atlas', 'code']).optional(),
     backbone: z
       .object({ id: z.string(), configHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest') })
       .optional(),

@@ -43,6 +43,9 @@ export type ConditionMode = 'adapter' | 'prompt';
 export interface Condition {
   /** the linearized profile (or any text); null: unconditioned */
   text: string | null;
+  /** CUMA's profile sentence of the same persona (profileSentence): what a code-recipe adapter embeds and reads as its system prompt */
+  sentence?: string | null;
+  sentenceB?: string | null;
   /** blend: the embedding moves from `text` (alpha 0) to `textB` (alpha 1) */
   textB?: string | null;
   alpha?: number;
@@ -62,6 +65,8 @@ export interface AdapterSummary {
   gating?: 'eq4' | 'double';
   sharedA?: boolean;
   semanticOnly?: boolean;
+  /** the prompt it was trained on (AdapterSpec.prompt) */
+  prompt?: 'atlas' | 'code';
   encoderId: string | null;
   condDim: number | null;
   numLayers: number;
@@ -108,6 +113,33 @@ export function choicePromptIds(rt: Runtime, body: string, chat: boolean, stem =
   if (chat && tok.chatPrompt('x') !== null) return { ids: [...rt.encodePrompt(body, true, system), ...(stem ? tok.encode(stem, false) : [])], text: `${tok.chatPrompt(body, system)}${stem}` };
   const text = `${system !== undefined ? `${system}\n\n` : ''}${body}${stem ? `\n${stem}` : ''}`;
   return { ids: rt.encodePrompt(text, false), text };
+}
+
+/**
+ * The one-line question of CUMA's code (C9): "{question}? A. x B. y … You can only choose one option." The
+ * question's own trailing "?" is not doubled.
+ */
+export function codeQuestion(question: string, options: readonly string[]): string {
+  const q = question.trim().replace(/\?\s*$/, '');
+  return `${q}? ${options.map((o, i) => `${String.fromCharCode(65 + i)}. ${o}`).join(' ')}. You can only choose one option.`;
+}
+
+/**
+ * The code recipe's prompt (C8, C9): CUMA's profile `sentence` as the system prompt (opening the user turn
+ * where the template has no system role), the one-line question, and, with a chat template, the answer letter
+ * right after the assistant marker (`stem` empty). Without a chat template the sentence and question form a
+ * plain prompt ending in `stem`. The runner trains this way and Compare scores a code-recipe adapter this way.
+ */
+export function codePromptIds(rt: Runtime, sentence: string, question: string, options: readonly string[], chat: boolean, plainStem: string): { ids: number[]; text: string; bareLetter: boolean } {
+  const tok = rt.tokenizer;
+  if (!tok) throw new Error('no model is loaded');
+  const body = codeQuestion(question, options);
+  if (chat && tok.chatPrompt('x') !== null) {
+    const systemRole = tok.chatPrompt('x', 's') !== null;
+    const p = systemRole ? choicePromptIds(rt, body, true, '', sentence) : choicePromptIds(rt, `${sentence}\n\n${body}`, true, '');
+    return { ...p, bareLetter: true };
+  }
+  return { ...choicePromptIds(rt, body, false, plainStem, sentence), bareLetter: false };
 }
 
 export class ConditionSession {
@@ -174,9 +206,13 @@ export class ConditionSession {
       return c.text ? `${c.text}\n\n` : '';
     }
     if (!this.adapter || this.adapter.spec.method === 'lora') return '';
-    let v: Float32Array | null = c.text ? await this.embed(c.text) : null;
-    if (v && c.textB && c.alpha != null) {
-      const b = await this.embed(c.textB);
+    // a code-recipe adapter was trained on CUMA's sentence as its c / e_d text
+    const code = this.adapter.spec.prompt === 'code';
+    const text = code ? (c.sentence ?? c.text) : c.text;
+    const textB = code ? (c.sentenceB ?? c.textB) : c.textB;
+    let v: Float32Array | null = text ? await this.embed(text) : null;
+    if (v && textB && c.alpha != null) {
+      const b = await this.embed(textB);
       const a = c.alpha;
       v = v.map((x, i) => (1 - a) * x + a * b[i]);
     }
@@ -190,12 +226,19 @@ export class ConditionSession {
     if (!tok) throw new Error('no model is loaded');
     if (options.length < 2 || options.length > OPTION_LETTERS.length) throw new Error(`a question needs 2 to ${OPTION_LETTERS.length} options`);
     const prefix = await this.apply(c);
-    // The answer follows "Answer:" in both forms: at the end of a plain prompt, or prefilled as the start
-    // of the assistant's turn after the chat template (so the letter is always " A", " B", ...).
-    const body = prefix + multipleChoiceBody(question, options);
-    const { ids, text: promptText } = choicePromptIds(rt, body, opts.chat);
     const labels = options.map((_, i) => OPTION_LETTERS[i]);
-    const optionIds = labels.map((l) => tok.encode(` ${l}`, false));
+    let ids: number[], promptText: string, bareLetter = false;
+    if (this.adapter?.spec.prompt === 'code' && c.mode !== 'prompt') {
+      // as the code recipe trained it (C8, C9): the persona's sentence as the system prompt
+      const sentence = c.sentence ?? c.text;
+      if (!sentence) throw new Error('this adapter was trained with a persona sentence as its system prompt (the code recipe); give it a persona');
+      ({ ids, text: promptText, bareLetter } = codePromptIds(rt, sentence, question, options, opts.chat, 'Answer:'));
+    } else {
+      // The answer follows "Answer:" in both forms: at the end of a plain prompt, or prefilled as the start
+      // of the assistant's turn after the chat template (so the letter is always " A", " B", ...).
+      ({ ids, text: promptText } = choicePromptIds(rt, prefix + multipleChoiceBody(question, options), opts.chat));
+    }
+    const optionIds = labels.map((l) => tok.encode(bareLetter ? l : ` ${l}`, false));
     if (new Set(optionIds.map((t) => t.join(','))).size !== optionIds.length) throw new Error("this tokenizer gives two option letters the same tokens; the options can't be told apart");
     const { probs } = await rt.optionProbs(ids, optionIds);
     const out: ScoreResult = { probs, labels, promptText };
@@ -255,6 +298,7 @@ export function summarize(a: Adapter, label: string, numLayers: number): Adapter
     gating: s.cuma?.gating,
     sharedA: s.cuma?.sharedA,
     semanticOnly: s.cuma?.semanticOnly,
+    prompt: s.prompt ?? 'atlas',
     encoderId: s.encoderId ?? null,
     condDim: s.zhyper?.condDim ?? s.cuma?.condDim ?? null,
     numLayers,

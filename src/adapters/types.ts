@@ -83,6 +83,12 @@ export interface AdapterSpec {
   cuma?: CumaSpec;
   /** id of the ConditionEncoder the adapter was made with (its c / e_d space) */
   encoderId?: string;
+  /**
+   * the prompt it was trained on: 'code' is the code recipe's (CUMA's profile sentence as the system prompt
+   * and the text embedded for c / e_d, the one-line question, the letter right after the assistant marker;
+   * session.ts codePromptIds); absent or 'atlas': ours (multipleChoiceBody, "Answer:")
+   */
+  prompt?: 'atlas' | 'code';
   /** the backbone it belongs to: a label and a hash of its config (see backboneHash) */
   backbone?: { id: string; configHash: string };
 }

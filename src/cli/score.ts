@@ -5,7 +5,7 @@ import type { Runtime } from '../model/runtime';
 import { backboneHash, checkAdapterFits, loadAdapter } from '../adapters/files';
 import { ConditionSession } from '../adapters/session';
 import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
-import { linearize, profileFromJson } from '../condition/profile';
+import { linearize, profileFromJson, profileSentence } from '../condition/profile';
 import { QUESTIONS } from '../data/questions';
 
 export const SCORE_USAGE = `  npm run cli -- score [--model DIR] [--adapter FILE] --profile JSON|@FILE (--question ID | --question-text T --options "A|B|…")
@@ -39,7 +39,8 @@ export async function scoreCommand(rt: Runtime, modelDir: string, f: ScoreFlags)
   } catch (e) {
     throw f.usage(`--profile is not valid JSON: ${(e as Error).message}`);
   }
-  const condition = linearize(profileFromJson(json));
+  const profile = profileFromJson(json);
+  const condition = linearize(profile);
 
   const qid = f.str('question');
   const qtext = f.str('question-text');
@@ -73,11 +74,13 @@ export async function scoreCommand(rt: Runtime, modelDir: string, f: ScoreFlags)
     if (f.has('strength')) rt.setStrength(f.num('strength', 1));
   }
   const chat = !f.has('no-chat') && !!rt.summary?.hasChatTemplate;
-  const r = await s.score({ text: condition, mode }, question, options, { chat });
-  const out = { condition, options, probs: r.probs };
+  // a code-recipe adapter reads CUMA's sentence (its system prompt and e_d text) where ours reads the linearized profile
+  const sentence = profileSentence(profile);
+  const r = await s.score({ text: condition, sentence, mode }, question, options, { chat });
+  const out = { condition: s.adapter?.spec.prompt === 'code' && mode === 'adapter' ? sentence : condition, options, probs: r.probs };
   if (f.has('json')) process.stdout.write(JSON.stringify({ ...out, mode, chat, prompt: r.promptText, ...(encoderId ? { encoder: encoderId } : {}) }) + '\n');
   else {
-    process.stdout.write(`${condition}\n${question}\n`);
+    process.stdout.write(`${out.condition}\n${question}\n`);
     options.forEach((o, i) => process.stdout.write(`  ${String.fromCharCode(65 + i)}. ${o.padEnd(28)} ${r.probs[i].toFixed(4)}\n`));
     process.stderr.write(`[${mode === 'adapter' ? `adapter ${adapterPath}` : 'persona prompting (no adapter)'}, ${chat ? 'chat template' : 'plain prompt'}]\n`);
   }

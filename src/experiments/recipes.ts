@@ -56,14 +56,7 @@ export function recipeSettings(recipe: Recipe, method: ExperimentMethod): Recipe
   };
 }
 
-/**
- * The one-line question of CUMA's code (C9): "{question}? A. x B. y … You can only choose one option." The
- * question's own trailing "?" is not doubled.
- */
-export function codeQuestion(question: string, options: readonly string[]): string {
-  const q = question.trim().replace(/\?\s*$/, '');
-  return `${q}? ${options.map((o, i) => `${String.fromCharCode(65 + i)}. ${o}`).join(' ')}. You can only choose one option.`;
-}
+export { codeQuestion } from '../adapters/session';
 
 /** One point of the methods note: the authors' code, our atlas recipe, and how the code recipe stands. */
 export interface FidelityPoint {

@@ -26,7 +26,7 @@
 // get per-country signatures (signatures.ts) and the silhouette of the zones in signature space.
 import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
-import { choicePromptIds, multipleChoiceBody, OPTION_LETTERS } from '../adapters/session';
+import { choicePromptIds, codePromptIds, multipleChoiceBody, OPTION_LETTERS } from '../adapters/session';
 import { createAdapter, defaultSpec } from '../adapters/create';
 import { centreCondition, conditionCentre, foldConditionCentre, type ConditionCentre } from '../adapters/centre';
 import { countParams, TARGETS, type Adapter, type AdapterSpec, type Target } from '../adapters/types';
@@ -38,7 +38,7 @@ import type { GlobalOpinionsImport } from '../data/import-goqa';
 import { opinionWorld } from '../data/opinion-world';
 import { routingSignatures, zSignatures, type SignatureSet } from './signatures';
 import { linearize, profileSentence } from '../condition/profile';
-import { codeQuestion, RECIPES, recipeSettings, type Recipe, type RecipeSettings } from './recipes';
+import { RECIPES, recipeSettings, type Recipe, type RecipeSettings } from './recipes';
 import { trainableShare } from '../eval';
 import type { Prediction } from '../eval/survey';
 import { pairMetrics, predictionsOf, profileAttributes, table1Metrics, type Item, type Table1Metrics } from './metrics';
@@ -125,6 +125,8 @@ export interface ExperimentConfig {
   recipe?: Recipe;
   /** a recipe for some methods that replaces `recipe` */
   recipeFor?: Partial<Record<ExperimentMethod, Recipe>>;
+  /** Zhyper's trunk and condition scale in place of the recipe's (an ablation: the code's trunk on our prompts) */
+  zhyperTrunk?: Pick<RecipeSettings, 'trunk' | 'condScale'>;
   /**
    * real data instead of the synthetic world (`world` is then unused): a GlobalOpinionQA file (its name; the
    * parsed file is given to runExperiment as a DataSource), its questions most countries answered, and
@@ -337,6 +339,8 @@ export function methodSpec(method: Exclude<ExperimentMethod, 'persona-prompting'
   spec.rsLora = R.scale === 'rslora';
   if (spec.cuma) spec.cuma = { ...spec.cuma, gating: R.gating };
   if (spec.zhyper) spec.zhyper = { ...spec.zhyper, trunk: R.trunk, condScale: R.condScale };
+  // Compare and `score` then prompt it as it was trained
+  if (R.prompt === 'code') spec.prompt = 'code';
   return spec;
 }
 
@@ -362,11 +366,10 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const encode = (t: string) => tok.encode(t, false);
   const { form, ids: letterIds } = answerTokens(encode, maxK);
   const recipeOf = (m: ExperimentMethod): Recipe => config.recipeFor?.[m] ?? config.recipe ?? 'atlas';
+  const settingsOf = (m: ExperimentMethod): RecipeSettings => ({ ...recipeSettings(recipeOf(m), m), ...(config.zhyperTrunk ?? {}) });
   const anyCode = [...config.methods, ...(config.loco?.methods ?? [])].some((m) => recipeOf(m) === 'code');
   // the code recipe's answer follows the assistant marker directly (C9): each bare letter must be one token
   const chatCode = !!config.chat && tok.chatPrompt('x') !== null;
-  // a chat template that refuses a system role (Gemma's): the sentence opens the user turn instead
-  const systemRole = tok.chatPrompt('x', 's') !== null;
   const codeLetterIds = anyCode && chatCode ? bareLetterIds(encode, maxK) : letterIds;
   const lettersFor = (R: RecipeSettings) => (R.prompt === 'code' && chatCode ? codeLetterIds : letterIds);
   const promptCache = new Map<string, number[]>();
@@ -376,11 +379,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     const key = `${R.prompt}\u0000${persona}\u0000${question}\u0000${R.prompt === 'code' ? who.sentence : persona ? who.profileText : ''}`;
     let ids = promptCache.get(key);
     if (!ids) {
-      if (R.prompt === 'code') {
-        const body = codeQuestion(q.text, q.options);
-        const stem = chatCode ? '' : form === 'letter' ? 'Answer: ' : 'Answer:';
-        ids = chatCode && !systemRole ? choicePromptIds(rt, `${who.sentence}\n\n${body}`, true, stem).ids : choicePromptIds(rt, body, !!config.chat, stem, who.sentence).ids;
-      }
+      if (R.prompt === 'code') ids = codePromptIds(rt, who.sentence, q.text, q.options, !!config.chat, form === 'letter' ? 'Answer: ' : 'Answer:').ids;
       else ids = choicePromptIds(rt, (persona ? `${who.profileText}\n\n` : '') + multipleChoiceBody(q.text, [...q.options]), !!config.chat, form === 'letter' ? 'Answer: ' : 'Answer:').ids;
       promptCache.set(key, ids);
     }
@@ -426,7 +425,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   let centre: ConditionCentre | null = null;
   // (only where a conditioned method's recipe centres: the code recipe feeds raw e_d)
   const centredTexts = new Set(train.map((it) => it.profileText).filter((t) => conds.has(t)));
-  if (config.centerConditions && allMethods.some((m) => usesCondition(m) && recipeSettings(recipeOf(m), m).centre !== false) && centredTexts.size) {
+  if (config.centerConditions && allMethods.some((m) => usesCondition(m) && settingsOf(m).centre !== false) && centredTexts.size) {
     centred = new Map(conds);
     centre = centerConditions(centred, centredTexts);
   }
@@ -442,7 +441,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
 
   /** Train `method` on `trainItems` for `steps` steps and score `evalItems`; null when stopped. */
   const runMethod = async (method: ExperimentMethod, trainItems: Item[], evalItems: Item[], evalTruth: number[][], steps: number, signatures: boolean): Promise<MethodRun | null> => {
-    const R = recipeSettings(recipeOf(method), method);
+    const R = settingsOf(method);
     const letters = lettersFor(R);
     if (method === 'persona-prompting') {
       rt.attachAdapter(null);
@@ -616,7 +615,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
           // the code recipe reads CUMA's sentence, which keeps only an age band: a trained profile with a held-out
           // profile's sentence would show the model that person, so it is held out too
           const heldSentences = new Set(heldTest.map((it) => it.sentence));
-          const sentences = recipeSettings(recipeOf(method), method).prompt === 'code';
+          const sentences = settingsOf(method).prompt === 'code';
           const run = await runMethod(method, train.filter((it) => !held.has(it.profileText) && !(sentences && heldSentences.has(it.sentence))), heldTest, heldTruth, stepsL, false);
           if (!run) break;
           for (const zone of zones) {

@@ -2,7 +2,7 @@
 // persisted, exported, validated on import and tested. The scenes read the model through the lab store.
 import { z } from 'zod';
 import { profileFromJson, type Profile } from '../condition/profile';
-import { DEFAULT_OPTIONS, DEFAULT_PROFILES, DEFAULT_QUESTION, MAX_OPTIONS, MIN_OPTIONS, personaText, RELIGIOSITY } from './scene';
+import { DEFAULT_OPTIONS, DEFAULT_PROFILES, DEFAULT_QUESTION, MAX_OPTIONS, MIN_OPTIONS, RELIGIOSITY } from './scene';
 
 export const SCENE_KINDS = ['title', 'personas', 'blend', 'routing', 'atlas', 'collapse', 'results'] as const;
 export type SceneKind = (typeof SCENE_KINDS)[number];
@@ -128,11 +128,6 @@ export function parseDeck(text: string, fileName = 'the file'): Deck {
 
 export function deckToJson(d: Deck): string {
   return JSON.stringify(d, null, 2) + '\n';
-}
-
-/** The text the condition encoder embeds for a deck persona (the same sentence Compare builds). */
-export function deckPersonaText(p: DeckPersona): string {
-  return personaText(p);
 }
 
 /** The scene number (1-based) in `#/present/3`; 1 when none or out of range. */

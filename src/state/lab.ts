@@ -19,6 +19,7 @@ import {
   MAX_PERSONAS,
   MIN_OPTIONS,
   MIN_PERSONAS,
+  personaCondition,
   personaText,
   sanitizePersonas,
   sceneFromHash,
@@ -355,7 +356,8 @@ export const useLab = create<LabState>()(
         if (useApp.getState().modelStatus !== 'ready' || !s.adapter) return;
         const [A, B] = blendPair(s);
         const m = s.strength;
-        const c: Condition = { text: personaText(A), textB: personaText(B), alpha: s.alpha, mode: 'adapter' };
+        const a = personaCondition(A, 'adapter'), b = personaCondition(B, 'adapter');
+        const c: Condition = { ...a, textB: b.text, sentenceB: b.sentence, alpha: s.alpha };
         const key = JSON.stringify([c, m, scoreKey(s)]);
         if (key === get().blendKey && get().blendResult) return;
         set({ blendBusy: true });
@@ -383,8 +385,8 @@ export const useLab = create<LabState>()(
         set({ routingBusy: true });
         if (!(await syncStrength('routing'))) return;
         const opts = { chat: chatFlag(), routing: true };
-        const ra = await call(() => getClient().score({ text: personaText(A), mode: 'adapter' }, s.question, s.options, opts));
-        const rb = ra.ok ? await call(() => getClient().score({ text: personaText(B), mode: 'adapter' }, s.question, s.options, opts)) : ra;
+        const ra = await call(() => getClient().score(personaCondition(A, 'adapter'), s.question, s.options, opts));
+        const rb = ra.ok ? await call(() => getClient().score(personaCondition(B, 'adapter'), s.question, s.options, opts)) : ra;
         if (ra.ok && rb.ok) {
           set({ routing: { a: A.id, b: B.id, ra: ra.value, rb: rb.value }, routingKey: key });
           setError('routing', undefined);
@@ -679,7 +681,7 @@ export const useLab = create<LabState>()(
           const base = app.source?.kind === 'hub' ? app.source.repoId : (app.summary?.label ?? 'unknown');
           const p = s.personas[0];
           set({ busy: 'export' });
-          const r = await call(() => getClient().exportPeft({ text: personaText(p), mode: 'adapter' }, base, s.question));
+          const r = await call(() => getClient().exportPeft(personaCondition(p, 'adapter'), base, s.question));
           set({ busy: null });
           if (!r.ok) {
             setError('export', r.error);
@@ -743,9 +745,10 @@ export const useLab = create<LabState>()(
           const personas = s.personas;
           const options = s.options.map((o) => o.trim() || '(empty)');
           for (const p of personas) {
-            const text = personaText(p);
+            const c = personaCondition(p, s.mode);
+            const text = c.text!;
             set({ scoringId: p.id });
-            const r = await call(() => getClient().score({ text, mode: s.mode }, s.question, options, opts));
+            const r = await call(() => getClient().score(c, s.question, options, opts));
             if (!r.ok) {
               set({ busy: null, scoringId: null });
               setError('score', r.error);
@@ -774,7 +777,7 @@ export const useLab = create<LabState>()(
             const onToken = callback((e: { text: string }) => {
               set((st) => ({ generations: { ...st.generations, [p.id]: { text: e.text, done: false } } }));
             });
-            const r = await call(() => getClient().generateAs({ text: personaText(p), mode: s.mode }, s.genPrompt, opts, onToken));
+            const r = await call(() => getClient().generateAs(personaCondition(p, s.mode), s.genPrompt, opts, onToken));
             if (!r.ok) {
               set((st) => ({ generations: { ...st.generations, [p.id]: { text: st.generations[p.id]?.text ?? '', done: true } } }));
               setError('generate', r.error);
@@ -841,8 +844,8 @@ export const useLab = create<LabState>()(
             set({ textRoutingBusy: false });
             return;
           }
-          const ra = await call(() => getClient().route({ text: personaText(A), mode: 'adapter' }, text));
-          const rb = ra.ok ? await call(() => getClient().route({ text: personaText(B), mode: 'adapter' }, text)) : ra;
+          const ra = await call(() => getClient().route(personaCondition(A, 'adapter'), text));
+          const rb = ra.ok ? await call(() => getClient().route(personaCondition(B, 'adapter'), text)) : ra;
           set({ textRoutingBusy: false });
           if (ra.ok && rb.ok) set({ textRouting: { text, a: A.id, b: B.id, ga: ra.value, gb: rb.value } });
           else setError('learn', (!ra.ok ? ra.error : !rb.ok ? rb.error : undefined)!);

@@ -1,7 +1,7 @@
 // A scene: the personas, the shared question and options, the free-text prompt and the view. Pure data
 // and pure functions (no React, no worker), so it can be persisted, put in a shareable URL and tested.
-import { EDUCATION, linearize, profileFromJson, type Profile } from '../condition/profile';
-import { METHOD_LABEL, type ConditionMode, type MethodPreset } from '../adapters/session';
+import { EDUCATION, linearize, profileFromJson, profileSentence, type Profile } from '../condition/profile';
+import { METHOD_LABEL, type Condition, type ConditionMode, type MethodPreset } from '../adapters/session';
 import { TARGETS, type Target } from '../adapters/types';
 import { ENCODERS } from '../condition/encoder';
 import { isView, type View } from './views';
@@ -79,11 +79,21 @@ export function defaultScene(): Scene {
   };
 }
 
-/** The text the condition encoder embeds: the linearized profile, religiosity as its own sentence before the free text. */
-export function personaText(p: Pick<Persona, 'profile' | 'religiosity'>): string {
+/** The persona's profile with its religiosity as a sentence before the free text. */
+function withReligiosity(p: Pick<Persona, 'profile' | 'religiosity'>): Profile {
   const rel = p.religiosity != null && RELIGIOSITY[p.religiosity] ? `${RELIGIOSITY[p.religiosity]}.` : '';
   const free = [rel, p.profile.freeText?.trim() ?? ''].filter(Boolean).join(' ');
-  return linearize({ ...p.profile, freeText: free || undefined });
+  return { ...p.profile, freeText: free || undefined };
+}
+
+/** The text the condition encoder embeds: the linearized profile, religiosity as its own sentence before the free text. */
+export function personaText(p: Pick<Persona, 'profile' | 'religiosity'>): string {
+  return linearize(withReligiosity(p));
+}
+
+/** A persona as a condition: its text, and CUMA's sentence for an adapter trained on the code recipe's prompt. */
+export function personaCondition(p: Pick<Persona, 'profile' | 'religiosity'>, mode: ConditionMode): Condition {
+  return { text: personaText(p), sentence: profileSentence(withReligiosity(p)), mode };
 }
 
 /** A short name for headings and legends: "Norway, 34" */

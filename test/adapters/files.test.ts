@@ -88,7 +88,10 @@ describe('adapter files', () => {
   it('round-trips every method bit for bit', () => {
     const cumaIndep: AdapterSpec = { ...CUMA, cuma: { ...CUMA.cuma!, sharedA: false, semanticOnly: true, gating: 'double' } };
     const square: AdapterSpec = { ...ZHYPER, zhyper: { ...ZHYPER.zhyper!, variant: 'square' }, backbone: { id: 'tiny', configHash: 'ab'.repeat(32) } };
-    for (const spec of [LORA, ZHYPER, square, CUMA, cumaIndep]) {
+    // the code recipe's trunk, condition scale and prompt form: fields a reader must keep (zod drops unknown keys)
+    const codeZhyper: AdapterSpec = { ...ZHYPER, zhyper: { ...ZHYPER.zhyper!, trunk: 'code', condScale: 'sqrt-d' }, prompt: 'code' };
+    const codeCuma: AdapterSpec = { ...CUMA, prompt: 'code' };
+    for (const spec of [LORA, ZHYPER, square, CUMA, cumaIndep, codeZhyper, codeCuma]) {
       const a = makeAdapter(spec, dims);
       const bytes = saveAdapter(a);
       expectSame(a, loadAdapter(bytes));

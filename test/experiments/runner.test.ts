@@ -12,7 +12,7 @@ import { Runtime } from '../../src/model/runtime';
 import { nodeGPU } from '../../src/gpu/node';
 import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { dirSource } from '../../src/model/sources-node';
-import type { Encoder } from '../../src/adapters/session';
+import { ConditionSession, type Encoder } from '../../src/adapters/session';
 import { worldConfig } from '../../src/data';
 import {
   answerTokens,
@@ -185,13 +185,23 @@ describe('on real opinions (a GlobalOpinionQA file) and with the code recipe', (
     await expect(runExperiment(rt2, fakeEncoder, cfg)).rejects.toThrow(/this run's data is the GlobalOpinionQA file global_opinions\.csv/);
     const trained: [string, Adapter][] = [];
     let res: Results;
+    const { test, truth } = experimentData(cfg, { goqa });
+    const w = opinionWorld(goqa, { seed: 2, questions: 2, participantsPerCountry: 4 });
+    const compared: number[][] = [];
     try {
       res = await runExperiment(rt2, fakeEncoder, cfg, { onTrained: (m, a) => void trained.push([m, a]) }, { goqa });
+      // Compare (ConditionSession.score) prompts a code-recipe adapter as it was trained: the sentence as the
+      // system prompt and e_d text, the one-line question; so it gives the run's own test probabilities
+      const s = new ConditionSession(rt2);
+      s.setEncoder(fakeEncoder);
+      s.useAdapter(trained.find(([x]) => x === 'cuma')![1]);
+      for (const it of test.slice(0, 2)) {
+        const q = w.questions[it.question];
+        compared.push((await s.score({ text: it.profileText, sentence: it.sentence, mode: 'adapter' }, q.text, [...q.options], { chat: !!cfg.chat })).probs);
+      }
     } finally {
       rt2.destroy();
     }
-    const { test, truth } = experimentData(cfg, { goqa });
-    const w = opinionWorld(goqa, { seed: 2, questions: 2, participantsPerCountry: 4 });
     // every test answer's P* is its country's distribution in the file
     test.forEach((it, i) => expect(truth[i]).toEqual(w.dist(it.question, it.country)));
     expect(res.references!.find((r) => r.name === 'exact')!.emdCalibration).toBe(0);
@@ -201,7 +211,10 @@ describe('on real opinions (a GlobalOpinionQA file) and with the code recipe', (
     // the code recipe's adapters: q and v, Zhyper's rsLoRA and code trunk, CUMA's double softmax
     const spec = (m: string) => trained.find(([x]) => x === m)![1].spec;
     expect(spec('zhyper-diag')).toMatchObject({ targets: ['q', 'v'], rsLora: true, alpha: 16, zhyper: { trunk: 'code', condScale: 'sqrt-d' } });
-    expect(spec('cuma')).toMatchObject({ targets: ['q', 'v'], rsLora: false, alpha: 16, cuma: { gating: 'double' } });
+    expect(spec('cuma')).toMatchObject({ targets: ['q', 'v'], rsLora: false, alpha: 16, cuma: { gating: 'double' }, prompt: 'code' });
+    expect(spec('zhyper-diag').prompt).toBe('code');
+    const cumaRow = rows.find((r) => r.method === 'cuma')!;
+    compared.forEach((p, i) => p.forEach((x, j) => expect(Math.abs(x - cumaRow.predictions[i].probs[j]), `answer ${i} option ${j}`).toBeLessThan(2e-6)));
     expect(trained.find(([x]) => x === 'zhyper-diag')![1].tensors.has('hyper.out.W2')).toBe(true);
     expect(res.loco.length).toBeGreaterThan(0);
   });

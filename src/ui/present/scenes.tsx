@@ -5,7 +5,7 @@ import type { ScoreResult } from '../../adapters/session';
 import { OPTION_LETTERS } from '../../adapters/session';
 import { useLab } from '../../state/lab';
 import type { Deck } from '../../state/deck';
-import { deckPersonaText } from '../../state/deck';
+import { personaCondition } from '../../state/scene';
 import { diffMatrix, meanGates, totalVariation, zMatrix } from '../../state/plots';
 import { DEFAULTS_SOURCE, RECORDED_SOURCE, useAtlas } from '../../state/atlas';
 import { useTrain } from '../../state/train';
@@ -33,14 +33,8 @@ function useProbe(deck: Deck, which: 'personas' | 'blend' | 'routing') {
     if (!on) return;
     let live = true;
     setErr(null);
-    const [a, b] = deck.personas.map(deckPersonaText);
-    const conditions =
-      which === 'blend'
-        ? Array.from({ length: 11 }, (_, i) => ({ text: a, textB: b, alpha: i / 10, mode: 'adapter' as const }))
-        : [
-            { text: a, mode: 'adapter' as const },
-            { text: b, mode: 'adapter' as const },
-          ];
+    const [a, b] = deck.personas.map((p) => personaCondition(p, 'adapter'));
+    const conditions = which === 'blend' ? Array.from({ length: 11 }, (_, i) => ({ ...a, textB: b.text, sentenceB: b.sentence, alpha: i / 10 })) : [a, b];
     void useLab
       .getState()
       .probe(conditions, deck.question, deck.options, which === 'routing')

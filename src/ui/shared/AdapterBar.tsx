@@ -16,8 +16,10 @@ import { Term } from './glossary';
 const PRESETS = Object.keys(METHOD_LABEL) as MethodPreset[];
 
 export function describeMethod(a: AdapterSummary): string {
-  if (a.method === 'cuma') return `CUMA · ${a.experts} experts, top-${a.topK}${a.topK === a.experts ? ' (soft)' : ''}${a.semanticOnly ? ' · semantic-only router' : ''}`;
-  if (a.method === 'zhyper') return `Zhyper · ${a.variant === 'square' ? 'square Z (r×r)' : 'diag z (r numbers)'}`;
+  // a code-recipe adapter is scored with the persona's sentence as its system prompt (as it was trained)
+  const recipe = a.prompt === 'code' ? ' · code recipe (persona as system prompt)' : '';
+  if (a.method === 'cuma') return `CUMA · ${a.experts} experts, top-${a.topK}${a.topK === a.experts ? ' (soft)' : ''}${a.semanticOnly ? ' · semantic-only router' : ''}${recipe}`;
+  if (a.method === 'zhyper') return `Zhyper · ${a.variant === 'square' ? 'square Z (r×r)' : 'diag z (r numbers)'}${recipe}`;
   return 'Dense LoRA (no condition)';
 }
 
