@@ -37,13 +37,14 @@ export interface RouterBuffers {
   gates: GPUBuffer;
 }
 
-interface LayerState {
+/** One layer of an adapter on the GPU: its projections' bindings and CUMA's router. */
+export interface GpuLayer {
   bindings: Partial<Record<Projection, LoraBinding & { targets: Target[] }>>;
   router?: RouterBuffers & { W1e: Float32Array | null; b1: Float32Array };
 }
 
 export class GpuAdapter {
-  readonly layers: LayerState[];
+  readonly layers: GpuLayer[];
   readonly scale: number;
   private readonly owned: GPUBuffer[] = [];
   private readonly hyper: Hypernet | null;
@@ -81,7 +82,7 @@ export class GpuAdapter {
       return t.data;
     };
     this.layers = Array.from({ length: dims.numLayers }, (_, l) => {
-      const st: LayerState = { bindings: {} };
+      const st: GpuLayer = { bindings: {} };
       if (spec.method === 'cuma') {
         const c = spec.cuma!;
         const H = dims.hiddenSize, D = c.semanticOnly ? 0 : c.condDim, R = c.routerHidden;

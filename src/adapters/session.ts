@@ -187,7 +187,7 @@ export class ConditionSession {
   }
 
   /** Attach an adapter (from a file, or made above). */
-  useAdapter(a: Adapter | null, label = 'adapter', opts: { fused?: boolean; path?: AdapterPath } = {}): AdapterSummary | null {
+  useAdapter(a: Adapter | null, label = 'adapter', opts: { path?: AdapterPath } = {}): AdapterSummary | null {
     if (a) {
       const need = a.spec.zhyper?.condDim ?? a.spec.cuma?.condDim;
       if (need != null && this.encoder && need !== this.encoder.dim) {

@@ -7,7 +7,7 @@
 //   prompt (plain):  ["<linearized profile>\n\n"] "<question>\nA. <option>\n…\nAnswer:"  → " A"
 //   (config.chat: the same inside the model's chat template, "Answer:" opening the assistant's turn, as Compare)
 //   persona prompting:   the profile in the prompt, the backbone alone, nothing trained
-//   lora:                dense LoRA on q, v: one adapter for everyone (sees the profile only in the prompt)
+//   lora:                dense LoRA on config.targets (q, v, o, down; the code recipe: q, v): one adapter for everyone (sees the profile only in the prompt)
 //   zhyper-diag/square:  + the condition c = encoder(linearize(profile)) through the hypernetwork
 //   cuma:                + e_d = the same encoding, read by the router with h (top-2 of 8 experts)
 //   cuma-soft:           the same router, every expert weighted (k = N)
@@ -46,8 +46,6 @@ import { mulberry32 } from '../model/sampling';
 
 export const METHODS = ['persona-prompting', 'lora', 'zhyper-diag', 'zhyper-square', 'cuma-semantic', 'cuma', 'cuma-soft'] as const;
 export type ExperimentMethod = (typeof METHODS)[number];
-/** @deprecated the old name: every method trains now */
-export type TrainableMethod = ExperimentMethod;
 
 export const METHOD_NAMES: Record<ExperimentMethod, string> = {
   'persona-prompting': 'Persona prompting',

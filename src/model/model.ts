@@ -16,7 +16,8 @@
 import type { ModelConfig } from './config';
 import { ropeInvFreq, ropeTable } from './config';
 import type { Weights } from './weights';
-import { Kernels, stepBuffer, writeStep, fusedFits, SCALE_OFFSET, type Dispatch, type LinearOpts, type LoraBinding } from '../gpu/kernels';
+import { Kernels, stepBuffer, writeStep, SCALE_OFFSET, type Dispatch, type LoraBinding } from '../gpu/kernels';
+import { DEFAULT_ADAPTER_PATH, layerDispatches, layerPlan, plainLinear, type AdapterPath } from './layer';
 import type { GpuAdapter } from '../adapters/gpu';
 import { storage } from '../gpu/buffers';
 
@@ -29,17 +30,7 @@ export interface ModelOptions {
   maxBindingBytes?: number;
 }
 
-/**
- * How adapted projections run (variants kept side by side; the bench compares them):
- *   'fused'   one dispatch per projection: W·x and s·B·transform(A·x) in lora_matvec_vec4 / lora_matmul_vec4
- *   'split'   decode: lora_down, then lora_matvec_up_vec4 (W·x with the up-projection fused in, no barriers);
- *             prefill: as 'unfused'
- *   'unfused' base matmul/matvec, lora_down, lora_up (three dispatches; also the router on its own)
- * 'split' is the default: on the CPU-emulated WebGPU we can measure, barriers in the big kernel cost
- * more than an extra small dispatch (bench/results); on a real GPU 'fused' may win, so bench it there.
- */
-export type AdapterPath = 'fused' | 'split' | 'unfused';
-export const DEFAULT_ADAPTER_PATH: AdapterPath = 'split';
+export { DEFAULT_ADAPTER_PATH, type AdapterPath } from './layer';
 
 export class LlamaModel {
   readonly maxContext: number;
@@ -103,77 +94,32 @@ export class LlamaModel {
   }
 
   /**
-   * Build the dispatches of a forward. With an adapter, the adapted projections run through the fused
-   * kernels (or, with fused = false or shapes they cannot hold, through separate base + lora_down + lora_up
-   * dispatches), and CUMA's router runs after each layer's input norm.
+   * Build the dispatches of a forward: prefill (one group per layer) and decode, each layer by
+   * layerDispatches (layer.ts), which also chooses each kernel variant for the adapter path.
    */
   private buildAll(ad: GpuAdapter | null, path: AdapterPath = DEFAULT_ADAPTER_PATH): [Dispatch[][], Dispatch[]] {
-    const fused = path !== 'unfused';
     const k = this.k, c = this.config, weights = this.weights, s = this.step;
     const { x, h, qkv, att, mlp, cosSin, kCache, vCache } = this.bufs;
-    const { H, D, I, qDim, kvDim, qkvDim } = this.dims;
+    const { H } = this.dims;
     this.adapted = [];
     if (ad) {
       const rows = ad.maxRows;
       if (rows > 0) this.U = this.scratch(this.U, this.maxChunk * Math.max(rows, 1), 'lora.U');
-      if (ad.adapter.spec.targets.some((t) => t === 'gate' || t === 'up')) this.gu = this.scratch(this.gu, this.maxChunk * 2 * I, 'mlp.gate_up');
+      if (ad.adapter.spec.targets.some((t) => t === 'gate' || t === 'up')) this.gu = this.scratch(this.gu, this.maxChunk * 2 * c.intermediateSize, 'mlp.gate_up');
     }
     const build = (prefill: boolean): Dispatch[][] => {
-      // y = W·x (+ b) (+ ΔW·x): the one place a projection becomes dispatches
-      const linear = (o: LinearOpts, lora?: LoraBinding): Dispatch[] => {
-        const plain = prefill ? (o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o)) : o.K % 4 ? k.matvec(o) : k.matvecVec4(o);
-        if (!lora) return [plain];
-        if (path === 'fused' && fusedFits(lora, o.K)) {
-          const d = prefill ? k.loraMatmulVec4(s, { ...o, lora }) : k.loraMatvecVec4(s, { ...o, lora });
-          this.adapted.push({ d, lora });
-          return [d];
-        }
-        const down = k.loraDown(s, { K: o.K, lora, x: o.x, U: this.U! });
-        if (path === 'split' && !prefill && o.K % 4 === 0) {
-          const d = k.loraMatvecUpVec4(s, { ...o, lora, U: this.U! });
-          this.adapted.push({ d, lora });
-          return [down, d];
-        }
-        const up = k.loraUp(s, { N: o.N, ldY: o.ldY, nOff: o.nOff, lora, U: this.U!, y: o.y });
-        this.adapted.push({ d: up, lora });
-        return [plain, down, up];
-      };
-      const attOpts = (i: number) => ({ headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kCache[i], vCache: vCache[i], out: att });
+      const plan = layerPlan({ prefill, path });
+      const onAdapted = (d: Dispatch, lora: LoraBinding) => void this.adapted.push({ d, lora });
       const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
       const groups: Dispatch[][] = weights.layers.map((L, i) => {
-        const a = ad?.layers[i];
-        const rt = a?.router;
-        const mlpOpts = { I, K: H, x: h, Wg: L.Wgate, Wu: L.Wup, out: mlp };
-        const mlpIn = a?.bindings.gate || a?.bindings.up
-          ? [
-              ...linear({ N: I, K: H, ldY: 2 * I, x: h, W: L.Wgate, y: this.gu! }, a.bindings.gate),
-              ...linear({ N: I, K: H, ldY: 2 * I, nOff: I, x: h, W: L.Wup, y: this.gu! }, a.bindings.up),
-              k.siluMul(s, { I, gu: this.gu!, out: mlp }),
-            ]
-          : [H % 4 ? k.gateUpSilu(s, mlpOpts) : k.gateUpSiluVec4(s, mlpOpts)];
-        return [
-          // CUMA: the router reads the normed input; fused, it runs inside the norm's dispatch
-          ...(rt && fused
-            ? [k.rmsnormRouter(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h, ...rt })]
-            : [k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.inputNorm, y: h }), ...(rt ? [k.router(s, { ...rt, h })] : [])]),
-          ...linear({ N: qkvDim, K: H, x: h, W: L.Wqkv, bias: L.bqkv, y: qkv }, a?.bindings.qkv),
-          k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps: c.rmsNormEps, cosSin, normW: L.qkNorm, qkv }),
-          k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kCache[i], vCache: vCache[i] }),
-          // T tokens at once share key/value tiles (attention_tiled); decode has one token per head
-          prefill ? k.attentionPrefill(s, attOpts(i)) : k.attention(s, attOpts(i)),
-          ...linear({ N: H, K: qDim, x: att, W: L.Wo, bias: L.bo, y: x, accumulate: true }, a?.bindings.o),
-          k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, x, w: L.postNorm, y: h }),
-          ...mlpIn,
-          ...linear({ N: H, K: I, x: mlp, W: L.Wdown, y: x, accumulate: true }, a?.bindings.down),
-        ];
+        const b = { x, h1: h, h2: h, qkv, kCache: kCache[i], vCache: vCache[i], att, act: mlp, gu: this.gu, U: this.U, cosSin };
+        const { attention, mlp: up, down } = layerDispatches(k, s, c, L, ad?.layers[i], b, plan, onAdapted);
+        return [...attention, ...up, ...down];
       });
       groups[0].unshift(...embed);
       const last = groups[groups.length - 1];
       last.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
-      for (const ch of weights.lmHead.chunks) {
-        const o = { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, y: this.logits };
-        last.push(H % 4 ? k.matvec(o) : k.matvecVec4(o));
-      }
+      for (const ch of weights.lmHead.chunks) last.push(plainLinear(k, s, { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, y: this.logits }, false));
       return groups;
     };
     return [build(true), build(false).flat()];
@@ -190,8 +136,8 @@ export class LlamaModel {
    * Put an adapter on the model (null takes it off). The KV cache is kept: callers that change the
    * adapter or its condition mid-conversation should reset() first, since cached k, v were made without it.
    */
-  attach(ad: GpuAdapter | null, opts: { fused?: boolean; path?: AdapterPath } = {}): void {
-    [this.prefillGroups, this.decodeOps] = this.buildAll(ad, opts.path ?? (opts.fused === false ? 'unfused' : DEFAULT_ADAPTER_PATH));
+  attach(ad: GpuAdapter | null, opts: { path?: AdapterPath } = {}): void {
+    [this.prefillGroups, this.decodeOps] = this.buildAll(ad, opts.path ?? DEFAULT_ADAPTER_PATH);
     this.adapter = ad;
     this.strength = 1;
   }

@@ -177,7 +177,7 @@ export class Runtime {
    * Put an adapter on the loaded model (null: the plain backbone). fused = false runs the adapted
    * projections as separate dispatches (the baseline the fused kernels are measured against).
    */
-  attachAdapter(adapter: Adapter | null, opts: { fused?: boolean; path?: AdapterPath } = {}): GpuAdapter | null {
+  attachAdapter(adapter: Adapter | null, opts: { path?: AdapterPath } = {}): GpuAdapter | null {
     const { model } = this.need();
     const old = model.adapter;
     const ad = adapter ? new GpuAdapter(this.device, adapter, this.dims(), model.maxContext) : null;

@@ -25,7 +25,8 @@
 // [answer tokens, V], not [T, V].
 import type { LlamaModel } from '../model/model';
 import { ropeInvFreq, ropeTable } from '../model/config';
-import { fusedFits, stepBuffer, writeStep, type Dispatch, type LinearOpts, type LoraBinding } from '../gpu/kernels';
+import { stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../gpu/kernels';
+import { layerDispatches, layerPlan, plainLinear, type AdapterPath } from '../model/layer';
 import { readF32, storage } from '../gpu/buffers';
 import type { GpuAdapter, Projection } from '../adapters/gpu';
 import { tensorName, type Adapter, type Target } from '../adapters/types';
@@ -359,11 +360,13 @@ export class Trainer {
     const partials = buf(this.nPartials, 'grad.partials');
     this.b = { ...b, partials };
 
-    const fused = opts.fused ?? true;
+    // training runs T tokens at once, where 'split' is 'unfused' (layer.ts)
+    const path: AdapterPath = opts.fused === false ? 'unfused' : 'fused';
     this.embedOps = model.weights.embed.chunks.map((ch) => model.kernels.embedding(this.stepT, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.b.ids, table: ch.buf, out: this.xs[0] }));
-    this.forwardOps = this.xs.slice(1).map((x, l) => this.layerForward(l, x, fused));
-    this.downOps = this.xs.slice(1).map((x, l) => this.layerDown(l, x, fused));
-    this.recomputeOps = this.keepActivations ? [] : this.xs.slice(1).map((_, l) => this.layerForward(l, this.acts[l].xmid, fused));
+    const forward = this.xs.slice(1).map((x, l) => this.layerForward(l, x, path));
+    this.forwardOps = forward.map((f) => f.upToDown);
+    this.downOps = forward.map((f) => f.down);
+    this.recomputeOps = this.keepActivations ? [] : this.xs.slice(1).map((_, l) => this.layerForward(l, this.acts[l].xmid, path).upToDown);
     this.backwardOps = this.xs.slice(1).map((_, l) => this.layerBackward(l));
     this.lbForwardOps = this.xs.slice(1).map((_, l) => (this.cuma ? this.routerOps(l, false) : []));
     [this.headForwardOps, this.ceOps, this.headBackwardOps] = this.head();
@@ -395,48 +398,17 @@ export class Trainer {
 
   // ---- building the dispatches -------------------------------------------------------------------
 
-  /** y = W·x (+ b) (+ the adapter's term): the plain projection, fused, or base + lora_down + lora_up */
-  private linear(o: LinearOpts, lora: LoraBinding | undefined, fused: boolean): Dispatch[] {
-    const k = this.model.kernels, s = this.stepT;
-    const plain = o.K % 4 ? k.matmul(s, o) : k.matmulVec4(s, o);
-    if (!lora) return [plain];
-    if (fused && fusedFits(lora, o.K)) return [k.loraMatmulVec4(s, { ...o, lora })];
-    return [plain, k.loraDown(s, { K: o.K, lora, x: o.x, U: this.b.U }), k.loraUp(s, { N: o.N, ldY: o.ldY, nOff: o.nOff, lora, U: this.b.U, y: o.y })];
-  }
-
   /**
-   * Layer l's forward on x up to the down projection: x holds x_l when it starts (the driver copies it in)
-   * and x_l + attention (xmid) at the end; layerDown then adds the MLP's output (x_{l+1}). The recompute
-   * before the backward is this on acts.xmid. Gate and up always run as two projections into gu, since the
-   * backward needs their pre-activations.
+   * Layer l's forward (layer.ts, as inference builds it, with gate and up kept as two projections): x holds
+   * x_l when it starts (the driver copies it in). `upToDown` ends with x = x_l + attention (xmid) and act
+   * ready; `down` then adds the MLP's output (x_{l+1}). The recompute before the backward is upToDown on
+   * acts.xmid.
    */
-  private layerForward(l: number, x: GPUBuffer, fused: boolean): Dispatch[] {
-    const k = this.model.kernels, s = this.stepT, c = this.model.config;
-    const { H, D, I, qDim, kvDim, qkvDim, eps } = this.d;
-    const W = this.model.weights.layers[l], a = this.ad.layers[l].bindings, rt = this.ad.layers[l].router;
-    const { cosSin } = this.b;
+  private layerForward(l: number, x: GPUBuffer, path: AdapterPath): { upToDown: Dispatch[]; down: Dispatch[] } {
     const { h1, h2, qkv, qkPre, kc, vc, att, gu, act } = this.acts[l];
-    const qkNorm = W.qkNorm ? { normW: W.qkNorm, pre: qkPre } : {};
-    return [
-      k.rmsnorm(s, { dim: H, eps, x, w: W.inputNorm, y: h1 }),
-      // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
-      ...(rt ? [k.router(s, { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, h: h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates })] : []),
-      ...this.linear({ N: qkvDim, K: H, x: h1, W: W.Wqkv, bias: W.bqkv, y: qkv }, a.qkv, fused),
-      k.rope(s, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin, qkv, ...qkNorm }),
-      k.kvAppend(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv, kCache: kc, vCache: vc }),
-      k.attentionPrefill(s, { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, out: att }),
-      ...this.linear({ N: H, K: qDim, x: att, W: W.Wo, bias: W.bo, y: x, accumulate: true }, a.o, fused),
-      k.rmsnorm(s, { dim: H, eps, x, w: W.postNorm, y: h2 }),
-      ...this.linear({ N: I, K: H, ldY: 2 * I, x: h2, W: W.Wgate, y: gu }, a.gate, fused),
-      ...this.linear({ N: I, K: H, ldY: 2 * I, nOff: I, x: h2, W: W.Wup, y: gu }, a.up, fused),
-      k.siluMul(s, { I, gu, out: act }),
-    ];
-  }
-
-  /** Layer l's down projection: x (xmid) += down(act), making x_{l+1}. */
-  private layerDown(l: number, x: GPUBuffer, fused: boolean): Dispatch[] {
-    const { H, I } = this.d;
-    return this.linear({ N: H, K: I, x: this.acts[l].act, W: this.model.weights.layers[l].Wdown, y: x, accumulate: true }, this.ad.layers[l].bindings.down, fused);
+    const b = { x, h1, h2, qkv, qkPre, kCache: kc, vCache: vc, att, act, gu, U: this.b.U, cosSin: this.b.cosSin };
+    const d = layerDispatches(this.model.kernels, this.stepT, this.model.config, this.model.weights.layers[l], this.ad.layers[l], b, layerPlan({ prefill: true, path, training: true }));
+    return { upToDown: [...d.attention, ...d.mlp], down: d.down };
   }
 
   /** The adapter's backward on one projection: dA, dB (dz) accumulate; its share of dX adds onto dX. */
@@ -529,10 +501,7 @@ export class Trainer {
     const forward = [
       k.embedding(a, { H, rowStart: 0, rowCount: Tm, ids: ansRows, table: this.xs[this.d.L], out: xa }),
       k.rmsnorm(a, { dim: H, eps, x: xa, w: w.finalNorm, y: ha }),
-      ...chunks.map((ch) => {
-        const o = { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, y: logits };
-        return H % 4 ? k.matmul(a, o) : k.matmulVec4(a, o);
-      }),
+      ...chunks.map((ch) => plainLinear(k, a, { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, y: logits }, true)),
     ];
     // rows = maxAns: rows past this sequence's answers are IGNORE (loss 0, gradient 0); count and
     // gradScale are rewritten per sequence (setLossScale)

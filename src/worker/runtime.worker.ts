@@ -274,11 +274,9 @@ const api: RuntimeWorkerApi = {
     loadCtl?.abort();
   },
   async generate(prompt, opts: GenerateOptions, onToken?: TokenCallback) {
-    const rt = runtime;
-    if (!rt) return { ok: false, error: { name: 'GPUUnavailableError', message: 'The GPU is not running; restart it first.' } };
-    if (!modelLoaded) return { ok: false, error: { name: 'NoModelError', message: 'No model is loaded yet: load one above, then generate.' } };
-    if (loadCtl) return { ok: false, error: { name: 'BusyError', message: 'A model is still loading; wait for it or cancel it.' } };
-    if (training) return { ok: false, error: TRAINING_BUSY };
+    const r = ready();
+    if ('err' in r) return { ok: false, error: r.err };
+    const rt = r.s.rt;
     genCtl?.abort();
     const ctl = new AbortController();
     genCtl = ctl;
