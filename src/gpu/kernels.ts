@@ -2,10 +2,13 @@
 // A Dispatch is built once (pipeline + bind group) and encoded every forward; its grid depends only on
 // the number of tokens T of that forward, which the kernels also read from the shared Step uniform.
 import type { ShaderLibrary, ShaderName } from './shaders';
-import { uniform, type ParamValue } from './buffers';
+import { uniform } from './buffers';
+import { LIMITS, packParams, paramBytes, type ParamField, type ParamsOf } from './params';
 
 export interface Dispatch {
   label: string;
+  /** the kernel, whose Params (params.ts) the params buffer holds */
+  kernel: ShaderName;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   grid: (T: number) => [number, number, number];
@@ -15,7 +18,11 @@ export interface Dispatch {
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
 /** attention_tiled.wgsl's workgroup tiles hold head_dim ≤ 64 (16 KiB of workgroup memory, the portable limit), read as vec4 */
-export const ATTENTION_TILED_MAX_D = 64;
+export const ATTENTION_TILED_MAX_D = 4 * LIMITS.attention_tiled.MAXD4;
+/** head_dim, router width and experts the kernels hold (the adapted kernels' E ≤ 16 is the tighter one for CUMA) */
+export const MAX_HEAD_DIM = LIMITS.attention.MAXD;
+export const MAX_ROUTER_HIDDEN = LIMITS.router.MAXR;
+export const MAX_EXPERTS = LIMITS.lora_matvec_vec4.MAXE;
 const MAX_X = 65535;
 /** 1-D grids past 65535 workgroups wrap into y (the kernels fold gid.y back in). */
 function grid1d(threads: number, wg = 64): [number, number, number] {
@@ -48,26 +55,32 @@ export class Kernels {
     return p;
   }
 
-  /** A dispatch of any kernel: Params at binding 0, the Step uniform at 1 (if given), buffers from 2 (TrainKernels builds on it too). */
-  make(name: ShaderName, params: ParamValue[], step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
+  /** A dispatch of any kernel: Params (by name, params.ts) at binding 0, the Step uniform at 1 (if given), buffers from 2 (TrainKernels builds on it too). */
+  make<N extends ShaderName>(name: N, params: ParamsOf<N>, step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
     const pipeline = this.pipeline(name);
-    const paramsBuf = uniform(this.device, params, name);
+    const paramsBuf = uniform(this.device, packParams(name, params), name);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: paramsBuf } }];
     if (step) entries.push({ binding: 1, resource: { buffer: step } });
     buffers.forEach((buffer, i) => entries.push({ binding: 2 + i, resource: { buffer } }));
     const bindGroup = this.device.createBindGroup({ label: name, layout: pipeline.getBindGroupLayout(0), entries });
-    return { label: name, pipeline, bindGroup, grid, params: paramsBuf };
+    return { label: name, kernel: name, pipeline, bindGroup, grid, params: paramsBuf };
+  }
+
+  /** Rewrite one Params field of a built dispatch (an adapter's scale, the learning rate), by name. */
+  setParam(d: Dispatch, field: string, value: number): void {
+    const { offset, data } = paramBytes(d.kernel, field as ParamField<typeof d.kernel>, value);
+    this.device.queue.writeBuffer(d.params, offset, data);
   }
 
   /** out[t,:] = table[ids[t] - rowStart, :] for ids inside [rowStart, rowStart + rowCount) */
   embedding(step: GPUBuffer, o: { H: number; rowStart: number; rowCount: number; ids: GPUBuffer; table: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.make('embedding', [o.H, o.rowStart, o.rowCount], step, [o.ids, o.table, o.out], (T) => [ceil(o.H, 64), T, 1]);
+    return this.make('embedding', { H: o.H, rowStart: o.rowStart, rowCount: o.rowCount }, step, [o.ids, o.table, o.out], (T) => [ceil(o.H, 64), T, 1]);
   }
 
   /** y[r] = rmsnorm(x[r]) * w for r < T; with lastRowOnly, y[0] = rmsnorm(x[T-1]) * w */
   rmsnorm(step: GPUBuffer, o: { dim: number; eps: number; lastRowOnly?: boolean; x: GPUBuffer; w: GPUBuffer; y: GPUBuffer }): Dispatch {
     const last = o.lastRowOnly ?? false;
-    return this.make('rmsnorm', [o.dim, { f32: o.eps }, last ? 1 : 0], step, [o.x, o.w, o.y], (T) => [last ? 1 : T, 1, 1]);
+    return this.make('rmsnorm', { dim: o.dim, eps: o.eps, lastRowOnly: last }, step, [o.x, o.w, o.y], (T) => [last ? 1 : T, 1, 1]);
   }
 
   /** Y[t, nOff+n] (+)= X[t]·W[n] (+ b[n]); prefill, any T */
@@ -107,7 +120,7 @@ export class Kernels {
   rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; cosSin: GPUBuffer; normW?: GPUBuffer; pre?: GPUBuffer; qkv: GPUBuffer }): Dispatch {
     return this.make(
       'rope',
-      [o.headDim, o.nHeads, o.nQHeads, o.ldQKV, o.normW ? 1 : 0, { f32: o.eps }, o.pre ? 1 : 0],
+      { headDim: o.headDim, nHeads: o.nHeads, nQHeads: o.nQHeads, ldQKV: o.ldQKV, qkNorm: !!o.normW, eps: o.eps, savePre: !!o.pre },
       step,
       [o.cosSin, o.normW ?? this.empty, o.qkv, o.pre ?? this.noOutput],
       (T) => [o.nHeads, T, 1],
@@ -115,14 +128,14 @@ export class Kernels {
   }
 
   kvAppend(step: GPUBuffer, o: { kvDim: number; ldQKV: number; kOff: number; vOff: number; qkv: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer }): Dispatch {
-    return this.make('kv_append', [o.kvDim, o.ldQKV, o.kOff, o.vOff], step, [o.qkv, o.kCache, o.vCache], (T) => [ceil(o.kvDim, 64), T, 1]);
+    return this.make('kv_append', { kvDim: o.kvDim, ldQKV: o.ldQKV, kOff: o.kOff, vOff: o.vOff }, step, [o.qkv, o.kCache, o.vCache], (T) => [ceil(o.kvDim, 64), T, 1]);
   }
 
   attention(step: GPUBuffer, o: { headDim: number; nHeads: number; nKVHeads: number; ldQKV: number; qkv: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer; out: GPUBuffer }): Dispatch {
-    if (o.headDim > 256) throw new Error(`head_dim ${o.headDim} > 256 is not supported by the attention kernel`);
+    if (o.headDim > MAX_HEAD_DIM) throw new Error(`head_dim ${o.headDim} > ${MAX_HEAD_DIM} is not supported by the attention kernel`);
     return this.make(
       'attention',
-      [o.headDim, o.nHeads, o.nKVHeads, o.ldQKV, { f32: 1 / Math.sqrt(o.headDim) }],
+      { headDim: o.headDim, nHeads: o.nHeads, nKVHeads: o.nKVHeads, ldQKV: o.ldQKV, scale: 1 / Math.sqrt(o.headDim) },
       step,
       [o.qkv, o.kCache, o.vCache, o.out],
       (T) => [o.nHeads, T, 1],
@@ -138,7 +151,7 @@ export class Kernels {
     if (o.headDim > ATTENTION_TILED_MAX_D || o.headDim % 4) return this.attention(step, o);
     return this.make(
       'attention_tiled',
-      [o.headDim, o.nHeads, o.nKVHeads, o.ldQKV, { f32: 1 / Math.sqrt(o.headDim) }],
+      { headDim: o.headDim, nHeads: o.nHeads, nKVHeads: o.nKVHeads, ldQKV: o.ldQKV, scale: 1 / Math.sqrt(o.headDim) },
       step,
       [o.qkv, o.kCache, o.vCache, o.out],
       (T) => [o.nHeads, ceil(T, 16), 1],
@@ -146,16 +159,16 @@ export class Kernels {
   }
 
   gateUpSilu(step: GPUBuffer, o: { I: number; K: number; x: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.make('gate_up_silu', [o.I, o.K], step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
+    return this.make('gate_up_silu', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
   }
 
   gateUpSiluVec4(step: GPUBuffer, o: { I: number; K: number; x: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; out: GPUBuffer }): Dispatch {
     if (o.K % 4) throw new Error(`gate_up_silu_vec4 needs K % 4 == 0, got K = ${o.K}`);
-    return this.make('gate_up_silu_vec4', [o.I, o.K], step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
+    return this.make('gate_up_silu_vec4', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
   }
 
   add(o: { n: number; x: GPUBuffer; y: GPUBuffer }): Dispatch {
-    return this.make('add', [o.n], null, [o.x, o.y], () => grid1d(o.n));
+    return this.make('add', { n: o.n }, null, [o.x, o.y], () => grid1d(o.n));
   }
 
   /**
@@ -195,23 +208,23 @@ export class Kernels {
 
   /** CUMA router: gates[pos0+t, :] = topk-gating(W2·ReLU(W1h·h[t] + c) + b2). */
   router(step: GPUBuffer, o: { H: number; R: number; E: number; k: number; gating: 'eq4' | 'double'; h: GPUBuffer; W1h: GPUBuffer; c: GPUBuffer; W2: GPUBuffer; b2: GPUBuffer; gates: GPUBuffer }): Dispatch {
-    if (o.R > 1024) throw new Error(`router hidden width ${o.R} > 1024 is not supported by the router kernel`);
-    if (o.E > 16) throw new Error(`${o.E} experts > 16 are not supported by the adapted kernels`);
+    if (o.R > MAX_ROUTER_HIDDEN) throw new Error(`router hidden width ${o.R} > ${MAX_ROUTER_HIDDEN} is not supported by the router kernel`);
+    if (o.E > MAX_EXPERTS) throw new Error(`${o.E} experts > ${MAX_EXPERTS} are not supported by the adapted kernels`);
     if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
-    return this.make('router', [o.H, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0], step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
+    return this.make('router', { H: o.H, R: o.R, E: o.E, k: o.k, gating: o.gating === 'double' }, step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
   }
 
   /** A layer's input RMSNorm and CUMA's router in one dispatch (rmsnorm_router.wgsl): y = h, and the gates. */
   rmsnormRouter(step: GPUBuffer, o: { dim: number; eps: number; x: GPUBuffer; w: GPUBuffer; y: GPUBuffer; R: number; E: number; k: number; gating: 'eq4' | 'double'; W1h: GPUBuffer; c: GPUBuffer; W2: GPUBuffer; b2: GPUBuffer; gates: GPUBuffer }): Dispatch {
-    if (o.R > 1024) throw new Error(`router hidden width ${o.R} > 1024 is not supported by the router kernel`);
-    if (o.E > 16) throw new Error(`${o.E} experts > 16 are not supported by the adapted kernels`);
+    if (o.R > MAX_ROUTER_HIDDEN) throw new Error(`router hidden width ${o.R} > ${MAX_ROUTER_HIDDEN} is not supported by the router kernel`);
+    if (o.E > MAX_EXPERTS) throw new Error(`${o.E} experts > ${MAX_EXPERTS} are not supported by the adapted kernels`);
     if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
-    return this.make('rmsnorm_router', [o.dim, { f32: o.eps }, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0], step, [o.x, o.w, o.y, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
+    return this.make('rmsnorm_router', { dim: o.dim, eps: o.eps, R: o.R, E: o.E, k: o.k, gating: o.gating === 'double' }, step, [o.x, o.w, o.y, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
   }
 
   /** out[t, i] = silu(gu[t, i]) · gu[t, I + i] */
   siluMul(step: GPUBuffer, o: { I: number; gu: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.make('silu_mul', [o.I], step, [o.gu, o.out], (T) => [ceil(o.I, 64), T, 1]);
+    return this.make('silu_mul', { I: o.I }, step, [o.gu, o.out], (T) => [ceil(o.I, 64), T, 1]);
   }
 
   /** Encode dispatches in order into one compute pass (WebGPU orders storage writes between dispatches). */
@@ -246,8 +259,8 @@ export interface LinearOpts {
   y: GPUBuffer;
 }
 
-function linearParams(o: LinearOpts): ParamValue[] {
-  return [o.N, o.K, o.ldY ?? o.N, o.nOff ?? 0, o.bias ? 1 : 0, o.accumulate ? 1 : 0];
+function linearParams(o: LinearOpts): ParamsOf<'matmul'> {
+  return { N: o.N, K: o.K, ldY: o.ldY ?? o.N, nOff: o.nOff ?? 0, hasBias: !!o.bias, accumulate: !!o.accumulate };
 }
 
 /** The Step uniform every per-token kernel reads: {T, pos0}. */
@@ -284,7 +297,7 @@ export interface AdaptedLinearOpts extends LinearOpts {
   base?: boolean;
 }
 
-export const FUSED_LIMITS = { maxRows: 128, maxExperts: 16, maxSquareRows: 64 };
+export const FUSED_LIMITS = { maxRows: LIMITS.lora_matmul_vec4.MAXU, maxExperts: LIMITS.lora_matmul_vec4.MAXE, maxSquareRows: LIMITS.lora_matmul_vec4.MAXV };
 
 export function loraRows(l: LoraBinding): number {
   return l.segs.length * l.EA * l.r;
@@ -299,12 +312,13 @@ function checkFused(o: AdaptedLinearOpts): void {
   if (!fusedFits(o.lora, o.K)) throw new Error(`the fused adapter kernels need K % 4 == 0, nSeg·EA·r <= ${FUSED_LIMITS.maxRows}, E <= ${FUSED_LIMITS.maxExperts} (K = ${o.K}, rows = ${loraRows(o.lora)}, E = ${o.lora.E})`);
 }
 
-function adaptedParams(o: AdaptedLinearOpts): ParamValue[] {
+function adaptedParams(o: AdaptedLinearOpts): ParamsOf<'lora_matvec_vec4'> {
   const l = o.lora;
   if (l.segs.length < 1 || l.segs.length > 3) throw new Error(`an adapted projection has 1 to 3 segments, got ${l.segs.length}`);
-  const seg = [0, 1, 2].flatMap((i) => (l.segs[i] ? [l.segs[i].start, l.segs[i].len] : [0, 0]));
-  return [...linearParams(o), o.base === false ? 0 : 1, l.mode, l.r, l.E, l.EA, l.segs.length, { f32: l.scale }, ...seg];
+  const seg = (i: number) => l.segs[i] ?? { start: 0, len: 0 };
+  return {
+    ...linearParams(o), hasBase: o.base !== false, mode: l.mode, r: l.r, E: l.E, EA: l.EA, nSeg: l.segs.length, scale: l.scale,
+    s0: seg(0).start, l0: seg(0).len, s1: seg(1).start, l1: seg(1).len, s2: seg(2).start, l2: seg(2).len,
+  };
 }
 
-/** Byte offset of `scale` in the adapted kernels' Params (rewritten when the adapter strength moves). */
-export const SCALE_OFFSET = 12 * 4;

@@ -16,7 +16,7 @@
 import type { ModelConfig } from './config';
 import { ropeInvFreq, ropeTable } from './config';
 import type { Weights } from './weights';
-import { Kernels, stepBuffer, writeStep, SCALE_OFFSET, type Dispatch, type LoraBinding } from '../gpu/kernels';
+import { Kernels, stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../gpu/kernels';
 import { DEFAULT_ADAPTER_PATH, layerDispatches, layerPlan, plainLinear, type AdapterPath } from './layer';
 import type { GpuAdapter } from '../adapters/gpu';
 import { storage } from '../gpu/buffers';
@@ -145,7 +145,7 @@ export class LlamaModel {
   /** Multiply the adapter's update by `m` (0 = backbone, 1 = as trained, 2 = doubled). */
   setStrength(m: number): void {
     this.strength = m;
-    for (const { d, lora } of this.adapted) this.k.device.queue.writeBuffer(d.params, SCALE_OFFSET, new Float32Array([lora.scale * m]));
+    for (const { d, lora } of this.adapted) this.k.setParam(d, 'scale', lora.scale * m);
   }
 
   /** Forget the KV cache (a new conversation). */

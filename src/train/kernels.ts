@@ -14,9 +14,9 @@
 //                                  then linearBackwardInput per lm_head row chunk (dyOff = rowStart)
 //   an adapted segment (LoRA, Zhyper diag z) → loraBackward (dA, dB, dz and its share of dX)
 //   optimizer                    → sqNorm per gradient tensor, then adamw per parameter tensor
-import { ATTENTION_TILED_MAX_D, type Dispatch, type Kernels } from '../gpu/kernels';
+import { ATTENTION_TILED_MAX_D, MAX_EXPERTS, MAX_HEAD_DIM, MAX_ROUTER_HIDDEN, type Dispatch, type Kernels } from '../gpu/kernels';
 import type { ShaderName } from '../gpu/shaders';
-import type { ParamValue } from '../gpu/buffers';
+import type { ParamsOf } from '../gpu/params';
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
 const MAX_X = 65535;
@@ -187,7 +187,7 @@ export class TrainKernels {
     return this.k.device;
   }
 
-  private make(name: ShaderName, params: ParamValue[], step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
+  private make<N extends ShaderName>(name: N, params: ParamsOf<N>, step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
     return this.k.make(name, params, step, buffers, grid);
   }
 
@@ -195,7 +195,7 @@ export class TrainKernels {
   linearBackwardInput(step: GPUBuffer, o: LinearBackwardOpts): Dispatch {
     const vec4 = o.vec4 ?? o.K % 4 === 0;
     if (vec4 && o.K % 4) throw new Error(`linear_backward_input_vec4 needs K % 4 == 0, got K = ${o.K}`);
-    const params = [o.K, o.N, o.ldDY ?? o.N, o.dyOff ?? 0, o.accumulate ? 1 : 0];
+    const params = { K: o.K, N: o.N, ldDY: o.ldDY ?? o.N, dyOff: o.dyOff ?? 0, accumulate: !!o.accumulate };
     return vec4
       ? this.make('linear_backward_input_vec4', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K / 4, 8), ceil(T, 32), 1])
       : this.make('linear_backward_input', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K, 32), ceil(T, 32), 1]);
@@ -203,7 +203,7 @@ export class TrainKernels {
 
   /** dx (+)= RMSNorm's input gradient for rows x[T, dim], frozen weight w, output gradient dy */
   rmsnormBackward(step: GPUBuffer, o: { dim: number; eps: number; accumulate?: boolean; x: GPUBuffer; w: GPUBuffer; dy: GPUBuffer; dx: GPUBuffer }): Dispatch {
-    return this.make('rmsnorm_backward', [o.dim, { f32: o.eps }, o.accumulate ? 1 : 0], step, [o.x, o.w, o.dy, o.dx], (T) => [T, 1, 1]);
+    return this.make('rmsnorm_backward', { dim: o.dim, eps: o.eps, accumulate: !!o.accumulate }, step, [o.x, o.w, o.dy, o.dx], (T) => [T, 1, 1]);
   }
 
   /**
@@ -214,14 +214,14 @@ export class TrainKernels {
     if (o.headDim % 2) throw new Error(`RoPE needs an even head_dim, got ${o.headDim}`);
     if (o.normW) {
       if (!o.pre || o.nQHeads === undefined || o.eps === undefined) throw new Error("the q/k norm's backward needs the heads' pre-norm values (rope's pre), nQHeads and eps");
-      return this.make('rope_norm_backward', [o.headDim, o.nHeads, o.nQHeads, o.ldQKV, { f32: o.eps }], step, [o.cosSin, o.normW, o.pre, o.dqkv], (T) => [o.nHeads, T, 1]);
+      return this.make('rope_norm_backward', { headDim: o.headDim, nHeads: o.nHeads, nQHeads: o.nQHeads, ldQKV: o.ldQKV, eps: o.eps }, step, [o.cosSin, o.normW, o.pre, o.dqkv], (T) => [o.nHeads, T, 1]);
     }
-    return this.make('rope_backward', [o.headDim, o.nHeads, o.ldQKV], step, [o.cosSin, o.dqkv], (T) => [ceil((o.nHeads * o.headDim) / 2, 64), T, 1]);
+    return this.make('rope_backward', { headDim: o.headDim, nHeads: o.nHeads, ldQKV: o.ldQKV }, step, [o.cosSin, o.dqkv], (T) => [ceil((o.nHeads * o.headDim) / 2, 64), T, 1]);
   }
 
   /** dqkv[t, kOff + i] = dK[pos0 + t, i] and the same for v (kv_append's gradient). */
   kvAppendBackward(step: GPUBuffer, o: { kvDim: number; ldQKV: number; kOff: number; vOff: number; dK: GPUBuffer; dV: GPUBuffer; dqkv: GPUBuffer }): Dispatch {
-    return this.make('kv_append_backward', [o.kvDim, o.ldQKV, o.kOff, o.vOff], step, [o.dK, o.dV, o.dqkv], (T) => [ceil(o.kvDim, 64), T, 1]);
+    return this.make('kv_append_backward', { kvDim: o.kvDim, ldQKV: o.ldQKV, kOff: o.kOff, vOff: o.vOff }, step, [o.dK, o.dV, o.dqkv], (T) => [ceil(o.kvDim, 64), T, 1]);
   }
 
   /**
@@ -231,9 +231,9 @@ export class TrainKernels {
    * are recomputed from q, K and the stored logsumexp; nothing of size [T, S] is kept.
    */
   attentionBackward(step: GPUBuffer, o: AttentionBackwardOpts): Dispatch[] {
-    if (o.headDim > 256) throw new Error(`head_dim ${o.headDim} > 256 is not supported by the attention kernels`);
+    if (o.headDim > MAX_HEAD_DIM) throw new Error(`head_dim ${o.headDim} > ${MAX_HEAD_DIM} is not supported by the attention kernels`);
     if (o.nHeads % o.nKVHeads) throw new Error(`${o.nHeads} query heads are not a multiple of ${o.nKVHeads} kv heads`);
-    const params: ParamValue[] = [o.headDim, o.nHeads, o.nKVHeads, o.ldQKV, { f32: 1 / Math.sqrt(o.headDim) }];
+    const params = { headDim: o.headDim, nHeads: o.nHeads, nKVHeads: o.nKVHeads, ldQKV: o.ldQKV, scale: 1 / Math.sqrt(o.headDim) };
     const past = o.past ?? 0;
     const fits = o.headDim <= ATTENTION_TILED_MAX_D && o.headDim % 4 === 0;
     if (o.tiled && !fits) throw new Error(`the tiled attention kernels need head_dim ≤ ${ATTENTION_TILED_MAX_D} and a multiple of 4, got ${o.headDim}`);
@@ -252,7 +252,7 @@ export class TrainKernels {
 
   /** dgu = [dg | du] for out = silu(g)·u, from the pre-activations gu = [g | u] ([T, 2I]) and dOut [T, I] */
   siluGateBackward(step: GPUBuffer, o: { I: number; gu: GPUBuffer; dOut: GPUBuffer; dgu: GPUBuffer }): Dispatch {
-    return this.make('silu_gate_backward', [o.I], step, [o.gu, o.dOut, o.dgu], (T) => [ceil(o.I, 64), T, 1]);
+    return this.make('silu_gate_backward', { I: o.I }, step, [o.gu, o.dOut, o.dgu], (T) => [ceil(o.I, 64), T, 1]);
   }
 
   /**
@@ -267,7 +267,7 @@ export class TrainKernels {
     if (o.count < 1 || o.count > o.rows) throw new Error(`cross_entropy needs 1 to ${o.rows} answer rows, got ${o.count}`);
     const eps = o.eps ?? 0;
     if (!(eps >= 0 && eps < 1)) throw new Error(`label smoothing must be in [0, 1), got ${eps}`);
-    const params = (phase: number): ParamValue[] => [o.V, o.rows, o.count, phase, { f32: eps }, { f32: o.gradScale ?? 1 / o.count }];
+    const params = (phase: number) => ({ V: o.V, rows: o.rows, count: o.count, phase, eps, gradScale: o.gradScale ?? 1 / o.count });
     const bufs = [o.targets, o.logits, o.loss];
     return [this.make('cross_entropy', params(0), null, bufs, () => [o.rows, 1, 1]), this.make('cross_entropy', params(1), null, bufs, () => [1, 1, 1])];
   }
@@ -287,20 +287,20 @@ export class TrainKernels {
     if (mode === 3 && (!o.z || !o.dgates)) throw new Error('lora backward: CUMA (mode 3) needs the gates (z) and dgates');
     const [aOff, bOff, zOff] = [o.aOff ?? 0, o.bOff ?? 0, o.zOff ?? 0];
     const cond = o.z ?? this.k.empty, dz = o.dz ?? this.noOutput, dgates = o.dgates ?? this.noOutput;
-    const scale = { f32: o.scale };
+    const scale = o.scale;
     const nZ = mode === 1 ? r : mode === 2 ? r * r : 0;
     const ops = [
-      this.make('lora_backward_ug', [o.K, o.N, r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, E, EA], step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [ceil((EA + E) * r, 64), T, 1]),
-      this.make('lora_backward_mix', [r, E, EA, mode, zOff, scale], step, [cond, o.ug, dgates], (T) => [ceil(E * r + EA * r + (mode === 3 ? E : 0), 64), T, 1]),
+      this.make('lora_backward_ug', { K: o.K, N: o.N, r, ldDY: o.ldDY ?? o.N, dyOff: o.dyOff ?? 0, aOff, bOff, E, EA }, step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [ceil((EA + E) * r, 64), T, 1]),
+      this.make('lora_backward_mix', { r, E, EA, mode, zOff, scale }, step, [cond, o.ug, dgates], (T) => [ceil(E * r + EA * r + (mode === 3 ? E : 0), 64), T, 1]),
       this.make(
         'lora_backward_params',
-        [o.K, o.N, r, o.ldDY ?? o.N, o.dyOff ?? 0, aOff, bOff, zOff, mode, o.accumulate ? 1 : 0, scale, E, EA],
+        { K: o.K, N: o.N, r, ldDY: o.ldDY ?? o.N, dyOff: o.dyOff ?? 0, aOff, bOff, zOff, mode, accumulate: !!o.accumulate, scale, E, EA },
         step,
         [o.x, o.dY, o.ug, o.dA, o.dB, dz],
         () => grid1d(E * o.N * r + EA * r * o.K + nZ, 64),
       ),
     ];
-    if (o.dX) ops.push(this.make('lora_backward_x', [o.K, r, aOff, E, EA, (o.accumulateX ?? true) ? 1 : 0], step, [o.ug, o.A, o.dX], (T) => [ceil(o.K, 64), T, 1]));
+    if (o.dX) ops.push(this.make('lora_backward_x', { K: o.K, r, aOff, E, EA, accumulate: o.accumulateX ?? true }, step, [o.ug, o.A, o.dX], (T) => [ceil(o.K, 64), T, 1]));
     return ops;
   }
 
@@ -308,15 +308,15 @@ export class TrainKernels {
    * CUMA's router backward for one layer (router_backward.wgsl): dlogits, activations and dpre per
    * token, then the parameter gradients dW2, db2 (from dlogits, act) and dW1h, dc (from dpre, h) by
    * weight_grad, accumulated. The input gradient Σ W1hᵀ·dpre is linearBackwardInput's (N = R, K = H).
-   * The first dispatch's Params hold lbScale at byte ROUTER_LB_SCALE_OFFSET (rewritten per batch).
+   * The first dispatch's Params.lbScale is rewritten per batch (Kernels.setParam).
    */
   routerBackward(step: GPUBuffer, o: RouterBackwardOpts, grads: { dW1h: GPUBuffer; dc: GPUBuffer; dW2: GPUBuffer; db2: GPUBuffer; accumulate: boolean }): Dispatch[] {
-    if (o.R > 1024) throw new Error(`router hidden width ${o.R} > 1024 is not supported by the router kernels`);
-    if (o.E > 16) throw new Error(`${o.E} experts > 16 are not supported by the adapted kernels`);
+    if (o.R > MAX_ROUTER_HIDDEN) throw new Error(`router hidden width ${o.R} > ${MAX_ROUTER_HIDDEN} is not supported by the router kernels`);
+    if (o.E > MAX_EXPERTS) throw new Error(`${o.E} experts > ${MAX_EXPERTS} are not supported by the adapted kernels`);
     if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
     const S = routerScratch(o.R, o.E);
     return [
-      this.make('router_backward', [o.H, o.R, o.E, o.k, o.gating === 'double' ? 1 : 0, { f32: o.lbScale }, o.lbForm === 'sparse' ? 1 : 0], step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates, o.dgates, o.out], (T) => [T, 1, 1]),
+      this.make('router_backward', { H: o.H, R: o.R, E: o.E, k: o.k, gating: o.gating === 'double', lbScale: o.lbScale, lbForm: o.lbForm === 'sparse' }, step, [o.h, o.W1h, o.c, o.W2, o.b2, o.gates, o.dgates, o.out], (T) => [T, 1, 1]),
       this.weightGrad(step, { N: o.E, K: o.R, ldDY: S, dyOff: 2 * o.R, ldX: S, xOff: 0, dY: o.out, X: o.out, dW: grads.dW2, db: grads.db2, accumulate: grads.accumulate }),
       this.weightGrad(step, { N: o.R, K: o.H, ldDY: S, dyOff: o.R, dY: o.out, X: o.h, dW: grads.dW1h, db: grads.dc, accumulate: grads.accumulate }),
     ];
@@ -324,12 +324,12 @@ export class TrainKernels {
 
   /** dW[n, k] (+)= Σ_t dY[t, dyOff + n]·X[t, xOff + k] and db[n] (+)= Σ_t dY[t, dyOff + n] (db absent: no bias). */
   weightGrad(step: GPUBuffer, o: { N: number; K: number; ldDY?: number; dyOff?: number; ldX?: number; xOff?: number; accumulate?: boolean; dY: GPUBuffer; X: GPUBuffer; dW: GPUBuffer; db?: GPUBuffer }): Dispatch {
-    return this.make('weight_grad', [o.N, o.K, o.ldDY ?? o.N, o.ldX ?? o.K, o.db ? 1 : 0, o.accumulate ? 1 : 0, o.dyOff ?? 0, o.xOff ?? 0], step, [o.dY, o.X, o.dW, o.db ?? this.noOutput], () => grid1d(o.N * o.K + (o.db ? o.N : 0), 64));
+    return this.make('weight_grad', { N: o.N, K: o.K, ldDY: o.ldDY ?? o.N, ldX: o.ldX ?? o.K, hasBias: !!o.db, accumulate: !!o.accumulate, dyOff: o.dyOff ?? 0, xOff: o.xOff ?? 0 }, step, [o.dY, o.X, o.dW, o.db ?? this.noOutput], () => grid1d(o.N * o.K + (o.db ? o.N : 0), 64));
   }
 
   /** partials[outIndex .. outIndex + sqNormSlots(n)) = partial sums of x² */
   sqNorm(o: { n: number; outIndex: number; x: GPUBuffer; partials: GPUBuffer }): Dispatch {
-    return this.make('sq_norm', [o.n, o.outIndex], null, [o.x, o.partials], () => [sqNormSlots(o.n), 1, 1]);
+    return this.make('sq_norm', { n: o.n, outIndex: o.outIndex }, null, [o.x, o.partials], () => [sqNormSlots(o.n), 1, 1]);
   }
 
   /**
@@ -343,26 +343,24 @@ export class TrainKernels {
     const f = (x: number) => ({ f32: x });
     const d = this.make(
       'adamw',
-      [o.n, maxNorm > 0 ? o.nPartials! : 0, f(maxNorm), f(o.lr), f(beta1), f(beta2), f(o.eps ?? 1e-8), f(o.wd ?? 0.01), f(1 - beta1), f(1 - beta2)],
+      { n: o.n, nPartials: maxNorm > 0 ? o.nPartials! : 0, maxNorm, lr: o.lr, beta1, beta2, eps: o.eps ?? 1e-8, wd: o.wd ?? 0.01, bc1: 1 - beta1, bc2: 1 - beta2 },
       null,
       [o.param, o.grad, o.m, o.v, o.partials ?? this.k.empty],
       () => grid1d(o.n, 256),
     );
-    const device = this.device;
+    const k = this.k;
     return {
       ...d,
       setStep(step: number, lr?: number) {
         if (!(step >= 1)) throw new Error(`adamw steps count from 1, got ${step}`);
-        // Params fields 3 (lr) and 8, 9 (bc1, bc2), as laid out above and in adamw.wgsl
-        if (lr != null) device.queue.writeBuffer(d.params, 3 * 4, new Float32Array([lr]));
-        device.queue.writeBuffer(d.params, 8 * 4, new Float32Array([1 - beta1 ** step, 1 - beta2 ** step]));
+        if (lr != null) k.setParam(d, 'lr', lr);
+        k.setParam(d, 'bc1', 1 - beta1 ** step);
+        k.setParam(d, 'bc2', 1 - beta2 ** step);
       },
     };
   }
 }
 
-/** byte offset of lbScale in router_backward's Params */
-export const ROUTER_LB_SCALE_OFFSET = 5 * 4;
 
 /** cross_entropy's target of a row that is not an answer token (PyTorch's ignore_index) */
 export const IGNORE = 0xffffffff;

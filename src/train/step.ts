@@ -30,7 +30,7 @@ import { layerDispatches, layerPlan, plainLinear, type AdapterPath } from '../mo
 import { readF32, storage } from '../gpu/buffers';
 import type { GpuAdapter, Projection } from '../adapters/gpu';
 import { tensorName, type Adapter, type Target } from '../adapters/types';
-import { TrainKernels, IGNORE, packTargets, sqNormSlots, loraScratch, routerScratch, ROUTER_LB_SCALE_OFFSET, type AdamwDispatch } from './kernels';
+import { TrainKernels, IGNORE, packTargets, sqNormSlots, loraScratch, routerScratch, type AdamwDispatch } from './kernels';
 import { hypernetForward, zeroHyperGrads, type HyperGrads, type HypernetTape } from './hypernet-backward';
 import { clipFactor, CpuAdamW, sumSquares, type LrSchedule } from './optim';
 
@@ -516,11 +516,11 @@ export class Trainer {
 
   // ---- running ------------------------------------------------------------------------------------
 
-  /** cross_entropy's Params are [V, rows, count, phase, ε, gradScale] (see TrainKernels.crossEntropy). */
+  /** cross_entropy's count and gradScale, per sequence (TrainKernels.crossEntropy). */
   private setLossScale(count: number, gradScale: number): void {
     for (const d of this.ceOps) {
-      this.device.queue.writeBuffer(d.params, 2 * 4, new Uint32Array([count]));
-      this.device.queue.writeBuffer(d.params, 5 * 4, new Float32Array([gradScale]));
+      this.model.kernels.setParam(d, 'count', count);
+      this.model.kernels.setParam(d, 'gradScale', gradScale);
     }
   }
 
@@ -573,8 +573,8 @@ export class Trainer {
   /** CUMA: the load-balancing scale λ·N·w of every router backward (w = a sequence's weight: 1/batch). */
   private setLbScale(weight: number): void {
     if (!this.cuma) return;
-    const v = new Float32Array([this.lbLambda * this.adapter.spec.cuma!.experts * weight]);
-    for (const d of this.lbScaled) this.device.queue.writeBuffer(d.params, ROUTER_LB_SCALE_OFFSET, v);
+    const v = this.lbLambda * this.adapter.spec.cuma!.experts * weight;
+    for (const d of this.lbScaled) this.model.kernels.setParam(d, 'lbScale', v);
   }
 
   /** Put sequence `ex`'s condition on the adapter: Zhyper's z (with a tape when training), CUMA's c. */
