@@ -14,7 +14,7 @@ import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { dirSource } from '../../src/model/sources-node';
 import { createAdapter, defaultSpec } from '../../src/adapters/create';
 import { TARGETS, TARGET_MODULE, loraScale, targetShape, tensorName, type Adapter, type AdapterSpec, type Target } from '../../src/adapters/types';
-import { routerRef } from '../../src/gpu/reference';
+import { routerRef } from '../reference/kernels';
 import type { AdapterPath } from '../../src/model/model';
 import { maxRelErr, rand } from '../helpers/gpu';
 

@@ -3,7 +3,7 @@
 // mode (plain LoRA, Zhyper diag z, Zhyper square Z, CUMA shared-A and independent experts) and k = 1..N.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
-import * as ref from '../../src/gpu/reference';
+import * as ref from '../reference/kernels';
 import type { LoraBinding } from '../../src/gpu/kernels';
 
 let g: Awaited<ReturnType<typeof gpuKernels>>;

@@ -2,7 +2,7 @@
 // divide the workgroup sizes (64, 8×8 threads × 4×4 tiles, 4 tokens per thread).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
-import * as ref from '../../src/gpu/reference';
+import * as ref from '../reference/kernels';
 import { ropeInvFreq, ropeTable } from '../../src/model/config';
 import { ATTENTION_TILED_MAX_D } from '../../src/gpu/kernels';
 

@@ -1,7 +1,7 @@
 // sq_norm and adamw: the global gradient norm from per-workgroup partials, and AdamW steps (with and
 // without global-norm clipping) on a toy quadratic, against the f64 reference step by step.
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as R from '../../src/train/reference';
+import * as R from '../reference/kernels';
 import { sqNormSlots } from '../../src/train/kernels';
 import { relErr, rand64, f32, gpuTrain } from './helpers';
 

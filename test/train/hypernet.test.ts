@@ -8,7 +8,7 @@ import { Hypernet } from '../../src/adapters/zhyper';
 import type { Adapter, BackboneDims, Target } from '../../src/adapters/types';
 import { hypernetForward, zeroHyperGrads } from '../../src/train/hypernet-backward';
 import { CpuAdamW, clipFactor, sumSquares, warmupCosine, warmupLinear } from '../../src/train/optim';
-import { adamwRef, clipScaleRef } from '../../src/train/reference';
+import { adamwRef, clipScaleRef } from '../reference/kernels';
 import { relErr, rand64 } from './helpers';
 import { rand } from '../helpers/gpu';
 

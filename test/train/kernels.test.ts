@@ -1,8 +1,8 @@
 // Every training kernel against its f64 TypeScript reference (src/train/reference.ts), at several shapes
 // including ones that divide none of the workgroup sizes (64, 8×8 threads × 4×4 tiles, 256-score chunks).
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as R from '../../src/train/reference';
-import { routerBackwardRef } from '../../src/train/reference';
+import * as R from '../reference/kernels';
+import { routerBackwardRef } from '../reference/kernels';
 import { packTargets, IGNORE, loraScratch, routerScratch } from '../../src/train/kernels';
 import { ropeInvFreq, ropeTable } from '../../src/model/config';
 import { relErr, rand64, f32, gpuTrain, numericGrad } from './helpers';

@@ -2,8 +2,8 @@
 // forward, and those forwards against the kernels' forward references (src/gpu/reference.ts), so the
 // chain GPU backward → TS backward → TS forward → GPU forward is closed.
 import { describe, it, expect } from 'vitest';
-import * as R from '../../src/train/reference';
-import * as fwd from '../../src/gpu/reference';
+import * as R from '../reference/kernels';
+import * as fwd from '../reference/kernels';
 import { ropeInvFreq } from '../../src/model/config';
 import { relErr, rand64, numericGrad, dot, f32 } from './helpers';
 
@@ -92,7 +92,7 @@ describe('backward references vs finite differences (f64)', () => {
   }
 });
 
-describe('f64 forwards agree with the kernels’ forward references', () => {
+describe('the forward references (f32 results of the f64 forms) within f32 rounding; the adapted projection against loraF64', () => {
   it('linear, rmsnorm, rope, attention, silu gate, LoRA (diag z)', () => {
     const T = 5, N = 6, K = 8, nH = 4, nKV = 2, D = 6, pos0 = 3, I = 7;
     const X = rand64(T * K, 21), W = rand64(N * K, 22);

@@ -23,7 +23,7 @@ import { Trainer, NonFiniteStepError, type TrainExample } from '../../src/train/
 import { warmupCosine } from '../../src/train/optim';
 import { referenceAdaptedGrads } from './tfjs-adapted';
 import { relErr } from './helpers';
-import { adamwRef, clipScaleRef } from '../../src/train/reference';
+import { adamwRef, clipScaleRef } from '../reference/kernels';
 import { rand } from '../helpers/gpu';
 
 let rt: Runtime;
