@@ -340,7 +340,6 @@ export class TrainKernels {
     const beta1 = o.beta1 ?? 0.9, beta2 = o.beta2 ?? 0.999;
     const maxNorm = o.maxNorm ?? 0;
     if (maxNorm > 0 && (!o.partials || !o.nPartials)) throw new Error('adamw: clipping (maxNorm > 0) needs the sq_norm partials and their count');
-    const f = (x: number) => ({ f32: x });
     const d = this.make(
       'adamw',
       { n: o.n, nPartials: maxNorm > 0 ? o.nPartials! : 0, maxNorm, lr: o.lr, beta1, beta2, eps: o.eps ?? 1e-8, wd: o.wd ?? 0.01, bc1: 1 - beta1, bc2: 1 - beta2 },
