@@ -1,9 +1,8 @@
 // Embedding gather: out[t, :] = table[ids[t] - rowStart, :] for the ids that fall in this chunk.
 // A vocabulary larger than one storage binding is split into row chunks, one dispatch each.
 struct Params { H: u32, rowStart: u32, rowCount: u32, _pad: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> ids: array<u32>;
 @group(0) @binding(3) var<storage, read> table: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;

@@ -2,9 +2,8 @@
 // Both projections are read in one pass over x, and the [T, I] gate/up intermediates never hit memory.
 // Each thread owns 4 tokens of one output column (T = 1 in decode wastes the other three slots cheaply).
 struct Params { I: u32, K: u32, _a: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> Wg: array<f32>;
 @group(0) @binding(4) var<storage, read> Wu: array<f32>;

@@ -1,9 +1,9 @@
 // Fused SiLU-gated MLP input, K a multiple of 4: out[t, i] = silu(x[t]·Wg[i]) * (x[t]·Wu[i]), read as vec4.
 // Same work split as gate_up_silu.wgsl (4 tokens of one column per thread) with a quarter of the loads.
 struct Params { I: u32, K: u32, _a: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
+// #include "_dot4.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> Wg: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> Wu: array<vec4<f32>>;
@@ -25,8 +25,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let wg = Wg[wb + k];
     let wu = Wu[wb + k];
     let x0 = x[xr[0] + k]; let x1 = x[xr[1] + k]; let x2 = x[xr[2] + k]; let x3 = x[xr[3] + k];
-    g += vec4<f32>(dot(x0, wg), dot(x1, wg), dot(x2, wg), dot(x3, wg));
-    u += vec4<f32>(dot(x0, wu), dot(x1, wu), dot(x2, wu), dot(x3, wu));
+    g += dot4(wg, x0, x1, x2, x3);
+    u += dot4(wu, x0, x1, x2, x3);
   }
   for (var r = 0u; r < rows; r++) {
     let a = g[r];

@@ -1,8 +1,7 @@
 // Append this step's k and v (already rotated) from the fused qkv rows to the layer's KV cache at pos0 + t.
 struct Params { kvDim: u32, ldQKV: u32, kOff: u32, vOff: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read_write> kCache: array<f32>;
 @group(0) @binding(4) var<storage, read_write> vCache: array<f32>;

@@ -3,9 +3,8 @@
 // (Written, not added: the cache is the only consumer of a token's k and v.) Rows of dK/dV below pos0
 // belong to earlier chunks and are left for the caller.
 struct Params { kvDim: u32, ldQKV: u32, kOff: u32, vOff: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> dK: array<f32>;
 @group(0) @binding(3) var<storage, read> dV: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dqkv: array<f32>;

@@ -6,9 +6,8 @@
 // dY may be a column window of a wider buffer (ldDY, dyOff): gate/up halves of [T, 2I], lm_head chunks.
 // Register tile as matmul.wgsl: each thread owns 4 tokens × 4 input columns.
 struct Params { K: u32, N: u32, ldDY: u32, dyOff: u32, accumulate: u32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dX: array<f32>;

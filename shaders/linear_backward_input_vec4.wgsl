@@ -3,9 +3,8 @@
 // One vec4 load of W per n instead of four scalar loads; dX is written as vec4 too.
 // Each step of the reduction takes 4 rows n..n+3, so a thread does 4 W loads + 16 dY loads per 64 FMAs.
 struct Params { K: u32, N: u32, ldDY: u32, dyOff: u32, accumulate: u32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> dX: array<vec4<f32>>;

@@ -12,9 +12,8 @@
 //                layer; the router's backward reads it)
 // One thread per (output number, token): E·r w's, EA·r du's, then E dg's in mode 3.
 struct Params { r: u32, E: u32, EA: u32, mode: u32, zOff: u32, scale: f32, _a: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> cond: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ug: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dgates: array<f32>;

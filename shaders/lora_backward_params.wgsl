@@ -8,9 +8,8 @@
 // tokens: no atomics, deterministic. The gradient buffers mirror the packed parameter layout (same aOff,
 // bOff, zOff). `accumulate` sums over chunks, sequences and micro-batches.
 struct Params { K: u32, N: u32, r: u32, ldDY: u32, dyOff: u32, aOff: u32, bOff: u32, zOff: u32, mode: u32, accumulate: u32, scale: f32, E: u32, EA: u32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> dY: array<f32>;
 @group(0) @binding(4) var<storage, read> ug: array<f32>;

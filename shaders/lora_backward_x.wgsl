@@ -3,9 +3,8 @@
 // One thread per (k, token), a loop over the EA·r rows of A. Usually accumulates onto the frozen
 // weight's dX (linear_backward_input): the input feeds both the base projection and the adapter.
 struct Params { K: u32, r: u32, aOff: u32, E: u32, EA: u32, accumulate: u32, _a: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> ug: array<f32>;
 @group(0) @binding(3) var<storage, read> A: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dX: array<f32>;

@@ -2,14 +2,9 @@
 //   Y[t, nOff + n] (+)= X[t]·W[n] (+ bias[n])  +  s · Σ_e c_e · B_e[n] · transform(A_e · X[t])
 // Same modes, layouts and Params as lora_matvec_vec4.wgsl. A workgroup covers 32 rows × 16 tokens
 // (each thread 4 rows × 2 tokens); it first computes u = A·X[t] for its 16 tokens into workgroup memory.
-struct Params {
-  N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, hasBase: u32, mode: u32,
-  r: u32, E: u32, EA: u32, nSeg: u32, scale: f32,
-  s0: u32, l0: u32, s1: u32, l1: u32, s2: u32, l2: u32, _p: u32,
-}
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_adapted_params.wgsl"
+// #include "_step.wgsl"
+// #include "_dot4.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
@@ -97,8 +92,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let w0 = W[nr[0] + k]; let w1 = W[nr[1] + k]; let w2 = W[nr[2] + k]; let w3 = W[nr[3] + k];
       let xa = X[x0b + k];
       let xb = X[x1b + k];
-      acc[0] += vec4<f32>(dot(xa, w0), dot(xa, w1), dot(xa, w2), dot(xa, w3));
-      acc[1] += vec4<f32>(dot(xb, w0), dot(xb, w1), dot(xb, w2), dot(xb, w3));
+      acc[0] += dot4(xa, w0, w1, w2, w3);
+      acc[1] += dot4(xb, w0, w1, w2, w3);
     }
   }
   for (var i = 0u; i < 2u; i++) {

@@ -3,14 +3,8 @@
 // where U = A·x was computed just before by lora_down.wgsl (R = nSeg·EA·r numbers). The variant between
 // lora_matvec_vec4 (one dispatch, u computed per workgroup behind barriers) and the unfused trio: no
 // workgroup barriers here, so the W·x loop runs exactly as matvec_vec4's. Modes and layouts as there.
-struct Params {
-  N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, hasBase: u32, mode: u32,
-  r: u32, E: u32, EA: u32, nSeg: u32, scale: f32,
-  s0: u32, l0: u32, s1: u32, l1: u32, s2: u32, l2: u32, _p: u32,
-}
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_adapted_params.wgsl"
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;

@@ -1,13 +1,7 @@
 // Unfused LoRA, step 2 of 2: Y[t, nOff + n] += s · Σ_e c_e · B_e[n] · transform(U[t]) for rows n in an
 // adapted segment (transform and c_e as in lora_matvec_vec4.wgsl); other rows are left alone.
-struct Params {
-  N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, hasBase: u32, mode: u32,
-  r: u32, E: u32, EA: u32, nSeg: u32, scale: f32,
-  s0: u32, l0: u32, s1: u32, l1: u32, s2: u32, l2: u32, _p: u32,
-}
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_adapted_params.wgsl"
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> U: array<f32>;
 @group(0) @binding(3) var<storage, read> B: array<f32>;
 @group(0) @binding(4) var<storage, read> cond: array<f32>;

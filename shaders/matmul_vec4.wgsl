@@ -2,9 +2,9 @@
 // Same 4×4 register tile per thread as matmul.wgsl, but each step loads 4 + 4 vec4s and does 16 dot4s:
 // a quarter of the load instructions. Used when K % 4 == 0 (every real checkpoint); matmul.wgsl otherwise.
 struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
+// #include "_dot4.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
@@ -24,7 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let w0 = W[nr[0] + k]; let w1 = W[nr[1] + k]; let w2 = W[nr[2] + k]; let w3 = W[nr[3] + k];
     for (var i = 0u; i < 4u; i++) {
       let x = X[tr[i] + k];
-      acc[i] += vec4<f32>(dot(x, w0), dot(x, w1), dot(x, w2), dot(x, w3));
+      acc[i] += dot4(x, w0, w1, w2, w3);
     }
   }
   for (var i = 0u; i < 4u; i++) {

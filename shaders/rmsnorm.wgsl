@@ -2,9 +2,8 @@
 // One workgroup per row. With lastRowOnly the single workgroup normalizes row T-1 into row 0:
 // the final norm before lm_head only needs the last token.
 struct Params { dim: u32, eps: f32, lastRowOnly: u32, _pad: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;

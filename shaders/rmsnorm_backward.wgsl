@@ -4,9 +4,8 @@
 // One workgroup per row, two reductions (Σx², Σ dy·w·x) in one tree. `accumulate` adds dx into the
 // residual stream's gradient, which also flows around the norm.
 struct Params { dim: u32, eps: f32, accumulate: u32, _pad: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;

@@ -5,9 +5,8 @@
 // barrier is needed, and the layer pays no extra dispatch for routing (on emulated WebGPU, and on small
 // models on real GPUs, a dispatch costs more than the router's arithmetic).
 struct Params { dim: u32, eps: f32, R: u32, E: u32, k: u32, gating: u32, _a: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read_write> h: array<f32>;
@@ -23,6 +22,7 @@ const MAXE = 64u;
 var<workgroup> partial: array<f32, WG>;
 var<workgroup> a: array<f32, MAXR>;
 var<workgroup> logits: array<f32, MAXE>;
+// #include "_topk_gating.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -55,32 +55,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   workgroupBarrier();
   if (tid != 0u) { return; }
-  let E = p.E;
-  var score: array<f32, MAXE>;
-  if (p.gating == 1u) {
-    var m = logits[0];
-    for (var e = 1u; e < E; e++) { m = max(m, logits[e]); }
-    var z = 0.0;
-    for (var e = 0u; e < E; e++) { score[e] = exp(logits[e] - m); z += score[e]; }
-    for (var e = 0u; e < E; e++) { score[e] /= z; }
-  } else {
-    for (var e = 0u; e < E; e++) { score[e] = logits[e]; }
-  }
-  var chosen: array<bool, MAXE>;
-  for (var e = 0u; e < E; e++) { chosen[e] = false; }
-  var m = -3.4e38;
-  for (var i = 0u; i < p.k; i++) {
-    var best = E;
-    for (var e = 0u; e < E; e++) {
-      if (!chosen[e] && (best == E || score[e] > score[best])) { best = e; }
-    }
-    chosen[best] = true;
-    m = max(m, score[best]);
-  }
-  var z = 0.0;
-  for (var e = 0u; e < E; e++) { if (chosen[e]) { z += exp(score[e] - m); } }
-  let row = (step.pos0 + t) * E;
-  for (var e = 0u; e < E; e++) {
-    gates[row + e] = select(0.0, exp(score[e] - m) / z, chosen[e]);
-  }
+  topkGates((step.pos0 + t) * p.E, p.E, p.k, p.gating);
 }

@@ -6,9 +6,8 @@
 // cosSin[pos][i] = (cos, sin) of pos·invFreq[i], computed on the CPU in double precision (with any
 // Llama-3 scaling): GPU sin/cos of large angles are too coarse for 1e-4 agreement with the reference.
 struct Params { headDim: u32, nHeads: u32, nQHeads: u32, ldQKV: u32, qkNorm: u32, eps: f32, savePre: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> cosSin: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> normW: array<f32>; // [2, headDim]: q norm then k norm
 @group(0) @binding(4) var<storage, read_write> qkv: array<f32>;

@@ -4,9 +4,8 @@
 // Same cos/sin table and head layout as rope.wgsl (the first nHeads heads of each row: q then k).
 // Qwen3's per-head q/k RMSNorm (rope.wgsl's qkNorm) is not differentiated here; the builder refuses it.
 struct Params { headDim: u32, nHeads: u32, ldQKV: u32, _a: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> cosSin: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read_write> dqkv: array<f32>;
 

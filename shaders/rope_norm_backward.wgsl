@@ -6,9 +6,8 @@
 // x is the head's value before the norm, which rope.wgsl saved to pre[t, head, :] (savePre).
 // One workgroup per (head, token), like rope.wgsl; q heads use w = normW[0..D), k heads normW[D..2D).
 struct Params { headDim: u32, nHeads: u32, nQHeads: u32, ldQKV: u32, eps: f32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> cosSin: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> normW: array<f32>;
 @group(0) @binding(4) var<storage, read> pre: array<f32>;

@@ -7,9 +7,8 @@
 // gating 1 (the reference code):  softmax over all, keep the top-k probabilities, softmax those again.
 // Top-k ties go to the lower expert index, as in the TypeScript reference.
 struct Params { H: u32, R: u32, E: u32, k: u32, gating: u32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> h: array<f32>;
 @group(0) @binding(3) var<storage, read> W1h: array<f32>;
 @group(0) @binding(4) var<storage, read> c: array<f32>;
@@ -21,6 +20,7 @@ const MAXR = 1024u;
 const MAXE = 64u;
 var<workgroup> a: array<f32, MAXR>;
 var<workgroup> logits: array<f32, MAXE>;
+// #include "_topk_gating.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -40,33 +40,5 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
   workgroupBarrier();
   if (tid != 0u) { return; }
-  let E = p.E;
-  var score: array<f32, MAXE>;
-  if (p.gating == 1u) {
-    var m = logits[0];
-    for (var e = 1u; e < E; e++) { m = max(m, logits[e]); }
-    var z = 0.0;
-    for (var e = 0u; e < E; e++) { score[e] = exp(logits[e] - m); z += score[e]; }
-    for (var e = 0u; e < E; e++) { score[e] /= z; }
-  } else {
-    for (var e = 0u; e < E; e++) { score[e] = logits[e]; }
-  }
-  // top-k by repeated selection: strict '>' keeps the lower index on ties
-  var chosen: array<bool, MAXE>;
-  for (var e = 0u; e < E; e++) { chosen[e] = false; }
-  var m = -3.4e38;
-  for (var i = 0u; i < p.k; i++) {
-    var best = E;
-    for (var e = 0u; e < E; e++) {
-      if (!chosen[e] && (best == E || score[e] > score[best])) { best = e; }
-    }
-    chosen[best] = true;
-    m = max(m, score[best]);
-  }
-  var z = 0.0;
-  for (var e = 0u; e < E; e++) { if (chosen[e]) { z += exp(score[e] - m); } }
-  let row = (step.pos0 + t) * E;
-  for (var e = 0u; e < E; e++) {
-    gates[row + e] = select(0.0, exp(score[e] - m) / z, chosen[e]);
-  }
+  topkGates((step.pos0 + t) * p.E, p.E, p.k, p.gating);
 }

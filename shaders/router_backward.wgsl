@@ -14,9 +14,8 @@
 //   [a (R) | dpre (R) | dlogits (E) | lb share (1)]
 // a and dlogits give dW2, db2; dpre and h give dW1h and dc (weight_grad.wgsl), and dh through W1h.
 struct Params { H: u32, R: u32, E: u32, k: u32, gating: u32, lbScale: f32, lbForm: u32, _b: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> h: array<f32>;
 @group(0) @binding(3) var<storage, read> W1h: array<f32>;
 @group(0) @binding(4) var<storage, read> c: array<f32>;

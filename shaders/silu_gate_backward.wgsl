@@ -5,9 +5,8 @@
 // into dgu with the same [T, 2I] layout, so the gate and up projections' input gradients are two
 // linear_backward_input dispatches on its halves (ldDY = 2I, dyOff = 0 and I).
 struct Params { I: u32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> gu: array<f32>;
 @group(0) @binding(3) var<storage, read> dOut: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dgu: array<f32>;

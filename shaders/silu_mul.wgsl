@@ -1,9 +1,8 @@
 // out[t, i] = silu(gu[t, i]) * gu[t, I + i]: the MLP activation when gate or up carry an adapter
 // (their projections then run through the adapted linear kernels into one [T, 2I] buffer).
 struct Params { I: u32, _a: u32, _b: u32, _c: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> gu: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 

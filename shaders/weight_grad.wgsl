@@ -5,9 +5,8 @@
 // Used by CUMA's router (W2 and b2 from the logits' gradient; W1's h columns and c from the
 // pre-activation's).
 struct Params { N: u32, K: u32, ldDY: u32, ldX: u32, hasBias: u32, accumulate: u32, dyOff: u32, xOff: u32 }
-struct Step { T: u32, pos0: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
 @group(0) @binding(3) var<storage, read> X: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dW: array<f32>;
