@@ -3,7 +3,7 @@
 // Setting a condition writes only small buffers (Zhyper's z per layer and module; CUMA's router vector
 // c = W1e·e_d + b1 per layer); the dispatches never change.
 import { storage } from '../gpu/buffers';
-import type { LoraBinding } from '../gpu/kernels';
+import { LORA_MODE, type LoraBinding, type LoraMode } from '../gpu/kernels';
 import { Hypernet } from './zhyper';
 import { expectedAdapterShapes } from './files';
 import { loraScale, tensorName, type Adapter, type BackboneDims, type Target } from './types';
@@ -70,7 +70,7 @@ export class GpuAdapter {
     this.hyper = spec.method === 'zhyper' ? new Hypernet(adapter) : null;
     const E = spec.cuma?.experts ?? 1;
     const EA = spec.cuma ? (spec.cuma.sharedA ? 1 : E) : 1;
-    const mode: LoraBinding['mode'] = spec.method === 'cuma' ? 3 : spec.method === 'zhyper' ? (spec.zhyper!.variant === 'square' ? 2 : 1) : 0;
+    const mode: LoraMode = spec.method === 'cuma' ? LORA_MODE.gatedExperts : spec.method === 'zhyper' ? (spec.zhyper!.variant === 'square' ? LORA_MODE.zSquare : LORA_MODE.zDiag) : LORA_MODE.plain;
     const buf = (d: Float32Array | number, label: string) => {
       const b = storage(device, d, label);
       this.owned.push(b);
@@ -112,12 +112,12 @@ export class GpuAdapter {
         ts.sort((a, b) => segmentOf(a, dims).start - segmentOf(b, dims).start);
         const A = concat(ts.map((t) => get(tensorName(l, t, 'A'))));
         const B = concat(ts.map((t) => get(tensorName(l, t, 'B'))));
-        const condLen = mode === 1 ? ts.length * r : mode === 2 ? ts.length * r * r : 4;
+        const condLen = mode === LORA_MODE.zDiag ? ts.length * r : mode === LORA_MODE.zSquare ? ts.length * r * r : 4;
         st.bindings[proj] = {
           mode, r, E, EA, scale: this.scale, targets: ts,
           segs: ts.map((t) => ({ start: segmentOf(t, dims).start, len: segmentOf(t, dims).len })),
           A: buf(A, `lora.${l}.${proj}.A`), B: buf(B, `lora.${l}.${proj}.B`),
-          cond: mode === 3 ? st.router!.gates : buf(condLen, `lora.${l}.${proj}.z`),
+          cond: mode === LORA_MODE.gatedExperts ? st.router!.gates : buf(condLen, `lora.${l}.${proj}.z`),
         };
       }
       return st;
@@ -134,7 +134,7 @@ export class GpuAdapter {
       this.z = c ? this.hyper!.all(c, this.dims.numLayers) : null;
       this.layers.forEach((st, l) => {
         for (const b of Object.values(st.bindings)) {
-          const data = c ? concat(b.targets.map((t) => this.z![l][t])) : new Float32Array(b.targets.length * (b.mode === 2 ? b.r * b.r : b.r));
+          const data = c ? concat(b.targets.map((t) => this.z![l][t])) : new Float32Array(b.targets.length * (b.mode === LORA_MODE.zSquare ? b.r * b.r : b.r));
           this.device.queue.writeBuffer(b.cond, 0, data as Float32Array<ArrayBuffer>);
         }
       });

@@ -6,6 +6,7 @@ import type { AdapterPath } from '../model/model';
 import type { GenerateOptions, GenerationResult, TokenEvent } from '../model/api';
 import { createAdapter, defaultSpec, type InitMode } from './create';
 import { countParams, loraScale, type Adapter, type Target } from './types';
+import { CATALOGUE, methodOfPreset, PRESETS, type MethodPreset } from './methods';
 
 /** The part of a condition encoder a session needs (src/condition implements it). */
 export interface Encoder {
@@ -26,16 +27,9 @@ export interface SpecOverrides {
   sharedA?: boolean;
 }
 
-export type MethodPreset = 'lora' | 'zhyper' | 'zhyper-square' | 'cuma' | 'cuma-soft' | 'cuma-semantic';
-
-export const METHOD_LABEL: Record<MethodPreset, string> = {
-  lora: 'Dense LoRA (no condition)',
-  zhyper: 'Zhyper diag (z ∈ ℝʳ)',
-  'zhyper-square': 'Zhyper square (Z ∈ ℝʳˣʳ)',
-  cuma: 'CUMA top-2 of 8 experts',
-  'cuma-soft': 'CUMA soft routing (k = N)',
-  'cuma-semantic': 'CUMA semantic-only router (no e_d)',
-};
+export type { MethodPreset };
+/** The adapter picker's label of each preset (the catalogue's). */
+export const METHOD_LABEL = Object.fromEntries(PRESETS.map((p) => [p, CATALOGUE[methodOfPreset(p)].label])) as Record<MethodPreset, string>;
 
 /** How a persona conditions the model: through the adapter, or as text before the prompt (persona prompting). */
 export type ConditionMode = 'adapter' | 'prompt';

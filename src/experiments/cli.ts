@@ -8,7 +8,7 @@ import { isCountry, ZONES } from '../data/zones';
 import { RECIPES, type Recipe } from './recipes';
 import { basename } from 'node:path';
 import { importGoqaFiles } from '../cli/import';
-import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress, type DataSource } from './runner';
+import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress, type DataSource, runLabel } from './runner';
 
 export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
@@ -154,12 +154,12 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
     const stamp = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
     const progress = (p: Progress) => {
       if (p.phase === 'train') {
-        if (p.step === 1 || p.step === p.steps || p.step % 10 === 0) process.stderr.write(`${stamp()} [${p.method}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)}\n`);
+        if (p.step === 1 || p.step === p.steps || p.step % 10 === 0) process.stderr.write(`${stamp()} [${runLabel(p)}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)}\n`);
       } else if (p.phase === 'signatures') {
-        process.stderr.write(`${stamp()} [${p.method}] ${p.set.kind} signatures of ${p.set.countries.length} countries, zone silhouette ${p.set.silhouette?.toFixed(3) ?? '—'}\n`);
+        process.stderr.write(`${stamp()} [${runLabel(p)}] ${p.set.kind} signatures of ${p.set.countries.length} countries, zone silhouette ${p.set.silhouette?.toFixed(3) ?? '—'}\n`);
       } else if (p.phase === 'metrics') {
-        process.stderr.write(`${stamp()} [${p.method}] step ${p.step}: probe acc ${p.acc.toFixed(3)} EMD ${p.emd.toFixed(3)}\n`);
-      } else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${p.method}] ${p.phase}\n`);
+        process.stderr.write(`${stamp()} [${runLabel(p)}] step ${p.step}: probe acc ${p.acc.toFixed(3)} EMD ${p.emd.toFixed(3)}\n`);
+      } else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${runLabel(p)}] ${p.phase}\n`);
     };
     writeResults(outDir, await runExperiment(rt, encoder, config, progress, source));
   } finally {

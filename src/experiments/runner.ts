@@ -26,6 +26,7 @@
 // get per-country signatures (signatures.ts) and the silhouette of the zones in signature space.
 import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
+import { CATALOGUE, METHOD_IDS, type MethodId } from '../adapters/methods';
 import { choicePromptIds, codePromptIds, multipleChoiceBody, OPTION_LETTERS } from '../adapters/session';
 import { createAdapter, defaultSpec } from '../adapters/create';
 import { centreCondition, conditionCentre, foldConditionCentre, type ConditionCentre } from '../adapters/centre';
@@ -44,32 +45,14 @@ import type { Prediction } from '../eval/survey';
 import { pairMetrics, predictionsOf, profileAttributes, table1Metrics, type Item, type Table1Metrics } from './metrics';
 import { mulberry32 } from '../model/sampling';
 
-export const METHODS = ['persona-prompting', 'lora', 'zhyper-diag', 'zhyper-square', 'cuma-semantic', 'cuma', 'cuma-soft'] as const;
-export type ExperimentMethod = (typeof METHODS)[number];
-
-export const METHOD_NAMES: Record<ExperimentMethod, string> = {
-  'persona-prompting': 'Persona prompting',
-  lora: 'LoRA (dense)',
-  'zhyper-diag': 'Zhyper (diag)',
-  'zhyper-square': 'Zhyper (square)',
-  'cuma-semantic': 'Semantic-only MoE',
-  cuma: 'CUMA (top-2 of 8)',
-  'cuma-soft': 'CUMA soft routing',
-};
-
-/** The adapter spec each trained method starts from (defaultSpec's presets). */
-const PRESET: Record<Exclude<ExperimentMethod, 'persona-prompting'>, Parameters<typeof defaultSpec>[0]> = {
-  lora: 'lora',
-  'zhyper-diag': 'zhyper',
-  'zhyper-square': 'zhyper-square',
-  'cuma-semantic': 'cuma-semantic',
-  cuma: 'cuma',
-  'cuma-soft': 'cuma-soft',
-};
+// the methods and their names: one catalogue (src/adapters/methods.ts)
+export const METHODS = METHOD_IDS;
+export type ExperimentMethod = MethodId;
+export const METHOD_NAMES = Object.fromEntries(METHOD_IDS.map((m) => [m, CATALOGUE[m].name])) as Record<ExperimentMethod, string>;
 
 /** Methods that read a condition vector (c, e_d) besides the prompt. */
 export function usesCondition(m: ExperimentMethod): boolean {
-  return m === 'zhyper-diag' || m === 'zhyper-square' || m === 'cuma' || m === 'cuma-soft';
+  return CATALOGUE[m].condition;
 }
 
 export interface ExperimentConfig {
@@ -230,15 +213,39 @@ export interface Results {
   parts?: { methods: ExperimentMethod[]; loco: ExperimentConfig['loco'] }[];
 }
 
-export type Progress =
-  | { method: string; phase: 'prepare' | 'evaluate' | 'done' }
-  | { method: string; phase: 'train'; step: number; steps: number; loss: number; gradNorm: number; lr: number }
-  /** accuracy and EMD to the ground truth on a fixed probe of test answers, during training */
-  | { method: string; phase: 'metrics'; step: number; acc: number; emd: number }
-  /** per-country signatures (CUMA's gates, Zhyper's z) as trained so far */
-  | { method: string; phase: 'signatures'; step: number; set: SignatureSet }
-  /** a method's finished row */
-  | { method: string; phase: 'result'; row: ResultRow };
+/**
+ * Which training run an event belongs to: Table 1's, or one of Table 2's (the method trained on everything
+ * when Table 1's run cannot stand in, without one zone, or without a held-out share of every zone's profiles).
+ * The views build their labels from these fields (progress.ts runLabel).
+ */
+export interface RunOf {
+  /** absent: Table 1 */
+  table?: 1 | 2;
+  /** Table 2's run: trained on everything, without `zone`, or without a share of every zone's profiles (E.2) */
+  run?: 'full' | 'zone' | 'profiles';
+  zone?: string;
+}
+
+/** "cuma", "cuma (without Confucian)", "cuma (held-out profiles)", "cuma (full, Table 2)": how the views name a run. */
+export function runLabel(p: { method: string } & RunOf): string {
+  if (p.table !== 2) return p.method;
+  if (p.run === 'zone') return `${p.method} (without ${p.zone})`;
+  if (p.run === 'profiles') return `${p.method} (held-out profiles)`;
+  return `${p.method} (full, Table 2)`;
+}
+
+/** One event of a run; `method` is an ExperimentMethod id. */
+export type Progress = { method: string } & RunOf &
+  (
+    | { phase: 'prepare' | 'evaluate' | 'done' }
+    | { phase: 'train'; step: number; steps: number; loss: number; gradNorm: number; lr: number }
+    /** accuracy and EMD to the ground truth on a fixed probe of test answers, during training */
+    | { phase: 'metrics'; step: number; acc: number; emd: number }
+    /** per-country signatures (CUMA's gates, Zhyper's z) as trained so far */
+    | { phase: 'signatures'; step: number; set: SignatureSet }
+    /** a method's finished row */
+    | { phase: 'result'; row: ResultRow }
+  );
 
 /** How a caller (the CLI, the browser worker) follows and steers a run. */
 export interface RunHooks {
@@ -331,7 +338,7 @@ function bareLetterIds(encode: (text: string) => number[], K: number): number[] 
 
 /** The adapter a trained method starts from, under its recipe. */
 export function methodSpec(method: Exclude<ExperimentMethod, 'persona-prompting'>, R: RecipeSettings, config: Pick<ExperimentConfig, 'targets' | 'rank'>, encoder: Pick<Encoder, 'id' | 'dim'>): AdapterSpec {
-  const spec: AdapterSpec = { ...defaultSpec(PRESET[method], encoder.dim), encoderId: encoder.id, targets: [...(R.targets ?? config.targets)], r: config.rank };
+  const spec: AdapterSpec = { ...defaultSpec(CATALOGUE[method].preset!, encoder.dim), encoderId: encoder.id, targets: [...(R.targets ?? config.targets)], r: config.rank };
   // α = 2r: s = α/r = 2 (CUMA's code; atlas: every method), or rsLoRA s = α/√r (Zhyper's code, Z8)
   spec.alpha = 2 * spec.r;
   spec.rsLora = R.scale === 'rslora';
@@ -438,12 +445,13 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const probeN = Math.min(test.length, hooks.probeSize ?? 32);
 
   /** Train `method` on `trainItems` for `steps` steps and score `evalItems`; null when stopped. */
-  const runMethod = async (method: ExperimentMethod, trainItems: Item[], evalItems: Item[], evalTruth: number[][], steps: number, signatures: boolean): Promise<MethodRun | null> => {
+  const runMethod = async (method: ExperimentMethod, run: RunOf, trainItems: Item[], evalItems: Item[], evalTruth: number[][], steps: number, signatures: boolean): Promise<MethodRun | null> => {
+    emit({ method, ...run, phase: 'prepare' });
     const R = settingsOf(method);
     const letters = lettersFor(R);
     if (method === 'persona-prompting') {
       rt.attachAdapter(null);
-      emit({ method, phase: 'evaluate' });
+      emit({ method, ...run, phase: 'evaluate' });
       const probs: number[][] = [];
       for (const it of evalItems) probs.push((await rt.optionProbs(promptIds(it.question, it, true, R), letters.slice(0, it.K).map((id) => [id]))).probs);
       return { probs, losses: [], trainable: 0 };
@@ -517,18 +525,18 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         }
         const r = await trainer.step(batch);
         losses.push(r.loss);
-        emit({ method, phase: 'train', step: s, steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr });
+        emit({ method, ...run, phase: 'train', step: s, steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr });
         if (hooks.metricsEvery && s % hooks.metricsEvery === 0 && s < steps) {
           const probe = evalItems.slice(0, probeN);
           const pp = await scoreItems(probe);
-          emit({ method, phase: 'metrics', step: s, ...probeMetrics(pp, probe, evalTruth) });
+          emit({ method, ...run, phase: 'metrics', step: s, ...probeMetrics(pp, probe, evalTruth) });
         }
         if (signatures && hooks.signaturesEvery && s % hooks.signaturesEvery === 0 && s < steps) {
           const set = await signatureSet(false);
-          if (set) emit({ method, phase: 'signatures', step: s, set });
+          if (set) emit({ method, ...run, phase: 'signatures', step: s, set });
         }
       }
-      emit({ method, phase: 'evaluate' });
+      emit({ method, ...run, phase: 'evaluate' });
       const probs = await scoreItems(evalItems);
       const sig = signatures ? await signatureSet(true) : undefined;
       if (signatures && hooks.onTrained) {
@@ -536,8 +544,8 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         const trained = await trainer.syncAdapter();
         await hooks.onTrained(method, centre && table === centred && usesCondition(method) ? foldConditionCentre(trained, centre) : trained);
       }
-      if (sig) emit({ method, phase: 'signatures', step: steps, set: sig });
-      if (hooks.metricsEvery) emit({ method, phase: 'metrics', step: steps, ...probeMetrics(probs.slice(0, probeN), evalItems, evalTruth) });
+      if (sig) emit({ method, ...run, phase: 'signatures', step: steps, set: sig });
+      if (hooks.metricsEvery) emit({ method, ...run, phase: 'metrics', step: steps, ...probeMetrics(probs.slice(0, probeN), evalItems, evalTruth) });
       return { probs, losses, trainable: countParams(adapter), signatures: sig };
     } finally {
       trainer.destroy();
@@ -551,8 +559,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   for (const method of config.methods) {
     if (await stopNow()) break;
     const t0 = performance.now();
-    emit({ method, phase: 'prepare' });
-    const run = await runMethod(method, train, test, truth, config.steps, true);
+    const run = await runMethod(method, { table: 1 }, train, test, truth, config.steps, true);
     if (!run) break;
     fullProbs.set(method, run.probs);
     const row: MethodRow = {
@@ -569,8 +576,8 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       predictions: predictionsOf(run.probs, test),
     };
     rows.push(row);
-    emit({ method, phase: 'result', row });
-    emit({ method, phase: 'done' });
+    emit({ method, table: 1, phase: 'result', row });
+    emit({ method, table: 1, phase: 'done' });
   }
 
   // ---- Table 2: full supervision vs leave-one-cluster-out, per zone ----
@@ -582,8 +589,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       const stepsL = config.loco.steps;
       let full = stepsL === config.steps ? fullProbs.get(method) : undefined;
       if (!full) {
-        emit({ method: `${method} (full, Table 2)`, phase: 'prepare' });
-        const run = await runMethod(method, train, test, truth, stepsL, false);
+        const run = await runMethod(method, { table: 2, run: 'full' }, train, test, truth, stepsL, false);
         if (!run) break;
         full = run.probs;
       }
@@ -591,8 +597,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         const idx = test.map((it, i) => (it.zone === zone ? i : -1)).filter((i) => i >= 0);
         const zoneTest = idx.map((i) => test[i]);
         const zoneTruth = idx.map((i) => truth[i]);
-        emit({ method: `${method} (without ${zone})`, phase: 'prepare' });
-        const run = await runMethod(method, train.filter((it) => it.zone !== zone), zoneTest, zoneTruth, stepsL, false);
+        const run = await runMethod(method, { table: 2, run: 'zone', zone }, train.filter((it) => it.zone !== zone), zoneTest, zoneTruth, stepsL, false);
         if (!run) break outer;
         loco.push({
           method, label: METHOD_NAMES[method], zone, split: 'zone', nTest: idx.length,
@@ -608,13 +613,12 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         const held = heldOutProfiles(train, test, share, config.seed);
         const idx = test.map((it, i) => (held.has(it.profileText) ? i : -1)).filter((i) => i >= 0);
         if (idx.length) {
-          emit({ method: `${method} (held-out profiles)`, phase: 'prepare' });
           const heldTest = idx.map((i) => test[i]), heldTruth = idx.map((i) => truth[i]);
           // the code recipe reads CUMA's sentence, which keeps only an age band: a trained profile with a held-out
           // profile's sentence would show the model that person, so it is held out too
           const heldSentences = new Set(heldTest.map((it) => it.sentence));
           const sentences = settingsOf(method).prompt === 'code';
-          const run = await runMethod(method, train.filter((it) => !held.has(it.profileText) && !(sentences && heldSentences.has(it.sentence))), heldTest, heldTruth, stepsL, false);
+          const run = await runMethod(method, { table: 2, run: 'profiles' }, train.filter((it) => !held.has(it.profileText) && !(sentences && heldSentences.has(it.sentence))), heldTest, heldTruth, stepsL, false);
           if (!run) break;
           for (const zone of zones) {
             const zi = heldTest.map((it, j) => (it.zone === zone ? j : -1)).filter((j) => j >= 0);

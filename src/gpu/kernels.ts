@@ -278,8 +278,13 @@ export function writeStep(device: GPUDevice, step: GPUBuffer, T: number, pos0: n
  *   mode 0 plain LoRA, 1 Zhyper diag z, 2 Zhyper square Z, 3 CUMA experts (cond = gates [position, E])
  * A: [nSeg, EA, r, K];  B: per segment [E, len, r], packed;  cond: z [nSeg, r] | Z [nSeg, r, r] | gates.
  */
+/** How an adapted projection transforms A·x before B (the shaders' Params.mode): plain LoRA, Zhyper's diag z or
+ *  square Z, or CUMA's gated experts. */
+export const LORA_MODE = { plain: 0, zDiag: 1, zSquare: 2, gatedExperts: 3 } as const;
+export type LoraMode = (typeof LORA_MODE)[keyof typeof LORA_MODE];
+
 export interface LoraBinding {
-  mode: 0 | 1 | 2 | 3;
+  mode: LoraMode;
   r: number;
   /** experts (1 unless mode 3) and how many distinct A's they have (1 = shared A) */
   E: number;
@@ -305,7 +310,7 @@ export function loraRows(l: LoraBinding): number {
 
 /** Whether the fused kernels' workgroup memory holds this adapter (else the unfused pair runs). */
 export function fusedFits(l: LoraBinding, K: number): boolean {
-  return K % 4 === 0 && loraRows(l) <= FUSED_LIMITS.maxRows && l.E <= FUSED_LIMITS.maxExperts && (l.mode !== 2 || l.segs.length * l.r <= FUSED_LIMITS.maxSquareRows);
+  return K % 4 === 0 && loraRows(l) <= FUSED_LIMITS.maxRows && l.E <= FUSED_LIMITS.maxExperts && (l.mode !== LORA_MODE.zSquare || l.segs.length * l.r <= FUSED_LIMITS.maxSquareRows);
 }
 
 function checkFused(o: AdaptedLinearOpts): void {

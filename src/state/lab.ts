@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { DEFAULT_ENCODER_ID, ENCODERS } from '../condition/encoder';
+import { CATALOGUE, methodOfPreset, type MethodId } from '../adapters/methods';
 import { METHOD_LABEL, type AdapterSummary, type Condition, type ConditionMode, type MethodPreset, type ScoreResult } from '../adapters/session';
 import type { AccountingTable } from '../adapters/accounting';
 import { TARGETS, type Target } from '../adapters/types';
@@ -37,11 +38,12 @@ interface DefaultsManifest {
   adapters: { method: string; file: string }[];
 }
 
-/** Which trained default stands for each method preset (train:defaults trains Zhyper diag and CUMA top-k). */
-const DEFAULT_FOR: Partial<Record<MethodPreset, string>> = { zhyper: 'zhyper-diag', cuma: 'cuma' };
+/** The methods `npm run train:defaults` ships trained on the embedded model (scripts/train-defaults.ts). */
+const SHIPPED_DEFAULTS: readonly MethodId[] = ['zhyper-diag', 'cuma'];
+const DEFAULT_FOR = (p: MethodPreset): MethodId | undefined => SHIPPED_DEFAULTS.find((m) => m === methodOfPreset(p));
 
 /** Whether `npm run train:defaults` ships a trained adapter for this preset (on the embedded model). */
-export const hasTrainedDefault = (p: MethodPreset): boolean => DEFAULT_FOR[p] !== undefined;
+export const hasTrainedDefault = (p: MethodPreset): boolean => DEFAULT_FOR(p) !== undefined;
 
 /** The bar's method for an adapter's spec (null when none of the presets describes it). */
 export function presetOf(a: AdapterSummary): MethodPreset | null {
@@ -53,7 +55,7 @@ export function presetOf(a: AdapterSummary): MethodPreset | null {
 
 /** The shipped trained adapter for `preset` on the embedded model, or null (none shipped, or not reachable). */
 export async function trainedDefault(preset: MethodPreset, base: string = import.meta.env.BASE_URL): Promise<{ file: string; bytes: Uint8Array } | null> {
-  const method = DEFAULT_FOR[preset];
+  const method = DEFAULT_FOR(preset);
   if (!method) return null;
   try {
     const res = await fetch(`${base}adapters/manifest.json`);
@@ -614,7 +616,8 @@ export const useLab = create<LabState>()(
           set({ pendingShare: null, autoDemoFor: useApp.getState().summary });
           // where the link's own adapter is missing, the trained default of its method stands in
           const fallback = async (method: string) => {
-            set({ preset: method.startsWith('zhyper') ? 'zhyper' : 'cuma' });
+            // the shipped default of the same family (a Zhyper square link falls back to Zhyper diag)
+            set({ preset: CATALOGUE[method.startsWith('zhyper') ? 'zhyper-diag' : 'cuma'].preset! });
             return get().loadTrainedDefault();
           };
           const a = setup.adapter;

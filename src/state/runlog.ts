@@ -3,7 +3,7 @@
 // it exports (results JSON in the CLI's results.json shape plus the log; Table 1 / Table 2 CSV). Pure
 // functions, so the Train view, IndexedDB and the tests all see the same record.
 import { z } from 'zod';
-import { experimentConfig, EXPERIMENT_PRESETS, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ReferenceRow, type ResultRow, type Results } from '../experiments/runner';
+import { experimentConfig, EXPERIMENT_PRESETS, isSkipped, locoTable, markdownTable, METHOD_NAMES, METHODS, runLabel, type ExperimentConfig, type ExperimentMethod, type LocoRow, type Progress, type ReferenceRow, type ResultRow, type Results } from '../experiments/runner';
 import type { SignatureSet } from '../experiments/signatures';
 import { RECIPES, type Recipe } from '../experiments/recipes';
 import { worldConfig, ZONES, zoneOf, type WorldConfig } from '../data';
@@ -293,8 +293,6 @@ export function newRun(id: string, config: ExperimentConfig, meta: { encoderId: 
   };
 }
 
-const isTable1 = (config: ExperimentConfig, label: string) => (config.methods as readonly string[]).includes(label);
-
 /** The run after a batch of the runner's progress events (a new object; the old one is untouched). */
 export function applyEvents(run: RunRecord, events: readonly Progress[], now = Date.now()): RunRecord {
   if (!events.length) return run;
@@ -306,14 +304,13 @@ export function applyEvents(run: RunRecord, events: readonly Progress[], now = D
   let phase = run.phase;
   let locoStarted = run.locoStarted;
   for (const p of events) {
-    // Table 2's runs announce themselves with a label ("cuma (without Confucian)") and then report
-    // their steps under the bare method name: the label of the last 'prepare' tells them apart.
-    const label = phase && phase.table === 2 && p.phase !== 'prepare' ? phase.label : p.method;
+    // every event says which run it belongs to (Table 1's, or one of Table 2's): its label is built here
+    const label = runLabel(p);
     switch (p.phase) {
       case 'prepare': {
-        const table = isTable1(run.config, p.method) ? 1 : 2;
+        const table = p.table ?? 1;
         if (table === 2) locoStarted++;
-        phase = { label: p.method, method: p.method.split(' ')[0], phase: 'prepare', step: 0, steps: table === 1 ? run.config.steps : (run.config.loco?.steps ?? 0), table };
+        phase = { label, method: p.method, phase: 'prepare', step: 0, steps: table === 1 ? run.config.steps : (run.config.loco?.steps ?? 0), table };
         break;
       }
       case 'train':
@@ -426,6 +423,9 @@ export function progressOf(run: RunRecord): RunProgress {
   const what = ph.phase === 'prepare' ? 'preparing' : ph.phase === 'evaluate' ? 'evaluating' : ph.phase === 'done' ? 'done' : `step ${ph.step} of ${ph.steps}`;
   return { fraction, table: 2, index, count: n2, label: ph.label, step: ph.step, steps: ph.steps, phase: ph.phase, text: `Table 2 (held out) · run ${index} of ${n2} · ${ph.label} · ${what}` };
 }
+
+/** Whether a recorded series' label (runLabel) is one of Table 1's methods. */
+const isTable1 = (config: ExperimentConfig, label: string) => (config.methods as readonly string[]).includes(label);
 
 /** Loss per step of each Table 1 method, in the table's order. */
 export function lossSeries(run: RunRecord): { method: string; steps: number[]; loss: number[] }[] {

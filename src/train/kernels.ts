@@ -14,7 +14,7 @@
 //                                  then linearBackwardInput per lm_head row chunk (dyOff = rowStart)
 //   an adapted segment (LoRA, Zhyper diag z) → loraBackward (dA, dB, dz and its share of dX)
 //   optimizer                    → sqNorm per gradient tensor, then adamw per parameter tensor
-import { ATTENTION_TILED_MAX_D, MAX_EXPERTS, MAX_HEAD_DIM, MAX_ROUTER_HIDDEN, type Dispatch, type Kernels } from '../gpu/kernels';
+import { ATTENTION_TILED_MAX_D, LORA_MODE, MAX_EXPERTS, MAX_HEAD_DIM, MAX_ROUTER_HIDDEN, type Dispatch, type Kernels, type LoraMode } from '../gpu/kernels';
 import type { ShaderName } from '../gpu/shaders';
 import type { ParamsOf } from '../gpu/params';
 
@@ -85,7 +85,7 @@ export interface LoraBackwardOpts {
   r: number;
   scale: number;
   /** 0 LoRA, 1 diag z, 2 square Z, 3 CUMA gates (defaults to 1 with z, else 0) */
-  mode?: 0 | 1 | 2 | 3;
+  mode?: LoraMode;
   /** experts and distinct A's (1, 1 unless CUMA; EA = 1 with a shared A) */
   E?: number;
   EA?: number;
@@ -278,20 +278,20 @@ export class TrainKernels {
    * lora_backward_x (dX += Aᵀ·du) when dX is given.
    */
   loraBackward(step: GPUBuffer, o: LoraBackwardOpts): Dispatch[] {
-    const mode = o.mode ?? (o.z ? 1 : 0);
+    const mode: LoraMode = o.mode ?? (o.z ? LORA_MODE.zDiag : LORA_MODE.plain);
     const E = o.E ?? 1, EA = o.EA ?? 1, r = o.r;
-    if (mode !== 3 && (E !== 1 || EA !== 1)) throw new Error(`lora backward: only CUMA (mode 3) has experts, got E = ${E}, EA = ${EA} in mode ${mode}`);
+    if (mode !== LORA_MODE.gatedExperts && (E !== 1 || EA !== 1)) throw new Error(`lora backward: only CUMA (mode 3) has experts, got E = ${E}, EA = ${EA} in mode ${mode}`);
     if (EA !== 1 && EA !== E) throw new Error(`lora backward: EA must be 1 (shared A) or E = ${E}, got ${EA}`);
-    if ((mode === 1 || mode === 2) && (!o.z || !o.dz)) throw new Error(`lora backward: mode ${mode} needs z and dz`);
-    if (mode === 0 && (o.z || o.dz)) throw new Error('lora backward: plain LoRA has no z');
-    if (mode === 3 && (!o.z || !o.dgates)) throw new Error('lora backward: CUMA (mode 3) needs the gates (z) and dgates');
+    if ((mode === LORA_MODE.zDiag || mode === LORA_MODE.zSquare) && (!o.z || !o.dz)) throw new Error(`lora backward: mode ${mode} needs z and dz`);
+    if (mode === LORA_MODE.plain && (o.z || o.dz)) throw new Error('lora backward: plain LoRA has no z');
+    if (mode === LORA_MODE.gatedExperts && (!o.z || !o.dgates)) throw new Error('lora backward: CUMA (mode 3) needs the gates (z) and dgates');
     const [aOff, bOff, zOff] = [o.aOff ?? 0, o.bOff ?? 0, o.zOff ?? 0];
     const cond = o.z ?? this.k.empty, dz = o.dz ?? this.noOutput, dgates = o.dgates ?? this.noOutput;
     const scale = o.scale;
-    const nZ = mode === 1 ? r : mode === 2 ? r * r : 0;
+    const nZ = mode === LORA_MODE.zDiag ? r : mode === LORA_MODE.zSquare ? r * r : 0;
     const ops = [
       this.make('lora_backward_ug', { K: o.K, N: o.N, r, ldDY: o.ldDY ?? o.N, dyOff: o.dyOff ?? 0, aOff, bOff, E, EA }, step, [o.x, o.dY, o.A, o.B, o.ug], (T) => [ceil((EA + E) * r, 64), T, 1]),
-      this.make('lora_backward_mix', { r, E, EA, mode, zOff, scale }, step, [cond, o.ug, dgates], (T) => [ceil(E * r + EA * r + (mode === 3 ? E : 0), 64), T, 1]),
+      this.make('lora_backward_mix', { r, E, EA, mode, zOff, scale }, step, [cond, o.ug, dgates], (T) => [ceil(E * r + EA * r + (mode === LORA_MODE.gatedExperts ? E : 0), 64), T, 1]),
       this.make(
         'lora_backward_params',
         { K: o.K, N: o.N, r, ldDY: o.ldDY ?? o.N, dyOff: o.dyOff ?? 0, aOff, bOff, zOff, mode, accumulate: !!o.accumulate, scale, E, EA },

@@ -25,7 +25,7 @@
 // [answer tokens, V], not [T, V].
 import type { LlamaModel } from '../model/model';
 import { ropeInvFreq, ropeTable } from '../model/config';
-import { stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../gpu/kernels';
+import { LORA_MODE, stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../gpu/kernels';
 import { layerDispatches, layerPlan, plainLinear, type AdapterPath } from '../model/layer';
 import { readF32, storage } from '../gpu/buffers';
 import type { GpuAdapter, Projection } from '../adapters/gpu';
@@ -420,8 +420,8 @@ export class Trainer {
       this.tk.loraBackward(this.stepT, {
         K: slot.K, N: sg.len, r: lora.r, scale: lora.scale, mode: lora.mode, E: lora.E, EA: lora.EA,
         ldDY: o.ldDY, dyOff: (o.dyOff ?? 0) + sg.start, aOff: sg.aOff, bOff: sg.bOff, zOff: sg.zOff, accumulate: true,
-        x: o.x, dY: o.dY, A: lora.A, B: lora.B, z: lora.mode ? lora.cond : undefined, ug: this.b.ug,
-        dA: slot.dA, dB: slot.dB, dz: slot.dz ?? undefined, dgates: lora.mode === 3 ? this.b.dgates : undefined, dX: o.dX,
+        x: o.x, dY: o.dY, A: lora.A, B: lora.B, z: lora.mode !== LORA_MODE.plain ? lora.cond : undefined, ug: this.b.ug,
+        dA: slot.dA, dB: slot.dB, dz: slot.dz ?? undefined, dgates: lora.mode === LORA_MODE.gatedExperts ? this.b.dgates : undefined, dX: o.dX,
       }),
     );
   }

@@ -1,6 +1,6 @@
 // The worker's side of a training run: batching its progress for the page, and the pause / stop switches
 // the runner polls between optimizer steps. No GPU here, so Node tests can drive it.
-import type { Progress } from '../experiments/runner';
+import { runLabel, type Progress } from '../experiments/runner';
 
 /**
  * Collects progress events and hands them over in batches: at most one batch per `intervalMs`, except
@@ -37,7 +37,7 @@ export function createEventBatcher(send: (events: Progress[]) => void, intervalM
   return {
     push(p) {
       if (p.phase === 'signatures') {
-        const i = pending.findIndex((q) => q.phase === 'signatures' && q.method === p.method);
+        const i = pending.findIndex((q) => q.phase === 'signatures' && runLabel(q) === runLabel(p));
         if (i >= 0) pending.splice(i, 1);
       }
       pending.push(p);

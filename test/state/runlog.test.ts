@@ -1,4 +1,4 @@
-// The run record the Train view keeps: progress events build the log (Table 2's steps told apart from
+// The run record the Train view keeps: progress events build the log (Table 2's steps told apart by their run fields, from
 // Table 1's), the progress bar's numbers, the exports (JSON in the CLI's results.json shape, CSV), and
 // the import that refuses anything else with a reason.
 import { describe, it, expect } from 'vitest';
@@ -117,7 +117,8 @@ describe('the run log', () => {
     expect(p.fraction).toBeLessThan(1);
     run = applyEvents(run, [...steps('zhyper-diag', 3).slice(1), { method: 'zhyper-diag', phase: 'result', row: row('zhyper-diag') }, { method: 'zhyper-diag', phase: 'done' }]);
     // Table 2: the runner reports the zone run's steps under the bare method name
-    run = applyEvents(run, [{ method: 'zhyper-diag (without Confucian)', phase: 'prepare' }, ...steps('zhyper-diag', 2)]);
+    const zoneRun = { table: 2 as const, run: 'zone' as const, zone: 'Confucian' };
+    run = applyEvents(run, [{ method: 'zhyper-diag', ...zoneRun, phase: 'prepare' }, ...steps('zhyper-diag', 2).map((e) => ({ ...e, ...zoneRun }))]);
     expect(progressOf(run).table).toBe(2);
     expect(progressOf(run).text).toMatch(/Table 2.*zhyper-diag \(without Confucian\).*step 2 of 2/);
     expect(run.train.filter((t) => t.method === 'zhyper-diag (without Confucian)')).toHaveLength(2);
@@ -132,7 +133,8 @@ describe('the run log', () => {
     let run = newRun('r4', { ...config, loco: { methods: ['zhyper-diag'], steps: 2 } }, { encoderId: 'enc', model, now: 1 });
     run = applyEvents(run, [{ method: 'zhyper-diag', phase: 'prepare' }, ...[1, 2, 3].map((s) => ({ method: 'zhyper-diag', phase: 'signatures' as const, step: s, set: sigs(s) }))]);
     expect(run.recording!['zhyper-diag'].map((f) => f.step)).toEqual([1, 2, 3]);
-    run = applyEvents(run, [{ method: 'zhyper-diag (without Confucian)', phase: 'prepare' }, { method: 'zhyper-diag', phase: 'signatures', step: 1, set: sigs(9) }]);
+    const zoneRun = { table: 2 as const, run: 'zone' as const, zone: 'Confucian' };
+    run = applyEvents(run, [{ method: 'zhyper-diag', ...zoneRun, phase: 'prepare' }, { method: 'zhyper-diag', ...zoneRun, phase: 'signatures', step: 1, set: sigs(9) }]);
     expect(run.recording!['zhyper-diag']).toHaveLength(3);
     // past the limit, every other earlier frame goes; the first and the newest stay
     let frames: { step: number; set: SignatureSet }[] = [];

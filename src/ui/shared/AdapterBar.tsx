@@ -4,6 +4,7 @@ import { useEffect, useId, useState } from 'react';
 import { FileButton } from './FileButton';
 import { ENCODERS } from '../../condition/encoder';
 import { METHOD_LABEL, type AdapterSummary, type MethodPreset } from '../../adapters/session';
+import { PRESETS } from '../../adapters/methods';
 import { TARGETS, TARGET_MODULE } from '../../adapters/types';
 import { hasTrainedDefault, useLab, type AdapterOrigin } from '../../state/lab';
 import { useApp } from '../../state/store';
@@ -13,7 +14,6 @@ import { downloadFile, fileSafe } from './download';
 import { LabErrors } from './LabError';
 import { Term } from './glossary';
 
-const PRESETS = Object.keys(METHOD_LABEL) as MethodPreset[];
 
 export function describeMethod(a: AdapterSummary): string {
   // a code-recipe adapter is scored with the persona's sentence as its system prompt (as it was trained)
