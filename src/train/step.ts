@@ -24,135 +24,19 @@
 // row gather), and their gradients scattered back the same way, so the vocabulary-wide buffers are
 // [answer tokens, V], not [T, V].
 import type { LlamaModel } from '../model/model';
-import { ropeInvFreq, ropeTable } from '../model/config';
-import { LORA_MODE, stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../gpu/kernels';
-import { layerDispatches, layerPlan, plainLinear, type AdapterPath } from '../model/layer';
+import { writeStep, type Dispatch } from '../gpu/kernels';
+import type { AdapterPath } from '../model/layer';
 import { readF32, storage } from '../gpu/buffers';
-import type { GpuAdapter, Projection } from '../adapters/gpu';
-import { tensorName, type Adapter, type Target } from '../adapters/types';
-import { TrainKernels, IGNORE, packTargets, sqNormSlots, loraScratch, routerScratch, type AdamwDispatch } from './kernels';
+import type { GpuAdapter } from '../adapters/gpu';
+import { tensorName, type Adapter } from '../adapters/types';
+import { TrainKernels, IGNORE, packTargets, sqNormSlots, type AdamwDispatch } from './kernels';
 import { hypernetForward, zeroHyperGrads, type HyperGrads, type HypernetTape } from './hypernet-backward';
 import { clipFactor, CpuAdamW, sumSquares, type LrSchedule } from './optim';
+import { NonFiniteStepError, type StepResult, type TrainExample, type TrainOptions } from './api';
+import { trainBuffers, type Acts, type BufferName, type RouterSlot, type Slot, type TrainDims } from './buffers';
+import { head, layerBackward, layerForward, routerOps, type TrainGraph } from './graph';
 
-/** One training sequence. */
-export interface TrainExample {
-  /** the tokens, starting at position 0 (at most the model's maxChunk) */
-  ids: number[];
-  /** rows t whose NEXT token is scored: the logits after ids[0..t] against targets[i] */
-  answerPositions: number[];
-  targets: number[];
-  /** Zhyper's c or CUMA's e_d: the condition embedding (the encoder's output for this sequence's persona) */
-  condition?: Float32Array;
-}
-
-export interface TrainOptions {
-  /** learning rate: a constant, or a schedule of the 1-based step (warmupCosine in optim.ts) */
-  lr: number | LrSchedule;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  /** decoupled weight decay on every trained tensor (torch.optim.AdamW's default 0.01) */
-  weightDecay?: number;
-  /** global gradient-norm clipping (1.0 as in most LoRA recipes); 0 = off */
-  maxGradNorm?: number;
-  /** label smoothing ε of the cross-entropy (Zhyper's code uses 0.1) */
-  labelSmoothing?: number;
-  /** CUMA's load balance: 'dense' (Mixtral's form, the default) or 'sparse' (the CUMA code's: f = count/(T·k), P the mean final gate) */
-  loadBalanceForm?: 'dense' | 'sparse';
-  /** most answer tokens in one sequence (sizes the [rows, V] logits buffer; default 32) */
-  maxAnswerTokens?: number;
-  /** false: adapted projections run as base + lora_down + lora_up (the unfused path) */
-  fused?: boolean;
-  /** CUMA: the load-balancing weight λ of λ·Σ_layers N·Σ_i f_i·P_i (0.01 in the authors' code; 0 = off) */
-  loadBalance?: number;
-  /**
-   * true: every layer keeps its activations from the forward for the backward; false: one set of buffers,
-   * each layer's forward recomputed from its input before its backward (a third more work, L times less
-   * memory). Default: keep them when they take at most KEEP_ACTIVATIONS_BYTES.
-   */
-  keepActivations?: boolean;
-}
-
-/** keepActivations' default limit: every layer's activations at maxChunk tokens */
-export const KEEP_ACTIVATIONS_BYTES = 256 * 2 ** 20;
-
-export interface StepResult {
-  /** the optimizer step just taken (1-based) */
-  step: number;
-  /** mean cross-entropy over the batch's answer tokens, before the update */
-  loss: number;
-  /** CUMA: λ·(the load-balancing loss summed over layers, mean over sequences); 0 otherwise */
-  aux: number;
-  /** global gradient norm before clipping */
-  gradNorm: number;
-  lr: number;
-  /** answer tokens in the batch */
-  tokens: number;
-}
-
-/** A step whose loss, gradient norm or learning rate is NaN or infinite: nothing was updated. */
-export class NonFiniteStepError extends Error {
-  override name = 'NonFiniteStepError';
-}
-
-/** One adapted projection of one layer: its packed parameters (the GpuAdapter's), gradients, and moments. */
-interface Slot {
-  layer: number;
-  proj: Projection;
-  lora: LoraBinding & { targets: Target[] };
-  /** input width of the projection */
-  K: number;
-  /** its segments: the target, its rows in the projection's output, and offsets into packed A, B, z */
-  segs: { target: Target; start: number; len: number; aOff: number; bOff: number; zOff: number }[];
-  nA: number;
-  nB: number;
-  nZ: number;
-  dA: GPUBuffer;
-  dB: GPUBuffer;
-  /** Zhyper: dz of the current sequence */
-  dz: GPUBuffer | null;
-  /** z numbers per segment (r diag, r² square, 0 otherwise) */
-  zLen: number;
-  /** this slot's z in one sequence's row of the dz log */
-  zBase: number;
-}
-
-/** The trainer's own GPU buffers (sizes in the constructor). */
-type BufferName =
-  | 'ids' | 'cosSin' | 'U'
-  | 'dx' | 'dh' | 'dact' | 'dgu' | 'datt' | 'dqkv' | 'dK' | 'dV' | 'stats' | 'ug'
-  | 'ansRows' | 'rowOf' | 'targets' | 'xa' | 'ha' | 'logits' | 'loss' | 'dha' | 'dxa' | 'partials'
-  | 'dgates' | 'routerOut' | 'lbSeq' | 'junk';
-
-/** A layer's activations that its backward reads. */
-interface Acts {
-  /** x_l + attention: the post-attention norm's input */
-  xmid: GPUBuffer;
-  /** RMSNorm(x_l): the qkv projection's (and CUMA's router's) input */
-  h1: GPUBuffer;
-  /** RMSNorm(xmid): the gate/up projections' input */
-  h2: GPUBuffer;
-  qkv: GPUBuffer;
-  /** Qwen3: the q and k heads before their RMSNorm (rope overwrites them; the norm's backward needs them) */
-  qkPre: GPUBuffer;
-  kc: GPUBuffer;
-  vc: GPUBuffer;
-  att: GPUBuffer;
-  /** [g | u] pre-activations */
-  gu: GPUBuffer;
-  /** SiLU(g)·u: the down projection's input */
-  act: GPUBuffer;
-}
-
-/** CUMA: one layer's router on the GPU, its gradients, and its CPU half (W1e, b1, trained on the CPU). */
-interface RouterSlot {
-  layer: number;
-  dW1h: GPUBuffer;
-  dW2: GPUBuffer;
-  db2: GPUBuffer;
-  /** dL/dc of the current sequence (c = W1e·e_d + b1) */
-  dc: GPUBuffer;
-}
+export { KEEP_ACTIVATIONS_BYTES, NonFiniteStepError, type StepResult, type TrainExample, type TrainOptions } from './api';
 
 export class Trainer {
   readonly adapter: Adapter;
@@ -164,7 +48,7 @@ export class Trainer {
   private readonly device: GPUDevice;
   private readonly zhyper: boolean;
   private readonly cuma: boolean;
-  private readonly routers: RouterSlot[] = [];
+  private readonly routers: RouterSlot[];
   /** λ of the load-balancing loss (CUMA) */
   private readonly lbLambda: number;
   private readonly lbForm: 'dense' | 'sparse';
@@ -177,9 +61,9 @@ export class Trainer {
   private readonly smoothing: number;
   private readonly maxNorm: number;
   private readonly maxAns: number;
-  private readonly d: { H: number; D: number; I: number; nH: number; nKV: number; qDim: number; kvDim: number; qkvDim: number; V: number; L: number; eps: number; Tm: number };
+  private readonly d: TrainDims;
   private readonly owned: GPUBuffer[] = [];
-  private readonly slots: Slot[] = [];
+  private readonly slots: Slot[];
   /** the Step uniforms: {T, 0} for per-token kernels, {answer tokens, 0} for the head */
   private readonly stepT: GPUBuffer;
   private readonly stepA: GPUBuffer;
@@ -220,7 +104,7 @@ export class Trainer {
   ) {
     const ad = model.adapter;
     if (!ad) throw new Error('no adapter is attached to the model: attach the adapter to train first (Runtime.attachAdapter)');
-    const c = model.config, spec = ad.adapter.spec;
+    const spec = ad.adapter.spec;
     const smoothing = opts.labelSmoothing ?? 0;
     if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`label smoothing must be in [0, 1), got ${smoothing}`);
     this.ad = ad;
@@ -240,136 +124,22 @@ export class Trainer {
     this.schedule = typeof lr === 'number' ? () => lr : lr;
     const hyper = { beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8, wd: opts.weightDecay ?? 0.01 };
 
-    const H = c.hiddenSize, D = c.headDim, I = c.intermediateSize, nH = c.numHeads, nKV = c.numKVHeads;
-    const qDim = nH * D, kvDim = nKV * D, qkvDim = qDim + 2 * kvDim, V = c.vocabSize, L = c.numLayers, Tm = model.maxChunk;
-    this.d = { H, D, I, nH, nKV, qDim, kvDim, qkvDim, V, L, eps: c.rmsNormEps, Tm };
-    const buf = (n: number, label: string) => {
-      const b = storage(this.device, n, `train.${label}`);
-      this.owned.push(b);
-      return b;
-    };
-    this.stepT = stepBuffer(this.device);
-    this.stepA = stepBuffer(this.device);
-    const A = this.maxAns;
-    this.xs = Array.from({ length: L + 1 }, (_, l) => buf(Tm * H, `x${l}`));
-    const b: Omit<Record<BufferName, GPUBuffer>, 'partials'> = {
-      ids: buf(Tm, 'ids'),
-      cosSin: storage(this.device, ropeTable(ropeInvFreq(c), Tm), 'train.cos_sin'),
-      U: buf(Tm * Math.max(1, ad.maxRows), 'lora.U'),
-      // CUMA: dL/dgates of the layer being pulled back, the router backward's rows, the load-balance sum
-      dgates: buf(this.cuma ? Tm * spec.cuma!.experts : 1, 'router.dgates'),
-      routerOut: buf(this.cuma ? Tm * routerScratch(spec.cuma!.routerHidden, spec.cuma!.experts) : 1, 'router.out'),
-      lbSeq: buf(1, 'router.lb'),
-      junk: buf(1, 'router.lb_sq'),
-      // their gradients
-      dx: buf(Tm * H, 'dx'),
-      dh: buf(Tm * H, 'dh'),
-      dact: buf(Tm * I, 'dact'),
-      dgu: buf(Tm * 2 * I, 'dgu'),
-      datt: buf(Tm * qDim, 'datt'),
-      dqkv: buf(Tm * qkvDim, 'dqkv'),
-      dK: buf(Tm * kvDim, 'dK'),
-      dV: buf(Tm * kvDim, 'dV'),
-      stats: buf(Tm * nH * 2, 'attn.stats'),
-      ug: buf(Tm * loraScratch(spec.r, spec.cuma?.experts ?? 1, spec.cuma ? (spec.cuma.sharedA ? 1 : spec.cuma.experts) : 1), 'lora.ug'),
-      // the head, on the answer rows only
-      ansRows: buf(A, 'answer_rows'),
-      rowOf: buf(Tm, 'row_of'), // token t → its answer row, or IGNORE
-      targets: buf(A, 'targets'),
-      xa: buf(A * H, 'x_answer'),
-      ha: buf(A * H, 'h_answer'),
-      logits: buf(A * V, 'logits'), // becomes dlogits in place
-      loss: buf(A + 1, 'loss'),
-      dha: buf(A * H, 'dh_answer'),
-      dxa: buf(A * H, 'dx_answer'),
-    };
-    this.owned.push(b.cosSin, this.stepT, this.stepA);
-    const qkPreN = c.qkNorm ? Tm * (nH + nKV) * D : 1;
-    const actFloats = Tm * (3 * H + qkvDim + 2 * kvDim + qDim + 3 * I) + qkPreN;
-    this.keepActivations = opts.keepActivations ?? L * actFloats * 4 <= KEEP_ACTIVATIONS_BYTES;
-    const actSet = (tag: string): Acts => ({
-      xmid: buf(Tm * H, `${tag}xmid`),
-      h1: buf(Tm * H, `${tag}h1`),
-      h2: buf(Tm * H, `${tag}h2`),
-      qkv: buf(Tm * qkvDim, `${tag}qkv`),
-      qkPre: buf(qkPreN, `${tag}qk_pre`),
-      kc: buf(Tm * kvDim, `${tag}k_cache`),
-      vc: buf(Tm * kvDim, `${tag}v_cache`),
-      att: buf(Tm * qDim, `${tag}att`),
-      gu: buf(Tm * 2 * I, `${tag}gate_up`),
-      act: buf(Tm * I, `${tag}act`),
-    });
-    if (this.keepActivations) this.acts = Array.from({ length: L }, (_, l) => actSet(`${l}.`));
-    else {
-      const shared = actSet('');
-      this.acts = Array.from({ length: L }, () => shared);
-    }
-
-    // The adapted projections, in layer order, with their gradient buffers.
-    const projK: Record<Projection, number> = { qkv: H, o: qDim, gate: H, up: H, down: I };
-    const r = spec.r;
-    const zLen = this.zhyper ? (spec.zhyper!.variant === 'square' ? r * r : r) : 0;
-    let zBase = 0;
-    ad.layers.forEach((st, layer) => {
-      for (const proj of ['qkv', 'o', 'gate', 'up', 'down'] as Projection[]) {
-        const lora = st.bindings[proj];
-        if (!lora) continue;
-        const K = projK[proj];
-        let bOff = 0;
-        // packed as GpuAdapter uploads them: per segment EA·r·K of A, E·len·r of B, zLen of z
-        const segs = lora.targets.map((target, i) => {
-          const { start, len } = lora.segs[i];
-          const s = { target, start, len, aOff: i * lora.EA * r * K, bOff, zOff: i * zLen };
-          bOff += lora.E * len * r;
-          return s;
-        });
-        const nA = segs.length * lora.EA * r * K, nB = bOff, nZ = segs.length * zLen;
-        this.slots.push({
-          layer, proj, lora, K, segs, nA, nB, nZ, zBase, zLen,
-          dA: buf(nA, `${layer}.${proj}.dA`),
-          dB: buf(nB, `${layer}.${proj}.dB`),
-          dz: this.zhyper ? buf(nZ, `${layer}.${proj}.dz`) : null,
-        });
-        zBase += nZ;
-      }
-      if (st.router) {
-        const { R, E } = st.router;
-        this.routers.push({ layer, dW1h: buf(R * H, `${layer}.router.dW1h`), dW2: buf(E * R, `${layer}.router.dW2`), db2: buf(E, `${layer}.router.db2`), dc: buf(R, `${layer}.router.dc`) });
-      }
-    });
-    this.zPerSeq = zBase;
-
-    // Optimizer: every gradient's Σ g² into its own slots of one partials buffer, then AdamW per tensor;
-    // adamw.wgsl sums all partials (the CPU hypernetwork's share included) for the global norm.
-    const grads = [
-      ...this.slots.flatMap((s) => [
-        { n: s.nA, grad: s.dA, param: s.lora.A },
-        { n: s.nB, grad: s.dB, param: s.lora.B },
-      ]),
-      ...this.routers.flatMap((rs) => {
-        const rb = ad.layers[rs.layer].router!;
-        return [
-          { n: rb.R * H, grad: rs.dW1h, param: rb.W1h },
-          { n: rb.E * rb.R, grad: rs.dW2, param: rb.W2 },
-          { n: rb.E, grad: rs.db2, param: rb.b2 },
-        ];
-      }),
-    ];
-    this.hyperSlot = grads.reduce((a, g) => a + sqNormSlots(g.n), 0);
-    this.nPartials = this.hyperSlot + 1;
-    const partials = buf(this.nPartials, 'grad.partials');
-    this.b = { ...b, partials };
+    const g = trainBuffers(model, ad, { maxAns: this.maxAns, keepActivations: opts.keepActivations });
+    ({ d: this.d, stepT: this.stepT, stepA: this.stepA, xs: this.xs, b: this.b, acts: this.acts, keepActivations: this.keepActivations, slots: this.slots, routers: this.routers, zPerSeq: this.zPerSeq, hyperSlot: this.hyperSlot, nPartials: this.nPartials } = g);
+    this.owned.push(...g.owned);
+    const { H } = this.d, buf = g.buf, grads = g.grads, partials = this.b.partials;
+    const graph: TrainGraph = { ...g, model, ad, tk: this.tk, cuma: this.cuma, lbForm: this.lbForm, lbScaled: this.lbScaled, maxAns: this.maxAns, smoothing };
 
     // training runs T tokens at once, where 'split' is 'unfused' (layer.ts)
     const path: AdapterPath = opts.fused === false ? 'unfused' : 'fused';
     this.embedOps = model.weights.embed.chunks.map((ch) => model.kernels.embedding(this.stepT, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.b.ids, table: ch.buf, out: this.xs[0] }));
-    const forward = this.xs.slice(1).map((x, l) => this.layerForward(l, x, path));
+    const forward = this.xs.slice(1).map((x, l) => layerForward(graph, l, x, path));
     this.forwardOps = forward.map((f) => f.upToDown);
     this.downOps = forward.map((f) => f.down);
-    this.recomputeOps = this.keepActivations ? [] : this.xs.slice(1).map((_, l) => this.layerForward(l, this.acts[l].xmid, path).upToDown);
-    this.backwardOps = this.xs.slice(1).map((_, l) => this.layerBackward(l));
-    this.lbForwardOps = this.xs.slice(1).map((_, l) => (this.cuma ? this.routerOps(l, false) : []));
-    [this.headForwardOps, this.ceOps, this.headBackwardOps] = this.head();
+    this.recomputeOps = this.keepActivations ? [] : this.xs.slice(1).map((_, l) => layerForward(graph, l, this.acts[l].xmid, path).upToDown);
+    this.backwardOps = this.xs.slice(1).map((_, l) => layerBackward(graph, l));
+    this.lbForwardOps = this.xs.slice(1).map((_, l) => (this.cuma ? routerOps(graph, l, false) : []));
+    [this.headForwardOps, this.ceOps, this.headBackwardOps] = head(graph);
 
     // sq_norm per gradient into its slots, AdamW per tensor
     let slot = 0;
@@ -397,122 +167,6 @@ export class Trainer {
   }
 
   // ---- building the dispatches -------------------------------------------------------------------
-
-  /**
-   * Layer l's forward (layer.ts, as inference builds it, with gate and up kept as two projections): x holds
-   * x_l when it starts (the driver copies it in). `upToDown` ends with x = x_l + attention (xmid) and act
-   * ready; `down` then adds the MLP's output (x_{l+1}). The recompute before the backward is upToDown on
-   * acts.xmid.
-   */
-  private layerForward(l: number, x: GPUBuffer, path: AdapterPath): { upToDown: Dispatch[]; down: Dispatch[] } {
-    const { h1, h2, qkv, qkPre, kc, vc, att, gu, act } = this.acts[l];
-    const b = { x, h1, h2, qkv, qkPre, kCache: kc, vCache: vc, att, act, gu, U: this.b.U, cosSin: this.b.cosSin };
-    const d = layerDispatches(this.model.kernels, this.stepT, this.model.config, this.model.weights.layers[l], this.ad.layers[l], b, layerPlan({ prefill: true, path, training: true }));
-    return { upToDown: [...d.attention, ...d.mlp], down: d.down };
-  }
-
-  /** The adapter's backward on one projection: dA, dB (dz) accumulate; its share of dX adds onto dX. */
-  private loraBackward(l: number, proj: Projection, o: { x: GPUBuffer; dY: GPUBuffer; ldDY: number; dyOff?: number; dX?: GPUBuffer }): Dispatch[] {
-    const slot = this.slots.find((s) => s.layer === l && s.proj === proj);
-    if (!slot) return [];
-    const { lora } = slot;
-    return slot.segs.flatMap((sg) =>
-      this.tk.loraBackward(this.stepT, {
-        K: slot.K, N: sg.len, r: lora.r, scale: lora.scale, mode: lora.mode, E: lora.E, EA: lora.EA,
-        ldDY: o.ldDY, dyOff: (o.dyOff ?? 0) + sg.start, aOff: sg.aOff, bOff: sg.bOff, zOff: sg.zOff, accumulate: true,
-        x: o.x, dY: o.dY, A: lora.A, B: lora.B, z: lora.mode !== LORA_MODE.plain ? lora.cond : undefined, ug: this.b.ug,
-        dA: slot.dA, dB: slot.dB, dz: slot.dz ?? undefined, dgates: lora.mode === LORA_MODE.gatedExperts ? this.b.dgates : undefined, dX: o.dX,
-      }),
-    );
-  }
-
-  /**
-   * CUMA, layer l: the router's backward from the dL/dgates its projections summed (backward), or with
-   * dL/dgates = 0 for the load-balance share alone (forward-only runs); the share is summed into lbSeq.
-   * With backward, also dW1h, dc, dW2, db2 (accumulated) and, above layer 0, W1hᵀ·dpre into dh.
-   */
-  private routerOps(l: number, backward: boolean): Dispatch[] {
-    const rt = this.ad.layers[l].router!, rs = this.routers.find((x) => x.layer === l)!;
-    const { H } = this.d;
-    const S = routerScratch(rt.R, rt.E), lbCol = 2 * rt.R + rt.E;
-    const [rb, ...grads] = this.tk.routerBackward(
-      this.stepT,
-      { H, R: rt.R, E: rt.E, k: rt.k, gating: rt.gating, lbScale: 0, lbForm: this.lbForm, h: this.acts[l].h1, W1h: rt.W1h, c: rt.c, W2: rt.W2, b2: rt.b2, gates: rt.gates, dgates: this.b.dgates, out: this.b.routerOut },
-      { dW1h: rs.dW1h, dc: rs.dc, dW2: rs.dW2, db2: rs.db2, accumulate: true },
-    );
-    this.lbScaled.push(rb);
-    // Σ_t of the load-balance column: weight_grad's bias sum (its dW, Σ lb², goes to a junk buffer)
-    const lb = this.tk.weightGrad(this.stepT, { N: 1, K: 1, ldDY: S, dyOff: lbCol, ldX: S, xOff: lbCol, accumulate: true, dY: this.b.routerOut, X: this.b.routerOut, dW: this.b.junk, db: this.b.lbSeq });
-    if (!backward) return [rb, lb];
-    const dh = l === 0 ? [] : [this.tk.linearBackwardInput(this.stepT, { N: rt.R, K: H, ldDY: S, dyOff: rt.R, accumulate: true, dY: this.b.routerOut, W: rt.W1h, dX: this.b.dh })];
-    return [rb, lb, ...grads, ...dh];
-  }
-
-  /**
-   * Layer l's backward, after its recompute: dx holds dL/dx_{l+1} and ends as dL/dx_l.
-   *   x_{l+1} = xmid + down(SiLU(g)·u),  [g | u] = RMSNorm(xmid)·[W_gate | W_up]ᵀ
-   *   xmid    = x_l + o(attention(RoPE(RMSNorm(x_l)·W_qkvᵀ)))
-   * Both residual adds pass dx through unchanged; each branch adds its part on top (accumulate).
-   */
-  private layerBackward(l: number): Dispatch[] {
-    const tk = this.tk, s = this.stepT;
-    const { H, D, I, nH, nKV, qDim, kvDim, qkvDim, eps } = this.d;
-    const W = this.model.weights.layers[l];
-    const { cosSin, dx, dh, dact, dgu, datt, dqkv, dK, dV, stats } = this.b;
-    const { xmid, h1, h2, qkv, qkPre, kc, vc, att, gu, act } = this.acts[l];
-    const mlp = [
-      tk.linearBackwardInput(s, { N: H, K: I, dY: dx, W: W.Wdown, dX: dact }),
-      ...this.loraBackward(l, 'down', { x: act, dY: dx, ldDY: H, dX: dact }),
-      tk.siluGateBackward(s, { I, gu, dOut: dact, dgu }),
-      tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: 0, dY: dgu, W: W.Wgate, dX: dh }),
-      tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: I, accumulate: true, dY: dgu, W: W.Wup, dX: dh }),
-      ...this.loraBackward(l, 'gate', { x: h2, dY: dgu, ldDY: 2 * I, dyOff: 0, dX: dh }),
-      ...this.loraBackward(l, 'up', { x: h2, dY: dgu, ldDY: 2 * I, dyOff: I, dX: dh }),
-      tk.rmsnormBackward(s, { dim: H, eps, accumulate: true, x: xmid, w: W.postNorm, dy: dh, dx }),
-    ];
-    // Below layer 0 are the frozen embeddings: its attention branch needs no input gradient, only the
-    // adapter's parameter gradients.
-    const first = l === 0;
-    const attention = [
-      tk.linearBackwardInput(s, { N: H, K: qDim, dY: dx, W: W.Wo, dX: datt }),
-      ...this.loraBackward(l, 'o', { x: att, dY: dx, ldDY: H, dX: datt }),
-      ...tk.attentionBackward(s, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, dO: datt, stats, dqkv, dK, dV, past: 0 }),
-      tk.kvAppendBackward(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, dK, dV, dqkv }),
-      tk.ropeBackward(s, { headDim: D, nHeads: nH + nKV, ldQKV: qkvDim, cosSin, dqkv, ...(W.qkNorm ? { normW: W.qkNorm, nQHeads: nH, eps, pre: qkPre } : {}) }),
-      ...(first ? [] : [tk.linearBackwardInput(s, { N: qkvDim, K: H, dY: dqkv, W: W.Wqkv, dX: dh })]),
-      ...this.loraBackward(l, 'qkv', { x: h1, dY: dqkv, ldDY: qkvDim, dX: first ? undefined : dh }),
-      ...(this.cuma ? this.routerOps(l, true) : []),
-      ...(first ? [] : [tk.rmsnormBackward(s, { dim: H, eps, accumulate: true, x: this.xs[l], w: W.inputNorm, dy: dh, dx })]),
-    ];
-    return [...mlp, ...attention];
-  }
-
-  /**
-   * The head on the answer rows: gather x_L's answer rows (the embedding kernel as a row gather), final
-   * RMSNorm, lm_head per row chunk, cross-entropy (logits become dlogits in place); then back through
-   * lm_head and the norm, and scatter the rows' gradients into dx (a gather by the inverse map).
-   */
-  private head(): [Dispatch[], Dispatch[], Dispatch[]] {
-    const k = this.model.kernels, tk = this.tk, a = this.stepA;
-    const { H, V, eps, Tm } = this.d;
-    const w = this.model.weights;
-    const { ansRows, rowOf, targets, xa, ha, logits, loss, dha, dxa, dx } = this.b;
-    const chunks = w.lmHead.chunks;
-    const forward = [
-      k.embedding(a, { H, rowStart: 0, rowCount: Tm, ids: ansRows, table: this.xs[this.d.L], out: xa }),
-      k.rmsnorm(a, { dim: H, eps, x: xa, w: w.finalNorm, y: ha }),
-      ...chunks.map((ch) => plainLinear(k, a, { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, y: logits }, true)),
-    ];
-    // rows = maxAns: rows past this sequence's answers are IGNORE (loss 0, gradient 0); count and
-    // gradScale are rewritten per sequence (setLossScale)
-    const ce = tk.crossEntropy({ V, rows: this.maxAns, count: 1, eps: this.smoothing, targets, logits, loss });
-    const backward = [
-      ...chunks.map((ch, i) => tk.linearBackwardInput(a, { N: ch.rowCount, K: H, ldDY: V, dyOff: ch.rowStart, accumulate: i > 0, dY: logits, W: ch.buf, dX: dha })),
-      tk.rmsnormBackward(a, { dim: H, eps, x: xa, w: w.finalNorm, dy: dha, dx: dxa }),
-      k.embedding(this.stepT, { H, rowStart: 0, rowCount: this.maxAns, ids: rowOf, table: dxa, out: dx }),
-    ];
-    return [forward, ce, backward];
-  }
 
   // ---- running ------------------------------------------------------------------------------------
 
