@@ -10,7 +10,7 @@ export interface DefaultsManifest {
   batchSize?: number;
   world: string;
   /** how the adapters were trained: profile text in the prompt or not, centred conditions (folded) or not */
-  training?: { personaInPrompt: boolean; centredConditions: boolean; chat: boolean; lr: number; recipe?: string };
+  training?: { personaInPrompt: boolean; centredConditions: boolean; chat: boolean; lr: number; recipe?: string; zhyperTrunk?: string };
   adapters: { method: ExperimentMethod; file: string; label: string; acc: number; /** per-answer EMD to P* (emdCalibration) */ emd: number; emdWvb?: number; entropy: number; silhouette: number | null }[];
 }
 

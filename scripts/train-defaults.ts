@@ -39,8 +39,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1 || !Number.isInteger(batchSize) || batchSize < 1) throw new Error('--steps and --batch-size must be positive integers');
   const lr = Number(arg('lr') ?? 2e-3);
   if (!(lr > 0)) throw new Error(`--lr must be a number > 0, got "${arg('lr')}"`);
-  const trunk = arg('zhyper-trunk');
-  if (trunk !== undefined && trunk !== 'code' && trunk !== 'atlas') throw new Error(`--zhyper-trunk must be code or atlas, got "${trunk}"`);
+  // Zhyper's trunk and condition scale as the authors' code (LayerNorms, normalize(c)·√d): with ours, centred
+  // conditions reach the hypernetwork too small and its personas came out alike (TV 0.04 on the religion
+  // question against 0.51; bench/results/persona-check-2026-12-03/)
+  const trunk = arg('zhyper-trunk') ?? 'code';
+  if (trunk !== 'code' && trunk !== 'atlas') throw new Error(`--zhyper-trunk must be code or atlas, got "${trunk}"`);
   const modelDir = 'public/models/default';
   const seed = 1;
   const encoder = await conditionEncoder(DEFAULT_ENCODER_ID, arg('embeddings'));
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
     // --methods zhyper-diag retrains one of them; the others' files and manifest entries stay as they are
     const methods = (arg('methods')?.split(',') ?? DEFAULT_METHODS) as ExperimentMethod[];
     for (const m of methods) if (!DEFAULT_METHODS.includes(m)) throw new Error(`--methods: the defaults are ${DEFAULT_METHODS.join(', ')}, not "${m}"`);
-    const config = experimentConfig('quick', { seed, methods, steps, batchSize, lr, lrFor: {}, personaInPrompt: false, centerConditions: true, chat: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null, ...(trunk ? { zhyperTrunk: { trunk: trunk as 'code' | 'atlas', condScale: trunk === 'code' ? ('sqrt-d' as const) : ('raw' as const) } } : {}) });
+    const config = experimentConfig('quick', { seed, methods, steps, batchSize, lr, lrFor: {}, personaInPrompt: false, centerConditions: true, chat: true, world, maxExamples: 2048, maxTest: 128, signatureProfiles: 2, loco: null, zhyperTrunk: { trunk, condScale: trunk === 'code' ? 'sqrt-d' : 'raw' } });
     const files = new Map<ExperimentMethod, Uint8Array>();
     const t0 = performance.now();
     const res = await runExperiment(rt, encoder, config, {
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
       steps,
       batchSize,
       world: `synthetic world: every country, ${world.participantsPerCountry} people per country, questions ${world.questionIds!.join(', ')}`,
-      training: { personaInPrompt: config.personaInPrompt, centredConditions: !!config.centerConditions, chat: !!config.chat, lr: config.lr, recipe: config.recipe ?? 'atlas' },
+      training: { personaInPrompt: config.personaInPrompt, centredConditions: !!config.centerConditions, chat: !!config.chat, lr: config.lr, recipe: config.recipe ?? 'atlas', zhyperTrunk: trunk },
       adapters: [],
     };
     const old = existsSync(join(out, 'manifest.json')) ? (JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as DefaultsManifest) : null;

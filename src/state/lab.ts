@@ -72,8 +72,8 @@ export const useLab = create<LabState>()(
       return {
         ...scene,
         encoderId: DEFAULT_ENCODER_ID,
-        // CUMA opens: its trained default separates the default personas (TV 0.43 on the religion question),
-        // Zhyper's does not yet (0.04; Compare says why when it is picked)
+        // CUMA opens: its trained default separates the default personas (TV 0.43 on the religion question;
+        // Zhyper's 0.51)
         preset: 'cuma',
         seed: 1,
         rank: 8,

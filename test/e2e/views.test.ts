@@ -100,12 +100,16 @@ describe('Compare, Blend and Routing in Chromium', () => {
     expect(tv).toBeGreaterThanOrEqual(0.3);
     expect(d1[0]).toBeGreaterThan(d0[0] + 0.1);
     await shot(page, 'e2e-compare-cuma-default.png');
-    // picking Zhyper in the method picker puts Zhyper's trained default on, and Compare says why it separates less
+    // picking Zhyper in the method picker puts Zhyper's trained default on: it tells the two personas apart too
     await page.getByTestId('preset-select').selectOption('zhyper');
     await adapterOf(page, 'zhyper');
     await page.getByTestId('default-badge').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('adapter-summary').innerText()).toMatch(/trained default, zhyper-diag\.safetensors/);
-    await page.getByTestId('zhyper-default-note').waitFor();
+    await page.getByTestId('score').click();
+    const z0 = await waitProbs(page, 'option-bars-0');
+    const z1 = await waitProbs(page, 'option-bars-1');
+    expect(z0.reduce((a, v, i) => a + Math.abs(v - z1[i]), 0) / 2).toBeGreaterThanOrEqual(0.3);
+    expect(z1[0]).toBeGreaterThan(z0[0] + 0.1);
     await shot(page, 'e2e-compare-default-adapter.png');
     // then a random Zhyper one explicitly
     await newAdapter(page, 'zhyper', 'zhyper');

@@ -26,7 +26,6 @@ function QuestionCard() {
   const options = useLab((s) => s.options);
   const mode = useLab((s) => s.mode);
   const adapter = useLab((s) => s.adapter);
-  const origin = useLab((s) => s.origin);
   const ready = useApp((s) => s.modelStatus === 'ready');
   const lab = useLab.getState;
   return (
@@ -66,12 +65,6 @@ function QuestionCard() {
           </label>
         ))}
       </fieldset>
-      {mode === 'adapter' && ready && origin?.kind === 'default' && adapter?.method === 'zhyper' && (
-        <p className="note" data-testid="zhyper-default-note">
-          Zhyper's trained default barely tells these personas apart: trained on four questions for 400 steps, its hypernetwork has not yet learned which
-          countries differ (its personas pair up wrongly). CUMA's default, the opening method, separates them: pick CUMA above.
-        </p>
-      )}
       {mode === 'adapter' && ready && (!adapter || adapter.method === 'lora') && (
         <p className="note" data-testid="no-condition-note">
           {adapter ? 'A dense LoRA has no condition:' : 'No adapter:'} every persona gets the same answer in adapter mode. Make a Zhyper or CUMA adapter above, or switch to persona
