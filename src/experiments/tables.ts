@@ -23,6 +23,8 @@ export interface MethodRow extends Table1Metrics {
   /** every test answer: question, profile, country, gold, argmax and option probabilities */
   predictions: Prediction[];
 }
+/** A method a run could not train: the runner no longer makes one (every method trains), but results files
+ *  written before that carry them, and the run log still reads and shows them. */
 export interface SkippedRow {
   method: ExperimentMethod;
   label: string;
