@@ -5,8 +5,10 @@
 //   name       Table 1's label;  label: the adapter picker's
 //   condition  whether it reads a condition vector (Zhyper's c, CUMA's e_d) besides the prompt
 //   kernel     how its adapted projections run (LORA_MODE, src/gpu/kernels.ts)
-//   (the adapter each starts from: create.ts defaultSpec(preset))
+//   startSpec  the adapter it starts from (create.ts defaultSpec of its preset)
 import type { LORA_MODE } from '../gpu/kernels';
+import { defaultSpec } from './create';
+import type { AdapterSpec } from './types';
 
 export const METHOD_IDS = ['persona-prompting', 'lora', 'zhyper-diag', 'zhyper-square', 'cuma-semantic', 'cuma', 'cuma-soft'] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
@@ -37,4 +39,10 @@ export const PRESETS: MethodPreset[] = METHOD_IDS.map((m) => CATALOGUE[m].preset
 /** The method an app preset names. */
 export function methodOfPreset(p: MethodPreset): MethodId {
   return METHOD_IDS.find((m) => CATALOGUE[m].preset === p)!;
+}
+
+/** The adapter a method starts from (null: persona prompting trains nothing). */
+export function startSpec(m: MethodId, condDim: number): AdapterSpec | null {
+  const p = CATALOGUE[m].preset;
+  return p ? defaultSpec(p, condDim) : null;
 }

@@ -4,9 +4,9 @@
 import type { Runtime } from '../model/runtime';
 import type { AdapterPath } from '../model/model';
 import type { GenerateOptions, GenerationResult, TokenEvent } from '../model/api';
-import { createAdapter, defaultSpec, type InitMode } from './create';
+import { createAdapter, type InitMode } from './create';
 import { countParams, loraScale, type Adapter, type Target } from './types';
-import { CATALOGUE, methodOfPreset, PRESETS, type MethodPreset } from './methods';
+import { CATALOGUE, methodOfPreset, PRESETS, startSpec, type MethodPreset } from './methods';
 
 /** The part of a condition encoder a session needs (src/condition implements it). */
 export interface Encoder {
@@ -165,7 +165,7 @@ export class ConditionSession {
   /** A new adapter of a preset for the loaded backbone (random: untrained but visibly active). */
   newAdapter(preset: MethodPreset, seed: number, init: InitMode, o: SpecOverrides = {}): AdapterSummary {
     const condDim = this.encoder?.dim ?? 512;
-    const spec = defaultSpec(preset, condDim);
+    const spec = startSpec(methodOfPreset(preset), condDim)!;
     if (o.r != null) spec.r = o.r;
     if (o.alpha != null) spec.alpha = o.alpha;
     if (o.rsLora != null) spec.rsLora = o.rsLora;

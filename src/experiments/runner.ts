@@ -30,9 +30,9 @@ import { centerConditions, experimentData, heldOutProfiles, type DataSource } fr
 import { locoTable, markdownTable, referenceRows, type LocoRow, type MethodRow, type Results, type ResultRow } from './tables';
 import type { Runtime } from '../model/runtime';
 import type { Encoder } from '../adapters/session';
-import { CATALOGUE } from '../adapters/methods';
+import { startSpec } from '../adapters/methods';
 import { choicePromptIds, codePromptIds, multipleChoiceBody, OPTION_LETTERS } from '../adapters/session';
-import { createAdapter, defaultSpec } from '../adapters/create';
+import { createAdapter } from '../adapters/create';
 import { foldConditionCentre, type ConditionCentre } from '../adapters/centre';
 import { countParams, type AdapterSpec } from '../adapters/types';
 import { Trainer, type TrainExample } from '../train/step';
@@ -90,7 +90,7 @@ function bareLetterIds(encode: (text: string) => number[], K: number): number[] 
 
 /** The adapter a trained method starts from, under its recipe. */
 export function methodSpec(method: Exclude<ExperimentMethod, 'persona-prompting'>, R: RecipeSettings, config: Pick<ExperimentConfig, 'targets' | 'rank'>, encoder: Pick<Encoder, 'id' | 'dim'>): AdapterSpec {
-  const spec: AdapterSpec = { ...defaultSpec(CATALOGUE[method].preset!, encoder.dim), encoderId: encoder.id, targets: [...(R.targets ?? config.targets)], r: config.rank };
+  const spec: AdapterSpec = { ...startSpec(method, encoder.dim)!, encoderId: encoder.id, targets: [...(R.targets ?? config.targets)], r: config.rank };
   // α = 2r: s = α/r = 2 (CUMA's code; atlas: every method), or rsLoRA s = α/√r (Zhyper's code, Z8)
   spec.alpha = 2 * spec.r;
   spec.rsLora = R.scale === 'rslora';
