@@ -26,6 +26,8 @@ export interface BenchReport {
   date: string;
   runtime: string;
   adapter: Runtime['info'];
+  /** the kernel variants this adapter ran (src/gpu/variants.ts) */
+  variants?: Runtime['variants'];
   kernels: Row[];
   models: Row[];
   /** decode and prefill with adapters, as ratios to the plain backbone in the same run */
@@ -58,7 +60,7 @@ export async function runBench(o: {
   const rt = await Runtime.create(o.gpu, o.shaders);
   const dev = rt.device;
   const k = new Kernels(dev, o.shaders);
-  log(`adapter: ${rt.info.vendor} ${rt.info.architecture} ${rt.info.description}`);
+  log(`adapter: ${rt.info.vendor} ${rt.info.architecture} ${rt.info.description}; decode GEMV ${rt.variants.gemv} (${rt.variants.reason})`);
 
   const timeOps = async (op: Dispatch, T: number, reps: number) => {
     k.run([op], T);
@@ -179,7 +181,7 @@ export async function runBench(o: {
     log(JSON.stringify(models.at(-1)));
   }
   const training = o.train && !o.adaptersOnly ? await trainBench(rt, tf, o.train, o.quick, log) : [];
-  const report = { date: new Date().toISOString(), runtime: o.runtime, adapter: rt.info, kernels, models, adapters, training };
+  const report = { date: new Date().toISOString(), runtime: o.runtime, adapter: rt.info, variants: rt.variants, kernels, models, adapters, training };
   rt.destroy();
   return report;
 }

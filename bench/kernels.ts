@@ -72,6 +72,29 @@ async function validateThenTime(shape: string, T: number, variants: Variant[], w
   return row;
 }
 
+/**
+ * The device's practical memory bandwidth: copyBufferToBuffer of `bytes`, checked (the copy equals its source),
+ * then timed; GB/s counts the bytes read and written. The decode GEMV's share of it (share_of_copy) is what a
+ * bandwidth-bound kernel can be held to on any device.
+ */
+async function copyGBps(bytes: number): Promise<number> {
+  const n = bytes / 4, src = buf(lcg(n, 1, 99)), dst = buf(n);
+  const run = () => {
+    const enc = dev.createCommandEncoder();
+    enc.copyBufferToBuffer(src, 0, dst, 0, bytes);
+    dev.queue.submit([enc.finish()]);
+  };
+  run();
+  const [a, b] = [await read(src, 1024), await read(dst, 1024)];
+  if (a.some((v, i) => v !== b[i])) throw new Error('the copy did not copy; not timed');
+  for (let i = 0; i < 2; i++) run();
+  await dev.queue.onSubmittedWorkDone();
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) run();
+  await dev.queue.onSubmittedWorkDone();
+  return (2 * bytes) / ((performance.now() - t0) / 5 / 1000) / 1e9;
+}
+
 const transpose = (W: Float32Array, N: number, K: number) => {
   const t = new Float32Array(N * K);
   for (let n = 0; n < N; n++) for (let i = 0; i < K; i++) t[i * N + n] = W[n * K + i];
@@ -84,9 +107,11 @@ const qkvDim = (nH + 2 * nKV) * D;
 /** entry id → what it times; the ids are the bench column of shaders/README.md */
 export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Record<string, string | number>[]> }> = {
   linear: {
-    kernels: ['matvec', 'matvec_t', 'matvec_vec4', 'matmul', 'matmul_t', 'matmul_vec4'],
+    kernels: ['matvec', 'matvec_t', 'matvec_vec4', 'matvec_coalesced', 'matmul', 'matmul_t', 'matmul_vec4'],
     async run() {
       const rows = [];
+      const copy = await copyGBps(64 * 2 ** 20);
+      console.log(`copyBufferToBuffer of 64 MiB: ${copy.toFixed(2)} GB/s (read + written); share_of_copy = a decode GEMV's weight GB/s ÷ this`);
       for (const [N, K] of [[qkvDim, H], [I, H], [H, I], [SMOL.vocab, H]]) {
         for (const T of [1, 64]) {
           if (N === SMOL.vocab && T > 1) continue;
@@ -96,9 +121,11 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           const o = { N, K, x: X, W, y: Y }, ot = { ...o, W: Wt };
           const out = () => read(Y);
           const v: Variant[] = T === 1
-            ? [{ name: 'rows', ops: [k.matvec(o)], out }, { name: 'transposed', ops: [k.matvecT(ot)], out }, { name: 'vec4', ops: [k.matvecVec4(o)], out }]
+            ? [{ name: 'rows', ops: [k.matvec(o)], out }, { name: 'transposed', ops: [k.matvecT(ot)], out }, { name: 'vec4', ops: [k.matvecVec4(o)], out }, { name: 'coalesced', ops: [k.matvecCoalesced(o)], out }]
             : [{ name: 'rows', ops: [k.matmul(step, o)], out }, { name: 'transposed', ops: [k.matmulT(step, ot)], out }, { name: 'vec4', ops: [k.matmulVec4(step, o)], out }];
-          rows.push(await validateThenTime(`linear T=${T} N=${N} K=${K}`, T, v, ref.linearRef(Xh, Wh, T, N, K), 1e-4, { flops: 2 * T * N * K, bytes: 4 * N * K }));
+          const row = await validateThenTime(`linear T=${T} N=${N} K=${K}`, T, v, ref.linearRef(Xh, Wh, T, N, K), 1e-4, { flops: 2 * T * N * K, bytes: 4 * N * K });
+          if (T === 1) for (const x of v) row[`${x.name} share_of_copy`] = +((row[`${x.name} GB/s`] as number) / copy).toFixed(3);
+          rows.push(row);
         }
       }
       return rows;

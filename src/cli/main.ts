@@ -148,7 +148,7 @@ async function main(argv: string[]): Promise<void> {
     else {
       process.stdout.write('\n');
       process.stderr.write(
-        `[${res.ids.length} tokens, stop: ${res.stopReason}, prefill ${res.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${res.decodeTokensPerSecond.toFixed(1)} tok/s on ${rt.info.description || rt.info.vendor}]\n`,
+        `[${res.ids.length} tokens, stop: ${res.stopReason}, prefill ${res.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${res.decodeTokensPerSecond.toFixed(1)} tok/s on ${rt.info.description || rt.info.vendor}; decode GEMV ${rt.variants.gemv}: ${rt.variants.reason}]\n`,
       );
     }
   } finally {

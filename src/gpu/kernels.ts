@@ -3,6 +3,7 @@
 // the number of tokens T of that forward, which the kernels also read from the shared Step uniform.
 import type { ShaderLibrary, ShaderName } from './shaders';
 import { uniform } from './buffers';
+import type { KernelVariants } from './variants';
 import { LIMITS, packParams, paramBytes, type ParamField, type ParamsOf } from './params';
 
 export interface Dispatch {
@@ -40,6 +41,8 @@ export class Kernels {
   constructor(
     readonly device: GPUDevice,
     private readonly shaders: ShaderLibrary,
+    /** the variants this device runs (variants.ts); the plain per-row GEMV unless told */
+    public variants: KernelVariants = { gemv: 'vec4', adapterPath: 'split', reason: 'default' },
   ) {
     this.empty = device.createBuffer({ label: 'empty', size: 16, usage: GPUBufferUsage.STORAGE });
     this.noOutput = device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });
@@ -103,6 +106,12 @@ export class Kernels {
   matvecVec4(o: LinearOpts): Dispatch {
     if (o.K % 4) throw new Error(`matvec_vec4 needs K % 4 == 0, got K = ${o.K}`);
     return this.make('matvec_vec4', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
+  }
+
+  /** y[nOff+n] (+)= W[n]·x (+ b[n]); decode, T = 1: a workgroup per 4 rows, threads striding along K (coalesced reads) */
+  matvecCoalesced(o: LinearOpts): Dispatch {
+    if (o.K % 4) throw new Error(`matvec_coalesced needs K % 4 == 0, got K = ${o.K}`);
+    return this.make('matvec_coalesced', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(Math.ceil(o.N / 4), 1));
   }
 
   /** matmul on a transposed weight Wt = Wᵀ [K, N] (the layout the model uploads) */

@@ -29,6 +29,7 @@ export const PARAMS = {
   matvec_t: LINEAR,
   matmul_vec4: LINEAR,
   matvec_vec4: LINEAR,
+  matvec_coalesced: LINEAR,
   gate_up_silu: GATE_UP,
   gate_up_silu_vec4: GATE_UP,
   rope: { headDim: 'u32', nHeads: 'u32', nQHeads: 'u32', ldQKV: 'u32', qkNorm: 'u32', eps: 'f32', savePre: 'u32', _b: 'u32' },

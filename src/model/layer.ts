@@ -20,18 +20,19 @@ import type { ModelConfig } from './config';
 import type { LayerWeights } from './weights';
 import { fusedFits, type Dispatch, type Kernels, type LinearOpts, type LoraBinding } from '../gpu/kernels';
 import type { GpuLayer } from '../adapters/gpu';
+import type { KernelVariants } from '../gpu/variants';
 
 /**
- * How adapted projections run (variants kept side by side; the bench compares them):
+ * How adapted projections run (variants kept side by side; the bench compares them; gpu/variants.ts picks one
+ * per device):
  *   'fused'   one dispatch per projection: W·x and s·B·transform(A·x) in lora_matvec_vec4 / lora_matmul_vec4
  *   'split'   decode: lora_down, then lora_matvec_up_vec4 (W·x with the up-projection fused in, no barriers);
  *             prefill: as 'unfused'
  *   'unfused' base matmul/matvec, lora_down, lora_up (three dispatches; also the router on its own)
- * 'split' is the default: on the CPU-emulated WebGPU we can measure, barriers in the big kernel cost
- * more than an extra small dispatch (bench/results); on a real GPU 'fused' may win, so bench it there.
+ * The emulators run 'split' (an extra small dispatch costs them less than barriers in the big kernel); a real
+ * GPU runs 'fused' (variants.ts).
  */
-export type AdapterPath = 'fused' | 'split' | 'unfused';
-export const DEFAULT_ADAPTER_PATH: AdapterPath = 'split';
+export type AdapterPath = KernelVariants['adapterPath'];
 
 export interface LayerPlan {
   /** T tokens at once (matmul, tiled attention) or one decoded token (matvec, per-head attention) */
@@ -77,10 +78,11 @@ export interface LayerBuffers {
   cosSin: GPUBuffer;
 }
 
-/** A projection without an adapter: the one choice of matmul / matvec and its vec4 form. */
+/** A projection without an adapter: the one choice of matmul / matvec, its vec4 form, and the device's decode GEMV. */
 export function plainLinear(k: Kernels, step: GPUBuffer, o: LinearOpts, prefill: boolean): Dispatch {
   if (prefill) return o.K % 4 ? k.matmul(step, o) : k.matmulVec4(step, o);
-  return o.K % 4 ? k.matvec(o) : k.matvecVec4(o);
+  if (o.K % 4) return k.matvec(o);
+  return k.variants.gemv === 'coalesced' ? k.matvecCoalesced(o) : k.matvecVec4(o);
 }
 
 /**

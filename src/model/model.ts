@@ -17,7 +17,7 @@ import type { ModelConfig } from './config';
 import { ropeInvFreq, ropeTable } from './config';
 import type { Weights } from './weights';
 import { Kernels, stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../gpu/kernels';
-import { DEFAULT_ADAPTER_PATH, layerDispatches, layerPlan, plainLinear, type AdapterPath } from './layer';
+import { layerDispatches, layerPlan, plainLinear, type AdapterPath } from './layer';
 import type { GpuAdapter } from '../adapters/gpu';
 import { storage } from '../gpu/buffers';
 
@@ -30,7 +30,7 @@ export interface ModelOptions {
   maxBindingBytes?: number;
 }
 
-export { DEFAULT_ADAPTER_PATH, type AdapterPath } from './layer';
+export type { AdapterPath } from './layer';
 
 export class LlamaModel {
   readonly maxContext: number;
@@ -97,7 +97,7 @@ export class LlamaModel {
    * Build the dispatches of a forward: prefill (one group per layer) and decode, each layer by
    * layerDispatches (layer.ts), which also chooses each kernel variant for the adapter path.
    */
-  private buildAll(ad: GpuAdapter | null, path: AdapterPath = DEFAULT_ADAPTER_PATH): [Dispatch[][], Dispatch[]] {
+  private buildAll(ad: GpuAdapter | null, path: AdapterPath = this.k.variants.adapterPath): [Dispatch[][], Dispatch[]] {
     const k = this.k, c = this.config, weights = this.weights, s = this.step;
     const { x, h, qkv, att, mlp, cosSin, kCache, vCache } = this.bufs;
     const { H } = this.dims;
@@ -137,7 +137,7 @@ export class LlamaModel {
    * adapter or its condition mid-conversation should reset() first, since cached k, v were made without it.
    */
   attach(ad: GpuAdapter | null, opts: { path?: AdapterPath } = {}): void {
-    [this.prefillGroups, this.decodeOps] = this.buildAll(ad, opts.path ?? DEFAULT_ADAPTER_PATH);
+    [this.prefillGroups, this.decodeOps] = this.buildAll(ad, opts.path ?? this.k.variants.adapterPath);
     this.adapter = ad;
     this.strength = 1;
   }

@@ -1,5 +1,6 @@
 // The runtime: one GPU device, one loaded model, generation. The same class runs in the page's
 // worker and in Node (CLI, tests, bench); only the GPU object and the shader map are passed in.
+import { chooseVariants, type KernelVariants } from '../gpu/variants';
 import { acquireGpu, GPULimitError, type AdapterInfo, type Gpu } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
 import { Kernels } from '../gpu/kernels';
@@ -31,7 +32,7 @@ export class Runtime {
   ) {
     this.info = gpu.info;
     this.lost = gpu.lost;
-    this.kernels = new Kernels(gpu.device, shaders);
+    this.kernels = new Kernels(gpu.device, shaders, chooseVariants(gpu.info));
   }
 
   static async create(gpu: GPU | undefined | null, shaders: ShaderLibrary): Promise<Runtime> {
@@ -40,6 +41,14 @@ export class Runtime {
 
   get device(): GPUDevice {
     return this.gpu.device;
+  }
+
+  /** The kernel variants this device runs (variants.ts). A change applies from the next load or adapter. */
+  get variants(): KernelVariants {
+    return this.kernels.variants;
+  }
+  set variants(v: KernelVariants) {
+    this.kernels.variants = v;
   }
 
   async load(files: ModelFiles, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal, opts: ModelOptions = {}): Promise<ModelSummary> {

@@ -83,6 +83,27 @@ describe('matmul (prefill) and matvec (decode)', () => {
     expect(() => g.k.matvecVec4({ N: 4, K: 6, x: g.k.empty, W: g.k.empty, y: g.k.empty })).toThrow(/K % 4/);
   });
 
+  it('coalesced decode GEMV (matvec_coalesced: a workgroup per 4 rows, threads along K) agrees with the reference', async () => {
+    // N not a multiple of 4 (a partial last block), K of one vec4, K past the 64 threads' first stride and not a
+    // multiple of 256, offsets into a wider output, and N past 65535 blocks of 4 (the grid wraps into y)
+    for (const [N, K, acc, bias, nOff, ldY] of [
+      [1, 4, false, false, 0, 1],
+      [7, 36, true, true, 0, 7],
+      [65, 260, false, true, 3, 70],
+      [130, 1028, true, false, 0, 130],
+      [262_149, 4, false, true, 0, 262_149],
+    ] as [number, number, boolean, boolean, number, number][]) {
+      const x = rand(K, 81), W = rand(N * K, 82), b = rand(N, 83), Y0 = rand(ldY, 84);
+      const rowWant = ref.linearRef(x, W, 1, N, K, bias ? b : undefined);
+      const want = acc ? Float32Array.from(Y0) : new Float32Array(ldY);
+      for (let n = 0; n < N; n++) want[nOff + n] = (acc ? Y0[nOff + n] : 0) + rowWant[n];
+      const y = g.buf(acc ? Y0 : new Float32Array(ldY));
+      g.k.run([g.k.matvecCoalesced({ N, K, ldY, nOff, x: g.buf(x), W: g.buf(W), bias: bias ? g.buf(b) : undefined, y, accumulate: acc })], 1);
+      expect(maxRelErr(await g.read(y, ldY), want), `N=${N} K=${K}`).toBeLessThan(1e-5);
+    }
+    expect(() => g.k.matvecCoalesced({ N: 4, K: 6, x: g.k.empty, W: g.k.empty, y: g.k.empty })).toThrow(/K % 4/);
+  });
+
   it('transposed-weight variants (matmul_t, matvec_t) agree with the reference', async () => {
     for (const [T, N, K] of [[1, 65, 33], [37, 70, 129], [5, 7, 3]]) {
       const X = rand(T * K, 61), W = rand(N * K, 62), b = rand(N, 63);

@@ -13,6 +13,7 @@ import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { dirSource } from '../../src/model/sources-node';
 import { argmax } from '../../src/model/sampling';
 import { maxRelErr } from '../helpers/gpu';
+import { chooseVariants } from '../../src/gpu/variants';
 
 let dirs: ReturnType<typeof writeAllFixtures>;
 let rt: Runtime;
@@ -45,6 +46,33 @@ describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('
       const got = await m.forward([IDS[t]]);
       expect(maxRelErr(got, want[t]), `position ${t}`).toBeLessThan(1e-4);
     }
+  });
+
+  it("decode with a GPU's variants (the coalesced GEMV) matches the reference at every position too", async () => {
+    const before = rt.variants;
+    rt.variants = { ...before, gemv: 'coalesced', reason: 'test' };
+    try {
+      await rt.load(dirSource(dirs[kind]));
+      const want = await referenceLogits(dirs[kind], IDS);
+      const m = rt.model!;
+      m.reset();
+      await m.forward(IDS.slice(0, 4));
+      for (let t = 4; t < IDS.length; t++) expect(maxRelErr(await m.forward([IDS[t]]), want[t]), `position ${t}`).toBeLessThan(1e-4);
+    } finally {
+      rt.variants = before;
+    }
+  });
+});
+
+describe('kernel variants per device (src/gpu/variants.ts)', () => {
+  it('the emulators run what they measured fastest; any other adapter, a GPU, the coalesced GEMV', () => {
+    expect(chooseVariants({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }).gemv).toBe('vec4');
+    expect(chooseVariants({ vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7' }).gemv).toBe('vec4');
+    expect(chooseVariants({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' })).toMatchObject({ gemv: 'coalesced', adapterPath: 'fused' });
+    expect(chooseVariants({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }).adapterPath).toBe('split');
+    // this test's own adapter gets its table entry, with the reason said
+    expect(rt.variants).toEqual(chooseVariants(rt.info));
+    expect(rt.variants.reason.length).toBeGreaterThan(0);
   });
 });
 
