@@ -2,8 +2,7 @@
 // W is a Hugging Face Linear weight [out, in], so this is Y = X·Wᵀ. `accumulate` fuses the residual add.
 // Register blocking: each thread owns a 4×4 tile (4 tokens × 4 outputs) so a loaded W value is reused 4 times;
 // on CPU-emulated WebGPU this beats workgroup-memory tiling (barriers are expensive there).
-struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+// #include "_linear_params.wgsl"
 // #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<f32>;

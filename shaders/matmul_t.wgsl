@@ -1,8 +1,7 @@
 // Prefill matmul on a transposed weight: Y[t, nOff + n] (+)= Σ_k X[t, k]·Wt[k, n] (+ bias[n]), Wt = Wᵀ [K, N].
 // Each thread owns a 4×4 tile (4 tokens × 4 outputs); the 4 weights it needs per k are contiguous.
 // Competes with matmul.wgsl (same tiling on [N, K], four strided weight loads per k).
-struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+// #include "_linear_params.wgsl"
 // #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read> Wt: array<f32>;

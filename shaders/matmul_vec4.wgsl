@@ -1,8 +1,7 @@
 // Prefill matmul, K a multiple of 4: Y[t, nOff + n] (+)= X[t]·W[n] (+ bias[n]) with X, W read as vec4 along K.
 // Same 4×4 register tile per thread as matmul.wgsl, but each step loads 4 + 4 vec4s and does 16 dot4s:
 // a quarter of the load instructions. Used when K % 4 == 0 (every real checkpoint); matmul.wgsl otherwise.
-struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+// #include "_linear_params.wgsl"
 // #include "_step.wgsl"
 // #include "_dot4.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;

@@ -1,8 +1,7 @@
 // Decode matrix-vector: y[nOff + n] (+)= W[n, :]·x (+ bias[n]) for one token (T = 1).
 // One thread per output row, K walked 4 at a time with a scalar tail for odd K.
 // (On a real GPU a cooperative row-per-workgroup variant coalesces better; CPU drivers prefer this.)
-struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+// #include "_linear_params.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;

@@ -4,8 +4,7 @@
 // row: neighbours then read K·4 bytes apart, which a real GPU cannot coalesce). Each thread keeps the 4 rows'
 // partial dot products; a tree in workgroup memory sums them.
 // Bindings: x [K] (as K/4 vec4), W [N, K] row-major (as vec4), bias [N] (or a dummy), y [*, ldY].
-struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+// #include "_linear_params.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;

@@ -2,8 +2,7 @@
 // Neighbouring threads own neighbouring outputs, so each step of the k loop reads one contiguous run of
 // Wt: coalesced on a GPU, one vector load per SIMD group on CPU drivers (SwiftShader, lavapipe).
 // Competes with matvec.wgsl (row per thread on [N, K]), whose loads are strided by K across threads.
-struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+// #include "_linear_params.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> Wt: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;

@@ -1,7 +1,6 @@
 // Decode matrix-vector, K a multiple of 4: y[nOff + n] (+)= W[n]·x (+ bias[n]), W and x read as vec4.
 // One thread per output row like matvec.wgsl, with a quarter of the load instructions.
-struct Params { N: u32, K: u32, ldY: u32, nOff: u32, hasBias: u32, accumulate: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+// #include "_linear_params.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;

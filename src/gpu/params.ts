@@ -9,6 +9,7 @@ import type { ParamValue } from './buffers';
 export type ParamType = 'u32' | 'f32';
 type Decl = Readonly<Record<string, ParamType>>;
 
+/** the linear kernels (shaders/_linear_params.wgsl) */
 const LINEAR = { N: 'u32', K: 'u32', ldY: 'u32', nOff: 'u32', hasBias: 'u32', accumulate: 'u32', _a: 'u32', _b: 'u32' } as const;
 /** the adapted projections (shaders/_adapted_params.wgsl): LINEAR's first six, the adapter, up to 3 segments */
 const ADAPTED = {
