@@ -5,8 +5,8 @@ struct Params { I: u32, K: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 // #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> Wg: array<f32>;
-@group(0) @binding(4) var<storage, read> Wu: array<f32>;
+@group(0) @binding(3) var<storage, read> Wg: array<f32>; // #weights, read as load_Wg(i)
+@group(0) @binding(4) var<storage, read> Wu: array<f32>; // #weights, read as load_Wu(i)
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(64)
@@ -19,8 +19,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var u: array<f32, 4>;
   let wb = i * p.K;
   for (var k = 0u; k < p.K; k++) {
-    let wg = Wg[wb + k];
-    let wu = Wu[wb + k];
+    let wg = load_Wg(wb + k);
+    let wu = load_Wu(wb + k);
     for (var r = 0u; r < rows; r++) {
       let xv = x[(t0 + r) * p.K + k];
       g[r] += xv * wg;

@@ -5,8 +5,8 @@ struct Params { I: u32, K: u32, _a: u32, _b: u32 }
 // #include "_step.wgsl"
 // #include "_dot4.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> Wg: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> Wu: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> Wg: array<vec4<f32>>; // #weights, read as load_Wg(i)
+@group(0) @binding(4) var<storage, read> Wu: array<vec4<f32>>; // #weights, read as load_Wu(i)
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(64)
@@ -22,8 +22,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var r = 0u; r < 4u; r++) { xr[r] = min(t0 + r, step.T - 1u) * K4; }
   let wb = i * K4;
   for (var k = 0u; k < K4; k++) {
-    let wg = Wg[wb + k];
-    let wu = Wu[wb + k];
+    let wg = load_Wg(wb + k);
+    let wu = load_Wu(wb + k);
     let x0 = x[xr[0] + k]; let x1 = x[xr[1] + k]; let x2 = x[xr[2] + k]; let x3 = x[xr[3] + k];
     g += dot4(wg, x0, x1, x2, x3);
     u += dot4(wu, x0, x1, x2, x3);

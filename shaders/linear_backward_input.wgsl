@@ -9,7 +9,7 @@ struct Params { K: u32, N: u32, ldDY: u32, dyOff: u32, accumulate: u32, _a: u32,
 @group(0) @binding(0) var<uniform> p: Params;
 // #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<f32>;
+@group(0) @binding(3) var<storage, read> W: array<f32>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read_write> dX: array<f32>;
 
 @compute @workgroup_size(8, 8)
@@ -24,7 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var j = 0u; j < 4u; j++) { kc[j] = min(k0 + j, p.K - 1u); tr[j] = min(t0 + j, step.T - 1u) * p.ldDY + p.dyOff; }
   for (var n = 0u; n < p.N; n++) {
     let r = n * p.K;
-    let w = vec4<f32>(W[r + kc[0]], W[r + kc[1]], W[r + kc[2]], W[r + kc[3]]);
+    let w = vec4<f32>(load_W(r + kc[0]), load_W(r + kc[1]), load_W(r + kc[2]), load_W(r + kc[3]));
     for (var i = 0u; i < 4u; i++) { acc[i] += dY[tr[i] + n] * w; }
   }
   for (var i = 0u; i < 4u; i++) {

@@ -6,7 +6,7 @@ struct Params { K: u32, N: u32, ldDY: u32, dyOff: u32, accumulate: u32, _a: u32,
 @group(0) @binding(0) var<uniform> p: Params;
 // #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read_write> dX: array<vec4<f32>>;
 
 @compute @workgroup_size(8, 8)
@@ -21,14 +21,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let N4 = p.N & ~3u;
   var n = 0u;
   for (; n < N4; n += 4u) {
-    let w0 = W[n * K4 + c]; let w1 = W[(n + 1u) * K4 + c]; let w2 = W[(n + 2u) * K4 + c]; let w3 = W[(n + 3u) * K4 + c];
+    let w0 = load_W(n * K4 + c); let w1 = load_W((n + 1u) * K4 + c); let w2 = load_W((n + 2u) * K4 + c); let w3 = load_W((n + 3u) * K4 + c);
     for (var i = 0u; i < 4u; i++) {
       let b = tr[i] + n;
       acc[i] += dY[b] * w0 + dY[b + 1u] * w1 + dY[b + 2u] * w2 + dY[b + 3u] * w3;
     }
   }
   for (; n < p.N; n++) {
-    let w = W[n * K4 + c];
+    let w = load_W(n * K4 + c);
     for (var i = 0u; i < 4u; i++) { acc[i] += dY[tr[i] + n] * w; }
   }
   for (var i = 0u; i < 4u; i++) {

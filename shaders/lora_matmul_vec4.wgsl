@@ -6,7 +6,7 @@
 // #include "_step.wgsl"
 // #include "_dot4.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(6) var<storage, read> A: array<vec4<f32>>;
@@ -89,7 +89,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let x0b = t0 * K4;
     let x1b = min(t0 + 1u, T - 1u) * K4;
     for (var k = 0u; k < K4; k++) {
-      let w0 = W[nr[0] + k]; let w1 = W[nr[1] + k]; let w2 = W[nr[2] + k]; let w3 = W[nr[3] + k];
+      let w0 = load_W(nr[0] + k); let w1 = load_W(nr[1] + k); let w2 = load_W(nr[2] + k); let w3 = load_W(nr[3] + k);
       let xa = X[x0b + k];
       let xb = X[x1b + k];
       acc[0] += dot4(xa, w0, w1, w2, w3);

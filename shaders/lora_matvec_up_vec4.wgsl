@@ -6,7 +6,7 @@
 // #include "_adapted_params.wgsl"
 // #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<storage, read> U: array<f32>;
@@ -28,10 +28,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var a1 = vec4<f32>(0.0);
     let K8 = K4 & ~1u;
     for (var k = 0u; k < K8; k += 2u) {
-      a0 += W[base + k] * x[k];
-      a1 += W[base + k + 1u] * x[k + 1u];
+      a0 += load_W(base + k) * x[k];
+      a1 += load_W(base + k + 1u) * x[k + 1u];
     }
-    if (K8 < K4) { a0 += W[base + K8] * x[K8]; }
+    if (K8 < K4) { a0 += load_W(base + K8) * x[K8]; }
     let sv = a0 + a1;
     val = (sv.x + sv.y) + (sv.z + sv.w);
     if (p.hasBias != 0u) { val += bias[n]; }

@@ -5,7 +5,7 @@
 // #include "_linear_params.wgsl"
 // #include "_step.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<f32>;
+@group(0) @binding(3) var<storage, read> W: array<f32>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> Y: array<f32>;
 
@@ -20,7 +20,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var tr: array<u32, 4>;
   for (var j = 0u; j < 4u; j++) { nr[j] = min(n0 + j, p.N - 1u) * p.K; tr[j] = min(t0 + j, step.T - 1u) * p.K; }
   for (var k = 0u; k < p.K; k++) {
-    let w = vec4<f32>(W[nr[0] + k], W[nr[1] + k], W[nr[2] + k], W[nr[3] + k]);
+    let w = vec4<f32>(load_W(nr[0] + k), load_W(nr[1] + k), load_W(nr[2] + k), load_W(nr[3] + k));
     for (var i = 0u; i < 4u; i++) {
       let xv = X[tr[i] + k];
       acc[i][0] += xv * w.x; acc[i][1] += xv * w.y; acc[i][2] += xv * w.z; acc[i][3] += xv * w.w;

@@ -5,7 +5,7 @@
 // #include "_step.wgsl"
 // #include "_dot4.wgsl"
 @group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> Y: array<f32>;
 
@@ -20,7 +20,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var tr: array<u32, 4>;
   for (var j = 0u; j < 4u; j++) { nr[j] = min(n0 + j, p.N - 1u) * K4; tr[j] = min(t0 + j, step.T - 1u) * K4; }
   for (var k = 0u; k < K4; k++) {
-    let w0 = W[nr[0] + k]; let w1 = W[nr[1] + k]; let w2 = W[nr[2] + k]; let w3 = W[nr[3] + k];
+    let w0 = load_W(nr[0] + k); let w1 = load_W(nr[1] + k); let w2 = load_W(nr[2] + k); let w3 = load_W(nr[3] + k);
     for (var i = 0u; i < 4u; i++) {
       let x = X[tr[i] + k];
       acc[i] += dot4(x, w0, w1, w2, w3);

@@ -3,7 +3,7 @@
 // (On a real GPU a cooperative row-per-workgroup variant coalesces better; CPU drivers prefer this.)
 // #include "_linear_params.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<f32>;
+@group(0) @binding(3) var<storage, read> W: array<f32>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
@@ -15,12 +15,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a0 = 0.0; var a1 = 0.0; var a2 = 0.0; var a3 = 0.0;
   let K4 = p.K & ~3u;
   for (var k = 0u; k < K4; k += 4u) {
-    a0 += W[base + k] * x[k];
-    a1 += W[base + k + 1u] * x[k + 1u];
-    a2 += W[base + k + 2u] * x[k + 2u];
-    a3 += W[base + k + 3u] * x[k + 3u];
+    a0 += load_W(base + k) * x[k];
+    a1 += load_W(base + k + 1u) * x[k + 1u];
+    a2 += load_W(base + k + 2u) * x[k + 2u];
+    a3 += load_W(base + k + 3u) * x[k + 3u];
   }
-  for (var k = K4; k < p.K; k++) { a0 += W[base + k] * x[k]; }
+  for (var k = K4; k < p.K; k++) { a0 += load_W(base + k) * x[k]; }
   var v = (a0 + a1) + (a2 + a3);
   if (p.hasBias != 0u) { v += bias[n]; }
   let o = p.nOff + n;

@@ -6,7 +6,7 @@
 // Bindings: x [K] (as K/4 vec4), W [N, K] row-major (as vec4), bias [N] (or a dummy), y [*, ldY].
 // #include "_linear_params.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>; // #weights, read as load_W(i)
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 // #include "_dot4.wgsl"
@@ -29,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let r3 = min(n0 + 3u, last) * K4;
   var acc = vec4<f32>(0.0);
   for (var k = tid; k < K4; k += WG) {
-    acc += dot4(x[k], W[r0 + k], W[r1 + k], W[r2 + k], W[r3 + k]);
+    acc += dot4(x[k], load_W(r0 + k), load_W(r1 + k), load_W(r2 + k), load_W(r3 + k));
   }
   part[tid] = acc;
   workgroupBarrier();

@@ -19,12 +19,43 @@ beforeAll(() => {
 
 describe('npm run cli', () => {
   it('logits --ids prints the last-position logits over the full vocabulary, matching the reference', async () => {
-    const { stdout } = await cli('logits', '--model', dir, '--ids', '5,17,200,3');
+    const { stdout } = await cli('logits', '--model', dir, '--ids', '5,17,200,3', '--weights', 'f32');
     const out = JSON.parse(stdout) as { ids: number[]; logits: number[] };
     expect(out.ids).toEqual([5, 17, 200, 3]);
     const want = (await referenceLogits(dir, out.ids))[3];
     expect(out.logits.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) expect(Math.abs(out.logits[i] - want[i])).toBeLessThan(1e-3);
+    // f16 weights, the default: within 2e-2 of the f32 logits
+    const f16 = JSON.parse((await cli('logits', '--model', dir, '--ids', '5,17,200,3')).stdout) as { logits: number[] };
+    for (let i = 0; i < want.length; i++) expect(Math.abs(f16.logits[i] - out.logits[i])).toBeLessThan(2e-2);
+  });
+
+  it('--model defaults to the embedded model in every command that runs one', async () => {
+    const { stdout } = await cli('logits', '--ids', '1,2,3');
+    expect((JSON.parse(stdout) as { logits: number[] }).logits.length).toBeGreaterThan(1000);
+    // experiment reaches its own checks (not "--model DIR is required") with no --model
+    const err = await cli('experiment', '--preset', 'nope', '--out', join(tmpdir(), 'atlas-x')).then(() => null, (e: { stderr: string }) => e);
+    expect(err!.stderr).toMatch(/error: --preset must be quick, default, contrast, got "nope"/);
+  });
+
+  it('refuses an unknown flag, a flag of another command, and a bad --weights, with that command\'s usage', async () => {
+    for (const [args, msg] of [
+      [['logits', '--ids', '1', '--frobnicate'], /error: logits takes no --frobnicate/],
+      [['logits', '--ids', '1', '--greedy'], /error: logits takes no --greedy/],
+      [['logits', '--ids', '1', '--weights', 'f8'], /error: --weights must be f16 or f32, got "f8"/],
+      [['logits', '--ids'], /error: --ids needs a value/],
+      [['import', '--format', 'goqa', '--frob', 'a.csv'], /error: import takes no --frob/],
+    ] as [string[], RegExp][]) {
+      const err = await cli(...args).then(() => null, (e: { code: number; stderr: string }) => e);
+      expect(err, args.join(' ')).not.toBeNull();
+      expect(err!.code).toBe(1);
+      expect(err!.stderr).toMatch(msg);
+      expect(err!.stderr, 'the usage printed is that command\'s').toMatch(new RegExp(`npm run cli -- ${args[0]} `));
+      expect(err!.stderr).not.toMatch(args[0] === 'logits' ? /npm run cli -- generate/ : /npm run cli -- logits/);
+    }
+    // a switch never swallows the path after it
+    const ok = await cli('import', '--format', 'goqa', '--json', '/nonexistent.csv').then(() => null, (e: { stderr: string }) => e);
+    expect(ok!.stderr).toMatch(/nonexistent\.csv/);
   });
 
   it('generate --ids --greedy --json reproduces the reference greedy ids', async () => {
@@ -56,7 +87,7 @@ describe('npm run cli', () => {
       const err = await cli(...args).then(() => null, (e: { code: number; stderr: string }) => e);
       expect(err, args.join(' ')).not.toBeNull();
       expect(err!.code).toBe(1);
-      expect(err!.stderr.split('\n').find((l) => l.startsWith('error: '))).toMatch(/does not exist|--ids must be|outside the vocabulary|unknown command/);
+      expect(err!.stderr.split('\n').find((l) => l.startsWith('error: '))).toMatch(/no such folder|--ids must be|outside the vocabulary|unknown command/);
     }
   });
 });

@@ -1,11 +1,12 @@
 // Headless CLI over the same runtime as the app, on WebGPU in Node (npm `webgpu`).
-//   npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
-//   npm run cli -- logits --model DIR --ids 1,2,3
-//   npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--path fused|split|unfused]
+//   npm run cli -- generate [--model DIR] (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S] [--json] [--no-chat]
+//   npm run cli -- logits [--model DIR] --ids 1,2,3
+//   npm run cli -- condition [--model DIR] --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--path fused|split|unfused]
 //   npm run cli -- score [--model DIR] [--adapter FILE] --profile JSON|@FILE (--question ID | --question-text T --options "A|B") [--json] (./score.ts)
 //   npm run cli -- import --format goqa|wvb PATH… [--json] (./import.ts)
-//   npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] (src/experiments/cli.ts)
-// Errors: exit code 1 and one line on stderr.
+//   npm run cli -- experiment [--model DIR] --preset quick|default|contrast --out DIR [--steps N] [--seed S] (src/experiments/cli.ts)
+// --model defaults to the embedded model; flags are declared per command in ./flags.ts (anything else is refused).
+// Errors: exit code 1 and one line on stderr (a usage error adds the command's usage).
 import { nodeGPU } from '../gpu/node';
 import { loadShaderLibrary } from '../gpu/shaders-node';
 import { Runtime } from '../model/runtime';
@@ -16,56 +17,35 @@ import { backboneHash, checkAdapterFits, loadAdapter } from '../adapters/files';
 import { ConditionSession } from '../adapters/session';
 import { createEncoder, DEFAULT_ENCODER_ID } from '../condition/encoder';
 import { linearize, profileFromJson } from '../condition/profile';
-import { experimentCommand, mergeCommand, EXPERIMENT_USAGE } from '../experiments/cli';
+import { experimentCommand, mergeCommand, EXPERIMENT_USAGE, MERGE_USAGE } from '../experiments/cli';
 import { describeImport, importGoqaFiles, importWvbFiles, IMPORT_USAGE } from './import';
-import { scoreCommand, scoreModelDir, SCORE_USAGE } from './score';
+import { scoreCommand, SCORE_USAGE } from './score';
+import { COMMAND_FLAGS, EMBEDDED_MODEL, modelDir, parseArgs, UsageError, weightsFlag, type Flags } from './flags';
 
-const USAGE = `usage:
-  npm run cli -- generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
-                          [--temperature T] [--top-k K] [--top-p P] [--no-chat] [--json]
-  npm run cli -- logits --model DIR --ids 1,2,3
-  npm run cli -- condition --model DIR --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--path fused|split|unfused]
-      prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)
-${EXPERIMENT_USAGE}
-${IMPORT_USAGE}
-${SCORE_USAGE}`;
+const MODEL_FLAGS = `      every command that runs a model: [--model DIR] (default: the embedded model, ${EMBEDDED_MODEL}) [--weights f16|f32]
+      (how the weight matrices sit on the GPU; f16, the default, halves memory and bandwidth) [--context N] (KV cache length)`;
 
-class UsageError extends Error {}
+const USAGES: Record<string, string> = {
+  generate: `  npm run cli -- generate [--model DIR] (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--greedy] [--seed S]
+                          [--temperature T] [--top-k K] [--top-p P] [--no-chat] [--json]`,
+  logits: `  npm run cli -- logits [--model DIR] --ids 1,2,3`,
+  condition: `  npm run cli -- condition [--model DIR] --adapter FILE --profile JSON|@FILE --ids 1,2,3 [--encoder ID] [--strength S] [--path fused|split|unfused]
+      prints {ids, condition, logits} and, for CUMA, gates[layer][position][expert] (one JSON line)`,
+  score: SCORE_USAGE,
+  experiment: EXPERIMENT_USAGE,
+  merge: MERGE_USAGE,
+  import: IMPORT_USAGE,
+};
+const USAGE = `usage:\n${Object.values(USAGES).join('\n')}\n${MODEL_FLAGS}`;
+const usageOf = (cmd: string | undefined) => (cmd && USAGES[cmd] ? `usage:\n${USAGES[cmd]}${COMMAND_FLAGS[cmd]?.model ? '\n' + MODEL_FLAGS : ''}` : USAGE);
 
-/** Commands that take paths after their flags (`import --format goqa a.csv b.csv`). */
-const TAKES_PATHS = new Set(['import']);
-
-function parseArgs(argv: string[]): { cmd: string; flags: Map<string, string | true>; paths: string[] } {
-  const [cmd, ...rest] = argv;
-  const flags = new Map<string, string | true>();
-  const paths: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (!a.startsWith('--')) {
-      if (TAKES_PATHS.has(cmd)) {
-        paths.push(a);
-        continue;
-      }
-      throw new UsageError(`unexpected argument "${a}"`);
-    }
-    const next = rest[i + 1];
-    if (next !== undefined && !next.startsWith('--') && !(TAKES_PATHS.has(cmd) && BOOLEAN_FLAGS.has(a.slice(2)))) {
-      flags.set(a.slice(2), next);
-      i++;
-    } else flags.set(a.slice(2), true);
-  }
-  return { cmd: cmd ?? '', flags, paths };
-}
-/** flags that never take a value, so that a path after them is a path */
-const BOOLEAN_FLAGS = new Set(['json']);
-
-function str(flags: Map<string, string | true>, k: string): string | undefined {
+function str(flags: Flags, k: string): string | undefined {
   const v = flags.get(k);
   if (v === true) throw new UsageError(`--${k} needs a value`);
   return v;
 }
 
-function num(flags: Map<string, string | true>, k: string, fallback: number): number {
+function num(flags: Flags, k: string, fallback: number): number {
   const v = str(flags, k);
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -81,10 +61,11 @@ function ids(s: string): number[] {
 
 async function main(argv: string[]): Promise<void> {
   const { cmd, flags, paths } = parseArgs(argv);
-  if (cmd === 'help' || flags.has('help') || !cmd) {
-    console.log(USAGE);
+  if (cmd === 'help' || flags.has('help')) {
+    console.log(cmd === 'help' ? USAGE : usageOf(cmd));
     return;
   }
+  const usage = (m: string) => new UsageError(m, cmd);
   if (cmd === 'import') {
     const format = str(flags, 'format');
     if (format !== 'goqa' && format !== 'wvb') throw new UsageError(`import needs --format goqa or --format wvb${format ? `, got "${format}"` : ''}`);
@@ -94,26 +75,25 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'merge') {
-    mergeCommand(flags, { str, num, usage: (m) => new UsageError(m) });
+    mergeCommand(flags, { str, num, usage });
     return;
   }
-  if (cmd !== 'generate' && cmd !== 'logits' && cmd !== 'condition' && cmd !== 'experiment' && cmd !== 'score') throw new UsageError(`unknown command "${cmd}"`);
-  const scoreFlags = { str: (k: string) => str(flags, k), num: (k: string, d: number) => num(flags, k, d), has: (k: string) => flags.has(k), usage: (m: string) => new UsageError(m) };
-  const modelDir = cmd === 'score' ? scoreModelDir(scoreFlags) : str(flags, 'model');
-  if (!modelDir) throw new UsageError('--model DIR is required');
+  const scoreFlags = { str: (k: string) => str(flags, k), num: (k: string, d: number) => num(flags, k, d), has: (k: string) => flags.has(k), usage };
+  const dir = modelDir(flags);
+  const weights = weightsFlag(flags, cmd);
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
   try {
-    await rt.load(dirSource(modelDir), undefined, undefined, { maxContext: num(flags, 'context', 2048) });
+    await rt.load(dirSource(dir), undefined, undefined, { maxContext: num(flags, 'context', 2048), weights });
     if (cmd === 'score') {
-      await scoreCommand(rt, modelDir, scoreFlags);
+      await scoreCommand(rt, dir, scoreFlags);
       return;
     }
     if (cmd === 'condition') {
-      await condition(rt, modelDir, flags);
+      await condition(rt, dir, flags);
       return;
     }
     if (cmd === 'experiment') {
-      await experimentCommand(rt, flags, { str, num, usage: (m) => new UsageError(m) });
+      await experimentCommand(rt, flags, { str, num, usage });
       return;
     }
     if (cmd === 'logits') {
@@ -148,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
     else {
       process.stdout.write('\n');
       process.stderr.write(
-        `[${res.ids.length} tokens, stop: ${res.stopReason}, prefill ${res.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${res.decodeTokensPerSecond.toFixed(1)} tok/s on ${rt.info.description || rt.info.vendor}; decode GEMV ${rt.variants.gemv}: ${rt.variants.reason}]\n`,
+        `[${res.ids.length} tokens, stop: ${res.stopReason}, prefill ${res.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${res.decodeTokensPerSecond.toFixed(1)} tok/s on ${rt.info.description || rt.info.vendor}; weights ${rt.summary?.weightFormat}; decode GEMV ${rt.variants.gemv}: ${rt.variants.reason}]\n`,
       );
     }
   } finally {
@@ -156,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-async function condition(rt: Runtime, modelDir: string, flags: Map<string, string | true>): Promise<void> {
+async function condition(rt: Runtime, modelDir: string, flags: Flags): Promise<void> {
   const adapterPath = str(flags, 'adapter');
   const profileArg = str(flags, 'profile');
   const idStr = str(flags, 'ids');
@@ -172,7 +152,7 @@ async function condition(rt: Runtime, modelDir: string, flags: Map<string, strin
   checkAdapterFits(adapter, rt.config!, await backboneHash(rt.config!), modelDir);
   const s = new ConditionSession(rt);
   s.setEncoder(await createEncoder(str(flags, 'encoder') ?? adapter.spec.encoderId ?? DEFAULT_ENCODER_ID));
-  const path = str(flags, 'path') ?? (flags.has('unfused') ? 'unfused' : undefined);
+  const path = str(flags, 'path');
   if (path !== undefined && path !== 'fused' && path !== 'split' && path !== 'unfused') throw new UsageError(`--path must be fused, split or unfused, got "${path}"`);
   s.useAdapter(adapter, adapterPath, { path });
   await s.apply({ text });
@@ -194,7 +174,7 @@ const exitAfterFlush = (code: number) => process.stdout.write('', () => process.
 main(process.argv.slice(2)).then(
   () => exitAfterFlush(0),
   (e: Error) => {
-    process.stderr.write(`error: ${e.message.split('\n')[0]}${e instanceof UsageError ? '\n' + USAGE : ''}\n`);
+    process.stderr.write(`error: ${e.message.split('\n')[0]}${e instanceof UsageError ? '\n' + usageOf(e.command) : ''}\n`);
     exitAfterFlush(1);
   },
 );

@@ -1,6 +1,6 @@
 // `npm run cli -- score`: one persona's option probabilities for one question, exactly as Compare scores them
 // (ConditionSession.score: the same prompt body, "Answer:" and chat template, the adapter's encoder).
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Runtime } from '../model/runtime';
 import { backboneHash, checkAdapterFits, loadAdapter } from '../adapters/files';
 import { ConditionSession } from '../adapters/session';
@@ -15,19 +15,11 @@ export const SCORE_USAGE = `  npm run cli -- score [--model DIR] [--adapter FILE
       (${QUESTIONS.slice(0, 4).map((q) => q.id).join(', ')}, …); --mode: adapter (the condition through the adapter; the default with
       --adapter) or prompt (the profile in the prompt: persona prompting, the default without one)`;
 
-export const EMBEDDED_MODEL = 'public/models/default';
-
 export interface ScoreFlags {
   str: (k: string) => string | undefined;
   num: (k: string, fallback: number) => number;
   has: (k: string) => boolean;
   usage: (msg: string) => Error;
-}
-
-export function scoreModelDir(f: ScoreFlags): string {
-  const dir = f.str('model') ?? EMBEDDED_MODEL;
-  if (!existsSync(dir)) throw f.usage(f.str('model') ? `--model ${dir}: no such folder` : `no --model given and the embedded model (${EMBEDDED_MODEL}) is not here; run from the project root`);
-  return dir;
 }
 
 export async function scoreCommand(rt: Runtime, modelDir: string, f: ScoreFlags): Promise<void> {

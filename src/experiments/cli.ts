@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { importGoqaFiles } from '../cli/import';
 import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress, type DataSource, runLabel } from './runner';
 
-export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --preset quick|default|contrast --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
+export const EXPERIMENT_USAGE = `  npm run cli -- experiment [--model DIR] --preset quick|default|contrast --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
                             [--no-persona] [--center-conditions] [--chat] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
@@ -32,8 +32,9 @@ export const EXPERIMENT_USAGE = `  npm run cli -- experiment --model DIR --prese
       --held-out-profiles SHARE: Table 2 also holds out this share of every zone's profiles (Appendix E.2; the
       presets' 0.2; 0 = whole-zone leave-out only).
       One experiment split between processes: each takes some --methods (none: Table 2 only) or some --loco-zones
-      (1–8 in ZONES' order, or names), then \`merge\` joins their results as one run would have written them.
-  npm run cli -- merge --from DIR1,DIR2,… --out DIR
+      (1–8 in ZONES' order, or names), then \`merge\` joins their results as one run would have written them.`;
+
+export const MERGE_USAGE = `  npm run cli -- merge --from DIR1,DIR2,… --out DIR
       joins the results.json of runs of one experiment (same world, seed, budget, model) into DIR/results.json
       and DIR/table.md`;
 

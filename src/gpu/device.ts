@@ -89,6 +89,8 @@ export async function acquireGpu(gpu: GPU | undefined | null, req: Requirements 
   }
   const requiredFeatures: GPUFeatureName[] = [];
   if (info.features.timestampQuery) requiredFeatures.push('timestamp-query');
+  // f16 weights are read as f16 where the adapter can (kernels.ts weightFormat), unpacked from u32 pairs elsewhere
+  if (info.features.shaderF16) requiredFeatures.push('shader-f16');
   const device = await adapter.requestDevice({
     requiredFeatures,
     requiredLimits: {

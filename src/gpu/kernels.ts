@@ -1,7 +1,7 @@
 // Pipelines and typed dispatch builders for the kernels in shaders/.
 // A Dispatch is built once (pipeline + bind group) and encoded every forward; its grid depends only on
 // the number of tokens T of that forward, which the kernels also read from the shared Step uniform.
-import type { ShaderLibrary, ShaderName } from './shaders';
+import { readsWeights, withWeights, type ShaderLibrary, type ShaderName, type WeightFormat } from './shaders';
 import { uniform } from './buffers';
 import type { KernelVariants } from './variants';
 import { LIMITS, packParams, paramBytes, type ParamField, type ParamsOf } from './params';
@@ -32,7 +32,7 @@ function grid1d(threads: number, wg = 64): [number, number, number] {
 }
 
 export class Kernels {
-  private pipelines = new Map<ShaderName, GPUComputePipeline>();
+  private pipelines = new Map<string, GPUComputePipeline>();
   /** a 16-byte zero buffer bound where a kernel's optional input (bias, norm weight) is absent */
   readonly empty: GPUBuffer;
   /** a 16-byte buffer bound where an optional output is absent (a buffer cannot be bound read-only and writable in one dispatch) */
@@ -42,25 +42,41 @@ export class Kernels {
     readonly device: GPUDevice,
     private readonly shaders: ShaderLibrary,
     /** the variants this device runs (variants.ts); the plain per-row GEMV unless told */
-    public variants: KernelVariants = { gemv: 'vec4', adapterPath: 'split', reason: 'default' },
+    public variants: KernelVariants = { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', reason: 'default' },
   ) {
     this.empty = device.createBuffer({ label: 'empty', size: 16, usage: GPUBufferUsage.STORAGE });
     this.noOutput = device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
-  pipeline(name: ShaderName): GPUComputePipeline {
-    let p = this.pipelines.get(name);
+  /** The pipeline of a kernel; one that reads weights (a `// #weights` binding) in the given format. */
+  pipeline(name: ShaderName, format: WeightFormat = 'f32'): GPUComputePipeline {
+    const key = `${name}:${format}`;
+    let p = this.pipelines.get(key);
     if (!p) {
-      const module = this.device.createShaderModule({ label: name, code: this.shaders[name] });
+      const text = this.shaders[name];
+      if (format !== 'f32' && !readsWeights(text)) throw new Error(`${name}.wgsl reads no weight matrix, so it has no ${format} form`);
+      const module = this.device.createShaderModule({ label: `${name} (${format} weights)`, code: withWeights(text, format) });
       p = this.device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } });
-      this.pipelines.set(name, p);
+      this.pipelines.set(key, p);
     }
     return p;
   }
 
-  /** A dispatch of any kernel: Params (by name, params.ts) at binding 0, the Step uniform at 1 (if given), buffers from 2 (TrainKernels builds on it too). */
-  make<N extends ShaderName>(name: N, params: ParamsOf<N>, step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
-    const pipeline = this.pipeline(name);
+  /**
+   * The WeightFormat that weights stored as `dtype` are read in on this device: f16 through shader-f16 where the
+   * variant table says so and the device has the feature enabled, else unpacked from u32 pairs.
+   */
+  weightFormat(dtype: WeightDtype | undefined): WeightFormat {
+    if (dtype !== 'f16') return 'f32';
+    return this.variants.f16 === 'native' && this.device.features.has('shader-f16') ? 'f16-native' : 'f16';
+  }
+
+  /**
+   * A dispatch of any kernel: Params (by name, params.ts) at binding 0, the Step uniform at 1 (if given), buffers
+   * from 2 (TrainKernels builds on it too); `weights` is the dtype the kernel's weight bindings hold.
+   */
+  make<N extends ShaderName>(name: N, params: ParamsOf<N>, step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid'], weights?: WeightDtype): Dispatch {
+    const pipeline = this.pipeline(name, this.weightFormat(weights));
     const paramsBuf = uniform(this.device, packParams(name, params), name);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: paramsBuf } }];
     if (step) entries.push({ binding: 1, resource: { buffer: step } });
@@ -76,8 +92,8 @@ export class Kernels {
   }
 
   /** out[t,:] = table[ids[t] - rowStart, :] for ids inside [rowStart, rowStart + rowCount) */
-  embedding(step: GPUBuffer, o: { H: number; rowStart: number; rowCount: number; ids: GPUBuffer; table: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.make('embedding', { H: o.H, rowStart: o.rowStart, rowCount: o.rowCount }, step, [o.ids, o.table, o.out], (T) => [ceil(o.H, 64), T, 1]);
+  embedding(step: GPUBuffer, o: { H: number; rowStart: number; rowCount: number; ids: GPUBuffer; table: GPUBuffer; out: GPUBuffer; wDtype?: WeightDtype }): Dispatch {
+    return this.make('embedding', { H: o.H, rowStart: o.rowStart, rowCount: o.rowCount }, step, [o.ids, o.table, o.out], (T) => [ceil(o.H, 64), T, 1], o.wDtype);
   }
 
   /** y[r] = rmsnorm(x[r]) * w for r < T; with lastRowOnly, y[0] = rmsnorm(x[T-1]) * w */
@@ -88,30 +104,30 @@ export class Kernels {
 
   /** Y[t, nOff+n] (+)= X[t]·W[n] (+ b[n]); prefill, any T */
   matmul(step: GPUBuffer, o: LinearOpts): Dispatch {
-    return this.make('matmul', linearParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y], (T) => [ceil(o.N, 32), ceil(T, 32), 1]);
+    return this.make('matmul', linearParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y], (T) => [ceil(o.N, 32), ceil(T, 32), 1], o.wDtype);
   }
 
   /** y[nOff+n] (+)= W[n]·x (+ b[n]); decode, T = 1 */
   matvec(o: LinearOpts): Dispatch {
-    return this.make('matvec', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
+    return this.make('matvec', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N), o.wDtype);
   }
 
   /** matmul reading X and W as vec4 along K (needs K % 4 == 0) */
   matmulVec4(step: GPUBuffer, o: LinearOpts): Dispatch {
     if (o.K % 4) throw new Error(`matmul_vec4 needs K % 4 == 0, got K = ${o.K}`);
-    return this.make('matmul_vec4', linearParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y], (T) => [ceil(o.N, 32), ceil(T, 32), 1]);
+    return this.make('matmul_vec4', linearParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y], (T) => [ceil(o.N, 32), ceil(T, 32), 1], o.wDtype);
   }
 
   /** matvec reading W and x as vec4 (needs K % 4 == 0) */
   matvecVec4(o: LinearOpts): Dispatch {
     if (o.K % 4) throw new Error(`matvec_vec4 needs K % 4 == 0, got K = ${o.K}`);
-    return this.make('matvec_vec4', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
+    return this.make('matvec_vec4', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N), o.wDtype);
   }
 
   /** y[nOff+n] (+)= W[n]·x (+ b[n]); decode, T = 1: a workgroup per 4 rows, threads striding along K (coalesced reads) */
   matvecCoalesced(o: LinearOpts): Dispatch {
     if (o.K % 4) throw new Error(`matvec_coalesced needs K % 4 == 0, got K = ${o.K}`);
-    return this.make('matvec_coalesced', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(Math.ceil(o.N / 4), 1));
+    return this.make('matvec_coalesced', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(Math.ceil(o.N / 4), 1), o.wDtype);
   }
 
   /** matmul on a transposed weight Wt = Wᵀ [K, N] (the layout the model uploads) */
@@ -167,13 +183,13 @@ export class Kernels {
     );
   }
 
-  gateUpSilu(step: GPUBuffer, o: { I: number; K: number; x: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.make('gate_up_silu', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
+  gateUpSilu(step: GPUBuffer, o: GateUpOpts): Dispatch {
+    return this.make('gate_up_silu', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1], o.wDtype);
   }
 
-  gateUpSiluVec4(step: GPUBuffer, o: { I: number; K: number; x: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; out: GPUBuffer }): Dispatch {
+  gateUpSiluVec4(step: GPUBuffer, o: GateUpOpts): Dispatch {
     if (o.K % 4) throw new Error(`gate_up_silu_vec4 needs K % 4 == 0, got K = ${o.K}`);
-    return this.make('gate_up_silu_vec4', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1]);
+    return this.make('gate_up_silu_vec4', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1], o.wDtype);
   }
 
   add(o: { n: number; x: GPUBuffer; y: GPUBuffer }): Dispatch {
@@ -186,7 +202,7 @@ export class Kernels {
    */
   loraMatvecVec4(step: GPUBuffer, o: AdaptedLinearOpts): Dispatch {
     checkFused(o);
-    return this.make('lora_matvec_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.lora.A, o.lora.B, o.lora.cond], () => grid1d(o.N));
+    return this.make('lora_matvec_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.lora.A, o.lora.B, o.lora.cond], () => grid1d(o.N), o.wDtype);
   }
 
   /**
@@ -195,13 +211,13 @@ export class Kernels {
    */
   loraMatvecUpVec4(step: GPUBuffer, o: AdaptedLinearOpts & { U: GPUBuffer }): Dispatch {
     if (o.K % 4) throw new Error(`lora_matvec_up_vec4 needs K % 4 == 0, got K = ${o.K}`);
-    return this.make('lora_matvec_up_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.U, o.lora.B, o.lora.cond], () => grid1d(o.N));
+    return this.make('lora_matvec_up_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.U, o.lora.B, o.lora.cond], () => grid1d(o.N), o.wDtype);
   }
 
   /** Fused adapted prefill projection (lora_matmul_vec4.wgsl), 32 rows × 16 tokens per workgroup. */
   loraMatmulVec4(step: GPUBuffer, o: AdaptedLinearOpts): Dispatch {
     checkFused(o);
-    return this.make('lora_matmul_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.lora.A, o.lora.B, o.lora.cond], (T) => [ceil(o.N, 32), ceil(T, 16), 1]);
+    return this.make('lora_matmul_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.lora.A, o.lora.B, o.lora.cond], (T) => [ceil(o.N, 32), ceil(T, 16), 1], o.wDtype);
   }
 
   /** Unfused step 1: U[t] = A·x[t] (U is [T, nSeg·EA·r]). */
@@ -255,9 +271,24 @@ export class Kernels {
   }
 }
 
+/** How a weight matrix is stored: f32, or f16 (2 bytes a weight; read as the device allows, weightFormat). */
+export type WeightDtype = 'f32' | 'f16';
+
+export interface GateUpOpts {
+  I: number;
+  K: number;
+  x: GPUBuffer;
+  Wg: GPUBuffer;
+  Wu: GPUBuffer;
+  out: GPUBuffer;
+  wDtype?: WeightDtype;
+}
+
 export interface LinearOpts {
   N: number;
   K: number;
+  /** the dtype W is stored in (default f32) */
+  wDtype?: WeightDtype;
   /** output row stride (defaults to N) and column offset, for writing one chunk of a split matrix */
   ldY?: number;
   nOff?: number;

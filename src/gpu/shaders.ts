@@ -78,4 +78,43 @@ export function libraryFrom(files: Record<string, string>): ShaderLibrary {
 }
 
 const INCLUDE = /^\/\/ #include "(_[\w.-]+\.wgsl)"$/gm;
+
+/**
+ * How a model's frozen weights are stored on the GPU:
+ *   'f32'         4 bytes a weight (training's reference arithmetic, and the CLI's --weights f32)
+ *   'f16'         2 bytes: pairs of f16 packed in u32, widened with unpack2x16float (every device)
+ *   'f16-native'  2 bytes: array<f16> with `enable f16;`, where the device has the shader-f16 feature
+ * The two f16 forms hold the same bits and give the same f32 values; the arithmetic stays f32 throughout.
+ */
+export type WeightFormat = 'f32' | 'f16' | 'f16-native';
+
+const WEIGHTS = /^(@group\(0\) @binding\((\d+)\) var<storage, read> (\w+): )array<(vec4<f32>|f32)>;( \/\/ #weights, read as load_\3\(i\))$/gm;
+
+/** Whether a kernel reads a weight matrix (a `// #weights` binding) and so comes in every WeightFormat. */
+export function readsWeights(text: string): boolean {
+  return new RegExp(WEIGHTS.source, 'm').test(text);
+}
+
+/**
+ * A kernel's text for one weight format. Each weight binding is declared in the kernel as f32 and tagged
+ * `// #weights, read as load_W(i)`; the kernel reads it only through load_W (element i, or vec4 i for
+ * array<vec4<f32>>), which is written here: W[i] in f32, and in f16 the unpacked bits, so the kernels' text
+ * stays one file each.
+ */
+export function withWeights(text: string, format: WeightFormat): string {
+  let native = false;
+  const out = text.replace(WEIGHTS, (_, decl: string, _b: string, v: string, elem: string, tag: string) => {
+    const vec = elem === 'vec4<f32>';
+    const ret = vec ? 'vec4<f32>' : 'f32';
+    if (format === 'f32') return `${decl}array<${elem}>;${tag}\nfn load_${v}(i: u32) -> ${ret} { return ${v}[i]; }`;
+    if (format === 'f16-native') {
+      native = true;
+      return `${decl}array<${vec ? 'vec4<f16>' : 'f16'}>;${tag}\nfn load_${v}(i: u32) -> ${ret} { return ${ret}(${v}[i]); }`;
+    }
+    return vec
+      ? `${decl}array<vec2<u32>>;${tag}\nfn load_${v}(i: u32) -> vec4<f32> { let u = ${v}[i]; return vec4<f32>(unpack2x16float(u.x), unpack2x16float(u.y)); }`
+      : `${decl}array<u32>;${tag}\nfn load_${v}(i: u32) -> f32 { return unpack2x16float(${v}[i >> 1u])[i & 1u]; }`;
+  });
+  return native ? `enable f16;\n${out}` : out;
+}
 const INCLUDE_TEST = /^\/\/ #include "/m;

@@ -13,6 +13,9 @@ export interface KernelVariants {
    *  CUMA 1.82× the backbone against 1.13× and 2.00× split (bench/results/2026-11-23-01-02-07-node-h100.json); on
    *  the emulators the split path's extra small dispatch costs less than the fused kernels' barriers */
   adapterPath: 'fused' | 'split' | 'unfused';
+  /** how f16 weights are read where the device has shader-f16: as f16 ('native'), or always unpacked from u32 pairs
+   *  ('unpack', which every device has); the same values either way */
+  f16: 'native' | 'unpack';
   /** why, in words (the CLI's info and the bench report print it) */
   reason: string;
 }
@@ -21,7 +24,7 @@ const isSwiftShader = (i: Pick<AdapterInfo, 'vendor' | 'description' | 'architec
 const isLavapipe = (i: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>) => /llvmpipe|lavapipe/i.test(`${i.vendor} ${i.architecture} ${i.description}`);
 
 export function chooseVariants(info: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>): KernelVariants {
-  if (isSwiftShader(info)) return { gemv: 'vec4', adapterPath: 'split', reason: 'SwiftShader: one row per thread and the split adapter path measured faster (npm run bench:kernels, npm run bench)' };
-  if (isLavapipe(info)) return { gemv: 'vec4', adapterPath: 'split', reason: 'lavapipe: one row per thread and the split adapter path measured faster (npm run bench:kernels, npm run bench)' };
-  return { gemv: 'coalesced', adapterPath: 'fused', reason: 'a GPU: coalesced GEMV reads, and the fused adapter kernels (measured on an H100)' };
+  if (isSwiftShader(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', reason: 'SwiftShader: one row per thread and the split adapter path measured faster (npm run bench:kernels, npm run bench)' };
+  if (isLavapipe(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'native', reason: 'lavapipe: one row per thread and the split adapter path measured faster (npm run bench:kernels, npm run bench)' };
+  return { gemv: 'coalesced', adapterPath: 'fused', f16: 'native', reason: 'a GPU: coalesced GEMV reads, and the fused adapter kernels (measured on an H100)' };
 }

@@ -1,5 +1,7 @@
 // The runtime's public surface: what the worker exposes to the page and the CLI calls directly.
 import type { AdapterInfo } from '../gpu/device';
+import type { WeightDtype } from '../gpu/kernels';
+import type { WeightFormat } from '../gpu/shaders';
 
 export interface LoadProgress {
   phase: 'download' | 'upload' | 'tokenizer' | 'ready';
@@ -18,6 +20,9 @@ export interface ModelSummary {
   /** tokenizer_config has a chat template (instruct model) */
   hasChatTemplate: boolean;
   gpuBytes: number;
+  /** how the weight matrices are stored (f16 by default) and read on this device (f16 through shader-f16, or unpacked) */
+  weights: WeightDtype;
+  weightFormat: WeightFormat;
 }
 
 export interface GenerateOptions {

@@ -128,7 +128,7 @@ export function layerDispatches(
 ): LayerDispatches {
   const H = c.hiddenSize, D = c.headDim, I = c.intermediateSize, eps = c.rmsNormEps;
   const qDim = c.numHeads * D, kvDim = c.numKVHeads * D, qkvDim = qDim + 2 * kvDim;
-  const lin = (o: LinearOpts, lora: LoraBinding | undefined) => linear(k, step, o, lora, plan, b.U, adapted);
+  const lin = (o: LinearOpts, lora: LoraBinding | undefined) => linear(k, step, { ...o, wDtype: W.dtype }, lora, plan, b.U, adapted);
   const rt = a?.router;
   const norm = { dim: H, eps, x: b.x, w: W.inputNorm, y: b.h1 };
   const att = { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, out: b.att };
@@ -144,7 +144,7 @@ export function layerDispatches(
   ];
   const twoProjections = plan.keepGateUp || !!a?.bindings.gate || !!a?.bindings.up;
   if (twoProjections && !b.gu) throw new Error('gate and up as two projections need the [T, 2I] gu buffer');
-  const gu = { I, K: H, x: b.h2, Wg: W.Wgate, Wu: W.Wup, out: b.act };
+  const gu = { I, K: H, x: b.h2, Wg: W.Wgate, Wu: W.Wup, out: b.act, wDtype: W.dtype };
   const mlp = [
     k.rmsnorm(step, { dim: H, eps, x: b.x, w: W.postNorm, y: b.h2 }),
     ...(twoProjections

@@ -16,7 +16,7 @@
 import type { ModelConfig } from './config';
 import { ropeInvFreq, ropeTable } from './config';
 import type { Weights } from './weights';
-import { Kernels, stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../gpu/kernels';
+import { Kernels, stepBuffer, writeStep, type Dispatch, type LoraBinding, type WeightDtype } from '../gpu/kernels';
 import { layerDispatches, layerPlan, plainLinear, type AdapterPath } from './layer';
 import type { GpuAdapter } from '../adapters/gpu';
 import { storage } from '../gpu/buffers';
@@ -28,6 +28,8 @@ export interface ModelOptions {
   maxChunk?: number;
   /** cap on one storage binding below the adapter's own (tests of the split/refuse paths) */
   maxBindingBytes?: number;
+  /** how the weight matrices are stored on the GPU: f16 (the default: half the memory and bandwidth) or f32 */
+  weights?: WeightDtype;
 }
 
 export type { AdapterPath } from './layer';
@@ -110,7 +112,7 @@ export class LlamaModel {
     const build = (prefill: boolean): Dispatch[][] => {
       const plan = layerPlan({ prefill, path });
       const onAdapted = (d: Dispatch, lora: LoraBinding) => void this.adapted.push({ d, lora });
-      const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x }));
+      const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x, wDtype: weights.dtype }));
       const groups: Dispatch[][] = weights.layers.map((L, i) => {
         const b = { x, h1: h, h2: h, qkv, kCache: kCache[i], vCache: vCache[i], att, act: mlp, gu: this.gu, U: this.U, cosSin };
         const { attention, mlp: up, down } = layerDispatches(k, s, c, L, ad?.layers[i], b, plan, onAdapted);
@@ -119,7 +121,7 @@ export class LlamaModel {
       groups[0].unshift(...embed);
       const last = groups[groups.length - 1];
       last.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
-      for (const ch of weights.lmHead.chunks) last.push(plainLinear(k, s, { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, y: this.logits }, false));
+      for (const ch of weights.lmHead.chunks) last.push(plainLinear(k, s, { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, wDtype: weights.dtype, y: this.logits }, false));
       return groups;
     };
     return [build(true), build(false).flat()];
@@ -202,7 +204,7 @@ export class LlamaModel {
     const w = this.weights;
     const bufs = new Set<GPUBuffer>();
     for (const ch of [...w.embed.chunks, ...w.lmHead.chunks]) bufs.add(ch.buf);
-    for (const L of w.layers) for (const b of Object.values(L)) if (b) bufs.add(b);
+    for (const L of w.layers) for (const b of Object.values(L)) if (b && typeof b === 'object') bufs.add(b);
     bufs.add(w.finalNorm);
     for (const b of bufs) b.destroy();
   }

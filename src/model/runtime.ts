@@ -70,7 +70,8 @@ export class Runtime {
       }
     }
     const maxBinding = Math.min(this.device.limits.maxStorageBufferBindingSize, opts.maxBindingBytes ?? Infinity);
-    const { f32Bytes } = checkFitsAdapter(config, maxBinding);
+    const dtype = opts.weights ?? 'f16';
+    const { bytes } = checkFitsAdapter(config, maxBinding, dtype);
     const ckpt = await readCheckpoint(files, (p) => onProgress?.({ phase: 'download', ...p }), signal);
     checkCheckpoint(config, ckpt);
     this.unload();
@@ -80,7 +81,7 @@ export class Runtime {
     let model: LlamaModel | null = null;
     let failure: unknown = null;
     try {
-      const weights = uploadWeights(this.device, config, ckpt, opts.maxBindingBytes);
+      const weights = uploadWeights(this.device, config, ckpt, opts.maxBindingBytes, dtype);
       model = new LlamaModel(this.kernels, config, weights, opts);
     } catch (e) {
       failure = e;
@@ -88,7 +89,7 @@ export class Runtime {
     const oom = await this.device.popErrorScope();
     if (oom) {
       model?.destroy();
-      throw new GPULimitError(`the GPU ran out of memory loading this model (it needs about ${(f32Bytes / 2 ** 30).toFixed(2)} GiB in f32): the model is too large for this adapter`);
+      throw new GPULimitError(`the GPU ran out of memory loading this model (it needs about ${(bytes / 2 ** 30).toFixed(2)} GiB in ${dtype}): the model is too large for this adapter`);
     }
     if (failure || !model) throw failure;
     this.model = model;
@@ -105,6 +106,8 @@ export class Runtime {
       vocabSize: config.vocabSize,
       hasChatTemplate: tokenizer.chatPrompt('x') !== null,
       gpuBytes: model.weights.gpuBytes,
+      weights: dtype,
+      weightFormat: this.kernels.weightFormat(dtype),
     };
     return this.summary;
   }

@@ -2,6 +2,7 @@
 // Layout: u64 little-endian header length N, N bytes of JSON
 // {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}},
 // then the raw little-endian row-major bytes; offsets are relative to 8 + N.
+import { f16Bits, f16Value } from './f16';
 
 /** The dtypes we decode; a checkpoint may hold others (masks, int buffers) in tensors the model never reads. */
 export type DType = 'F32' | 'F16' | 'BF16';
@@ -83,19 +84,7 @@ export function parseSafetensors(buf: ArrayBuffer | Uint8Array, file = 'model.sa
   return { file, bytes, tensors, metadata };
 }
 
-const f16Table = (() => {
-  // Every f16 bit pattern decoded once; F16 models are common and this keeps loading fast.
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const s = h & 0x8000 ? -1 : 1;
-    const e = (h >> 10) & 0x1f;
-    const m = h & 0x3ff;
-    t[h] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
-  }
-  return t;
-})();
-
-/** Decode a tensor to f32 (BF16 and F16 are widened; the GPU keeps f32 for now). */
+/** Decode a tensor to f32 (BF16 and F16 are widened exactly). */
 export function tensorToF32(f: SafetensorsFile, info: TensorInfo): Float32Array {
   if (!FLOAT_DTYPES.includes(info.dtype)) {
     throw new SafetensorsError(f.file, `tensor "${info.name}" has dtype "${info.dtype}"; supported dtypes are F32, F16 and BF16`);
@@ -110,7 +99,7 @@ export function tensorToF32(f: SafetensorsFile, info: TensorInfo): Float32Array 
     const u32 = new Uint32Array(out.buffer);
     for (let i = 0; i < n; i++) u32[i] = (src[base + 2 * i] | (src[base + 2 * i + 1] << 8)) << 16;
   } else {
-    for (let i = 0; i < n; i++) out[i] = f16Table[src[base + 2 * i] | (src[base + 2 * i + 1] << 8)];
+    for (let i = 0; i < n; i++) out[i] = f16Value(src[base + 2 * i] | (src[base + 2 * i + 1] << 8));
   }
   return out;
 }
@@ -160,7 +149,7 @@ export function writeSafetensors(tensors: Record<string, WriteTensor>, metadata:
       }
     } else {
       for (let i = 0; i < t.data.length; i++, p += 2) {
-        const h = f32ToF16(t.data[i]);
+        const h = f16Bits(t.data[i]);
         out[p] = h & 0xff;
         out[p + 1] = h >> 8;
       }
@@ -169,19 +158,3 @@ export function writeSafetensors(tensors: Record<string, WriteTensor>, metadata:
   return out;
 }
 
-function f32ToF16(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer)[0];
-  const s = (u >>> 16) & 0x8000;
-  const e = ((u >>> 23) & 0xff) - 127 + 15;
-  const m = u & 0x7fffff;
-  if (((u >>> 23) & 0xff) === 0xff) return s | 0x7c00 | (m ? 0x200 : 0);
-  if (e >= 31) return s | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return s;
-    const mm = (m | 0x800000) >> (1 - e);
-    return s | ((mm + 0x1000) >> 13);
-  }
-  const r = s | (e << 10) | (m >> 13);
-  return r + ((m & 0x1fff) > 0x1000 || ((m & 0x1fff) === 0x1000 && r & 1) ? 1 : 0);
-}

@@ -1,10 +1,14 @@
-// Reading a checkpoint (single-file or sharded safetensors) into f32 GPU buffers, with every
-// tensor checked by name and shape against the config before anything is uploaded.
+// Reading a checkpoint (single-file or sharded safetensors) into GPU buffers, with every tensor checked by
+// name and shape against the config before anything is uploaded, and every value checked finite on the way.
+// The weight matrices are stored in f16 (2 bytes, packed in u32 pairs; the default) or f32; norms and biases,
+// a few KiB, stay f32. BF16 and F32 checkpoints are converted on load (f16.ts rounds to nearest even).
 import type { ModelConfig } from './config';
 import { FLOAT_DTYPES, parseSafetensors, tensorToF32, SafetensorsError, type SafetensorsFile, type TensorInfo } from './safetensors';
 import type { ModelFiles, Progress } from './sources';
 import { GPULimitError } from '../gpu/device';
 import { storage } from '../gpu/buffers';
+import type { WeightDtype } from '../gpu/kernels';
+import { firstNonFinite, NonFiniteError, packF16 } from './f16';
 
 export class WeightsError extends Error {
   override name = 'WeightsError';
@@ -18,6 +22,8 @@ export interface Matrix {
 }
 
 export interface LayerWeights {
+  /** how the matrices (Wqkv, Wo, Wgate, Wup, Wdown) are stored; norms and biases are f32 */
+  dtype: WeightDtype;
   inputNorm: GPUBuffer;
   /** q, k, v projections stacked into one [qDim + 2·kvDim, H] matrix: one matmul instead of three */
   Wqkv: GPUBuffer;
@@ -33,6 +39,8 @@ export interface LayerWeights {
 }
 
 export interface Weights {
+  /** how embed, lmHead and the layers' matrices are stored */
+  dtype: WeightDtype;
   embed: Matrix;
   layers: LayerWeights[];
   finalNorm: GPUBuffer;
@@ -106,18 +114,19 @@ function mib(n: number) {
  * Refuse before any download a model with a tensor that one storage binding cannot hold and that we do
  * not split (layer weights; embeddings and lm_head are split into row chunks), and report the f32 size.
  */
-export function checkFitsAdapter(c: ModelConfig, maxBinding: number): { f32Bytes: number } {
+export function checkFitsAdapter(c: ModelConfig, maxBinding: number, dtype: WeightDtype = 'f16'): { bytes: number } {
   const H = c.hiddenSize, D = c.headDim, I = c.intermediateSize;
-  const qkv = (c.numHeads + 2 * c.numKVHeads) * D * H * 4;
-  const largest = Math.max(qkv, I * H * 4, c.numHeads * D * H * 4);
-  const perLayer = qkv + c.numHeads * D * H * 4 + 3 * I * H * 4 + 2 * H * 4;
-  const f32Bytes = c.numLayers * perLayer + c.vocabSize * H * 4 * (c.tieWordEmbeddings ? 1 : 2);
+  const w = dtype === 'f16' ? 2 : 4;
+  const qkv = (c.numHeads + 2 * c.numKVHeads) * D * H * w;
+  const largest = Math.max(qkv, I * H * w, c.numHeads * D * H * w);
+  const perLayer = qkv + c.numHeads * D * H * w + 3 * I * H * w + 2 * H * 4;
+  const bytes = c.numLayers * perLayer + c.vocabSize * H * w * (c.tieWordEmbeddings ? 1 : 2);
   if (largest > maxBinding) {
     throw new GPULimitError(
-      `a layer weight of this model is ${mib(largest)} in f32, more than this adapter's largest storage binding (${mib(maxBinding)}): the model is too large for this adapter (it needs about ${mib(f32Bytes)} of GPU memory in all)`,
+      `a layer weight of this model is ${mib(largest)} in ${dtype}, more than this adapter's largest storage binding (${mib(maxBinding)}): the model is too large for this adapter (it needs about ${mib(bytes)} of GPU memory in all)`,
     );
   }
-  return { f32Bytes };
+  return { bytes };
 }
 
 /** Every tensor the config needs is there with the right shape (before anything touches the GPU). */
@@ -134,13 +143,17 @@ export function checkCheckpoint(c: ModelConfig, ckpt: Map<string, { file: Safete
   }
 }
 
-/** Check names and shapes, then upload. Tensors are decoded to f32 one at a time to bound CPU memory. */
+/**
+ * Check names and shapes, then upload. Tensors are decoded one at a time to bound CPU memory; each is refused
+ * if it holds a NaN or an infinity (generation would run on garbage), and in f16 if a value is past its range.
+ */
 export function uploadWeights(
   device: GPUDevice,
   c: ModelConfig,
   ckpt: Map<string, { file: SafetensorsFile; info: TensorInfo }>,
   /** pretend the adapter's binding limit is this small (tests of the split and refuse paths) */
   maxBindingBytes?: number,
+  dtype: WeightDtype = 'f16',
 ): Weights {
   checkCheckpoint(c, ckpt);
   const want = expectedTensors(c);
@@ -149,19 +162,40 @@ export function uploadWeights(
   let numParams = 0;
   const f32 = (name: string) => {
     const t = ckpt.get(name)!;
-    return tensorToF32(t.file, t.info);
+    const x = tensorToF32(t.file, t.info);
+    const bad = firstNonFinite(x);
+    if (bad >= 0) {
+      const cols = t.info.shape.length === 2 ? t.info.shape[1] : 0;
+      const at = cols ? `[${Math.floor(bad / cols)}, ${bad % cols}]` : `[${bad}]`;
+      throw new WeightsError(`${t.file.file}: tensor "${name}" holds ${x[bad]} at ${at}: the checkpoint is corrupt (a model with NaN or infinite weights generates garbage)`);
+    }
+    return x;
   };
-  const upload = (data: Float32Array, label: string) => {
+  const upload = (data: Float32Array | Uint32Array, label: string) => {
     if (data.byteLength > maxBinding) {
       throw new GPULimitError(`${label} is ${mib(data.byteLength)}, more than this adapter's largest storage binding (${mib(maxBinding)}): the model is too large for this adapter`);
     }
     gpuBytes += data.byteLength;
     return storage(device, data, label);
   };
+  /** a weight matrix in the chosen dtype */
+  const weight = (data: Float32Array, label: string) => {
+    if (dtype === 'f32') return upload(data, label);
+    try {
+      return upload(packF16(data, label), label);
+    } catch (e) {
+      throw e instanceof NonFiniteError ? new WeightsError(e.message) : e;
+    }
+  };
   const one = (name: string) => {
     const d = f32(name);
     numParams += d.length;
     return upload(d, name);
+  };
+  const matrixOf = (name: string) => {
+    const d = f32(name);
+    numParams += d.length;
+    return weight(d, name);
   };
   const matrix = (name: string, count: boolean): Matrix => {
     const [rows, cols] = want.get(name)!;
@@ -169,11 +203,12 @@ export function uploadWeights(
     if (count) numParams += data.length;
     // Chunks also stay under maxBufferSize and 256 MiB: one huge mapped-at-creation buffer can fail in a browser.
     const chunkBytes = Math.min(maxBinding, device.limits.maxBufferSize, 256 * 2 ** 20);
-    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (cols * 4)));
+    // f16 chunks are padded to 4 elements (packF16): keep a chunk's padded size under the limit too
+    const rowsPerChunk = Math.max(1, Math.floor((chunkBytes - 8) / (cols * (dtype === 'f16' ? 2 : 4))));
     const chunks: Matrix['chunks'] = [];
     for (let r = 0; r < rows; r += rowsPerChunk) {
       const n = Math.min(rowsPerChunk, rows - r);
-      chunks.push({ rowStart: r, rowCount: n, buf: upload(data.subarray(r * cols, (r + n) * cols), `${name}[${r}:${r + n}]`) });
+      chunks.push({ rowStart: r, rowCount: n, buf: weight(data.subarray(r * cols, (r + n) * cols), `${name}[${r}:${r + n}]`) });
     }
     return { rows, cols, chunks };
   };
@@ -195,21 +230,22 @@ export function uploadWeights(
     const p = `model.layers.${i}.`;
     const a = p + 'self_attn.';
     layers.push({
+      dtype,
       inputNorm: one(p + 'input_layernorm.weight'),
-      Wqkv: upload(cat([a + 'q_proj.weight', a + 'k_proj.weight', a + 'v_proj.weight']), a + 'qkv'),
+      Wqkv: weight(cat([a + 'q_proj.weight', a + 'k_proj.weight', a + 'v_proj.weight']), a + 'qkv'),
       bqkv: c.attentionBias ? upload(cat([a + 'q_proj.bias', a + 'k_proj.bias', a + 'v_proj.bias']), a + 'qkv.bias') : undefined,
       qkNorm: c.qkNorm ? upload(cat([a + 'q_norm.weight', a + 'k_norm.weight']), a + 'qk_norm') : undefined,
-      Wo: one(a + 'o_proj.weight'),
+      Wo: matrixOf(a + 'o_proj.weight'),
       bo: c.oProjBias ? one(a + 'o_proj.bias') : undefined,
       postNorm: one(p + 'post_attention_layernorm.weight'),
-      Wgate: one(p + 'mlp.gate_proj.weight'),
-      Wup: one(p + 'mlp.up_proj.weight'),
-      Wdown: one(p + 'mlp.down_proj.weight'),
+      Wgate: matrixOf(p + 'mlp.gate_proj.weight'),
+      Wup: matrixOf(p + 'mlp.up_proj.weight'),
+      Wdown: matrixOf(p + 'mlp.down_proj.weight'),
     });
   }
   const finalNorm = one('model.norm.weight');
   const lmHead = c.tieWordEmbeddings ? embed : matrix('lm_head.weight', true);
-  return { embed, layers, finalNorm, lmHead, numParams, gpuBytes };
+  return { dtype, embed, layers, finalNorm, lmHead, numParams, gpuBytes };
 }
 
 export { SafetensorsError };

@@ -83,11 +83,11 @@ export function layerBackward(g: TrainGraph, l: number): Dispatch[] {
   const { cosSin, dx, dh, dact, dgu, datt, dqkv, dK, dV, stats } = g.b;
   const { xmid, h1, h2, qkv, qkPre, kc, vc, att, gu, act } = g.acts[l];
   const mlp = [
-    tk.linearBackwardInput(s, { N: H, K: I, dY: dx, W: W.Wdown, dX: dact }),
+    tk.linearBackwardInput(s, { N: H, K: I, dY: dx, W: W.Wdown, wDtype: g.model.weights.dtype, dX: dact }),
     ...loraBackward(g, l, 'down', { x: act, dY: dx, ldDY: H, dX: dact }),
     tk.siluGateBackward(s, { I, gu, dOut: dact, dgu }),
-    tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: 0, dY: dgu, W: W.Wgate, dX: dh }),
-    tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: I, accumulate: true, dY: dgu, W: W.Wup, dX: dh }),
+    tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: 0, dY: dgu, W: W.Wgate, wDtype: g.model.weights.dtype, dX: dh }),
+    tk.linearBackwardInput(s, { N: I, K: H, ldDY: 2 * I, dyOff: I, accumulate: true, dY: dgu, W: W.Wup, wDtype: g.model.weights.dtype, dX: dh }),
     ...loraBackward(g, l, 'gate', { x: h2, dY: dgu, ldDY: 2 * I, dyOff: 0, dX: dh }),
     ...loraBackward(g, l, 'up', { x: h2, dY: dgu, ldDY: 2 * I, dyOff: I, dX: dh }),
     tk.rmsnormBackward(s, { dim: H, eps, accumulate: true, x: xmid, w: W.postNorm, dy: dh, dx }),
@@ -96,12 +96,12 @@ export function layerBackward(g: TrainGraph, l: number): Dispatch[] {
   // adapter's parameter gradients.
   const first = l === 0;
   const attention = [
-    tk.linearBackwardInput(s, { N: H, K: qDim, dY: dx, W: W.Wo, dX: datt }),
+    tk.linearBackwardInput(s, { N: H, K: qDim, dY: dx, W: W.Wo, wDtype: g.model.weights.dtype, dX: datt }),
     ...loraBackward(g, l, 'o', { x: att, dY: dx, ldDY: H, dX: datt }),
     ...tk.attentionBackward(s, { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc, dO: datt, stats, dqkv, dK, dV, past: 0 }),
     tk.kvAppendBackward(s, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, dK, dV, dqkv }),
     tk.ropeBackward(s, { headDim: D, nHeads: nH + nKV, ldQKV: qkvDim, cosSin, dqkv, ...(W.qkNorm ? { normW: W.qkNorm, nQHeads: nH, eps, pre: qkPre } : {}) }),
-    ...(first ? [] : [tk.linearBackwardInput(s, { N: qkvDim, K: H, dY: dqkv, W: W.Wqkv, dX: dh })]),
+    ...(first ? [] : [tk.linearBackwardInput(s, { N: qkvDim, K: H, dY: dqkv, W: W.Wqkv, wDtype: g.model.weights.dtype, dX: dh })]),
     ...loraBackward(g, l, 'qkv', { x: h1, dY: dqkv, ldDY: qkvDim, dX: first ? undefined : dh }),
     ...(g.cuma ? routerOps(g, l, true) : []),
     ...(first ? [] : [tk.rmsnormBackward(s, { dim: H, eps, accumulate: true, x: g.xs[l], w: W.inputNorm, dy: dh, dx })]),
@@ -123,13 +123,13 @@ export function head(g: TrainGraph): [Dispatch[], Dispatch[], Dispatch[]] {
   const forward = [
     k.embedding(a, { H, rowStart: 0, rowCount: Tm, ids: ansRows, table: g.xs[g.d.L], out: xa }),
     k.rmsnorm(a, { dim: H, eps, x: xa, w: w.finalNorm, y: ha }),
-    ...chunks.map((ch) => plainLinear(k, a, { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, y: logits }, true)),
+    ...chunks.map((ch) => plainLinear(k, a, { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, wDtype: w.dtype, y: logits }, true)),
   ];
   // rows = maxAns: rows past this sequence's answers are IGNORE (loss 0, gradient 0); count and
   // gradScale are rewritten per sequence (setLossScale)
   const ce = tk.crossEntropy({ V, rows: g.maxAns, count: 1, eps: g.smoothing, targets, logits, loss });
   const backward = [
-    ...chunks.map((ch, i) => tk.linearBackwardInput(a, { N: ch.rowCount, K: H, ldDY: V, dyOff: ch.rowStart, accumulate: i > 0, dY: logits, W: ch.buf, dX: dha })),
+    ...chunks.map((ch, i) => tk.linearBackwardInput(a, { N: ch.rowCount, K: H, ldDY: V, dyOff: ch.rowStart, accumulate: i > 0, dY: logits, W: ch.buf, wDtype: w.dtype, dX: dha })),
     tk.rmsnormBackward(a, { dim: H, eps, x: xa, w: w.finalNorm, dy: dha, dx: dxa }),
     k.embedding(g.stepT, { H, rowStart: 0, rowCount: g.maxAns, ids: rowOf, table: dxa, out: dx }),
   ];

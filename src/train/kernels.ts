@@ -14,7 +14,7 @@
 //                                  then linearBackwardInput per lm_head row chunk (dyOff = rowStart)
 //   an adapted segment (LoRA, Zhyper diag z) → loraBackward (dA, dB, dz and its share of dX)
 //   optimizer                    → sqNorm per gradient tensor, then adamw per parameter tensor
-import { ATTENTION_TILED_MAX_D, LORA_MODE, MAX_EXPERTS, MAX_HEAD_DIM, MAX_ROUTER_HIDDEN, type Dispatch, type Kernels, type LoraMode } from '../gpu/kernels';
+import { ATTENTION_TILED_MAX_D, LORA_MODE, MAX_EXPERTS, MAX_HEAD_DIM, MAX_ROUTER_HIDDEN, type Dispatch, type Kernels, type LoraMode, type WeightDtype } from '../gpu/kernels';
 import type { ShaderName } from '../gpu/shaders';
 import type { ParamsOf } from '../gpu/params';
 
@@ -43,6 +43,8 @@ export interface LinearBackwardOpts {
   vec4?: boolean;
   dY: GPUBuffer;
   W: GPUBuffer;
+  /** the dtype W is stored in (the frozen backbone's, default f32) */
+  wDtype?: WeightDtype;
   dX: GPUBuffer;
 }
 
@@ -187,8 +189,8 @@ export class TrainKernels {
     return this.k.device;
   }
 
-  private make<N extends ShaderName>(name: N, params: ParamsOf<N>, step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid']): Dispatch {
-    return this.k.make(name, params, step, buffers, grid);
+  private make<N extends ShaderName>(name: N, params: ParamsOf<N>, step: GPUBuffer | null, buffers: GPUBuffer[], grid: Dispatch['grid'], weights?: WeightDtype): Dispatch {
+    return this.k.make(name, params, step, buffers, grid, weights);
   }
 
   /** dX[t, k] (+)= Σ_n dY[t, dyOff + n]·W[n, k] for a frozen W [N, K] */
@@ -197,8 +199,8 @@ export class TrainKernels {
     if (vec4 && o.K % 4) throw new Error(`linear_backward_input_vec4 needs K % 4 == 0, got K = ${o.K}`);
     const params = { K: o.K, N: o.N, ldDY: o.ldDY ?? o.N, dyOff: o.dyOff ?? 0, accumulate: !!o.accumulate };
     return vec4
-      ? this.make('linear_backward_input_vec4', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K / 4, 8), ceil(T, 32), 1])
-      : this.make('linear_backward_input', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K, 32), ceil(T, 32), 1]);
+      ? this.make('linear_backward_input_vec4', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K / 4, 8), ceil(T, 32), 1], o.wDtype)
+      : this.make('linear_backward_input', params, step, [o.dY, o.W, o.dX], (T) => [ceil(o.K, 32), ceil(T, 32), 1], o.wDtype);
   }
 
   /** dx (+)= RMSNorm's input gradient for rows x[T, dim], frozen weight w, output gradient dy */

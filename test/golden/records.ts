@@ -36,7 +36,7 @@ export async function goldenRecords(rt: Runtime): Promise<Map<string, Float32Arr
   const dirs = Object.fromEntries((['llama', 'qwen2', 'qwen3'] as const).map((k) => [k, makeModel(k, join(root, k))])) as Record<Kind, string>;
   const out = new Map<string, Float32Array>();
   const load = async (k: Kind) => {
-    await rt.load(dirSource(dirs[k]), undefined, undefined, { maxChunk: 64, maxContext: 128 });
+    await rt.load(dirSource(dirs[k]), undefined, undefined, { maxChunk: 64, maxContext: 128, weights: 'f32' }); // the records are f32 arithmetic
     return rt.dims();
   };
   const forward = async (name: string) => {

@@ -24,10 +24,23 @@ beforeAll(async () => {
 afterAll(() => rt?.destroy());
 
 const IDS = [5, 17, 200, 3, 99, 42, 7, 150, 11, 64, 250, 1, 33];
+/** the tests of the arithmetic load f32 weights, as the reference reads them; the f16 tests below load the default */
+const F32 = { weights: 'f32' } as const;
+
+/** a copy of a fixture with its tensors stored as F16 in the file (what many hub checkpoints are) */
+function f16Copy(src: string, name: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'atlas-f16-')), name);
+  cpSync(src, dir, { recursive: true });
+  const f = parseSafetensors(readFileSync(join(dir, 'model.safetensors')));
+  const t: Record<string, WriteTensor> = {};
+  for (const [n, info] of f.tensors) t[n] = { shape: info.shape, data: tensorToF32(f, info), dtype: 'F16' };
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
+  return dir;
+}
 
 describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('%s', (kind) => {
   it('prefill logits match the reference to 1e-4 relative', async () => {
-    await rt.load(dirSource(dirs[kind]));
+    await rt.load(dirSource(dirs[kind]), undefined, undefined, F32);
     const want = await referenceLogits(dirs[kind], IDS);
     const got = await rt.logits(IDS);
     expect(got.length).toBe(want[IDS.length - 1].length);
@@ -35,7 +48,7 @@ describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('
   });
 
   it('token-by-token decode matches the reference at every position', async () => {
-    await rt.load(dirSource(dirs[kind]));
+    await rt.load(dirSource(dirs[kind]), undefined, undefined, F32);
     const want = await referenceLogits(dirs[kind], IDS);
     const m = rt.model!;
     m.reset();
@@ -52,7 +65,7 @@ describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('
     const before = rt.variants;
     rt.variants = { ...before, gemv: 'coalesced', reason: 'test' };
     try {
-      await rt.load(dirSource(dirs[kind]));
+      await rt.load(dirSource(dirs[kind]), undefined, undefined, F32);
       const want = await referenceLogits(dirs[kind], IDS);
       const m = rt.model!;
       m.reset();
@@ -61,6 +74,51 @@ describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('
     } finally {
       rt.variants = before;
     }
+  });
+});
+
+describe('f16 weights (the default)', () => {
+  for (const kind of ['llama', 'qwen3'] as const) {
+    it(`${kind}: an F16 checkpoint in f16 matches the reference on the same weights to 1e-4, prefill and decode, in half the memory`, async () => {
+      const dir = f16Copy(dirs[kind], kind);
+      const want = await referenceLogits(dir, IDS);
+      const s16 = await rt.load(dirSource(dir));
+      expect(s16.weights).toBe('f16');
+      const m = rt.model!;
+      m.reset();
+      expect(maxRelErr(await m.forward(IDS.slice(0, 4)), want[3])).toBeLessThan(1e-4);
+      for (let t = 4; t < IDS.length; t++) expect(maxRelErr(await m.forward([IDS[t]]), want[t]), `position ${t}`).toBeLessThan(1e-4);
+      const s32 = await rt.load(dirSource(dir), undefined, undefined, F32);
+      // the matrices halve; norms and biases stay f32
+      expect(s16.gpuBytes / s32.gpuBytes).toBeGreaterThan(0.5);
+      expect(s16.gpuBytes / s32.gpuBytes).toBeLessThan(0.52);
+    });
+
+    it(`${kind}: an F32 checkpoint loaded in f16 stays within 2e-2 of the f32 logits, with the same greedy ids`, async () => {
+      await rt.load(dirSource(dirs[kind]), undefined, undefined, F32);
+      const l32 = await rt.logits(IDS);
+      const g32 = await rt.generate(IDS.slice(0, 5), { maxTokens: 8, greedy: true, temperature: 1, topK: 0, topP: 1, seed: 1, chat: false });
+      await rt.load(dirSource(dirs[kind]));
+      const l16 = await rt.logits(IDS);
+      let d = 0;
+      for (let i = 0; i < l32.length; i++) d = Math.max(d, Math.abs(l32[i] - l16[i]));
+      expect(d).toBeLessThan(2e-2);
+      expect(d).toBeGreaterThan(0); // the weights really were rounded
+      const g16 = await rt.generate(IDS.slice(0, 5), { maxTokens: 8, greedy: true, temperature: 1, topK: 0, topP: 1, seed: 1, chat: false });
+      expect(g16.ids).toEqual(g32.ids);
+    });
+  }
+
+  it('refuses a weight past f16 range by name, and loads the same file with f32 weights', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'atlas-big-')), 'llama-big');
+    cpSync(dirs.llama, dir, { recursive: true });
+    const f = parseSafetensors(readFileSync(join(dir, 'model.safetensors')));
+    const t: Record<string, WriteTensor> = {};
+    for (const [n, info] of f.tensors) t[n] = { shape: info.shape, data: tensorToF32(f, info) };
+    t['model.layers.1.mlp.down_proj.weight'].data[5] = 1e6;
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
+    await expect(rt.load(dirSource(dir))).rejects.toThrow(/down_proj\.weight holds 1000000 at index 5, beyond f16's range.*--weights f32/);
+    await expect(rt.load(dirSource(dir), undefined, undefined, F32)).resolves.toMatchObject({ weights: 'f32' });
   });
 });
 
@@ -89,7 +147,7 @@ describe('runtime behaviour', () => {
       for (const [n, size] of [['q', cfg.num_attention_heads * cfg.head_dim], ['k', cfg.num_key_value_heads * cfg.head_dim], ['v', cfg.num_key_value_heads * cfg.head_dim], ['o', cfg.hidden_size]] as const)
         t[`model.layers.${l}.self_attn.${n}_proj.bias`] = { shape: [size], data: Float32Array.from({ length: size }, (_, i) => Math.sin(i + l) * 0.3) };
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
-    await rt.load(dirSource(dir));
+    await rt.load(dirSource(dir), undefined, undefined, F32);
     const want = await referenceLogits(dir, IDS);
     expect(maxRelErr(await rt.logits(IDS), want[IDS.length - 1])).toBeLessThan(1e-4);
     // dropping o_proj's bias must change the answer, so the check above really covers it
@@ -140,7 +198,7 @@ describe('runtime behaviour', () => {
   });
 
   it('greedy generation follows the reference argmax and replays exactly with a seed', async () => {
-    await rt.load(dirSource(dirs.qwen3));
+    await rt.load(dirSource(dirs.qwen3), undefined, undefined, F32);
     const prompt = [5, 17, 200];
     const g = await rt.generate(prompt, { maxTokens: 6, greedy: true, temperature: 1, topK: 0, topP: 1, seed: 1, chat: false });
     const seq = [...prompt];

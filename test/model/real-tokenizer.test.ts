@@ -33,7 +33,7 @@ beforeAll(async () => {
     tie_word_embeddings: true, max_position_embeddings: 40960, bos_token_id: 151643, eos_token_id: 151645,
   }));
   rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
-  await rt.load(dirSource(dir));
+  await rt.load(dirSource(dir), undefined, undefined, { weights: 'f32' }); // against the f32 reference
 });
 afterAll(() => rt?.destroy());
 

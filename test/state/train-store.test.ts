@@ -36,7 +36,7 @@ globalThis.localStorage = {
   },
 } as Storage;
 
-const summary = { label: 'tiny', architecture: 'LlamaForCausalLM', numParams: 1000, numLayers: 2, hiddenSize: 8, vocabSize: 10, hasChatTemplate: false, gpuBytes: 0 };
+const summary = { label: 'tiny', architecture: 'LlamaForCausalLM', numParams: 1000, numLayers: 2, hiddenSize: 8, vocabSize: 10, hasChatTemplate: false, gpuBytes: 0, weights: 'f16' as const, weightFormat: 'f16' as const };
 
 async function freshStores() {
   vi.resetModules();

@@ -22,6 +22,10 @@ export function ModelSummaryCard() {
         <dd>{int(summary.vocabSize)} tokens</dd>
         <dt>GPU memory</dt>
         <dd>{mib(summary.gpuBytes)}</dd>
+        <dt>Weights</dt>
+        <dd title={summary.weightFormat === 'f16-native' ? 'read as f16 through the shader-f16 feature; arithmetic in f32' : summary.weightFormat === 'f16' ? 'packed two to a u32, widened with unpack2x16float; arithmetic in f32' : 'stored and read as f32'}>
+          {summary.weights === 'f16' ? 'f16 (half the memory of f32)' : 'f32'}
+        </dd>
         <dt>Chat template</dt>
         <dd>{summary.hasChatTemplate ? 'yes (instruct model)' : 'no (base model)'}</dd>
       </dl>
