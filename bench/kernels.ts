@@ -6,6 +6,7 @@
 import { acquireNodeGpu } from '../src/gpu/node';
 import { loadShaderLibrary } from '../src/gpu/shaders-node';
 import { Kernels, stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../src/gpu/kernels';
+import { f16Bits, f16Value, packF16 } from '../src/model/f16';
 import { TrainKernels, packTargets, sqNormSlots } from '../src/train/kernels';
 import { storage, readF32 } from '../src/gpu/buffers';
 import { ropeInvFreq, ropeTable } from '../src/model/config';
@@ -33,6 +34,8 @@ const put = (b: GPUBuffer, d: Float32Array) => dev.queue.writeBuffer(b, 0, new F
 interface Variant {
   name: string;
   ops: Dispatch[];
+  /** bytes it reads, where not the entry's (f16 weights read half) */
+  bytes?: number;
   reset?: () => void;
   out: () => Promise<Float32Array>;
 }
@@ -67,7 +70,8 @@ async function validateThenTime(shape: string, T: number, variants: Variant[], w
     const s = (performance.now() - t0) / 5 / 1000;
     row[`${v.name} µs`] = +(s * 1e6).toFixed(0);
     if (work?.flops) row[`${v.name} GFLOP/s`] = +(work.flops / s / 1e9).toFixed(3);
-    if (work?.bytes) row[`${v.name} GB/s`] = +(work.bytes / s / 1e9).toFixed(3);
+    const bytes = v.bytes ?? work?.bytes;
+    if (bytes) row[`${v.name} GB/s`] = +(bytes / s / 1e9).toFixed(3);
   }
   return row;
 }
@@ -124,6 +128,40 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
             ? [{ name: 'rows', ops: [k.matvec(o)], out }, { name: 'transposed', ops: [k.matvecT(ot)], out }, { name: 'vec4', ops: [k.matvecVec4(o)], out }, { name: 'coalesced', ops: [k.matvecCoalesced(o)], out }]
             : [{ name: 'rows', ops: [k.matmul(step, o)], out }, { name: 'transposed', ops: [k.matmulT(step, ot)], out }, { name: 'vec4', ops: [k.matmulVec4(step, o)], out }];
           const row = await validateThenTime(`linear T=${T} N=${N} K=${K}`, T, v, ref.linearRef(Xh, Wh, T, N, K), 1e-4, { flops: 2 * T * N * K, bytes: 4 * N * K });
+          if (T === 1) for (const x of v) row[`${x.name} share_of_copy`] = +((row[`${x.name} GB/s`] as number) / copy).toFixed(3);
+          rows.push(row);
+        }
+      }
+      return rows;
+    },
+  },
+
+  /** the decode GEMV and prefill matmul on f16 weights (read unpacked from u32 pairs, and as array<f16> where the
+   *  device has shader-f16) beside the f32 ones, on the same f16-rounded weights */
+  'linear-f16': {
+    kernels: ['matvec_vec4', 'matvec_coalesced', 'matmul_vec4'],
+    async run() {
+      const rows = [];
+      const copy = await copyGBps(64 * 2 ** 20);
+      console.log(`copyBufferToBuffer of 64 MiB: ${copy.toFixed(2)} GB/s; shader-f16 ${dev.features.has('shader-f16') ? 'on' : 'not on this adapter'}`);
+      const forms = [['f32', 'unpack'], ['f16', 'unpack'], ...(dev.features.has('shader-f16') ? [['f16', 'native']] : [])] as ['f32' | 'f16', 'unpack' | 'native'][];
+      for (const [N, K] of [[qkvDim, H], [I, H], [H, I], [SMOL.vocab, H]]) {
+        for (const T of [1, 64]) {
+          if (N === SMOL.vocab && T > 1) continue;
+          const Xh = lcg(T * K, 1, 1), Wh = Float32Array.from(lcg(N * K, 0.05, 2), (x) => f16Value(f16Bits(x)));
+          const X = buf(Xh), W32 = buf(Wh), W16 = buf(packF16(Wh, 'W')), Y = buf(T * N);
+          writeStep(dev, step, T, 0);
+          const out = () => read(Y);
+          const v: Variant[] = [];
+          for (const [wDtype, f16] of forms) {
+            k.variants = { ...k.variants, f16 };
+            const o = { N, K, x: X, W: wDtype === 'f16' ? W16 : W32, y: Y, wDtype };
+            const tag = wDtype === 'f32' ? 'f32' : `f16-${f16}`;
+            const bytes = (wDtype === 'f16' ? 2 : 4) * N * K;
+            if (T === 1) v.push({ name: `vec4 ${tag}`, ops: [k.matvecVec4(o)], out, bytes }, { name: `coalesced ${tag}`, ops: [k.matvecCoalesced(o)], out, bytes });
+            else v.push({ name: `vec4 ${tag}`, ops: [k.matmulVec4(step, o)], out, bytes });
+          }
+          const row = await validateThenTime(`linear-f16 T=${T} N=${N} K=${K}`, T, v, ref.linearRef(Xh, Wh, T, N, K), 1e-4, { flops: 2 * T * N * K });
           if (T === 1) for (const x of v) row[`${x.name} share_of_copy`] = +((row[`${x.name} GB/s`] as number) / copy).toFixed(3);
           rows.push(row);
         }

@@ -48,25 +48,39 @@ const ARCHS: Record<string, Arch> = {
   Qwen3ForCausalLM: 'qwen3',
 };
 
+// A field that is absent takes its documented default; a field that is present must be valid: null, a string, a
+// negative or fractional size is refused by name, never read as the default (that would run a different model).
+const given = (raw: Record<string, unknown>, key: string) => Object.prototype.hasOwnProperty.call(raw, key);
+
 function int(raw: Record<string, unknown>, key: string, fallback?: number): number {
-  const v = raw[key] ?? fallback;
+  const v = given(raw, key) ? raw[key] : fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new ConfigError(`config.json: "${key}" must be a positive integer, got ${JSON.stringify(raw[key])}`);
+    throw new ConfigError(`config.json: "${key}" must be a positive integer, got ${given(raw, key) ? JSON.stringify(raw[key]) : 'nothing'}`);
   }
   return v;
 }
 
 function num(raw: Record<string, unknown>, key: string, fallback: number): number {
-  const v = raw[key] ?? fallback;
+  const v = given(raw, key) ? raw[key] : fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     throw new ConfigError(`config.json: "${key}" must be a positive number, got ${JSON.stringify(raw[key])}`);
   }
   return v;
 }
 
-function ids(v: unknown): number[] {
+function bool(raw: Record<string, unknown>, key: string): boolean {
+  const v = raw[key];
+  if (v !== undefined && typeof v !== 'boolean') throw new ConfigError(`config.json: "${key}" must be true or false, got ${JSON.stringify(v)}`);
+  return v === true;
+}
+
+/** a token id field: absent or null means none; anything else must be a non-negative integer (or a list of them) */
+function ids(raw: Record<string, unknown>, key: string): number[] {
+  const v = raw[key];
   if (v == null) return [];
-  return (Array.isArray(v) ? v : [v]).filter((x): x is number => Number.isInteger(x));
+  const list = Array.isArray(v) ? v : [v];
+  for (const x of list) if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) throw new ConfigError(`config.json: "${key}" must be a token id (a non-negative integer) or a list of them, got ${JSON.stringify(v)}`);
+  return list as number[];
 }
 
 export function parseConfig(text: string): ModelConfig {
@@ -88,6 +102,7 @@ export function parseConfig(text: string): ModelConfig {
   const numHeads = int(raw, 'num_attention_heads');
   const numKVHeads = int(raw, 'num_key_value_heads', numHeads);
   if (numHeads % numKVHeads) throw new ConfigError(`config.json: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKVHeads}`);
+  // head_dim: null is what some exporters write for "derive it", as transformers does
   const headDim = raw.head_dim != null ? int(raw, 'head_dim') : hiddenSize / numHeads;
   if (!Number.isInteger(headDim) || headDim % 2) throw new ConfigError(`config.json: head_dim ${headDim} must be an even integer`);
 
@@ -109,7 +124,7 @@ export function parseConfig(text: string): ModelConfig {
       throw new ConfigError(`config.json: rope_scaling type ${JSON.stringify(type)} is not supported (only "llama3")`);
     }
   }
-  if (raw.mlp_bias === true) throw new ConfigError('config.json: mlp_bias is true; MLP biases are not supported yet');
+  if (bool(raw, 'mlp_bias')) throw new ConfigError('config.json: mlp_bias is true; MLP biases are not supported yet');
   const act = raw.hidden_act ?? raw.hidden_activation ?? 'silu';
   if (act !== 'silu') throw new ConfigError(`config.json: hidden_act "${String(act)}" is not supported (only "silu")`);
   const ropeTheta = num(
@@ -119,10 +134,17 @@ export function parseConfig(text: string): ModelConfig {
       ? ((raw.rope_parameters as Record<string, number>).rope_theta)
       : 10000,
   );
+  const vocabSize = int(raw, 'vocab_size');
+  const bos = ids(raw, 'bos_token_id');
+  const eos = ids(raw, 'eos_token_id');
+  for (const [key, list] of [['bos_token_id', bos], ['eos_token_id', eos]] as const) {
+    for (const id of list) if (id >= vocabSize) throw new ConfigError(`config.json: "${key}" ${id} is outside the vocabulary (vocab_size ${vocabSize})`);
+  }
+  if (bos.length > 1) throw new ConfigError(`config.json: "bos_token_id" must be one id, got ${JSON.stringify(raw.bos_token_id)}`);
   return {
     arch,
     architecture,
-    vocabSize: int(raw, 'vocab_size'),
+    vocabSize,
     hiddenSize,
     intermediateSize: int(raw, 'intermediate_size'),
     numLayers: int(raw, 'num_hidden_layers'),
@@ -132,13 +154,13 @@ export function parseConfig(text: string): ModelConfig {
     rmsNormEps: num(raw, 'rms_norm_eps', 1e-6),
     ropeTheta,
     ropeScaling,
-    tieWordEmbeddings: raw.tie_word_embeddings === true, // HF's default for all three is false
-    attentionBias: arch === 'qwen2' || raw.attention_bias === true,
-    oProjBias: arch !== 'qwen2' && raw.attention_bias === true,
+    tieWordEmbeddings: bool(raw, 'tie_word_embeddings'), // HF's default for all three is false
+    attentionBias: arch === 'qwen2' || bool(raw, 'attention_bias'),
+    oProjBias: arch !== 'qwen2' && bool(raw, 'attention_bias'),
     qkNorm: arch === 'qwen3',
     maxPositionEmbeddings: int(raw, 'max_position_embeddings', 2048),
-    bosTokenId: Number.isInteger(raw.bos_token_id) ? (raw.bos_token_id as number) : null,
-    eosTokenIds: ids(raw.eos_token_id),
+    bosTokenId: bos[0] ?? null,
+    eosTokenIds: eos,
   };
 }
 

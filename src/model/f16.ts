@@ -1,5 +1,5 @@
-// IEEE binary16 on the CPU: the conversion that stores a checkpoint's weights as f16 on the GPU (weights.ts),
-// and the check that no weight is NaN or infinite. Rounding is to nearest, ties to even, like the hardware's.
+// IEEE binary16 on the CPU: the conversion that stores a checkpoint's weights as f16 on the GPU (weights.ts).
+// Rounding is to nearest, ties to even, like the hardware's.
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -48,12 +48,6 @@ export function f16Value(h: number): number {
 
 export class NonFiniteError extends Error {
   override name = 'NonFiniteError';
-}
-
-/** The first index of a NaN or ±inf in x, or -1. */
-export function firstNonFinite(x: Float32Array): number {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
-  return -1;
 }
 
 /**

@@ -6,10 +6,11 @@ import { readF32 } from '../gpu/buffers';
 import { Kernels } from '../gpu/kernels';
 import type { ShaderLibrary } from '../gpu/shaders';
 import { parseConfig, type ModelConfig } from './config';
-import { checkCheckpoint, checkFitsAdapter, readCheckpoint, uploadWeights } from './weights';
+import { checkCheckpoint, checkFitsAdapter, checkValues, readCheckpoint, uploadWeights } from './weights';
 import { LlamaModel, type AdapterPath, type ModelOptions } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
 import { mulberry32, sample } from './sampling';
+import { TextStream } from './text-stream';
 import type { ModelFiles } from './sources';
 import { GpuAdapter } from '../adapters/gpu';
 import type { Adapter, BackboneDims } from '../adapters/types';
@@ -74,6 +75,7 @@ export class Runtime {
     const { bytes } = checkFitsAdapter(config, maxBinding, dtype);
     const ckpt = await readCheckpoint(files, (p) => onProgress?.({ phase: 'download', ...p }), signal);
     checkCheckpoint(config, ckpt);
+    checkValues(config, ckpt, dtype);
     this.unload();
     onProgress?.({ phase: 'upload', file: 'weights', loaded: 0, total: 1 });
     // Out-of-memory on the GPU is reported through an error scope, not an exception: catch it and say so.
@@ -145,7 +147,7 @@ export class Runtime {
     const t0 = performance.now();
     let logits = await this.logits(promptIds);
     const t1 = performance.now();
-    let text = '';
+    const stream = new TextStream(tokenizer);
     while (ids.length < opts.maxTokens) {
       if (signal?.aborted) {
         stopReason = 'cancelled';
@@ -158,7 +160,7 @@ export class Runtime {
         break;
       }
       ids.push(id);
-      text = tokenizer.decode(ids);
+      const text = stream.push(id);
       const dt = (performance.now() - t1) / 1000;
       onToken?.({ id, text, count: ids.length, tokensPerSecond: ids.length > 1 ? (ids.length - 1) / dt : 0 });
       if (ids.length >= opts.maxTokens) break;
@@ -172,7 +174,8 @@ export class Runtime {
     return {
       promptIds,
       ids,
-      text,
+      // whole characters only: a generation cut inside a character (max tokens) drops its first bytes
+      text: stream.text,
       stopReason,
       prefillTokensPerSecond: promptIds.length / ((t1 - t0) / 1000),
       decodeTokensPerSecond: ids.length > 1 ? (ids.length - 1) / ((t2 - t1) / 1000) : 0,

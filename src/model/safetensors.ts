@@ -56,9 +56,13 @@ export function parseSafetensors(buf: ArrayBuffer | Uint8Array, file = 'model.sa
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      metadata = (raw ?? {}) as Record<string, string>;
+      // the format requires a string → string map; anything else is a corrupt or hand-edited header
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SafetensorsError(file, `__metadata__ must be an object of strings, got ${JSON.stringify(raw)}`);
+      for (const [k, v] of Object.entries(raw)) if (typeof v !== 'string') throw new SafetensorsError(file, `__metadata__ "${k}" is ${JSON.stringify(v)}, not a string (the safetensors format allows only strings there)`);
+      metadata = raw as Record<string, string>;
       continue;
     }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SafetensorsError(file, `tensor "${name}" has an entry ${JSON.stringify(raw)}, not {dtype, shape, data_offsets}`);
     const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof t.dtype !== 'string' || !(t.dtype in BYTES)) {
       throw new SafetensorsError(file, `tensor "${name}" has unknown dtype ${JSON.stringify(t.dtype)}`);
@@ -80,6 +84,11 @@ export function parseSafetensors(buf: ArrayBuffer | Uint8Array, file = 'model.sa
       throw new SafetensorsError(file, `tensor "${name}" ends at byte ${e} of the data section, past its end at ${dataLen} (truncated file or lying header)`);
     }
     tensors.set(name, { name, dtype: t.dtype, shape: t.shape as number[], begin: dataStart + b, end: dataStart + e });
+  }
+  // the format packs tensors without overlaps: two tensors sharing bytes is a corrupt header
+  const spans = [...tensors.values()].filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i].begin < spans[i - 1].end) throw new SafetensorsError(file, `tensors "${spans[i - 1].name}" and "${spans[i].name}" overlap in the data section (corrupt header)`);
   }
   return { file, bytes, tensors, metadata };
 }

@@ -8,7 +8,7 @@ import type { ModelFiles, Progress } from './sources';
 import { GPULimitError } from '../gpu/device';
 import { storage } from '../gpu/buffers';
 import type { WeightDtype } from '../gpu/kernels';
-import { firstNonFinite, NonFiniteError, packF16 } from './f16';
+import { NonFiniteError, packF16 } from './f16';
 
 export class WeightsError extends Error {
   override name = 'WeightsError';
@@ -144,9 +144,46 @@ export function checkCheckpoint(c: ModelConfig, ckpt: Map<string, { file: Safete
 }
 
 /**
- * Check names and shapes, then upload. Tensors are decoded one at a time to bound CPU memory; each is refused
- * if it holds a NaN or an infinity (generation would run on garbage), and in f16 if a value is past its range.
+ * Check names and shapes, then upload. Tensors are decoded one at a time to bound CPU memory. checkValues runs
+ * first (the runtime calls it before letting the loaded model go).
  */
+/** The raw bits of a tensor's elements: u32 for F32, u16 for F16 and BF16 (copied when the file leaves them unaligned). */
+function rawBits(file: SafetensorsFile, info: TensorInfo): Uint32Array | Uint16Array {
+  const size = info.dtype === 'F32' ? 4 : 2;
+  const at = file.bytes.byteOffset + info.begin;
+  const n = (info.end - info.begin) / size;
+  const buf = at % size ? file.bytes.slice(info.begin, info.end).buffer : file.bytes.buffer;
+  const off = at % size ? 0 : at;
+  return size === 4 ? new Uint32Array(buf, off, n) : new Uint16Array(buf, off, n);
+}
+
+/**
+ * Every value the model will read is finite, and, for f16 weights, inside f16's range: checked on the raw bits
+ * (no decode), before anything is uploaded, so a corrupt file is refused by name while the loaded model stays.
+ * NaN or an infinity in a weight makes generation run on garbage; a value past ±65504 would become inf in f16.
+ */
+export function checkValues(c: ModelConfig, ckpt: Map<string, { file: SafetensorsFile; info: TensorInfo }>, dtype: WeightDtype = 'f16'): void {
+  const matrices = new Set(['q_proj.weight', 'k_proj.weight', 'v_proj.weight', 'o_proj.weight', 'gate_proj.weight', 'up_proj.weight', 'down_proj.weight', 'embed_tokens.weight', 'lm_head.weight']);
+  for (const name of expectedTensors(c).keys()) {
+    const { file, info } = ckpt.get(name)!;
+    const bits = rawBits(file, info);
+    // exponent all ones: inf or NaN; |x| ≥ 65520 rounds to inf in f16 (f32 bits 0x477ff000, bf16 0x4780 rounds there too)
+    const f16 = dtype === 'f16' && matrices.has(name.split('.').slice(-2).join('.'));
+    const [expMask, big] = info.dtype === 'F32' ? [0x7f800000, 0x477ff000] : info.dtype === 'BF16' ? [0x7f80, 0x4780] : [0x7c00, Infinity];
+    const abs = info.dtype === 'F32' ? 0x7fffffff : 0x7fff;
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i];
+      const nonFinite = (b & expMask) === expMask;
+      if (!nonFinite && !(f16 && (b & abs) >= big)) continue;
+      const x = info.dtype === 'F32' ? new Float32Array(new Uint32Array([b]).buffer)[0] : info.dtype === 'BF16' ? new Float32Array(new Uint32Array([b << 16]).buffer)[0] : b & 0x3ff ? NaN : b & 0x8000 ? -Infinity : Infinity;
+      const cols = info.shape.length === 2 ? info.shape[1] : 0;
+      const at = cols ? `[${Math.floor(i / cols)}, ${i % cols}]` : `[${i}]`;
+      if (nonFinite) throw new WeightsError(`${file.file}: tensor "${name}" holds ${x} at ${at}: the checkpoint is corrupt (a model with NaN or infinite weights generates garbage)`);
+      throw new WeightsError(`${file.file}: tensor "${name}" holds ${x} at ${at}, beyond f16's range (±65504): load the model with f32 weights (--weights f32)`);
+    }
+  }
+}
+
 export function uploadWeights(
   device: GPUDevice,
   c: ModelConfig,
@@ -162,14 +199,7 @@ export function uploadWeights(
   let numParams = 0;
   const f32 = (name: string) => {
     const t = ckpt.get(name)!;
-    const x = tensorToF32(t.file, t.info);
-    const bad = firstNonFinite(x);
-    if (bad >= 0) {
-      const cols = t.info.shape.length === 2 ? t.info.shape[1] : 0;
-      const at = cols ? `[${Math.floor(bad / cols)}, ${bad % cols}]` : `[${bad}]`;
-      throw new WeightsError(`${t.file.file}: tensor "${name}" holds ${x[bad]} at ${at}: the checkpoint is corrupt (a model with NaN or infinite weights generates garbage)`);
-    }
-    return x;
+    return tensorToF32(t.file, t.info);
   };
   const upload = (data: Float32Array | Uint32Array, label: string) => {
     if (data.byteLength > maxBinding) {

@@ -17,7 +17,28 @@ export type BadCase =
   | 'missing-tensor'
   | 'bad-config-json'
   | 'unsupported-arch'
-  | 'bad-tokenizer';
+  | 'bad-tokenizer'
+  | 'metadata-not-string'
+  | 'tensor-entry-null'
+  | 'overlapping-tensors'
+  | 'nan-weight'
+  | 'inf-weight'
+  | 'bf16-nan-weight'
+  | 'f16-past-range'
+  | 'config-eps-null'
+  | 'config-eps-string'
+  | 'config-eps-negative'
+  | 'config-theta-null'
+  | 'config-theta-zero'
+  | 'config-hidden-null'
+  | 'config-layers-fraction'
+  | 'config-heads-negative'
+  | 'config-vocab-string'
+  | 'config-eos-string'
+  | 'config-eos-past-vocab'
+  | 'config-bos-negative'
+  | 'config-tie-string'
+  | 'config-max-pos-null';
 
 export const BAD_CASES: BadCase[] = [
   'truncated',
@@ -29,7 +50,46 @@ export const BAD_CASES: BadCase[] = [
   'bad-config-json',
   'unsupported-arch',
   'bad-tokenizer',
+  'metadata-not-string',
+  'tensor-entry-null',
+  'overlapping-tensors',
+  'nan-weight',
+  'inf-weight',
+  'bf16-nan-weight',
+  'f16-past-range',
+  'config-eps-null',
+  'config-eps-string',
+  'config-eps-negative',
+  'config-theta-null',
+  'config-theta-zero',
+  'config-hidden-null',
+  'config-layers-fraction',
+  'config-heads-negative',
+  'config-vocab-string',
+  'config-eos-string',
+  'config-eos-past-vocab',
+  'config-bos-negative',
+  'config-tie-string',
+  'config-max-pos-null',
 ];
+
+/** config.json fields set to a lie (the key is present, so no default may stand in for it) */
+export const CONFIG_LIES: Partial<Record<BadCase, Record<string, unknown>>> = {
+  'config-eps-null': { rms_norm_eps: null },
+  'config-eps-string': { rms_norm_eps: '1e-5' },
+  'config-eps-negative': { rms_norm_eps: -1e-5 },
+  'config-theta-null': { rope_theta: null },
+  'config-theta-zero': { rope_theta: 0 },
+  'config-hidden-null': { hidden_size: null },
+  'config-layers-fraction': { num_hidden_layers: 1.5 },
+  'config-heads-negative': { num_attention_heads: -4 },
+  'config-vocab-string': { vocab_size: '256' },
+  'config-eos-string': { eos_token_id: 'end' },
+  'config-eos-past-vocab': { eos_token_id: [2, 1000000] },
+  'config-bos-negative': { bos_token_id: -1 },
+  'config-tie-string': { tie_word_embeddings: 'false' },
+  'config-max-pos-null': { max_position_embeddings: null },
+};
 
 interface HeaderEntry {
   dtype: string;
@@ -201,5 +261,70 @@ export function makeBadInputs(goodDir: string, outRoot: string): Record<string, 
     const text = readFileSync(join(dir, 'tokenizer.json'), 'utf8');
     writeFileSync(join(dir, 'tokenizer.json'), '<!DOCTYPE html>\n<html><body>404</body></html>\n' + text.slice(0, 100));
   }
+  for (const [name, lie] of Object.entries(CONFIG_LIES) as [BadCase, Record<string, unknown>][]) {
+    const dir = fresh(name);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, ...lie }, null, 2) + '\n');
+  }
+  {
+    // metadata-not-string: __metadata__ with a number and a nested object (the format allows only strings)
+    const dir = fresh('metadata-not-string');
+    const f = fileOf(dir);
+    const raw = readRaw(join(dir, f));
+    writeFileSync(join(dir, f), encodeRaw({ ...raw.header, __metadata__: { format: 'pt', step: 1200, extra: { a: 1 } } as unknown as Record<string, string> }, raw.data));
+  }
+  {
+    // tensor-entry-null: one tensor's header entry is null
+    const dir = fresh('tensor-entry-null');
+    const f = fileOf(dir);
+    const raw = readRaw(join(dir, f));
+    writeFileSync(join(dir, f), encodeRaw({ ...raw.header, 'model.extra.weight': null as unknown as HeaderEntry }, raw.data));
+  }
+  {
+    // overlapping-tensors: the second tensor's offsets point at the first one's bytes (same length)
+    const dir = fresh('overlapping-tensors');
+    const f = fileOf(dir);
+    const raw = readRaw(join(dir, f));
+    const names = tensorNames(raw.header).sort((a, b) => entry(raw.header, a).data_offsets[0] - entry(raw.header, b).data_offsets[0]);
+    const [a, b] = names.map((n) => entry(raw.header, n)).filter((t, _, all) => t.data_offsets[1] - t.data_offsets[0] === all[0].data_offsets[1] - all[0].data_offsets[0]);
+    if (!a || !b) throw new Error('makeBadInputs: no two tensors of the same size to overlap');
+    b.data_offsets = [...a.data_offsets];
+    writeFileSync(join(dir, f), encodeRaw(raw.header, raw.data));
+  }
+  /** rewrite one element of a tensor's raw bytes */
+  const poke = (name: BadCase, tensor: string, index: number, write: (dv: DataView, at: number, dtype: string) => void, dtype?: 'BF16') => {
+    const dir = fresh(name);
+    const f = fileOf(dir, tensor);
+    const raw = readRaw(join(dir, f));
+    let header = raw.header, data = new Uint8Array(raw.data);
+    if (dtype === 'BF16') {
+      // the whole file as BF16 (the upper halves of the f32 bits), as many hub checkpoints are
+      header = {};
+      const parts: Uint8Array[] = [];
+      let off = 0;
+      for (const [k, v] of Object.entries(raw.header)) {
+        if (k === '__metadata__') continue;
+        const t = v as HeaderEntry;
+        const src = new DataView(raw.data.buffer, raw.data.byteOffset + t.data_offsets[0], t.data_offsets[1] - t.data_offsets[0]);
+        const n = src.byteLength / 4;
+        const b = new Uint8Array(n * 2);
+        const dv = new DataView(b.buffer);
+        for (let i = 0; i < n; i++) dv.setUint16(i * 2, src.getUint32(i * 4, true) >>> 16, true);
+        header[k] = { dtype: 'BF16', shape: t.shape, data_offsets: [off, off + b.length] };
+        parts.push(b);
+        off += b.length;
+      }
+      data = new Uint8Array(off);
+      let p = 0;
+      for (const b of parts) (data.set(b, p), (p += b.length));
+    }
+    const t = entry(header, tensor);
+    write(new DataView(data.buffer), t.data_offsets[0] + index * BYTES[t.dtype], t.dtype);
+    writeFileSync(join(dir, f), encodeRaw(header, data));
+  };
+  const last = `model.layers.${layers - 1}.`;
+  poke('nan-weight', `${last}mlp.up_proj.weight`, 7, (dv, at) => dv.setFloat32(at, NaN, true));
+  poke('inf-weight', 'model.layers.0.self_attn.k_proj.weight', 0, (dv, at) => dv.setFloat32(at, -Infinity, true));
+  poke('bf16-nan-weight', 'model.embed_tokens.weight', 3, (dv, at) => dv.setUint16(at, 0x7fc1, true), 'BF16');
+  poke('f16-past-range', `${last}self_attn.o_proj.weight`, 2, (dv, at) => dv.setFloat32(at, 1e5, true));
   return out;
 }

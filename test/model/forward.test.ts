@@ -117,7 +117,7 @@ describe('f16 weights (the default)', () => {
     for (const [n, info] of f.tensors) t[n] = { shape: info.shape, data: tensorToF32(f, info) };
     t['model.layers.1.mlp.down_proj.weight'].data[5] = 1e6;
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
-    await expect(rt.load(dirSource(dir))).rejects.toThrow(/down_proj\.weight holds 1000000 at index 5, beyond f16's range.*--weights f32/);
+    await expect(rt.load(dirSource(dir))).rejects.toThrow(/down_proj\.weight" holds 1000000 at \[0, 5\], beyond f16's range.*--weights f32/);
     await expect(rt.load(dirSource(dir), undefined, undefined, F32)).resolves.toMatchObject({ weights: 'f32' });
   });
 });

@@ -14,6 +14,7 @@ import { nodeGPU } from '../../src/gpu/node';
 import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { dirSource } from '../../src/model/sources-node';
 import { maxRelErr } from '../helpers/gpu';
+import { TextStream } from '../../src/model/text-stream';
 
 const VOCAB = 151936; // Qwen3's config vocab_size (the tokenizer has 151669 ids; the rest is padding)
 let dir: string;
@@ -57,5 +58,31 @@ describe('real Qwen3 tokenizer', () => {
     const g = await rt.generate('Tell me about Norway.', { maxTokens: 5, greedy: false, temperature: 1, topK: 50, topP: 0.95, seed: 3, chat: true });
     expect(g.ids.length).toBeGreaterThan(0);
     expect(g.ids.every((id) => id >= 0 && id < VOCAB)).toBe(true);
+  });
+
+  it('streams text only at character boundaries: an emoji, CJK and accents split across byte tokens never show half a character', () => {
+    const tok = rt.tokenizer!;
+    const text = 'Grüße 🙂 from 東京 and 🇳🇴 Ø';
+    const ids = tok.encode(text, false);
+    // the premise: some prefix of these ids decodes to half a character
+    expect(ids.some((_, i) => tok.decode(ids.slice(0, i + 1)).endsWith('\uFFFD'))).toBe(true);
+    const stream = new TextStream(tok);
+    let shown = '';
+    for (const id of ids) {
+      const now = stream.push(id);
+      expect(now).not.toContain('\uFFFD');
+      expect(now.startsWith(shown), `"${now}" continues "${shown}"`).toBe(true);
+      shown = now;
+    }
+    expect(shown).toBe(text);
+  });
+
+  it('generate streams whole characters, each text continuing the last', async () => {
+    const texts: string[] = [];
+    const g = await rt.generate('Write in Japanese:', { maxTokens: 40, greedy: false, temperature: 1.5, topK: 0, topP: 1, seed: 11, chat: true }, (e) => texts.push(e.text));
+    expect(texts.length).toBe(g.ids.filter((id) => !rt.tokenizer!.eosIds.includes(id)).length);
+    for (let i = 1; i < texts.length; i++) expect(texts[i].startsWith(texts[i - 1])).toBe(true);
+    for (const t of texts) expect(t.endsWith('\uFFFD')).toBe(false);
+    expect(g.text).toBe(texts[texts.length - 1] ?? '');
   });
 });
