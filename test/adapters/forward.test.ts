@@ -27,6 +27,8 @@ beforeAll(async () => {
 afterAll(() => rt?.destroy());
 
 const IDS = [5, 17, 200, 3, 99, 42, 7, 150, 11, 64, 250, 1, 33, 8, 120, 19, 77];
+/** f32 weights: the adapted forward is checked against the f32 merged checkpoint and tfjs */
+const F32 = { weights: 'f32' } as const;
 
 /** ΔW [N, K] = s · Σ_e c_e · B_e · M · A_e, with M = diag(z), Z or I: plain loops, no shared code with the kernels. */
 function delta(a: Adapter, l: number, t: Target, z: Float32Array | null, experts: number[] | null, weights: number[] | null, dims: ReturnType<Runtime['dims']>): Float32Array {
@@ -77,10 +79,10 @@ function mergedDir(src: string, deltas: (l: number, t: Target) => Float32Array |
 }
 
 async function compare(fixture: keyof typeof dirs, a: Adapter, cond: Float32Array | null, deltas: (l: number, t: Target) => Float32Array | null, path: AdapterPath) {
-  await rt.load(dirSource(dirs[fixture]));
+  await rt.load(dirSource(dirs[fixture]), undefined, undefined, F32);
   const layers = rt.config!.numLayers;
   const merged = mergedDir(dirs[fixture], deltas, layers);
-  await rt.load(dirSource(merged));
+  await rt.load(dirSource(merged), undefined, undefined, F32);
   const wantPrefill = await rt.logits(IDS);
   const m = rt.model!;
   m.reset();
@@ -88,7 +90,7 @@ async function compare(fixture: keyof typeof dirs, a: Adapter, cond: Float32Arra
   for (let t = 3; t < IDS.length; t++) wantDecode.push(await m.forward([IDS[t]]));
   const plain = await rt.logits(IDS.slice(0, 5));
 
-  await rt.load(dirSource(dirs[fixture]));
+  await rt.load(dirSource(dirs[fixture]), undefined, undefined, F32);
   rt.attachAdapter(a, { path });
   rt.setCondition(cond);
   expect(maxRelErr(await rt.logits(IDS), wantPrefill)).toBeLessThan(2e-4);
@@ -107,7 +109,7 @@ const cond = (n: number, seed: number) => rand(n, seed);
 describe('adapted forward = forward of the merged checkpoint', () => {
   for (const path of ['fused', 'split', 'unfused'] as const) {
     it(`plain LoRA on all seven targets (qwen2, ${path})`, async () => {
-      await rt.load(dirSource(dirs.qwen2));
+      await rt.load(dirSource(dirs.qwen2), undefined, undefined, F32);
       const dims = rt.dims();
       const spec: AdapterSpec = { method: 'lora', r: 4, alpha: 8, rsLora: false, targets: [...TARGETS] };
       const a = createAdapter(spec, dims, 3, 'random');
@@ -115,7 +117,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
     });
 
     it(`Zhyper diag on q and v (llama, ${path})`, async () => {
-      await rt.load(dirSource(dirs.llama));
+      await rt.load(dirSource(dirs.llama), undefined, undefined, F32);
       const dims = rt.dims();
       const a = createAdapter(defaultSpec('zhyper', 24), dims, 4, 'random');
       const c = cond(24, 9);
@@ -126,7 +128,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
     });
 
     it(`Zhyper square Z on k, o, gate, up, down (qwen3, ${path})`, async () => {
-      await rt.load(dirSource(dirs.qwen3));
+      await rt.load(dirSource(dirs.qwen3), undefined, undefined, F32);
       const dims = rt.dims();
       const spec: AdapterSpec = { ...defaultSpec('zhyper-square', 16), r: 4, targets: ['k', 'o', 'gate', 'up', 'down'] };
       const a = createAdapter(spec, dims, 5, 'random');
@@ -148,7 +150,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
 
   for (const path of ['fused', 'split', 'unfused'] as const)
   it(`CUMA, independent experts, k = 2 with the router pinned to experts 5 and 2 (${path})`, async () => {
-    await rt.load(dirSource(dirs.llama));
+    await rt.load(dirSource(dirs.llama), undefined, undefined, F32);
     const dims = rt.dims();
     const spec = defaultSpec('cuma', 12);
     spec.cuma!.sharedA = false;
@@ -161,7 +163,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
   });
 
   it('CUMA soft routing (k = N), HydraLoRA shared A, uniform router: ΔW = s/N · Σ B_i A', async () => {
-    await rt.load(dirSource(dirs.qwen2));
+    await rt.load(dirSource(dirs.qwen2), undefined, undefined, F32);
     const dims = rt.dims();
     const spec = defaultSpec('cuma-soft', 12);
     spec.targets = ['q', 'v', 'down'];
@@ -174,7 +176,7 @@ describe('adapted forward = forward of the merged checkpoint', () => {
 
 describe('option scoring', () => {
   it('scores multi-token options by their total log-probability and rewinds the KV cache after each', async () => {
-    await rt.load(dirSource(dirs.llama));
+    await rt.load(dirSource(dirs.llama), undefined, undefined, F32);
     const opts = [[40], [41, 7], [42, 9, 3]];
     const { logProbs, probs } = await rt.optionProbs(IDS, opts);
     expect(rt.model!.pos).toBe(IDS.length);
@@ -193,7 +195,7 @@ describe('option scoring', () => {
 
 describe('routing and personas', () => {
   it("the gates read back are the router's on each layer's normed input (layer 0 checked on the CPU)", async () => {
-    await rt.load(dirSource(dirs.llama));
+    await rt.load(dirSource(dirs.llama), undefined, undefined, F32);
     const dims = rt.dims();
     const a = createAdapter(defaultSpec('cuma', 12), dims, 8, 'random');
     rt.attachAdapter(a);
@@ -235,7 +237,7 @@ describe('routing and personas', () => {
 
   for (const method of ['zhyper', 'cuma'] as const) {
     it(`two personas give different option distributions under a random ${method} adapter; strength 0 = backbone`, async () => {
-      await rt.load(dirSource(dirs.llama));
+      await rt.load(dirSource(dirs.llama), undefined, undefined, F32);
       const dims = rt.dims();
       const a = createAdapter(defaultSpec(method, 32), dims, 11, 'random');
       const options = [[40], [41], [42], [43]];

@@ -6,7 +6,8 @@
 //   3. a NaN/Inf step is refused and changes nothing; unsupported backbones/adapters are refused;
 //   4. the trained tensors read back into the adapter survive saveAdapter / loadAdapter.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseSafetensors, tensorToF32, writeSafetensors, type WriteTensor } from '../../src/model/safetensors';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeModel } from '../../scripts/make-test-models';
@@ -35,8 +36,9 @@ beforeAll(async () => {
 });
 afterAll(() => rt?.destroy());
 
-async function load(kind: keyof typeof dirs) {
-  await rt.load(dirSource(dirs[kind]), undefined, undefined, { maxChunk: 64, maxContext: 128 });
+/** f32 weights: these tests check the arithmetic against tfjs on the f32 checkpoint (the f16 test is its own) */
+async function load(kind: keyof typeof dirs, dir = dirs[kind], weights: 'f16' | 'f32' = 'f32') {
+  await rt.load(dirSource(dir), undefined, undefined, { maxChunk: 64, maxContext: 128, weights });
   return rt.dims();
 }
 
@@ -373,6 +375,32 @@ async function train(tr: Trainer, batch: TrainExample[], steps: number): Promise
   for (let s = 0; s < steps; s++) losses.push((await tr.step(batch)).loss);
   return losses;
 }
+
+describe('training on an f16 backbone', () => {
+  it('is bit for bit the training on the same weights in f32: the frozen matrices go through the f16 kernels forward and backward', async () => {
+    // an F16 checkpoint: its values are exact in f32, so f32 and f16 storage hold the same numbers
+    const dir = join(mkdtempSync(join(tmpdir(), 'atlas-train-f16-')), 'qwen2-f16');
+    cpSync(dirs.qwen2, dir, { recursive: true });
+    const f = parseSafetensors(readFileSync(join(dir, 'model.safetensors')));
+    const t: Record<string, WriteTensor> = {};
+    for (const [n, info] of f.tensors) t[n] = { shape: info.shape, data: tensorToF32(f, info), dtype: 'F16' };
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
+    const run = async (weights: 'f16' | 'f32') => {
+      const dims = await load('qwen2', dir, weights);
+      expect(rt.model!.weights.dtype).toBe(weights);
+      const a = createAdapter({ method: 'lora', r: 4, alpha: 8, rsLora: false, targets: [...TARGETS] }, dims, 3, 'random');
+      rt.attachAdapter(a);
+      const tr = new Trainer(rt.model!, { lr: 1e-3, labelSmoothing: 0.1 });
+      const losses = await train(tr, [SEQ], 3);
+      const g = await tr.gradients([SEQ]);
+      tr.destroy();
+      return { losses, g };
+    };
+    const a = await run('f32'), b = await run('f16');
+    expect(b.losses).toEqual(a.losses);
+    for (const [name, g] of a.g.grads) expect(Array.from(b.g.grads.get(name)!), name).toEqual(Array.from(g));
+  });
+});
 
 describe('training lowers the loss', () => {
   it('LoRA, 30 steps: the persona is named in the prompt', async () => {
