@@ -15,3 +15,4 @@ export {
 export { silhouette, silhouetteSamples } from './cluster';
 export { trainableShare } from './params';
 export type { Vec } from './validate';
+export { bootstrapIntervals, type BootstrapOptions } from './bootstrap';

@@ -1,6 +1,6 @@
 // Table 1's and Table 2's numbers for one method, computed from its raw predictions on the test answers.
 // Every row of results.json carries those predictions, so each number here can be recomputed from the file.
-import { accuracy, macroF1, emd, entropy } from '../eval';
+import { accuracy, bootstrapIntervals, macroF1, emd, entropy } from '../eval';
 import type { Profile } from '../condition/profile';
 import { ageGroup, argmaxOf, countryMacroAccuracy, emdWvb, sigmaInequity, type Prediction } from '../eval/survey';
 
@@ -49,23 +49,63 @@ export interface Table1Metrics {
   sigmaInequity: number;
   /** countries in the test answers */
   nCountries: number;
+  /** test answers the numbers are over */
+  n?: number;
+  /** seeded 95% percentile-bootstrap intervals over the test answers (results written before them lack these) */
+  ci?: { acc: [number, number]; macroF1: [number, number]; emdWvb: [number, number]; emdCalibration: [number, number] };
 }
+
+/** Table 1's intervals: 1000 resamples of the test answers, seed 1, 95%. */
+export const BOOTSTRAP = { B: 1000, seed: 1, level: 0.95 } as const;
 
 /** Table 1's numbers for option distributions `probs` of `items`, against the exact `truth` (P*). */
 export function table1Metrics(probs: readonly number[][], items: readonly Item[], truth: readonly (readonly number[])[]): Table1Metrics {
   const preds = predictionsOf(probs, items);
   const pred = preds.map((p) => p.argmax), gold = items.map((it) => it.answer);
+  const K = Math.max(...items.map((it) => it.K));
+  const emds = probs.map((p, i) => emd(p, truth[i]));
+  const [acc, f1, wvb, cal] = bootstrapIntervals(
+    items.length,
+    (idx) => {
+      const ps = Array.from(idx, (i) => pred[i]), gs = Array.from(idx, (i) => gold[i]);
+      return [accuracy(ps, gs), macroF1(ps, gs, K), emdWvb(Array.from(idx, (i) => preds[i])), mean(Array.from(idx, (i) => emds[i]))];
+    },
+    BOOTSTRAP,
+  );
   return {
     acc: accuracy(pred, gold),
-    macroF1: macroF1(pred, gold, Math.max(...items.map((it) => it.K))),
+    macroF1: macroF1(pred, gold, K),
     emdWvb: emdWvb(preds),
-    emdCalibration: mean(probs.map((p, i) => emd(p, truth[i]))),
+    emdCalibration: mean(emds),
     entropy: mean(probs.map((p) => entropy(p))),
     macroAcc: countryMacroAccuracy(preds),
     sigmaInequity: sigmaInequity(preds),
     nCountries: new Set(items.map((it) => it.country)).size,
+    n: items.length,
+    ci: { acc, macroF1: f1, emdWvb: wvb, emdCalibration: cal },
   };
 }
+
+/** Chance accuracy on these answers: the mean of 1/K over them (a uniform guess). */
+export function chanceAccuracy(items: readonly Pick<Item, 'K'>[]): number {
+  return mean(items.map((it) => 1 / it.K));
+}
+
+/**
+ * What a reader must be told about a method's numbers: accuracy below chance, or below the question prior (an
+ * adapter that ignores the person does as well), EMD to P* worse than the question prior's, and runs so small
+ * they are smoke tests. `chance` is chanceAccuracy of the test answers.
+ */
+export function resultFlags(r: Table1Metrics, prior: Table1Metrics | undefined, chance: number): string[] {
+  const flags: string[] = [];
+  if (r.acc < chance) flags.push(`accuracy below chance (${chance.toFixed(3)})`);
+  if (prior && r.acc < prior.acc) flags.push(`accuracy below the question prior (${prior.acc.toFixed(3)})`);
+  if (prior && r.emdCalibration > prior.emdCalibration) flags.push(`EMD to P* worse than the question prior (${prior.emdCalibration.toFixed(3)})`);
+  return flags;
+}
+
+/** Below this many test answers a run is a smoke test: its intervals are wide enough that differences mean little. */
+export const SMOKE_TEST_N = 100;
 
 /** Table 2's numbers (and the training probe's) for `probs`, whose rows are the first of `items` and `truth`. */
 export function pairMetrics(probs: readonly number[][], items: readonly Item[], truth: readonly (readonly number[])[]): { acc: number; emdWvb: number; emdCalibration: number } {

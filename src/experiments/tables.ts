@@ -5,7 +5,7 @@ import { experimentData } from './data';
 import { ZONES } from '../data';
 import { type SignatureSet } from './signatures';
 import type { Prediction } from '../eval/survey';
-import { pairMetrics, table1Metrics, type Item, type Table1Metrics } from './metrics';
+import { BOOTSTRAP, chanceAccuracy, pairMetrics, resultFlags, SMOKE_TEST_N, table1Metrics, type Item, type Table1Metrics } from './metrics';
 
 export interface MethodRow extends Table1Metrics {
   method: ExperimentMethod;
@@ -123,12 +123,15 @@ export function isSkipped(r: ResultRow): r is SkippedRow {
  * σ_inequity | Params %, and the zones' silhouette in signature space.
  */
 export function markdownTable(rows: readonly ResultRow[], references: readonly ReferenceRow[] = []): string {
-  const n = rows.find((r): r is MethodRow => !isSkipped(r))?.nTest;
+  const done = rows.filter((r): r is MethodRow => !isSkipped(r));
+  const n = done[0]?.nTest;
   const lines = [
     `| Method | Acc ↑ | Macro-F1 ↑ | EMD (WVB) ↓ | EMD to P* ↓ | Entropy | Macro-acc ↑ | σ_inequity ↓ | Params % | Zone silhouette ↑ |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const nums = (r: Table1Metrics) => [r.acc, r.macroF1, r.emdWvb, r.emdCalibration, r.entropy, r.macroAcc, r.sigmaInequity].map(f3).join(' | ');
+  const withCi = (v: number, ci: [number, number] | undefined) => (ci ? `${f3(v)} [${f3(ci[0])}, ${f3(ci[1])}]` : f3(v));
+  const nums = (r: Table1Metrics) =>
+    [withCi(r.acc, r.ci?.acc), withCi(r.macroF1, r.ci?.macroF1), withCi(r.emdWvb, r.ci?.emdWvb), withCi(r.emdCalibration, r.ci?.emdCalibration), f3(r.entropy), f3(r.macroAcc), f3(r.sigmaInequity)].join(' | ');
   for (const r of rows) {
     if (isSkipped(r)) lines.push(`| ${r.label} | — | — | — | — | — | — | — | — | — (${r.skipped}) |`);
     else {
@@ -137,8 +140,21 @@ export function markdownTable(rows: readonly ResultRow[], references: readonly R
     }
   }
   for (const r of references) lines.push(`| _${r.label}_ | ${nums(r)} | — | — |`);
-  if (n !== undefined) lines.push('', `Test answers n = ${n}. EMD (WVB): per question, the histogram of participants' answers against the histogram of the model's argmax answers, W1/(K−1), mean over questions. EMD to P*: per answer, the model's option distribution against the true one.`);
+  if (n !== undefined) {
+    lines.push('', `${n < SMOKE_TEST_N ? `**Smoke test: n = ${n} test answers** (fewer than ${SMOKE_TEST_N}; the intervals show how little these numbers say). ` : `Test answers n = ${n}. `}[lo, hi]: seeded 95% bootstrap interval over the test answers (${BOOTSTRAP.B} resamples). EMD (WVB): per question, the histogram of participants' answers against the histogram of the model's argmax answers, W1/(K−1), mean over questions. EMD to P*: per answer, the model's option distribution against the true one.`);
+    const flags = flagRows(done, references);
+    if (flags.length) lines.push('', ...flags.map(([label, f]) => `- ⚠ ${label}: ${f.join('; ')}`));
+  }
   return lines.join('\n') + '\n';
+}
+
+/** Each method row's warnings (resultFlags) against the question prior and chance, [label, flags] for the rows that have any. */
+export function flagRows(rows: readonly MethodRow[], references: readonly ReferenceRow[] = []): [string, string[]][] {
+  const prior = references.find((r) => r.name === 'question-prior');
+  return rows.flatMap((r): [string, string[]][] => {
+    const f = resultFlags(r, prior, chanceAccuracy(r.predictions.map((p) => ({ K: p.probs.length }))));
+    return f.length ? [[r.label, f]] : [];
+  });
 }
 
 /** CUMA Table 2's shape: per zone and method, accuracy and EMD with full supervision and with the zone left out. */

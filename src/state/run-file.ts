@@ -86,6 +86,9 @@ const metricFields = {
   macroAcc: num,
   sigmaInequity: num,
   nCountries: num,
+  /** written since intervals were: n and the 95% bootstrap intervals */
+  n: z.number().int().nonnegative().optional(),
+  ci: z.object({ acc: z.tuple([num, num]), macroF1: z.tuple([num, num]), emdWvb: z.tuple([num, num]), emdCalibration: z.tuple([num, num]) }).optional(),
 };
 function legacyMetrics(v: unknown): unknown {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return v;

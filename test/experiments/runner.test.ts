@@ -30,6 +30,7 @@ import {
   type Results,
 } from '../../src/experiments/runner';
 import { maxRelErr, rand } from '../helpers/gpu';
+import { flagRows } from '../../src/experiments/tables';
 import { zSignatures } from '../../src/experiments/signatures';
 import { countryMacroAccuracy, emdWvb, sigmaInequity } from '../../src/eval/survey';
 import { importGlobalOpinions } from '../../src/data/import-goqa';
@@ -146,9 +147,21 @@ describe('runExperiment', () => {
     for (const r of res.rows) expect(res.table).toContain(`| ${r.label} |`);
     // the reference rows close the table: the question prior (the mean), the zone prior and P* itself
     expect(res.references!.map((r) => r.name)).toEqual(['question-prior', 'zone-prior', 'exact']);
-    for (const r of res.references!) expect(res.table).toContain(`| _${r.label}_ | ${r.acc.toFixed(3)} |`);
+    for (const r of res.references!) expect(res.table).toContain(`| _${r.label}_ | ${r.acc.toFixed(3)} [${r.ci!.acc[0].toFixed(3)}, ${r.ci!.acc[1].toFixed(3)}] |`);
     expect(res.references![2].emdCalibration).toBe(0);
-    expect(res.table.trim().split('\n').length).toBe(2 + res.rows.length + 3 + 2); // + a blank line and the note
+    // every number of Table 1 carries n and its seeded 95% interval, which holds the number itself
+    for (const r of [...(res.rows as MethodRow[]), ...res.references!]) {
+      expect(r.n).toBe(res.references![0].n);
+      for (const k of ['acc', 'macroF1', 'emdWvb', 'emdCalibration'] as const) {
+        expect(r.ci![k][0], `${'label' in r ? r.label : ''} ${k}`).toBeLessThanOrEqual(r[k] + 1e-12);
+        expect(r.ci![k][1]).toBeGreaterThanOrEqual(r[k] - 1e-12);
+      }
+    }
+    // so few answers: a smoke test, said so; flags (below chance, below the question prior) listed after the note
+    expect(res.table).toMatch(/\*\*Smoke test: n = \d+ test answers\*\*/);
+    const flags = flagRows(res.rows as MethodRow[], res.references);
+    expect(res.table.trim().split('\n').length).toBe(2 + res.rows.length + 3 + 2 + (flags.length ? 1 + flags.length : 0)); // + a blank line and the note
+    for (const [label, f] of flags) expect(res.table).toContain(`- ⚠ ${label}: ${f.join('; ')}`);
     expect(JSON.parse(JSON.stringify(res)).rows.length).toBe(res.rows.length);
   });
 

@@ -236,11 +236,16 @@ describe('files', () => {
 
   it('writes Table 1 and Table 2 as CSV', () => {
     const t1 = table1Csv(run.rows).trim().split('\n');
-    expect(t1[0]).toBe('method,label,acc,macro_f1,emd_wvb,emd_calibration,entropy_nats,macro_acc,sigma_inequity,params_pct,trainable_params,zone_silhouette,signature_kind,n_train,n_test,wall_seconds,skipped');
+    expect(t1[0]).toBe('method,label,acc,macro_f1,emd_wvb,emd_calibration,entropy_nats,macro_acc,sigma_inequity,params_pct,trainable_params,zone_silhouette,signature_kind,n_train,n_test,wall_seconds,skipped,acc_lo95,acc_hi95,macro_f1_lo95,macro_f1_hi95,emd_wvb_lo95,emd_wvb_hi95,emd_calibration_lo95,emd_calibration_hi95,flags');
     expect(t1[1]).toMatch(/^lora,"LoRA, ""dense""",0\.5,0\.4,/);
     expect(t1[2]).toContain(',0.25,z,');
-    expect(t1[3]).toBe('cuma,CUMA,,,,,,,,,,,,,,,not yet');
-    expect(table1Csv(run.rows, run.references).trim().split('\n').slice(4)).toEqual(['reference:question-prior,Question prior,0.4,0.2,0.4,0.35,1.4,0.4,0,,,,,,,,', 'reference:exact,Exact P*,0.7,0.45,0.05,0,0.7,0.7,0.05,,,,,,,,']);
+    expect(t1[3]).toBe('cuma,CUMA,,,,,,,,,,,,,,,not yet,,,,,,,,,');
+    expect(table1Csv(run.rows, run.references).trim().split('\n').slice(4)).toEqual(['reference:question-prior,Question prior,0.4,0.2,0.4,0.35,1.4,0.4,0,,,,,,,,,,,,,,,,,', 'reference:exact,Exact P*,0.7,0.45,0.05,0,0.7,0.7,0.05,,,,,,,,,,,,,,,,,']);
+    // intervals and flags, where the row has them
+    const withCi = { ...(run.rows[0] as MethodRow), acc: 0.1, ci: { acc: [0.05, 0.2], macroF1: [0.1, 0.3], emdWvb: [0.2, 0.5], emdCalibration: [0.3, 0.4] } } as MethodRow;
+    const line = table1Csv([withCi], run.references).trim().split('\n')[1];
+    expect(line).toMatch(/,0\.05,0\.2,0\.1,0\.3,0\.2,0\.5,0\.3,0\.4,/);
+    expect(line).toMatch(/accuracy below the question prior \(0\.400\)"?$/);
     const t2 = table2Csv(run.loco).trim().split('\n');
     expect(t2[1]).toBe('Confucian,zhyper-diag,Zhyper (diag),zone,2,0.5,0.25,-0.25,0.1,0.3,0.2,0.3');
   });

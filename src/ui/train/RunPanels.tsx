@@ -1,7 +1,8 @@
 // What a run shows: where it is (progress), its loss and probe-metric curves, and its results tables.
 import { useMemo } from 'react';
 import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ReferenceRow, type ResultRow } from '../../experiments/runner';
-import type { Table1Metrics } from '../../experiments/metrics';
+import { SMOKE_TEST_N, type Table1Metrics } from '../../experiments/metrics';
+import { flagRows } from '../../experiments/tables';
 import { describeConfig, describeLr, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
 import { runElsewhere, useTrain } from '../../state/train';
 import { fileSafe, downloadFile } from '../shared/download';
@@ -173,14 +174,28 @@ export function CurvesCard({ run }: { run: RunRecord }) {
 
 const f3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(3) : '—');
 
+/** A number with its 95% bootstrap interval underneath (results written before intervals show the number alone). */
+function WithCi({ v, ci }: { v: number; ci?: [number, number] }) {
+  return (
+    <td>
+      {f3(v)}
+      {ci && (
+        <span className="ci" title="seeded 95% bootstrap interval over the test answers (1000 resamples)">
+          [{f3(ci[0])}, {f3(ci[1])}]
+        </span>
+      )}
+    </td>
+  );
+}
+
 /** Table 1's seven numbers of a method or reference row ('—' where an older results file lacks one). */
 function Metrics({ r }: { r: Table1Metrics }) {
   return (
     <>
-      <td>{f3(r.acc)}</td>
-      <td>{f3(r.macroF1)}</td>
-      <td>{f3(r.emdWvb)}</td>
-      <td>{f3(r.emdCalibration)}</td>
+      <WithCi v={r.acc} ci={r.ci?.acc} />
+      <WithCi v={r.macroF1} ci={r.ci?.macroF1} />
+      <WithCi v={r.emdWvb} ci={r.ci?.emdWvb} />
+      <WithCi v={r.emdCalibration} ci={r.ci?.emdCalibration} />
       <td>{f3(r.entropy)}</td>
       <td title={Number.isFinite(r.nCountries) ? `over ${r.nCountries} countries` : undefined}>{f3(r.macroAcc)}</td>
       <td>{f3(r.sigmaInequity)}</td>
@@ -226,7 +241,7 @@ function AdapterList({ run }: { run: RunRecord }) {
   );
 }
 
-function Row({ row }: { row: ResultRow }) {
+function Row({ row, flags }: { row: ResultRow; flags?: string[] }) {
   if (isSkipped(row)) {
     return (
       <tr data-testid={`result-row-${row.method}`} data-state="skipped">
@@ -240,8 +255,15 @@ function Row({ row }: { row: ResultRow }) {
   const r = row as MethodRow;
   const sil = r.signatures?.silhouette;
   return (
-    <tr data-testid={`result-row-${r.method}`} data-state="done" data-acc={r.acc} data-emd={r.emdCalibration} data-emd-wvb={r.emdWvb}>
-      <th scope="row">{r.label}</th>
+    <tr data-testid={`result-row-${r.method}`} data-state="done" data-acc={r.acc} data-emd={r.emdCalibration} data-emd-wvb={r.emdWvb} data-flags={flags?.length ?? 0} className={flags?.length ? 'flagged-row' : undefined}>
+      <th scope="row">
+        {r.label}
+        {flags?.map((f) => (
+          <span key={f} className="result-flag" data-testid={`result-flag-${r.method}`}>
+            ⚠ {f}
+          </span>
+        ))}
+      </th>
       <Metrics r={r} />
       <td title={`${r.trainableParams.toLocaleString('en-US')} trainable parameters`}>{pct(r.paramsPct)}</td>
       <td title={r.signatures ? `${r.signatures.kind === 'z' ? 'z̄_c' : 'ḡ_c'} of ${r.signatures.countries.length} countries` : 'no signatures (this method has no z or router)'}>
@@ -267,6 +289,8 @@ export function ResultsCard({ run }: { run: RunRecord }) {
   const pending = live ? run.config.methods.filter((m) => !done.has(m)) : [];
   const base = fileSafe(`adapter-atlas-${run.id}`);
   const nTest = run.rows.find((r): r is MethodRow => !isSkipped(r))?.nTest;
+  const flags = new Map(flagRows(run.rows.filter((r): r is MethodRow => !isSkipped(r)), run.references ?? []));
+  const smoke = nTest !== undefined && nTest < SMOKE_TEST_N;
   return (
     <section className="card results" data-testid="results-card">
       <div className="card-head">
@@ -319,7 +343,7 @@ export function ResultsCard({ run }: { run: RunRecord }) {
           </thead>
           <tbody>
             {run.rows.map((r) => (
-              <Row key={r.method} row={r} />
+              <Row key={r.method} row={r} flags={flags.get(r.label)} />
             ))}
             {pending.map((m) => (
               <tr key={m} data-testid={`result-row-${m}`} data-state="pending" className="pending-row">
@@ -349,8 +373,15 @@ export function ResultsCard({ run }: { run: RunRecord }) {
           </tbody>
         </table>
       </div>
+      {smoke && (
+        <p className="smoke-test" data-testid="smoke-test">
+          Smoke test: n = {nTest} test answers (fewer than {SMOKE_TEST_N}). The intervals under each number show how little these results can tell apart; run the default
+          preset for findings.
+        </p>
+      )}
       <p className="table-note">
-        Table 1: every method on the same held-out answers{nTest ? ` (n = ${nTest})` : ''}. ↑ higher is better, ↓ lower is better; entropy in nats (of the model's option
+        Table 1: every method on the same held-out answers{nTest ? ` (n = ${nTest})` : ''}; under each number its seeded 95% bootstrap interval over those answers; ⚠ marks a
+        method below chance or below the question prior. ↑ higher is better, ↓ lower is better; entropy in nats (of the model's option
         distribution); Params % of the backbone's; zone silhouette of the per-country signatures (−1 to 1, higher: countries of a zone sit together).
         {run.references?.length ? (
           <>
