@@ -1,5 +1,6 @@
 // `npm run cli -- experiment …`: the Table 1 experiment from the command line (src/cli/main.ts dispatches here).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { join } from 'node:path';
 import type { Runtime } from '../model/runtime';
 import { DEFAULT_ENCODER_ID } from '../condition/encoder';
@@ -10,7 +11,7 @@ import { basename } from 'node:path';
 import { importGoqaFiles } from '../cli/import';
 import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress, type DataSource, runLabel } from './runner';
 
-export const EXPERIMENT_USAGE = `  npm run cli -- experiment [--model DIR] --preset quick|default|contrast --out DIR [--steps N] [--seed S] [--batch-size N] [--lr X]
+export const EXPERIMENT_USAGE = `  npm run cli -- experiment [--model DIR] --preset quick|default|contrast --out DIR [--checkpoint-every N] [--steps N] [--seed S] [--batch-size N] [--lr X]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
                             [--no-persona] [--center-conditions] [--chat] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
@@ -18,6 +19,10 @@ export const EXPERIMENT_USAGE = `  npm run cli -- experiment [--model DIR] --pre
                             [--data goqa:FILE [--goqa-questions N]]
       trains and evaluates each method on the synthetic world (Table 1), then each --loco-methods method once per zone
       with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them.
+      Every --checkpoint-every steps (default 10; 0: never) and after each run it writes DIR/checkpoint.safetensors.
+  npm run cli -- experiment --resume DIR [--model DIR] [--data goqa:FILE]
+      goes on from DIR's checkpoint (a killed or crashed run) and ends with the same results as an uninterrupted run;
+      the settings come from the checkpoint (flags that would change them are refused); writes to DIR (or --out).
       --embeddings FILE keeps the profiles' condition embeddings in FILE (safetensors): read first, the missing ones
       added; when FILE already holds every profile the encoder's model is never loaded. --embed-only fills FILE with
       every participant's profile of the world and stops (no training).
@@ -47,12 +52,43 @@ export interface FlagReaders {
   usage(msg: string): Error;
 }
 
+/** the flags that set an experiment's numbers: a resumed run takes them all from its checkpoint */
+const SETTINGS_FLAGS = ['preset', 'steps', 'seed', 'batch-size', 'lr', 'methods', 'max-examples', 'max-test', 'max-options', 'countries', 'participants', 'questions', 'lb-lambda', 'no-persona', 'center-conditions', 'chat', 'loco-methods', 'no-loco', 'loco-steps', 'loco-zones', 'recipe', 'held-out-profiles', 'goqa-questions', 'embed-only'];
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+function readCheckpointFile(dir: string): RunCheckpoint {
+  const file = join(dir, CHECKPOINT_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch {
+    throw new Error(`--resume ${dir}: there is no ${CHECKPOINT_FILE} in it (a run writes one every --checkpoint-every steps)`);
+  }
+  return decodeCheckpoint(bytes, file);
+}
+
+/** Written whole or not at all: a run killed mid-write leaves the previous checkpoint. */
+function writeCheckpointFile(dir: string, ck: RunCheckpoint): void {
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `${CHECKPOINT_FILE}.tmp`);
+  writeFileSync(tmp, encodeCheckpoint(ck));
+  renameSync(tmp, join(dir, CHECKPOINT_FILE));
+}
+
 export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReaders): Promise<void> {
+  const resumeDir = f.str(flags, 'resume');
+  const resume = resumeDir !== undefined ? readCheckpointFile(resumeDir) : undefined;
+  if (resume) {
+    const given = SETTINGS_FLAGS.filter((k) => flags.has(k));
+    if (given.length) throw f.usage(`--resume takes the experiment's settings from its checkpoint: --${given.join(', --')} cannot change them`);
+  }
   const presetName = f.str(flags, 'preset') ?? 'quick';
   if (!(EXPERIMENT_PRESETS as readonly string[]).includes(presetName)) throw f.usage(`--preset must be ${EXPERIMENT_PRESETS.join(', ')}, got "${presetName}"`);
   const preset = presetName as ExperimentPreset;
-  const outDir = f.str(flags, 'out');
+  const outDir = f.str(flags, 'out') ?? resumeDir;
   if (!outDir) throw f.usage('experiment needs --out DIR');
+  const every = flags.has('checkpoint-every') ? f.num(flags, 'checkpoint-every', 0) : 10;
+  if (!Number.isInteger(every) || every < 0) throw f.usage(`--checkpoint-every must be a whole number of steps (0: none), got "${f.str(flags, 'checkpoint-every')}"`);
   const int = (k: string): number | undefined => {
     if (!flags.has(k)) return undefined;
     const n = f.num(flags, k, NaN);
@@ -138,7 +174,8 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
     source = { goqa: { questions: g.questions.map((q) => ({ line: q.line, question: q.question, options: q.options, source: q.source, selections: q.selections })) } };
     o.data = { kind: 'goqa', file: basename(m[1]), questions: int('goqa-questions') ?? 12, participantsPerCountry: people ?? 20, ...(countries ? { countries } : {}) };
   }
-  const config = experimentConfig(preset, { ...o, seed, world });
+  const config = resume ? resume.config : experimentConfig(preset, { ...o, seed, world });
+  if (resume?.config.data && !source) throw f.usage(`this run read ${resume.config.data.file}: resume it with --data goqa:FILE (the same file)`);
 
   const encoder = await conditionEncoder(f.str(flags, 'encoder') ?? DEFAULT_ENCODER_ID, f.str(flags, 'embeddings'));
   if (flags.has('embed-only')) {
@@ -160,9 +197,17 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
         process.stderr.write(`${stamp()} [${runLabel(p)}] ${p.set.kind} signatures of ${p.set.countries.length} countries, zone silhouette ${p.set.silhouette?.toFixed(3) ?? '—'}\n`);
       } else if (p.phase === 'metrics') {
         process.stderr.write(`${stamp()} [${runLabel(p)}] step ${p.step}: probe acc ${p.acc.toFixed(3)} EMD ${p.emd.toFixed(3)}\n`);
-      } else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${runLabel(p)}] ${p.phase}\n`);
+      } else if (p.phase === 'resume') process.stderr.write(`${stamp()} [${runLabel(p)}] resumed at step ${p.step}/${p.steps} from the checkpoint\n`);
+      else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${runLabel(p)}] ${p.phase}\n`);
     };
-    writeResults(outDir, await runExperiment(rt, encoder, config, progress, source));
+    const hooks = {
+      onProgress: progress,
+      checkpointEvery: every,
+      onCheckpoint: (ck: RunCheckpoint) => writeCheckpointFile(outDir, ck),
+      ...(resume ? { resume } : {}),
+    };
+    if (resume) process.stderr.write(`resuming ${resumeDir}: ${Object.keys(resume.done).length} runs done${resume.current ? `, ${resume.current.key} at step ${resume.current.step}` : ''} (checkpoint of ${resume.savedAt})\n`);
+    writeResults(outDir, await runExperiment(rt, encoder, config, hooks, source));
   } finally {
     encoder.dispose?.();
   }

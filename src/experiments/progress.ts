@@ -3,6 +3,7 @@ import type { ExperimentMethod } from './config';
 import type { ResultRow } from './tables';
 import { type Adapter } from '../adapters/types';
 import { type SignatureSet } from './signatures';
+import type { RunCheckpoint } from './checkpoint';
 
 /**
  * Which training run an event belongs to: Table 1's, or one of Table 2's (the method trained on everything
@@ -29,6 +30,8 @@ export function runLabel(p: { method: string } & RunOf): string {
 export type Progress = { method: string } & RunOf &
   (
     | { phase: 'prepare' | 'evaluate' | 'done' }
+    /** a resumed run: its first `step` steps came from a checkpoint */
+    | { phase: 'resume'; step: number; steps: number }
     | { phase: 'train'; step: number; steps: number; loss: number; gradNorm: number; lr: number }
     /** accuracy and EMD to the ground truth on a fixed probe of test answers, during training */
     | { phase: 'metrics'; step: number; acc: number; emd: number }
@@ -53,5 +56,11 @@ export interface RunHooks {
   probeSize?: number;
   /** each Table 1 adapter once trained (A, B read back from the GPU): the browser keeps them */
   onTrained?: (method: ExperimentMethod, adapter: Adapter) => void | Promise<void>;
+  /** save a checkpoint every n optimizer steps (and after every finished run) through onCheckpoint (0: never) */
+  checkpointEvery?: number;
+  /** where checkpoints go (the CLI: a file; the app: IndexedDB); awaited, so a run never outpaces its saves */
+  onCheckpoint?: (ck: RunCheckpoint) => void | Promise<void>;
+  /** go on from this checkpoint: its finished runs are not trained again, its current run resumes at its step */
+  resume?: RunCheckpoint;
 }
 

@@ -26,6 +26,7 @@
 // get per-country signatures (signatures.ts) and the silhouette of the zones in signature space.
 import { checkConfig, METHOD_NAMES, usesCondition, type ExperimentConfig, type ExperimentMethod } from './config';
 import type { Progress, RunHooks, RunOf } from './progress';
+import { runKey, type DoneRun, type RunCheckpoint } from './checkpoint';
 import { centerConditions, experimentData, heldOutProfiles, type DataSource } from './data';
 import { locoTable, markdownTable, referenceRows, type LocoRow, type MethodRow, type Results, type ResultRow } from './tables';
 import type { Runtime } from '../model/runtime';
@@ -102,12 +103,7 @@ export function methodSpec(method: Exclude<ExperimentMethod, 'persona-prompting'
 }
 
 /** What one method's run gives back: test probabilities, losses, parameter count, signatures. */
-interface MethodRun {
-  probs: number[][];
-  losses: number[];
-  trainable: number;
-  signatures?: SignatureSet;
-}
+type MethodRun = DoneRun;
 
 /** Run the experiment: Table 1 over config.methods, then Table 2 over config.loco.methods. */
 export async function runExperiment(rt: Runtime, encoder: Encoder, config: ExperimentConfig, hooksOrProgress?: RunHooks | ((p: Progress) => void), source?: DataSource): Promise<Results> {
@@ -188,6 +184,16 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   }
   const condsFor = (R: RecipeSettings) => (R.centre === false || !centred ? conds : centred);
 
+  // checkpoints: what is done and where the current run is; a resume starts from the one given
+  const model0 = { label: summary.label, numParams: summary.numParams, weights: summary.weights };
+  if (hooks.resume) checkResume(hooks.resume, config, model0);
+  const ck: RunCheckpoint = { version: 1, config, model: model0, done: { ...(hooks.resume?.done ?? {}) }, current: null, savedAt: '' };
+  const save = async () => {
+    if (!hooks.onCheckpoint) return;
+    ck.savedAt = new Date().toISOString();
+    await hooks.onCheckpoint(ck);
+  };
+
   let stopped = false;
   const stopNow = async () => {
     await hooks.whilePaused?.();
@@ -198,6 +204,18 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
 
   /** Train `method` on `trainItems` for `steps` steps and score `evalItems`; null when stopped. */
   const runMethod = async (method: ExperimentMethod, run: RunOf, trainItems: Item[], evalItems: Item[], evalTruth: number[][], steps: number, signatures: boolean): Promise<MethodRun | null> => {
+    const key = runKey(method, { table: run.table ?? 1, run: run.run, zone: run.zone });
+    // finished before the interruption: its numbers come from the checkpoint
+    const done = ck.done[key];
+    if (done) return done;
+    const t0 = performance.now();
+    const finish = async (r: Omit<MethodRun, 'seconds'>, before = 0): Promise<MethodRun> => {
+      const d = { ...r, seconds: before + (performance.now() - t0) / 1000 };
+      ck.done[key] = d;
+      ck.current = null;
+      await save();
+      return d;
+    };
     emit({ method, ...run, phase: 'prepare' });
     const R = settingsOf(method);
     const letters = lettersFor(R);
@@ -206,7 +224,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       emit({ method, ...run, phase: 'evaluate' });
       const probs: number[][] = [];
       for (const it of evalItems) probs.push((await rt.optionProbs(promptIds(it.question, it, true, R), letters.slice(0, it.K).map((id) => [id]))).probs);
-      return { probs, losses: [], trainable: 0 };
+      return finish({ probs, losses: [], trainable: 0 });
     }
     const spec = methodSpec(method, R, config, encoder);
     const adapter = createAdapter(spec, rt.dims(), config.seed, 'train');
@@ -260,10 +278,9 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       const trainEx = trainItems.map(example);
       const order: number[] = [];
       const batchRng = mulberry32(config.seed * 7919 + 1);
-      const losses: number[] = [];
-      for (let s = 1; s <= steps; s++) {
-        if (await stopNow()) return null;
-        const batch: TrainExample[] = [];
+      /** the next batch: the seed's epochs, each a shuffle of the training examples */
+      const nextBatch = (): number[] => {
+        const batch: number[] = [];
         while (batch.length < Math.min(config.batchSize, trainEx.length)) {
           if (order.length === 0) {
             const perm = trainEx.map((_, i) => i);
@@ -273,11 +290,32 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
             }
             order.push(...perm);
           }
-          batch.push(trainEx[order.shift()!]);
+          batch.push(order.shift()!);
         }
+        return batch;
+      };
+      let losses: number[] = [];
+      let first = 1, before = 0;
+      const cur = hooks.resume?.current;
+      if (cur && cur.key === key && !ck.current) {
+        // resume: the trained state of step cur.step, and the batch order replayed to where it was
+        trainer.restoreState(cur.trainer);
+        for (let s = 1; s <= cur.step; s++) nextBatch();
+        losses = [...cur.losses];
+        first = cur.step + 1;
+        before = cur.seconds;
+        emit({ method, ...run, phase: 'resume', step: cur.step, steps });
+      }
+      for (let s = first; s <= steps; s++) {
+        if (await stopNow()) return null;
+        const batch = nextBatch().map((i) => trainEx[i]);
         const r = await trainer.step(batch);
         losses.push(r.loss);
         emit({ method, ...run, phase: 'train', step: s, steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr });
+        if (hooks.checkpointEvery && s % hooks.checkpointEvery === 0 && s < steps) {
+          ck.current = { key, step: s, losses: [...losses], seconds: before + (performance.now() - t0) / 1000, trainer: await trainer.saveState() };
+          await save();
+        }
         if (hooks.metricsEvery && s % hooks.metricsEvery === 0 && s < steps) {
           const probe = evalItems.slice(0, probeN);
           const pp = await scoreItems(probe);
@@ -298,7 +336,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       }
       if (sig) emit({ method, ...run, phase: 'signatures', step: steps, set: sig });
       if (hooks.metricsEvery) emit({ method, ...run, phase: 'metrics', step: steps, ...probeMetrics(probs.slice(0, probeN), evalItems, evalTruth) });
-      return { probs, losses, trainable: countParams(adapter), signatures: sig };
+      return finish({ probs, losses, trainable: countParams(adapter), ...(sig ? { signatures: sig } : {}) }, before);
     } finally {
       trainer.destroy();
       rt.attachAdapter(null);
@@ -310,7 +348,6 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
   const fullProbs = new Map<ExperimentMethod, number[][]>();
   for (const method of config.methods) {
     if (await stopNow()) break;
-    const t0 = performance.now();
     const run = await runMethod(method, { table: 1 }, train, test, truth, config.steps, true);
     if (!run) break;
     fullProbs.set(method, run.probs);
@@ -320,7 +357,7 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       ...table1Metrics(run.probs, test, truth),
       paramsPct: trainableShare(run.trainable, summary.numParams),
       trainableParams: run.trainable,
-      wallSeconds: (performance.now() - t0) / 1000,
+      wallSeconds: run.seconds,
       nTrain: method === 'persona-prompting' ? 0 : train.length,
       nTest: test.length,
       losses: run.losses,
@@ -399,6 +436,15 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
     table2: loco.length ? locoTable(loco) : '',
     stopped,
   };
+}
+
+/** A checkpoint fits this experiment: the same config (every setting that shapes the numbers) and backbone. */
+function checkResume(r: RunCheckpoint, config: ExperimentConfig, model: RunCheckpoint['model']): void {
+  if (r.version !== 1) throw new Error(`this checkpoint's version ${r.version} is not one this app writes`);
+  if (JSON.stringify(r.config) !== JSON.stringify(config)) throw new Error("the checkpoint belongs to another experiment (its settings differ): resume it with the settings it was started with");
+  if (r.model.label !== model.label || r.model.numParams !== model.numParams || r.model.weights !== model.weights) {
+    throw new Error(`the checkpoint was trained on ${r.model.label} (${r.model.weights} weights), not on ${model.label} (${model.weights}): load that model to resume`);
+  }
 }
 
 /** The training probe's accuracy and EMD to P* (emdCalibration: a probe of 32 answers is too few for the per-question form). */

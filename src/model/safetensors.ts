@@ -115,8 +115,15 @@ export function tensorToF32(f: SafetensorsFile, info: TensorInfo): Float32Array 
 
 export interface WriteTensor {
   shape: number[];
-  data: Float32Array;
-  dtype?: DType;
+  /** F64 tensors (a checkpoint's optimizer moments) take a Float64Array, written exactly */
+  data: Float32Array | Float64Array;
+  dtype?: DType | 'F64';
+}
+
+/** Decode an F64 tensor exactly (training checkpoints keep the CPU optimizer's f64 moments). */
+export function tensorToF64(f: SafetensorsFile, info: TensorInfo): Float64Array {
+  if (info.dtype !== 'F64') throw new SafetensorsError(f.file, `tensor "${info.name}" has dtype "${info.dtype}", not F64`);
+  return new Float64Array(f.bytes.slice(info.begin, info.end).buffer);
 }
 
 function f32ToBf16(x: number): number {
@@ -147,9 +154,10 @@ export function writeSafetensors(tensors: Record<string, WriteTensor>, metadata:
   let p = 8 + hdr.length;
   for (const [, t] of entries) {
     const dtype = t.dtype ?? 'F32';
-    if (dtype === 'F32') {
-      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
-      p += t.data.byteLength;
+    if (dtype === 'F32' || dtype === 'F64') {
+      const typed = dtype === 'F32' ? (t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)) : t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
+      out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), p);
+      p += typed.byteLength;
     } else if (dtype === 'BF16') {
       for (let i = 0; i < t.data.length; i++, p += 2) {
         const h = f32ToBf16(t.data[i]);

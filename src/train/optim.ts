@@ -54,6 +54,12 @@ export function sumSquares(grads: Iterable<ArrayLike<number>>): number {
  * AdamW on named f32 parameter arrays, updated in place (so whatever reads them, e.g. Zhyper's
  * Hypernet, sees the new values). Moments are kept in f64.
  */
+export interface CpuAdamWState {
+  params: Map<string, Float32Array>;
+  m: Map<string, Float64Array>;
+  v: Map<string, Float64Array>;
+}
+
 export class CpuAdamW {
   private readonly m = new Map<string, Float64Array>();
   private readonly v = new Map<string, Float64Array>();
@@ -65,6 +71,23 @@ export class CpuAdamW {
     for (const [name, p] of params) {
       this.m.set(name, new Float64Array(p.length));
       this.v.set(name, new Float64Array(p.length));
+    }
+  }
+
+  /** A copy of the parameters and moments (a training checkpoint; f64 moments kept exactly). */
+  state(): CpuAdamWState {
+    const copy = <T extends Float32Array | Float64Array>(m: Map<string, T>) => new Map([...m].map(([k, v]) => [k, v.slice() as T]));
+    return { params: copy(this.params), m: copy(this.m), v: copy(this.v) };
+  }
+
+  /** Put a state() back: the parameters in place (their owners read them), the moments. */
+  setState(st: CpuAdamWState): void {
+    for (const [name, p] of this.params) {
+      const [sp, sm, sv] = [st.params.get(name), st.m.get(name), st.v.get(name)];
+      if (!sp || !sm || !sv || sp.length !== p.length || sm.length !== p.length || sv.length !== p.length) throw new Error(`the checkpoint's optimizer state does not fit ${name}`);
+      p.set(sp);
+      this.m.get(name)!.set(sm);
+      this.v.get(name)!.set(sv);
     }
   }
 

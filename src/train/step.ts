@@ -31,12 +31,21 @@ import type { GpuAdapter } from '../adapters/gpu';
 import { tensorName, type Adapter } from '../adapters/types';
 import { TrainKernels, IGNORE, packTargets, sqNormSlots, type AdamwDispatch } from './kernels';
 import { hypernetForward, zeroHyperGrads, type HyperGrads, type HypernetTape } from './hypernet-backward';
-import { clipFactor, CpuAdamW, sumSquares, type LrSchedule } from './optim';
+import { clipFactor, CpuAdamW, sumSquares, type CpuAdamWState, type LrSchedule } from './optim';
 import { NonFiniteStepError, type StepResult, type TrainExample, type TrainOptions } from './api';
 import { trainBuffers, type Acts, type BufferName, type RouterSlot, type Slot, type TrainDims } from './buffers';
 import { head, layerBackward, layerForward, routerOps, type TrainGraph } from './graph';
 
 export { KEEP_ACTIVATIONS_BYTES, NonFiniteStepError, type StepResult, type TrainExample, type TrainOptions } from './api';
+
+/** A trainer's state at a step (saveState / restoreState). */
+export interface TrainerState {
+  step: number;
+  /** the GPU tensors in the trainer's order: each trained group, its m, its v */
+  gpu: Float32Array[];
+  /** the CPU-trained parameters (Zhyper's hypernetwork, CUMA's W1e and b1) and their f64 moments */
+  cpu: CpuAdamWState | null;
+}
 
 export class Trainer {
   readonly adapter: Adapter;
@@ -92,6 +101,8 @@ export class Trainer {
   private readonly hyperSlot: number;
   private readonly zPerSeq: number;
   private readonly hyperOpt: CpuAdamW | null;
+  /** what a checkpoint holds on the GPU: each trained tensor group, then its AdamW m and v */
+  private readonly gpuState: { buf: GPUBuffer; n: number }[] = [];
   private lossLog: GPUBuffer | null = null;
   private dzLog: GPUBuffer | null = null;
   private logCapacity = 0;
@@ -148,12 +159,14 @@ export class Trainer {
       slot += sqNormSlots(g.n);
       return d;
     });
-    this.adamwOps = grads.map((g) =>
-      this.tk.adamw({
+    this.adamwOps = grads.map((g) => {
+      const m = buf(g.n, 'adam.m'), v = buf(g.n, 'adam.v');
+      this.gpuState.push({ buf: g.param, n: g.n }, { buf: m, n: g.n }, { buf: v, n: g.n });
+      return this.tk.adamw({
         n: g.n, lr: 0, beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps, wd: hyper.wd, maxNorm: this.maxNorm,
-        nPartials: this.nPartials, partials, param: g.param, grad: g.grad, m: buf(g.n, 'adam.m'), v: buf(g.n, 'adam.v'),
-      }),
-    );
+        nPartials: this.nPartials, partials, param: g.param, grad: g.grad, m, v,
+      });
+    });
     // on the CPU, in place: Zhyper's hypernetwork in the adapter's tensors (which Hypernet reads); CUMA's
     // W1e and b1 in the GpuAdapter's copies (which setCondition reads)
     const cpuParams = new Map<string, Float32Array>();
@@ -524,6 +537,28 @@ export class Trainer {
       }
       return this.adapter;
     });
+  }
+
+  /**
+   * Everything a resumed run needs to go on exactly as if never stopped: the step count, every trained tensor
+   * and its AdamW moments, on the GPU and on the CPU (train/checkpoint.ts writes it to a file).
+   */
+  async saveState(): Promise<TrainerState> {
+    return this.exclusive('saveState', async () => ({
+      step: this.stepCount,
+      gpu: await Promise.all(this.gpuState.map((s) => readF32(this.device, s.buf, 0, s.n))),
+      cpu: this.hyperOpt?.state() ?? null,
+    }));
+  }
+
+  /** Put a saveState() back (same adapter spec, same backbone); the next step() is step state.step + 1. */
+  restoreState(st: TrainerState): void {
+    if (this.busy) throw new Error('Trainer.restoreState() was called while another call was still running');
+    if (st.gpu.length !== this.gpuState.length || st.gpu.some((a, i) => a.length !== this.gpuState[i].n)) throw new Error("the checkpoint's trained tensors do not fit this adapter (another method, rank or model?)");
+    if (!!st.cpu !== !!this.hyperOpt) throw new Error("the checkpoint's CPU-trained parameters do not fit this adapter");
+    st.gpu.forEach((a, i) => this.device.queue.writeBuffer(this.gpuState[i].buf, 0, new Float32Array(a)));
+    if (st.cpu) this.hyperOpt!.setState(st.cpu);
+    this.stepCount = st.step;
   }
 
   /** The trainer's buffers (and the adapter's z) hold one sequence at a time: public calls must not overlap. */
