@@ -18,7 +18,7 @@ export const COMMAND_FLAGS: Readonly<Record<string, FlagTable>> = {
   condition: { ...MODEL, adapter: 'value', profile: 'value', ids: 'value', encoder: 'value', strength: 'value', path: 'value' },
   score: { ...MODEL, adapter: 'value', profile: 'value', question: 'value', 'question-text': 'value', options: 'value', mode: 'value', strength: 'value', 'no-chat': 'switch', encoder: 'value', json: 'switch' },
   experiment: {
-    ...MODEL, preset: 'value', out: 'value', resume: 'value', 'checkpoint-every': 'value', steps: 'value', seed: 'value', 'batch-size': 'value', lr: 'value', methods: 'value', 'max-examples': 'value', 'max-test': 'value',
+    ...MODEL, preset: 'value', out: 'value', resume: 'value', 'checkpoint-every': 'value', steps: 'value', seed: 'value', 'batch-size': 'value', lr: 'value', 'lr-backoff': 'switch', methods: 'value', 'max-examples': 'value', 'max-test': 'value',
     'max-options': 'value', countries: 'value', participants: 'value', questions: 'value', encoder: 'value', 'lb-lambda': 'value', 'no-persona': 'switch', 'center-conditions': 'switch',
     chat: 'switch', 'loco-methods': 'value', 'no-loco': 'switch', 'loco-steps': 'value', 'loco-zones': 'value', embeddings: 'value', 'embed-only': 'switch', recipe: 'value',
     'held-out-profiles': 'value', data: 'value', 'goqa-questions': 'value',

@@ -25,7 +25,7 @@ export interface RunCheckpoint {
   /** the backbone it was trained on: a resume on another is refused */
   model: { label: string; numParams: number; weights: string };
   done: Record<string, DoneRun>;
-  current: { key: string; step: number; losses: number[]; seconds: number; trainer: TrainerState } | null;
+  current: { key: string; step: number; losses: number[]; gradNorms: number[]; lrScale: number; seconds: number; trainer: TrainerState } | null;
   savedAt: string;
 }
 
@@ -76,7 +76,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint.safetenso
         v: new Map(names.map((n) => [n, tensorToF64(f, t(`cpu.v.${n}`))])),
       };
     }
-    current = { ...j.current, losses: nanLosses(j.current.losses), trainer: { step: j.current.trainer.step, gpu, cpu } };
+    current = { ...j.current, losses: nanLosses(j.current.losses), gradNorms: nanLosses(j.current.gradNorms ?? []), lrScale: j.current.lrScale ?? 1, trainer: { step: j.current.trainer.step, gpu, cpu } };
   }
   return { ...j, current };
 }

@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { importGoqaFiles } from '../cli/import';
 import { experimentConfig, mergeResults, runExperiment, EXPERIMENT_PRESETS, METHODS, type ExperimentPreset, type Results, type ExperimentConfig, type ExperimentMethod, type Progress, type DataSource, runLabel } from './runner';
 
-export const EXPERIMENT_USAGE = `  npm run cli -- experiment [--model DIR] --preset quick|default|contrast --out DIR [--checkpoint-every N] [--steps N] [--seed S] [--batch-size N] [--lr X]
+export const EXPERIMENT_USAGE = `  npm run cli -- experiment [--model DIR] --preset quick|default|contrast --out DIR [--checkpoint-every N] [--steps N] [--seed S] [--batch-size N] [--lr X] [--lr-backoff]
                             [--methods ${METHODS.join(',')}] [--max-examples N] [--max-test N] [--max-options K]
                             [--countries A,B] [--participants N] [--questions Q1,Q2] [--encoder ID] [--lb-lambda X]
                             [--no-persona] [--center-conditions] [--chat] [--loco-methods cuma,zhyper-diag | --no-loco] [--loco-steps N] [--loco-zones 1,2|NAME,…]
@@ -20,6 +20,8 @@ export const EXPERIMENT_USAGE = `  npm run cli -- experiment [--model DIR] --pre
       trains and evaluates each method on the synthetic world (Table 1), then each --loco-methods method once per zone
       with that zone left out (Table 2); writes DIR/results.json, DIR/table.md (both tables), prints them.
       Every --checkpoint-every steps (default 10; 0: never) and after each run it writes DIR/checkpoint.safetensors.
+      A loss spike (3× the median of the 10 steps before) or an exploding ‖g‖ (10×) is warned about on stderr and in
+      results; --lr-backoff also halves the learning rate from there on.
   npm run cli -- experiment --resume DIR [--model DIR] [--data goqa:FILE]
       goes on from DIR's checkpoint (a killed or crashed run) and ends with the same results as an uninterrupted run;
       the settings come from the checkpoint (flags that would change them are refused); writes to DIR (or --out).
@@ -53,7 +55,7 @@ export interface FlagReaders {
 }
 
 /** the flags that set an experiment's numbers: a resumed run takes them all from its checkpoint */
-const SETTINGS_FLAGS = ['preset', 'steps', 'seed', 'batch-size', 'lr', 'methods', 'max-examples', 'max-test', 'max-options', 'countries', 'participants', 'questions', 'lb-lambda', 'no-persona', 'center-conditions', 'chat', 'loco-methods', 'no-loco', 'loco-steps', 'loco-zones', 'recipe', 'held-out-profiles', 'goqa-questions', 'embed-only'];
+const SETTINGS_FLAGS = ['lr-backoff', 'preset', 'steps', 'seed', 'batch-size', 'lr', 'methods', 'max-examples', 'max-test', 'max-options', 'countries', 'participants', 'questions', 'lb-lambda', 'no-persona', 'center-conditions', 'chat', 'loco-methods', 'no-loco', 'loco-steps', 'loco-zones', 'recipe', 'held-out-profiles', 'goqa-questions', 'embed-only'];
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
 function readCheckpointFile(dir: string): RunCheckpoint {
@@ -133,6 +135,7 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
   });
   const heldOut = flags.has('held-out-profiles') ? f.num(flags, 'held-out-profiles', NaN) : undefined;
   if (heldOut !== undefined && !(heldOut >= 0 && heldOut < 1)) throw f.usage(`--held-out-profiles must be a share in [0, 1), got "${f.str(flags, 'held-out-profiles')}"`);
+  if (flags.has('lr-backoff')) o.lrBackoff = true;
   if (flags.has('no-loco')) o.loco = null;
   else if (locoMethods || locoSteps !== undefined || locoZones || heldOut !== undefined) {
     o.loco = { methods: locoMethods ?? base.loco?.methods ?? ['cuma'], steps: locoSteps ?? steps ?? base.loco?.steps ?? base.steps, heldOutProfiles: heldOut ?? base.loco?.heldOutProfiles ?? 0 };
@@ -197,7 +200,8 @@ export async function experimentCommand(rt: Runtime, flags: Flags, f: FlagReader
         process.stderr.write(`${stamp()} [${runLabel(p)}] ${p.set.kind} signatures of ${p.set.countries.length} countries, zone silhouette ${p.set.silhouette?.toFixed(3) ?? '—'}\n`);
       } else if (p.phase === 'metrics') {
         process.stderr.write(`${stamp()} [${runLabel(p)}] step ${p.step}: probe acc ${p.acc.toFixed(3)} EMD ${p.emd.toFixed(3)}\n`);
-      } else if (p.phase === 'resume') process.stderr.write(`${stamp()} [${runLabel(p)}] resumed at step ${p.step}/${p.steps} from the checkpoint\n`);
+      } else if (p.phase === 'warning') process.stderr.write(`${stamp()} [${runLabel(p)}] ⚠ ${p.text}\n`);
+      else if (p.phase === 'resume') process.stderr.write(`${stamp()} [${runLabel(p)}] resumed at step ${p.step}/${p.steps} from the checkpoint\n`);
       else if (p.phase !== 'result') process.stderr.write(`${stamp()} [${runLabel(p)}] ${p.phase}\n`);
     };
     const hooks = {

@@ -26,6 +26,8 @@ export interface ExperimentConfig {
   /** per-method peak learning rates that replace lr (Zhyper's hypernetwork, trained from a zero head with
    *  AdamW, spikes at rates LoRA takes in its stride) */
   lrFor?: Partial<Record<ExperimentMethod, number>>;
+  /** on a loss spike or an exploding gradient, halve the learning rate for the rest of that method's run (default off: warn only) */
+  lrBackoff?: boolean;
   /** CUMA's load-balancing weight λ (0.01 in the authors' code) */
   lbLambda: number;
   /** the profile in every prompt (CUMA's template); false: only the condition vector tells people apart */

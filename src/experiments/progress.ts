@@ -32,7 +32,10 @@ export type Progress = { method: string } & RunOf &
     | { phase: 'prepare' | 'evaluate' | 'done' }
     /** a resumed run: its first `step` steps came from a checkpoint */
     | { phase: 'resume'; step: number; steps: number }
-    | { phase: 'train'; step: number; steps: number; loss: number; gradNorm: number; lr: number }
+    /** ms: the step's wall time, for the time left */
+    | { phase: 'train'; step: number; steps: number; loss: number; gradNorm: number; lr: number; ms?: number }
+    /** a loss spike or an exploding gradient at this step (train/divergence.ts); lrScale: the learning rate's factor from here on */
+    | { phase: 'warning'; step: number; text: string; lrScale: number }
     /** accuracy and EMD to the ground truth on a fixed probe of test answers, during training */
     | { phase: 'metrics'; step: number; acc: number; emd: number }
     /** per-country signatures (CUMA's gates, Zhyper's z) as trained so far */

@@ -27,6 +27,7 @@
 import { checkConfig, METHOD_NAMES, usesCondition, type ExperimentConfig, type ExperimentMethod } from './config';
 import type { Progress, RunHooks, RunOf } from './progress';
 import { runKey, type DoneRun, type RunCheckpoint } from './checkpoint';
+import { DivergenceWatch } from '../train/divergence';
 import { centerConditions, experimentData, heldOutProfiles, type DataSource } from './data';
 import { locoTable, markdownTable, referenceRows, type LocoRow, type MethodRow, type Results, type ResultRow } from './tables';
 import type { Runtime } from '../model/runtime';
@@ -239,11 +240,14 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       return { ids: [...ids, y], answerPositions: [ids.length - 1], targets: [y], condition: cond(it) };
     };
     let trainer: Trainer;
+    let lrScale = 1;
     try {
       const peak = config.lrFor?.[method] ?? config.lr;
       const warmupSteps = Math.max(1, Math.round(steps * R.schedule.warmup));
+      const schedule = R.schedule.decay === 'linear' ? warmupLinear({ peak, warmupSteps, totalSteps: steps }) : warmupCosine({ peak, warmupSteps, totalSteps: steps });
       trainer = new Trainer(model, {
-        lr: R.schedule.decay === 'linear' ? warmupLinear({ peak, warmupSteps, totalSteps: steps }) : warmupCosine({ peak, warmupSteps, totalSteps: steps }),
+        // lrScale: 1, or halved at each divergence when config.lrBackoff
+        lr: (t) => schedule(t) * lrScale,
         maxAnswerTokens: 1,
         loadBalance: config.lbLambda,
         loadBalanceForm: R.loadBalance,
@@ -294,14 +298,18 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
         }
         return batch;
       };
-      let losses: number[] = [];
+      let losses: number[] = [], gradNorms: number[] = [];
       let first = 1, before = 0;
+      let watch = new DivergenceWatch();
       const cur = hooks.resume?.current;
       if (cur && cur.key === key && !ck.current) {
         // resume: the trained state of step cur.step, and the batch order replayed to where it was
         trainer.restoreState(cur.trainer);
         for (let s = 1; s <= cur.step; s++) nextBatch();
         losses = [...cur.losses];
+        gradNorms = [...cur.gradNorms];
+        lrScale = cur.lrScale;
+        watch = DivergenceWatch.from(losses, gradNorms);
         first = cur.step + 1;
         before = cur.seconds;
         emit({ method, ...run, phase: 'resume', step: cur.step, steps });
@@ -309,11 +317,18 @@ export async function runExperiment(rt: Runtime, encoder: Encoder, config: Exper
       for (let s = first; s <= steps; s++) {
         if (await stopNow()) return null;
         const batch = nextBatch().map((i) => trainEx[i]);
+        const ts = performance.now();
         const r = await trainer.step(batch);
         losses.push(r.loss);
-        emit({ method, ...run, phase: 'train', step: s, steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr });
+        gradNorms.push(r.gradNorm);
+        emit({ method, ...run, phase: 'train', step: s, steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, ms: performance.now() - ts });
+        const warning = watch.push(s, r.loss, r.gradNorm);
+        if (warning) {
+          if (config.lrBackoff) lrScale /= 2;
+          emit({ method, ...run, phase: 'warning', step: s, text: config.lrBackoff ? `${warning}: learning rate halved from here (×${lrScale})` : warning, lrScale });
+        }
         if (hooks.checkpointEvery && s % hooks.checkpointEvery === 0 && s < steps) {
-          ck.current = { key, step: s, losses: [...losses], seconds: before + (performance.now() - t0) / 1000, trainer: await trainer.saveState() };
+          ck.current = { key, step: s, losses: [...losses], gradNorms: [...gradNorms], lrScale, seconds: before + (performance.now() - t0) / 1000, trainer: await trainer.saveState() };
           await save();
         }
         if (hooks.metricsEvery && s % hooks.metricsEvery === 0 && s < steps) {

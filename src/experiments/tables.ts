@@ -193,7 +193,7 @@ export function mergeResults(parts: readonly Results[]): Results {
   };
   same('the world', (r) => [r.config.world, r.config.data ?? null]);
   same('the seed', (r) => r.config.seed);
-  same('the budget (steps, batch size, rates, examples)', (r) => [r.config.steps, r.config.batchSize, r.config.lr, r.config.lrFor, r.config.maxExamples, r.config.maxTest ?? null, r.config.maxOptions ?? null]);
+  same('the budget (steps, batch size, rates, examples)', (r) => [r.config.steps, r.config.batchSize, r.config.lr, r.config.lrFor, r.config.lrBackoff ?? false, r.config.maxExamples, r.config.maxTest ?? null, r.config.maxOptions ?? null]);
   same('the adapters (rank, targets, λ, persona in prompt, centred conditions, chat template, recipe)', (r) => [r.config.rank, r.config.targets, r.config.lbLambda, r.config.personaInPrompt, r.config.centerConditions ?? false, r.config.chat ?? false, r.config.recipe ?? 'atlas', r.config.recipeFor ?? {}]);
   same('the model', (r) => r.model);
   same('the encoder', (r) => r.encoder);

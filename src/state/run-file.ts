@@ -1,6 +1,6 @@
 // A run as a file: results JSON in the CLI's results.json shape plus the run's log, and the parser that reads
 // it back (or refuses it with a reason).
-import { newRunId, RECORDING_MAX, type MetricPoint, type RecordedSignatures, type RunRecord, type RunStatus, type SignatureSnapshot, type TrainPoint } from './run-record';
+import { newRunId, RECORDING_MAX, type MetricPoint, type RecordedSignatures, type RunRecord, type RunStatus, type SignatureSnapshot, type TrainPoint, type RunWarning } from './run-record';
 import { z } from 'zod';
 import { EXPERIMENT_PRESETS, isSkipped, locoTable, markdownTable, METHODS, type ExperimentConfig, type LocoRow, type ResultRow, type Results } from '../experiments/runner';
 import type { WorkerError } from '../worker/protocol';
@@ -24,6 +24,7 @@ export interface RunExport extends Omit<Results, 'answerForm'> {
     signatures: Record<string, SignatureSnapshot>;
     recording?: Record<string, RecordedSignatures[]>;
     error: WorkerError | null;
+    warnings?: RunWarning[];
   };
 }
 
@@ -51,6 +52,7 @@ export function runToExport(run: RunRecord): RunExport {
       signatures: run.signatures,
       ...(run.recording ? { recording: run.recording } : {}),
       error: run.error,
+      ...(run.warnings?.length ? { warnings: run.warnings } : {}),
     },
   };
 }
@@ -157,11 +159,12 @@ const resultsFileSchema = z.object({
       createdAt: finite,
       status: statusEnum,
       encoderId: z.string(),
-      train: z.array(z.object({ method: z.string(), step: finite, loss: num, gradNorm: num, lr: num })),
+      train: z.array(z.object({ method: z.string(), step: finite, loss: num, gradNorm: num, lr: num, ms: finite.optional() })),
       metrics: z.array(z.object({ method: z.string(), step: finite, acc: num, emd: num })),
       signatures: z.record(z.string(), z.object({ method: z.string(), step: finite, set: signatureSetSchema, updates: finite })),
       recording: z.record(z.string(), z.array(z.object({ step: finite, set: signatureSetSchema })).max(RECORDING_MAX)).optional(),
       error: z.object({ name: z.string(), message: z.string() }).nullable(),
+      warnings: z.array(z.object({ method: z.string(), step: finite, text: z.string() })).optional(),
     })
     .optional(),
 });
@@ -221,6 +224,7 @@ export function parseRunFile(text: string, fileName: string, now = Date.now()): 
     error: a?.error ?? null,
     adapters: [],
     source: fileName,
+    ...(a?.warnings?.length ? { warnings: a.warnings } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ export type WorldChoice = 'tiny' | 'quick' | 'contrast' | 'default';
 export const WORLD_CHOICE_IDS: readonly WorldChoice[] = ['tiny', 'quick', 'contrast', 'default'];
 
 export const WORLD_CHOICES: Record<WorldChoice, { label: string; note: string }> = {
-  tiny: { label: 'Tiny (8 countries, 4 zones)', note: '2 countries in each of 4 zones × 6 people × 4 questions = 192 answers: a demo that trains in minutes even on a CPU-emulated GPU' },
+  tiny: { label: 'Tiny (8 countries, 4 zones)', note: '2 countries in each of 4 zones × 6 people × 4 questions = 192 answers: the smallest world (on a CPU-emulated GPU a step still takes seconds: the time left is shown as it trains)' },
   quick: { label: 'Quick (16 countries)', note: '2 countries per zone × 12 people × 8 questions = 1,536 answers' },
   contrast: {
     label: 'Contrast (4 countries, 4 zones)',

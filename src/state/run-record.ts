@@ -18,6 +18,14 @@ export interface TrainPoint {
   loss: number;
   gradNorm: number;
   lr: number;
+  /** the step's wall time (runs recorded before timing have none) */
+  ms?: number;
+}
+/** a loss spike or an exploding gradient (train/divergence.ts) */
+export interface RunWarning {
+  method: string;
+  step: number;
+  text: string;
 }
 export interface MetricPoint {
   method: string;
@@ -91,6 +99,8 @@ export interface RunRecord {
   adapters: StoredAdapterInfo[];
   /** imported runs: the file they came from */
   source?: string;
+  /** divergence warnings, in order */
+  warnings?: RunWarning[];
 }
 
 export function newRunId(now = Date.now()): string {
@@ -130,6 +140,7 @@ export function applyEvents(run: RunRecord, events: readonly Progress[], now = D
   const signatures = { ...run.signatures };
   const recording = { ...(run.recording ?? {}) };
   const rows = run.rows.slice();
+  const warnings = (run.warnings ?? []).slice();
   let phase = run.phase;
   let locoStarted = run.locoStarted;
   for (const p of events) {
@@ -138,17 +149,29 @@ export function applyEvents(run: RunRecord, events: readonly Progress[], now = D
     switch (p.phase) {
       case 'prepare': {
         const table = p.table ?? 1;
-        if (table === 2) locoStarted++;
+        // a resumed run prepares again: it is the same run, not one more
+        if (table === 2 && phase?.label !== label) locoStarted++;
         phase = { label, method: p.method, phase: 'prepare', step: 0, steps: table === 1 ? run.config.steps : (run.config.loco?.steps ?? 0), table };
         break;
       }
       case 'train':
-        train.push({ method: label, step: p.step, loss: p.loss, gradNorm: p.gradNorm, lr: p.lr });
+        train.push({ method: label, step: p.step, loss: p.loss, gradNorm: p.gradNorm, lr: p.lr, ...(p.ms !== undefined ? { ms: p.ms } : {}) });
         phase = { ...(phase ?? { label, method: p.method, table: 1 as const }), phase: 'train', step: p.step, steps: p.steps };
         break;
       case 'metrics':
         metrics.push({ method: label, step: p.step, acc: p.acc, emd: p.emd });
         break;
+      case 'warning':
+        warnings.push({ method: label, step: p.step, text: p.text });
+        break;
+      case 'resume': {
+        // the checkpoint is at p.step: what was logged after it is trained again, so it goes
+        for (const log of [train, metrics, warnings] as { method: string; step: number }[][]) {
+          for (let i = log.length - 1; i >= 0; i--) if (log[i].method === label && log[i].step > p.step) log.splice(i, 1);
+        }
+        phase = { ...(phase ?? { label, method: p.method, table: p.table ?? 1 }), label, method: p.method, phase: 'train', step: p.step, steps: p.steps };
+        break;
+      }
       case 'signatures':
         signatures[p.method] = { method: p.method, step: p.step, set: p.set, updates: (signatures[p.method]?.updates ?? 0) + 1 };
         // Table 2's runs report under the bare method name too: only Table 1's are recorded
@@ -168,7 +191,7 @@ export function applyEvents(run: RunRecord, events: readonly Progress[], now = D
         break;
     }
   }
-  return { ...run, train, metrics, signatures, recording, rows, phase, locoStarted, updatedAt: now };
+  return { ...run, train, metrics, signatures, recording, rows, phase, locoStarted, warnings, updatedAt: now };
 }
 
 /** The run once the runner returned. */
@@ -187,7 +210,8 @@ export function finishRun(run: RunRecord, res: Results, now = Date.now()): RunRe
     encoder: res.encoder,
     answerForm: res.answerForm,
     signatures,
-    phase: run.phase ? { ...run.phase, phase: 'done' } : null,
+    // a stopped run keeps the step it stopped at: its bar shows how far it got, not a finished method
+    phase: run.phase && !res.stopped ? { ...run.phase, phase: 'done' } : run.phase,
     updatedAt: now,
   };
 }
@@ -251,6 +275,50 @@ export function progressOf(run: RunRecord): RunProgress {
   const fraction = finished && run.status === 'done' ? 1 : total ? Math.min(1, (n1 + index - 1 + within) / total) : 0;
   const what = ph.phase === 'prepare' ? 'preparing' : ph.phase === 'evaluate' ? 'evaluating' : ph.phase === 'done' ? 'done' : `step ${ph.step} of ${ph.steps}`;
   return { fraction, table: 2, index, count: n2, label: ph.label, step: ph.step, steps: ph.steps, phase: ph.phase, text: `Table 2 (held out) · run ${index} of ${n2} · ${ph.label} · ${what}` };
+}
+
+/** Seconds per optimizer step measured in this run: the median of its last 10 timed steps (null before any). */
+export function secondsPerStep(run: Pick<RunRecord, 'train'>): number | null {
+  const ms = run.train.slice(-10).flatMap((p) => (p.ms !== undefined && Number.isFinite(p.ms) ? [p.ms] : [])).sort((a, b) => a - b);
+  return ms.length ? ms[Math.floor((ms.length - 1) / 2)] / 1000 : null;
+}
+
+/** Optimizer steps the whole run takes: each trained method's (persona prompting trains none) and Table 2's runs. */
+export function totalSteps(c: ExperimentConfig): number {
+  const trained = c.methods.filter((m) => m !== 'persona-prompting').length;
+  const zones = c.loco ? worldZones(c.world, c.data).length : 0;
+  const e2 = c.loco && !c.loco.zones && !c.data && (c.loco.heldOutProfiles ?? 0) > 0 ? 1 : 0;
+  const runs2 = c.loco ? c.loco.methods.reduce((k, m) => k + zones + e2 + (c.loco!.steps === c.steps && c.methods.includes(m) ? 0 : 1), 0) : 0;
+  return trained * c.steps + runs2 * (c.loco?.steps ?? 0);
+}
+
+/**
+ * The time left, from the steps left and the step time measured so far in this run (evaluation between methods
+ * not counted, so it is a lower bound); null before the first timed step.
+ */
+export function timeLeft(run: RunRecord): { seconds: number; perStep: number; steps: number } | null {
+  const perStep = secondsPerStep(run);
+  if (perStep === null || !run.phase) return null;
+  const c = run.config, ph = run.phase;
+  const inRun = ph.phase === 'train' || ph.phase === 'prepare' ? Math.max(0, ph.steps - ph.step) : 0;
+  let steps: number;
+  if (ph.table === 1) {
+    const i = c.methods.indexOf(ph.label as ExperimentMethod);
+    const later = c.methods.slice(i + 1).filter((m) => m !== 'persona-prompting').length;
+    const all2 = totalSteps(c) - c.methods.filter((m) => m !== 'persona-prompting').length * c.steps;
+    steps = inRun + later * c.steps + all2;
+  } else {
+    const p = progressOf(run);
+    steps = inRun + Math.max(0, p.count - p.index) * (c.loco?.steps ?? 0);
+  }
+  return { seconds: steps * perStep, perStep, steps };
+}
+
+/** "about 12 min", "about 40 s" */
+export function aboutDuration(seconds: number): string {
+  if (seconds < 90) return `about ${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `about ${Math.round(seconds / 60)} min`;
+  return `about ${(seconds / 3600).toFixed(1)} h`;
 }
 
 /** Whether a recorded series' label (runLabel) is one of Table 1's methods. */

@@ -6,7 +6,7 @@ import { interruptRun, type RunRecord } from './runlog';
 import type { ExperimentMethod } from '../experiments/runner';
 
 export const DB_NAME = 'adapter-atlas';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 export interface StoredAdapter {
   runId: string;
@@ -16,9 +16,20 @@ export interface StoredAdapter {
   createdAt: number;
 }
 
+/** A run's latest checkpoint (experiments/checkpoint.ts): what a resume after a reload or a lost device starts from. */
+export interface StoredCheckpoint {
+  runId: string;
+  bytes: Uint8Array;
+  savedAt: number;
+  /** the run in progress and its step, for the Resume button's words */
+  at: { key: string; step: number } | null;
+  done: number;
+}
+
 interface AtlasDb extends DBSchema {
   runs: { key: string; value: RunRecord; indexes: { byCreated: number } };
   adapters: { key: [string, string]; value: StoredAdapter; indexes: { byRun: string } };
+  checkpoints: { key: string; value: StoredCheckpoint };
 }
 
 export interface RunStore {
@@ -33,6 +44,8 @@ export interface RunStore {
    */
   recover(live?: ReadonlySet<string> | null): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunRecord | undefined>;
+  putCheckpoint(c: StoredCheckpoint): Promise<void>;
+  getCheckpoint(runId: string): Promise<StoredCheckpoint | undefined>;
   close(): void;
 }
 
@@ -47,11 +60,14 @@ export async function openRunStore(factory?: IDBFactory): Promise<RunStore> {
   let db: IDBPDatabase<AtlasDb>;
   try {
     db = await openDB<AtlasDb>(DB_NAME, DB_VERSION, {
-      upgrade(d) {
-        const runs = d.createObjectStore('runs', { keyPath: 'id' });
-        runs.createIndex('byCreated', 'createdAt');
-        const ads = d.createObjectStore('adapters', { keyPath: ['runId', 'method'] });
-        ads.createIndex('byRun', 'runId');
+      upgrade(d, oldVersion) {
+        if (oldVersion < 1) {
+          const runs = d.createObjectStore('runs', { keyPath: 'id' });
+          runs.createIndex('byCreated', 'createdAt');
+          const ads = d.createObjectStore('adapters', { keyPath: ['runId', 'method'] });
+          ads.createIndex('byRun', 'runId');
+        }
+        if (oldVersion < 2) d.createObjectStore('checkpoints', { keyPath: 'runId' });
       },
       blocking() {
         // a newer version of the app opened the database in another tab: let it upgrade
@@ -68,8 +84,9 @@ export async function openRunStore(factory?: IDBFactory): Promise<RunStore> {
       await db.put('runs', run);
     },
     async deleteRun(id) {
-      const tx = db.transaction(['runs', 'adapters'], 'readwrite');
+      const tx = db.transaction(['runs', 'adapters', 'checkpoints'], 'readwrite');
       await tx.objectStore('runs').delete(id);
+      await tx.objectStore('checkpoints').delete(id);
       const ads = tx.objectStore('adapters');
       for (const key of await ads.index('byRun').getAllKeys(id)) await ads.delete(key);
       await tx.done;
@@ -82,6 +99,12 @@ export async function openRunStore(factory?: IDBFactory): Promise<RunStore> {
     },
     getRun(id) {
       return db.get('runs', id);
+    },
+    async putCheckpoint(c) {
+      await db.put('checkpoints', c);
+    },
+    getCheckpoint(runId) {
+      return db.get('checkpoints', runId);
     },
     async recover(live) {
       const runs = await listRuns();

@@ -5,7 +5,7 @@ import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { METHODS, type ExperimentMethod } from '../experiments/runner';
 import { callback, getClient } from '../worker/client';
-import type { Result, TrainMessage, TrainOutcome, WorkerError } from '../worker/protocol';
+import type { Result, TrainMessage, TrainOutcome, TrainRequest, WorkerError } from '../worker/protocol';
 import {
   applyEvents,
   buildConfig,
@@ -86,6 +86,10 @@ export interface TrainState {
   /** read the kept runs (once); runs a reload cut off become 'interrupted' */
   init(): Promise<void>;
   start(): Promise<void>;
+  /** go on with an interrupted run from its last checkpoint (kept in IndexedDB): after a reload, a closed tab or a lost device */
+  resumeRun(id: string): Promise<void>;
+  /** the latest checkpoint of each run this page knows of: where a resume would start (null: none) */
+  checkpoints: Record<string, { step: number; key: string; done: number; savedAt: number } | null>;
   pause(): void;
   resume(): void;
   stop(): void;
@@ -113,6 +117,10 @@ let store: RunStore | null = null;
 let storeOpening: Promise<RunStore | null> | null = null;
 /** adapters of this page's runs, kept in memory too (storage may have refused them) */
 const adapterCache = new Map<string, Uint8Array>();
+/** checkpoints of this page's runs, in memory too (storage may have refused them) */
+const checkpointCache = new Map<string, Uint8Array>();
+/** optimizer steps between checkpoints in the browser (each is a read of the adapter and its moments from the GPU) */
+export const CHECKPOINT_EVERY = 5;
 const adapterKey = (runId: string, method: string) => `${runId}/${method}`;
 
 function err(e: unknown): WorkerError {
@@ -219,16 +227,126 @@ export const useTrain = create<TrainState>()(
         return Promise.resolve();
       }
 
-      // a lost device or a crashed worker ends the run; what it had is kept
+      /** each launch's number: a run's late answer from the worker (after a lost device) is ignored once another launch began */
+      let launchSeq = 0;
+      let inflight: Promise<unknown> = Promise.resolve();
+
+      /** keep a run's checkpoint: memory, then IndexedDB */
+      async function keepCheckpoint(id: string, m: Extract<TrainMessage, { kind: 'checkpoint' }>) {
+        checkpointCache.set(id, m.bytes);
+        set((st) => ({ checkpoints: { ...st.checkpoints, [id]: m.at ? { ...m.at, done: m.done, savedAt: Date.now() } : { key: '', step: 0, done: m.done, savedAt: Date.now() } } }));
+        const s = await db();
+        if (!s) return;
+        try {
+          await s.putCheckpoint({ runId: id, bytes: m.bytes, savedAt: Date.now(), at: m.at, done: m.done });
+        } catch (e) {
+          set({ storageError: storageMessage(e) });
+        }
+      }
+
+      /**
+       * A lost GPU mid-run: the run is interrupted, not failed. Once the page has heard of the loss, the device is
+       * started again, the model reloaded, and the run resumed from its last checkpoint, without a click.
+       */
+      async function resumeAfterLoss(id: string) {
+        updateRun(id, (r) => interruptRun({ ...r, status: 'running' }));
+        set({ activeId: null, control: 'idle', notice: 'The GPU was lost during the run: restarting it, reloading the model and resuming from the last checkpoint…' });
+        modelBusy.training = false;
+        await saveSoon(id, true);
+        await inflight;
+        const lost = () => ['lost', 'error'].includes(useApp.getState().gpuStatus);
+        for (let i = 0; i < 100 && !lost(); i++) await new Promise((r) => setTimeout(r, 100));
+        if (useApp.getState().gpuStatus === 'error') {
+          setError('run', { name: 'DeviceLostError', message: 'The GPU stopped during the run and the worker could not start again. Reload the page; the run resumes from its last checkpoint with one click.' });
+          return;
+        }
+        await useApp.getState().restartGpu();
+        if (useApp.getState().modelStatus !== 'ready') {
+          setError('run', { name: 'DeviceLostError', message: 'The GPU stopped during the run and the model could not be loaded again. Load it, then resume the run.' });
+          return;
+        }
+        await get().resumeRun(id);
+      }
+
+      // a lost device (or a crashed worker) interrupts the run: it resumes by itself from its last checkpoint
       useApp.subscribe((s, prev) => {
         if (s.gpuStatus === prev.gpuStatus || (s.gpuStatus !== 'lost' && s.gpuStatus !== 'error')) return;
         const id = get().activeId;
         if (!id) return;
-        updateRun(id, (r) => failRun(r, { name: 'DeviceLostError', message: 'The GPU stopped during the run. The steps and results so far are kept; restart the GPU in the Model view to train again.' }));
-        set({ activeId: null, control: 'idle' });
-        modelBusy.training = false;
-        saveSoon(id, true);
+        launchSeq++; // the worker's late answer for this run is not the run's end
+        void resumeAfterLoss(id);
       });
+
+      /** Run (or resume) run `id` in the worker: progress, checkpoints and adapters come back into the record. */
+      async function launch(id: string, req: TrainRequest): Promise<void> {
+        const seq = ++launchSeq;
+        modelBusy.training = true;
+        // held until the run's last record is written: other tabs then know it is not cut off
+        const release = holdRunLock(id);
+        let settle!: () => void;
+        inflight = new Promise<void>((r) => (settle = r));
+        try {
+          void save(runById(id)!);
+          const onMessage = callback((m: TrainMessage) => {
+            if (seq !== launchSeq) return;
+            if (m.kind === 'progress') {
+              updateRun(id, (r) => applyEvents(r, m.events));
+              if (get().control === 'starting') set({ control: 'running', notice: null });
+              saveSoon(id);
+            } else if (m.kind === 'state') {
+              updateRun(id, (r) => (isLive(r) ? { ...r, status: m.state } : r));
+              if (get().activeId === id && get().control !== 'stopping') set({ control: m.state });
+              saveSoon(id, true);
+            } else if (m.kind === 'checkpoint') {
+              void keepCheckpoint(id, m);
+              saveSoon(id, true); // the record keeps up with its checkpoint
+            } else if (m.kind === 'adapter') {
+              adapterCache.set(adapterKey(id, m.method), m.bytes);
+              updateRun(id, (r) => ({ ...r, adapters: [...r.adapters.filter((a) => a.method !== m.method), { method: m.method, name: m.name, bytes: m.bytes.byteLength }] }));
+              void (async () => {
+                const s = await db();
+                if (!s) return;
+                try {
+                  await s.putAdapter({ runId: id, method: m.method, name: m.name, bytes: m.bytes, createdAt: Date.now() });
+                } catch (e) {
+                  set({ storageError: storageMessage(e) });
+                }
+              })();
+              saveSoon(id);
+            }
+          });
+          let r: Result<TrainOutcome>;
+          try {
+            r = await getClient().startTraining({ ...req, checkpointEvery: CHECKPOINT_EVERY }, onMessage);
+          } catch (e) {
+            r = { ok: false, error: err(e) };
+          }
+          if (seq !== launchSeq) return; // the device-lost handler took over this run
+          modelBusy.training = false;
+          if (!r.ok && r.error.name === 'DeviceLostError') {
+            launchSeq++;
+            void resumeAfterLoss(id);
+            return;
+          }
+          if (r.ok) {
+            const outcome = r.value;
+            updateRun(id, (run) => finishRun(run, outcome.results));
+            if (!outcome.adapterRestored) {
+              // the adapter bar's adapter could not go back on the model: say so there
+              useLab.setState({ adapter: null, origin: null });
+            }
+          } else {
+            const e = r.error;
+            updateRun(id, (run) => failRun(run, e));
+            setError('run', e);
+          }
+          set({ activeId: null, control: 'idle' });
+        } finally {
+          settle();
+          await saveSoon(id, true);
+          release();
+        }
+      }
 
       return {
         form: defaultForm(),
@@ -242,6 +360,7 @@ export const useTrain = create<TrainState>()(
         notice: null,
         goqa: null,
         goqaBusy: false,
+        checkpoints: {},
 
         setForm(patch) {
           set((s) => ({ form: { ...s.form, ...patch } }));
@@ -273,6 +392,19 @@ export const useTrain = create<TrainState>()(
               set({ storageError: storageMessage(e) });
             }
           }
+          // where each interrupted run would resume
+          const found: TrainState['checkpoints'] = {};
+          if (s) {
+            for (const r of kept.filter((r) => r.status === 'interrupted' || r.status === 'failed')) {
+              try {
+                const c = await s.getCheckpoint(r.id);
+                if (c) found[r.id] = { key: c.at?.key ?? '', step: c.at?.step ?? 0, done: c.done, savedAt: c.savedAt };
+              } catch (e) {
+                set({ storageError: storageMessage(e) });
+              }
+            }
+          }
+          set((st) => ({ checkpoints: { ...found, ...st.checkpoints } }));
           // runs of this page (started before the list was read) stay first
           set((st) => {
             const mine = new Set(st.runs.map((r) => r.id));
@@ -301,61 +433,37 @@ export const useTrain = create<TrainState>()(
           const id = newRunId();
           const run = newRun(id, config, { encoderId, model: { label: app.summary.label, architecture: app.summary.architecture, numParams: app.summary.numParams } });
           set((s) => ({ runs: [run, ...s.runs], currentId: id, activeId: id, control: 'starting', notice: null }));
-          modelBusy.training = true;
-          // held until the run's last record is written: other tabs then know it is not cut off
-          const release = holdRunLock(id);
-          try {
-            void save(run);
+          await launch(id, { config, encoderId, metricsEvery: st.form.metricsEvery, signaturesEvery: st.form.signaturesEvery, probeSize: st.form.probeSize, ...(source ? { source } : {}) });
+        },
 
-            const onMessage = callback((m: TrainMessage) => {
-              if (m.kind === 'progress') {
-                updateRun(id, (r) => applyEvents(r, m.events));
-                if (get().control === 'starting') set({ control: 'running' });
-                saveSoon(id);
-              } else if (m.kind === 'state') {
-                updateRun(id, (r) => (isLive(r) ? { ...r, status: m.state } : r));
-                if (get().activeId === id && get().control !== 'stopping') set({ control: m.state });
-                saveSoon(id, true);
-              } else if (m.kind === 'adapter') {
-                adapterCache.set(adapterKey(id, m.method), m.bytes);
-                updateRun(id, (r) => ({ ...r, adapters: [...r.adapters.filter((a) => a.method !== m.method), { method: m.method, name: m.name, bytes: m.bytes.byteLength }] }));
-                void (async () => {
-                  const s = await db();
-                  if (!s) return;
-                  try {
-                    await s.putAdapter({ runId: id, method: m.method, name: m.name, bytes: m.bytes, createdAt: Date.now() });
-                  } catch (e) {
-                    set({ storageError: storageMessage(e) });
-                  }
-                })();
-                saveSoon(id);
-              }
-            });
-            let r: Result<TrainOutcome>;
+        async resumeRun(id): Promise<void> {
+          if (get().control !== 'idle') return;
+          setError('run', undefined);
+          const run = runById(id);
+          if (!run || (run.status !== 'interrupted' && run.status !== 'failed')) return;
+          const app = useApp.getState();
+          const fail = (message: string): void => {
+            setError('run', { name: 'ResumeError', message });
+          };
+          if (app.modelStatus !== 'ready' || !app.summary) return fail('Load the model this run trained on, then resume.');
+          if (run.model && (run.model.label !== app.summary.label || run.model.numParams !== app.summary.numParams)) return fail(`This run trained on ${run.model.label}; ${app.summary.label} is loaded. Load ${run.model.label} to resume it.`);
+          let bytes = checkpointCache.get(id) ?? null;
+          if (!bytes) {
+            const s = await db();
             try {
-              r = await getClient().startTraining({ config, encoderId, metricsEvery: st.form.metricsEvery, signaturesEvery: st.form.signaturesEvery, probeSize: st.form.probeSize, ...(source ? { source } : {}) }, onMessage);
+              bytes = (await s?.getCheckpoint(id))?.bytes ?? null;
             } catch (e) {
-              r = { ok: false, error: err(e) };
+              set({ storageError: storageMessage(e) });
             }
-            modelBusy.training = false;
-            if (get().activeId !== id) return; // the device-lost handler already ended it
-            if (r.ok) {
-              const outcome = r.value;
-              updateRun(id, (run) => finishRun(run, outcome.results));
-              if (!outcome.adapterRestored) {
-                // the adapter bar's adapter could not go back on the model: say so there
-                useLab.setState({ adapter: null, origin: null });
-              }
-            } else {
-              const e = r.error;
-              updateRun(id, (run) => failRun(run, e));
-              setError('run', e);
-            }
-            set({ activeId: null, control: 'idle' });
-          } finally {
-            await saveSoon(id, true);
-            release();
           }
+          if (!bytes) return fail('This run has no checkpoint to resume from (it ended before its first one was saved, or the browser did not keep it). Start it again.');
+          const goqa = get().goqa;
+          if (run.config.data && goqa?.name !== run.config.data.file) return fail(`This run read ${run.config.data.file}: load that GlobalOpinionQA file in the data section, then resume.`);
+          const source = run.config.data && goqa ? { goqa: { questions: goqa.questions } } : undefined;
+          const form = get().form;
+          updateRun(id, (r) => ({ ...r, status: 'running', error: null, updatedAt: Date.now() }));
+          set({ currentId: id, activeId: id, control: 'starting', notice: 'Resuming from the last checkpoint…' });
+          await launch(id, { config: run.config, encoderId: run.encoderId ?? useLab.getState().encoderId, metricsEvery: form.metricsEvery, signaturesEvery: form.signaturesEvery, probeSize: form.probeSize, resume: bytes, ...(source ? { source } : {}) });
         },
 
         pause() {

@@ -46,6 +46,10 @@ export interface TrainRequest {
   probeSize: number;
   /** the survey file config.data names (a GlobalOpinionQA file loaded in the page) */
   source?: DataSource;
+  /** send a checkpoint every n optimizer steps, and after every finished run (0: never) */
+  checkpointEvery?: number;
+  /** go on from this checkpoint (experiments/checkpoint.ts bytes) */
+  resume?: Uint8Array;
 }
 
 /**
@@ -56,7 +60,9 @@ export interface TrainRequest {
 export type TrainMessage =
   | { kind: 'progress'; events: Progress[] }
   | { kind: 'adapter'; method: ExperimentMethod; name: string; bytes: Uint8Array }
-  | { kind: 'state'; state: 'running' | 'paused' };
+  | { kind: 'state'; state: 'running' | 'paused' }
+  /** the run's latest checkpoint, for the page to keep (IndexedDB) */
+  | { kind: 'checkpoint'; bytes: Uint8Array; at: { key: string; step: number } | null; done: number };
 
 export type TrainCallback = (m: TrainMessage) => void;
 

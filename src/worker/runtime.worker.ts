@@ -11,6 +11,7 @@ import { exportPeft } from '../adapters/peft';
 import { accountingTable, MISTRAL_7B_DIMS } from '../adapters/accounting';
 import { createEncoder, DEFAULT_ENCODER_ID, type ConditionEncoder } from '../condition/encoder';
 import { runExperiment, type ExperimentMethod } from '../experiments/runner';
+import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../experiments/checkpoint';
 import type { Adapter } from '../adapters/types';
 import type { InitErrorKind, InitResult, LoadResult, LostCallback, ProgressCallback, Result, RuntimeWorkerApi, TokenCallback, TrainCallback, TrainOutcome, TrainRequest, WorkerError } from './protocol';
 import { TRAINING_BUSY_MESSAGE } from '../state/busy';
@@ -225,6 +226,12 @@ async function startTraining(req: TrainRequest, onMessage: TrainCallback): Promi
       metricsEvery: req.metricsEvery,
       signaturesEvery: req.signaturesEvery,
       probeSize: req.probeSize,
+      checkpointEvery: req.checkpointEvery ?? 0,
+      onCheckpoint: (ck: RunCheckpoint) => {
+        batcher.flush(); // the page keeps the checkpoint with the steps it covers
+        send({ kind: 'checkpoint', bytes: encodeCheckpoint(ck), at: ck.current && { key: ck.current.key, step: ck.current.step }, done: Object.keys(ck.done).length });
+      },
+      ...(req.resume ? { resume: decodeCheckpoint(req.resume) } : {}),
       onTrained: (method: ExperimentMethod, adapter: Adapter) => {
         // named for the backbone it was trained on, so loading it elsewhere is refused with the reason
         const a: Adapter = { ...adapter, spec: { ...adapter.spec, backbone: { id: label, configHash: hash } } };
@@ -236,6 +243,9 @@ async function startTraining(req: TrainRequest, onMessage: TrainCallback): Promi
     return { ok: true, value: { results, adapterRestored: restoreAdapter(s, before) } };
   } catch (e) {
     batcher.close();
+    // a run that failed because the device went away is interrupted, not broken: the page resumes it
+    const lost = await Promise.race([rt.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1500))]);
+    if (lost || runtime !== rt) return { ok: false, error: { name: 'DeviceLostError', message: `The GPU was lost during the run (${(e as Error).message ?? e}).` } };
     restoreAdapter(s, before);
     return { ok: false, error: toWorkerError(e) };
   } finally {

@@ -1,5 +1,6 @@
 // Compare: 2–4 personas side by side answering the same question (option-probability bars) and the same
 // free-text prompt (streamed generations), conditioned through the adapter or by persona prompting.
+import { TRAINING_BUSY_TITLE, useTrainingBusy } from '../shared/useTrainingBusy';
 import { useId } from 'react';
 import { OPTION_LETTERS, type ConditionMode } from '../../adapters/session';
 import { MAX_OPTIONS, MAX_PERSONAS, MIN_OPTIONS, MIN_PERSONAS, personaName, personaText, type Persona } from '../../state/scene';
@@ -80,6 +81,7 @@ function GenerateCard() {
   const uid = useId();
   const prompt = useLab((s) => s.genPrompt);
   const busy = useLab((s) => s.busy);
+  const training = useTrainingBusy();
   const ready = useApp((s) => s.modelStatus === 'ready');
   const maxTokens = useApp((s) => s.opts.maxTokens);
   const lab = useLab.getState;
@@ -123,6 +125,7 @@ function PersonaCard({ persona, index, total }: { persona: Persona; index: numbe
   const gen = useLab((s) => s.generations[persona.id]);
   const generating = useLab((s) => s.generatingId === persona.id);
   const busy = useLab((s) => s.busy);
+  const training = useTrainingBusy();
   const lab = useLab.getState;
   const color = personaColor(index);
   return (
@@ -166,6 +169,7 @@ function AnswersCard() {
   const key = useLab((s) => scoreKey(s));
   const scoresKey = useLab((s) => s.scoresKey);
   const busy = useLab((s) => s.busy);
+  const training = useTrainingBusy();
   const scoringId = useLab((s) => s.scoringId);
   const ready = useApp((s) => s.modelStatus === 'ready');
   const scoringIndex = personas.findIndex((p) => p.id === scoringId);
@@ -180,7 +184,7 @@ function AnswersCard() {
               persona {scoringIndex + 1} of {personas.length}…
             </span>
           )}
-          <button className="primary big" data-testid="score" disabled={!ready || busy !== null} onClick={() => void useLab.getState().scoreAll()}>
+          <button className="primary big" data-testid="score" disabled={!ready || busy !== null || training} title={training ? TRAINING_BUSY_TITLE : undefined} onClick={() => void useLab.getState().scoreAll()}>
             {busy === 'score' ? 'Scoring…' : 'Score'}
           </button>
         </div>
@@ -239,6 +243,7 @@ function Difference() {
 export function CompareView() {
   const personas = useLab((s) => s.personas);
   const busy = useLab((s) => s.busy);
+  const training = useTrainingBusy();
   const lab = useLab.getState;
   return (
     <div className="lab-view compare-view" data-testid="view-compare">

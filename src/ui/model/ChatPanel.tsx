@@ -1,3 +1,4 @@
+import { TRAINING_BUSY_TITLE, useTrainingBusy } from '../shared/useTrainingBusy';
 import type { GenerationResult } from '../../model/api';
 import { useApp } from '../../state/store';
 import { ErrorPanel } from '../ErrorPanel';
@@ -122,6 +123,7 @@ export function ChatPanel() {
   const generating = useApp((s) => s.generating);
   const ready = useApp((s) => s.modelStatus === 'ready');
   const generate = useApp((s) => s.generate);
+  const training = useTrainingBusy();
   const stop = useApp((s) => s.stop);
   const output = useApp((s) => s.output);
   const error = useApp((s) => s.errors.generate);
@@ -153,7 +155,7 @@ export function ChatPanel() {
           <span>Apply chat template</span>
         </label>
         <span className="spacer" />
-        <button className="primary big" data-testid="generate" onClick={() => void generate()} disabled={!ready || generating || !prompt.trim()} title="Ctrl+Enter">
+        <button className="primary big" data-testid="generate" onClick={() => void generate()} disabled={!ready || generating || !prompt.trim() || training} title={training ? TRAINING_BUSY_TITLE : 'Ctrl+Enter'}>
           Generate
         </button>
         <button className="secondary big" data-testid="stop" onClick={stop} disabled={!generating}>

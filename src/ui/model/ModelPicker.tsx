@@ -1,3 +1,4 @@
+import { useTrainingBusy } from '../shared/useTrainingBusy';
 import { useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { HUB_EXAMPLES, useApp, type PickerTab } from '../../state/store';
 import { filesFromDrop, filesFromInput } from '../drop';
@@ -15,9 +16,10 @@ export function ModelStatusLine() {
   const source = useApp((s) => s.source);
   const summary = useApp((s) => s.summary);
   const notice = useApp((s) => s.modelNotice);
+  const training = useTrainingBusy();
   const text =
     status === 'ready'
-      ? `ready · ${summary?.label ?? source?.label ?? ''}`
+      ? `ready · ${summary?.label ?? source?.label ?? ''}${training ? ' · training (Train view)' : ''}`
       : status === 'loading'
         ? `loading ${source?.label ?? ''}…`
         : status === 'error'
@@ -25,8 +27,8 @@ export function ModelStatusLine() {
           : 'no model loaded';
   return (
     <div className="model-status-line">
-      <span className={`status-dot ${status}`} aria-hidden />
-      <span data-testid="model-status" data-status={status}>
+      <span className={`status-dot ${training ? 'training' : status}`} aria-hidden />
+      <span data-testid="model-status" data-status={status} data-training={training ? 1 : 0}>
         {text}
       </span>
       {notice && status === 'none' && <span className="muted"> — {notice}</span>}
@@ -140,7 +142,8 @@ function LocalPane({ busy }: { busy: boolean }) {
 export function ModelPicker() {
   const tab = useApp((s) => s.pickerTab);
   const setTab = useApp((s) => s.setPickerTab);
-  const busy = useApp((s) => s.modelStatus === 'loading' || s.gpuStatus === 'starting');
+  const training = useTrainingBusy();
+  const busy = useApp((s) => s.modelStatus === 'loading' || s.gpuStatus === 'starting') || training;
   const error = useApp((s) => s.errors.model);
   const dismiss = useApp((s) => s.dismissError);
   return (

@@ -1,5 +1,6 @@
 // The adapter bar shared by Compare, Blend and Routing: which encoder embeds the personas, which method
 // the adapter is, make / load / save / export it, and what is on the model now.
+import { TRAINING_BUSY_TITLE, useTrainingBusy } from './useTrainingBusy';
 import { useEffect, useId, useState } from 'react';
 import { FileButton } from './FileButton';
 import { ENCODERS } from '../../condition/encoder';
@@ -101,6 +102,7 @@ export function AdapterBar() {
 
   const ready = modelStatus === 'ready';
   const working = busy !== null;
+  const training = useTrainingBusy();
 
   // A speaker opens the app on Compare: once the model is ready, a random adapter is put on it (seeded,
   // offline), so Score works with one click.
@@ -122,9 +124,9 @@ export function AdapterBar() {
     <section className="card adapter-bar" data-testid="adapter-bar" aria-labelledby={`${uid}-h`}>
       <div className="adapter-bar-head">
         <h2 id={`${uid}-h`}>Adapter</h2>
-        <span className="model-chip" data-testid="lab-model-status" data-status={modelStatus}>
-          <span className={`status-dot ${modelStatus}`} aria-hidden />
-          {ready ? `${summary?.label ?? source?.label}` : modelStatus === 'loading' ? `loading ${source?.label ?? 'model'}…` : 'no model loaded'}
+        <span className="model-chip" data-testid="lab-model-status" data-status={modelStatus} data-training={training ? 1 : 0} title={training ? TRAINING_BUSY_TITLE : undefined}>
+          <span className={`status-dot ${training ? 'training' : modelStatus}`} aria-hidden />
+          {ready ? `${summary?.label ?? source?.label}${training ? ' · training' : ''}` : modelStatus === 'loading' ? `loading ${source?.label ?? 'model'}…` : 'no model loaded'}
         </span>
         {!ready && (
           <>

@@ -1,5 +1,5 @@
 // Start, pause, resume and stop: beside the run's progress, so the action and what it does are seen together.
-import { formProblem } from '../../state/runlog';
+import { aboutDuration, buildConfig, formProblem, secondsPerStep, totalSteps } from '../../state/runlog';
 import { useApp } from '../../state/store';
 import { useTrain } from '../../state/train';
 
@@ -14,6 +14,17 @@ export function RunButtons() {
   const goqaLoaded = useTrain((s) => !!s.goqa);
   const active = control !== 'idle';
   const problem = formProblem(form, goqaLoaded);
+  const modelLabel = useApp((s) => s.summary?.label ?? null);
+  // the time per step measured in this browser's latest run on this model: the estimate's basis
+  const measured = useTrain((s) => {
+    for (const r of s.runs) {
+      if (r.model?.label !== modelLabel) continue;
+      const per = secondsPerStep(r);
+      if (per !== null) return { per, batch: r.config.batchSize, at: r.createdAt };
+    }
+    return null;
+  });
+  const steps = problem ? 0 : totalSteps(buildConfig(form, useTrain.getState().goqa?.name));
   return (
     <section className="card run-controls" aria-label="Run controls">
         {problem && !active && (
@@ -42,7 +53,15 @@ export function RunButtons() {
             {control === 'stopping' ? 'Stopping…' : 'Stop'}
           </button>
         </div>
-        {active && <p className="muted small">While a run trains, the model is busy: Compare, Blend, Routing and chat wait until it ends (they say so).</p>}
+        {!active && !problem && (
+          <p className="muted small" data-testid="train-estimate">
+            {steps} optimizer steps.{' '}
+            {measured
+              ? `Estimated ${aboutDuration(steps * measured.per)} of training (plus evaluation): ${measured.per.toFixed(1)} s per step in your run of ${new Date(measured.at).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })} on this model${measured.batch !== form.batchSize ? ` with batch ${measured.batch} (this one has ${form.batchSize})` : ''}.`
+              : 'The time per step depends on the device (on a CPU-emulated GPU, seconds to tens of seconds); the run shows the time left once its first steps are measured.'}
+          </p>
+        )}
+        {active && <p className="muted small">While a run trains, the model is busy: Compare, Blend, Routing and chat wait until it ends (their buttons say so).</p>}
     </section>
   );
 }

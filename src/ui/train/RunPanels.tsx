@@ -3,8 +3,9 @@ import { useMemo } from 'react';
 import { isSkipped, METHOD_NAMES, type ExperimentMethod, type MethodRow, type ReferenceRow, type ResultRow } from '../../experiments/runner';
 import { SMOKE_TEST_N, type Table1Metrics } from '../../experiments/metrics';
 import { flagRows } from '../../experiments/tables';
-import { describeConfig, describeLr, lossSeries, metricSeries, progressOf, type RunRecord, type RunStatus } from '../../state/runlog';
+import { aboutDuration, describeConfig, describeLr, lossSeries, metricSeries, progressOf, timeLeft, type RunRecord, type RunStatus } from '../../state/runlog';
 import { runElsewhere, useTrain } from '../../state/train';
+import { useApp } from '../../state/store';
 import { fileSafe, downloadFile } from '../shared/download';
 import { methodStyle } from '../shared/colors';
 import { Plot } from '../shared/Plot';
@@ -40,14 +41,35 @@ function when(t: number): string {
   return new Date(t).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** "Resume" for a run a reload, a closed tab or a lost device cut off: from its last checkpoint. */
+function ResumeButton({ run }: { run: RunRecord }) {
+  const ck = useTrain((s) => s.checkpoints[run.id]);
+  const control = useTrain((s) => s.control);
+  const resumeRun = useTrain((s) => s.resumeRun);
+  const modelReady = useApp((s) => s.modelStatus === 'ready');
+  if ((run.status !== 'interrupted' && run.status !== 'failed') || !ck) return null;
+  const where = ck.key ? `${ck.key.replace(/^1:/, '').replace(/^2:(\w+):/, 'Table 2, $1 ')} at step ${ck.step}` : `after ${ck.done} finished run${ck.done === 1 ? '' : 's'}`;
+  const why = control !== 'idle' ? 'Another run is training; wait for it to end' : !modelReady ? 'Load the model this run trained on first' : `Go on from the checkpoint saved ${when(ck.savedAt)}`;
+  return (
+    <div className="resume-row">
+      <button className="primary" data-testid="run-resume" disabled={control !== 'idle' || !modelReady} title={why} onClick={() => void resumeRun(run.id)}>
+        Resume from {where}
+      </button>
+      <span className="muted small">The result is the same as if the run had never stopped (same seed, same batches, the trained state restored).</span>
+    </div>
+  );
+}
+
 export function RunProgressCard({ run }: { run: RunRecord }) {
   const elsewhere = useTrain((s) => runElsewhere(s, run));
   const p = progressOf(run);
+  const control = useTrain((s) => (s.activeId === run.id ? s.control : 'idle'));
+  const left = run.status === 'running' ? timeLeft(run) : null;
   const last = run.train.length ? run.train[run.train.length - 1] : null;
   const note = elsewhere
     ? 'This run is training in another tab of this browser. Its progress shows here as that tab saves it; pause, resume or stop it there.'
     : run.status === 'interrupted'
-      ? 'The page was reloaded or closed while this run was going. What it had finished is below; train again to complete it.'
+      ? 'The page was reloaded or closed (or the GPU was lost) while this run was going. What it had finished is below; resume it from its last checkpoint.'
       : run.status === 'stopped'
         ? 'Stopped early: the methods that finished are in the table.'
         : run.status === 'paused'
@@ -87,9 +109,47 @@ export function RunProgressCard({ run }: { run: RunRecord }) {
           </span>
         )}
       </p>
+      {(control === 'pausing' || control === 'stopping') && (
+        <p className="ack" data-testid="train-ack" role="status">
+          {control === 'pausing' ? 'Pausing after the step in flight' : 'Stopping after the step in flight'}
+          {left ? ` (a step takes ${left.perStep.toFixed(1)} s here)` : ''}…
+        </p>
+      )}
+      {left && control !== 'pausing' && control !== 'stopping' && (
+        <p className="muted small" data-testid="train-eta">
+          {aboutDuration(left.seconds)} left: {left.steps} optimizer steps at {left.perStep < 1 ? `${Math.round(left.perStep * 1000)} ms` : `${left.perStep.toFixed(1)} s`} each (the median of
+          the last steps), evaluations not counted.
+        </p>
+      )}
+      {!!run.warnings?.length && (
+        <ul className="run-warnings" data-testid="run-warnings">
+          {run.warnings.slice(-3).map((w, i) => (
+            <li key={`${w.method}-${w.step}-${i}`}>
+              ⚠ {w.method}: {w.text}
+            </li>
+          ))}
+          {run.warnings.length > 3 && <li className="muted">and {run.warnings.length - 3} earlier</li>}
+        </ul>
+      )}
       {note && <p className="note">{note}</p>}
+      {!elsewhere && <ResumeButton run={run} />}
     </section>
   );
+}
+
+/**
+ * The loss axis's top when spikes would flatten the rest: 1.5× the 95th percentile of the finite losses, if
+ * some exceed it by far (the plot says it clipped, how many and where the highest is).
+ */
+function lossClip(series: { method: string; steps: number[]; loss: number[] }[]): { top: number; n: number; max: number; where: string } | null {
+  const all = series.flatMap((s) => s.loss.map((v, i) => ({ v, step: s.steps[i], method: s.method }))).filter((p) => Number.isFinite(p.v));
+  if (all.length < 8) return null;
+  const sorted = all.map((p) => p.v).sort((a, b) => a - b);
+  const top = 1.5 * sorted[Math.floor(0.95 * (sorted.length - 1))];
+  const above = all.filter((p) => p.v > top);
+  const hi = above.reduce((a, b) => (b.v > a.v ? b : a), above[0]);
+  if (!hi || hi.v < 2 * top) return null;
+  return { top, n: above.length, max: hi.v, where: `${METHOD_NAMES[hi.method as ExperimentMethod] ?? hi.method}, step ${hi.step}` };
 }
 
 /** Step axes: whole steps only, over the whole budget (so a curve also shows how far the run is). */
@@ -141,7 +201,19 @@ export function CurvesCard({ run }: { run: RunRecord }) {
       })),
     [losses],
   );
-  const layouts = useMemo(() => curveLayouts(run.config.steps), [run.config.steps]);
+  const clip = useMemo(() => lossClip(losses), [losses]);
+  const layouts = useMemo(() => {
+    const l = curveLayouts(run.config.steps);
+    if (!clip) return l;
+    return {
+      ...l,
+      loss: {
+        ...l.loss,
+        yaxis: { ...l.loss.yaxis, range: [0, clip.top] },
+        annotations: [{ xref: 'paper', yref: 'paper', x: 1, y: 1, xanchor: 'right', yanchor: 'top', showarrow: false, text: `axis clipped at ${clip.top.toFixed(2)}: ${clip.n} point${clip.n === 1 ? '' : 's'} above (max ${clip.max.toFixed(1)}, ${clip.where})`, font: { size: 13, color: '#b45309' }, bgcolor: 'rgba(255,255,255,0.85)' }],
+      },
+    };
+  }, [run.config.steps, clip]);
   const accData = useMemo(() => metricTraces(metrics, 'acc'), [metrics]);
   const emdData = useMemo(() => metricTraces(metrics, 'emd'), [metrics]);
   const nLoss = losses.reduce((n, s) => n + s.steps.length, 0);

@@ -68,8 +68,8 @@ export function TrainSetup() {
       <div className="card-head">
         <h2 id={`${uid}-h`}>Setup</h2>
         <span className="model-chip" data-testid="train-model-status" data-status={modelStatus}>
-          <span className={`status-dot ${modelStatus}`} aria-hidden />
-          {modelStatus === 'ready' ? `model: ${summary?.label}` : modelStatus === 'loading' ? 'loading the model…' : 'no model loaded'}
+          <span className={`status-dot ${active ? 'training' : modelStatus}`} aria-hidden />
+          {modelStatus === 'ready' ? `model: ${summary?.label}${active ? ' · training' : ''}` : modelStatus === 'loading' ? 'loading the model…' : 'no model loaded'}
         </span>
       </div>
 

@@ -44,7 +44,7 @@ export function TrainView() {
             <section className="card empty-run">
               <h2>No run yet</h2>
               <p className="muted">
-                Pick methods on the left and press Start. “Tiny” trains in a few minutes even without a real GPU; the loss curve, the probe metrics and the results table fill
+                Pick methods on the left and press Start. “Tiny” is the smallest world; the estimate under Start comes from the step times measured in your last run; the loss curve, the probe metrics and the results table fill
                 in as the run goes, and the Atlas view shows the countries' signatures forming.
               </p>
             </section>
