@@ -105,7 +105,7 @@ function GenerateCard() {
         }}
       />
       <div className="row">
-        <button className="primary big" data-testid="generate-all" disabled={!ready || busy !== null || !prompt.trim()} onClick={() => void lab().generateAll()} title="Ctrl+Enter">
+        <button className="primary big" data-testid="generate-all" disabled={!ready || busy !== null || !prompt.trim() || training} onClick={() => void lab().generateAll()} title={training ? TRAINING_BUSY_TITLE : 'Ctrl+Enter'}>
           Generate
         </button>
         <button className="secondary big" data-testid="stop-all" disabled={busy !== 'generate'} onClick={() => lab().stopGenerating()}>
@@ -125,7 +125,6 @@ function PersonaCard({ persona, index, total }: { persona: Persona; index: numbe
   const gen = useLab((s) => s.generations[persona.id]);
   const generating = useLab((s) => s.generatingId === persona.id);
   const busy = useLab((s) => s.busy);
-  const training = useTrainingBusy();
   const lab = useLab.getState;
   const color = personaColor(index);
   return (
@@ -243,7 +242,6 @@ function Difference() {
 export function CompareView() {
   const personas = useLab((s) => s.personas);
   const busy = useLab((s) => s.busy);
-  const training = useTrainingBusy();
   const lab = useLab.getState;
   return (
     <div className="lab-view compare-view" data-testid="view-compare">
