@@ -139,7 +139,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
   /** the decode GEMV and prefill matmul on f16 weights (read unpacked from u32 pairs, and as array<f16> where the
    *  device has shader-f16) beside the f32 ones, on the same f16-rounded weights */
   'linear-f16': {
-    kernels: ['matvec_vec4', 'matvec_coalesced', 'matmul_vec4'],
+    kernels: ['matvec_vec4', 'matvec_coalesced', 'matmul_vec4', 'argmax'],
     async run() {
       const rows = [];
       const copy = await copyGBps(64 * 2 ** 20);
@@ -166,6 +166,9 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           rows.push(row);
         }
       }
+      // greedy decoding's argmax over SmolLM2's vocabulary (what a greedy step reads back: 4 bytes, not V·4)
+      const logits = lcg(SMOL.vocab, 3, 5), L = buf(logits), out = buf(4);
+      rows.push(await validateThenTime(`argmax V=${SMOL.vocab}`, 1, [{ name: 'argmax', ops: [k.argmax({ n: SMOL.vocab, x: L, out })], out: async () => Float32Array.from([new Uint32Array((await read(out, 1)).buffer)[0]]) }], [ref.argmaxRef(logits)], 1e-12, { bytes: 4 * SMOL.vocab }));
       return rows;
     },
   },

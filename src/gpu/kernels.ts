@@ -192,6 +192,11 @@ export class Kernels {
     return this.make('gate_up_silu_vec4', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1], o.wDtype);
   }
 
+  /** out[0] = argmax of x[0..n) (lowest index among equal maxima): greedy decoding reads back 4 bytes */
+  argmax(o: { n: number; x: GPUBuffer; out: GPUBuffer }): Dispatch {
+    return this.make('argmax', { n: o.n }, null, [o.x, o.out], () => [1, 1, 1]);
+  }
+
   add(o: { n: number; x: GPUBuffer; y: GPUBuffer }): Dispatch {
     return this.make('add', { n: o.n }, null, [o.x, o.y], () => grid1d(o.n));
   }

@@ -38,6 +38,7 @@ export const PARAMS = {
   attention: ATTENTION,
   attention_tiled: ATTENTION,
   add: { n: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
+  argmax: { n: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
   lora_matvec_vec4: ADAPTED,
   lora_matmul_vec4: ADAPTED,
   lora_matvec_up_vec4: ADAPTED,

@@ -43,6 +43,10 @@ export class LlamaModel {
   private readonly ids: GPUBuffer;
   private readonly logits: GPUBuffer;
   private readonly staging: GPUBuffer;
+  /** greedy decoding: the argmax of the logits, on the GPU, and its 16-byte staging */
+  private readonly argmaxOut: GPUBuffer;
+  private readonly argmaxStaging: GPUBuffer;
+  private readonly argmaxOp: Dispatch;
   /** prefill dispatches, one group per layer: each group is its own submit, so a long prompt never
    *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
   private prefillGroups: Dispatch[][];
@@ -85,6 +89,9 @@ export class LlamaModel {
     const mlp = buf(Tm * I, 'mlp');
     this.logits = buf(c.vocabSize, 'logits');
     this.staging = dev.createBuffer({ label: 'logits-staging', size: c.vocabSize * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.argmaxOut = buf(4, 'argmax');
+    this.argmaxStaging = dev.createBuffer({ label: 'argmax-staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.argmaxOp = k.argmax({ n: c.vocabSize, x: this.logits, out: this.argmaxOut });
     const cosSin = storage(dev, ropeTable(ropeInvFreq(c), this.maxContext), 'rope.cos_sin');
     this.owned.push(cosSin);
     const kCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `k_cache.${i}`));
@@ -160,6 +167,30 @@ export class LlamaModel {
    * and return the logits at the last position.
    */
   async forward(ids: number[]): Promise<Float32Array> {
+    this.run(ids, (enc) => enc.copyBufferToBuffer(this.logits, 0, this.staging, 0, this.staging.size));
+    await this.staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(this.staging.getMappedRange().slice(0));
+    this.staging.unmap();
+    return out;
+  }
+
+  /**
+   * forward() for greedy decoding: the argmax of the last position's logits, found on the GPU (argmax.wgsl), so a
+   * step reads back 4 bytes instead of vocabSize·4.
+   */
+  async forwardArgmax(ids: number[]): Promise<number> {
+    this.run(ids, (enc) => {
+      this.k.encode(enc, [this.argmaxOp], 1);
+      enc.copyBufferToBuffer(this.argmaxOut, 0, this.argmaxStaging, 0, 16);
+    });
+    await this.argmaxStaging.mapAsync(GPUMapMode.READ);
+    const id = new Uint32Array(this.argmaxStaging.getMappedRange())[0];
+    this.argmaxStaging.unmap();
+    return id;
+  }
+
+  /** Submit the forward of `ids` in chunks; `last` adds to the final submit what reads the logits back. */
+  private run(ids: number[], last: (enc: GPUCommandEncoder) => void): void {
     if (ids.length === 0) throw new Error('forward needs at least one token');
     if (this.pos + ids.length > this.maxContext) {
       throw new Error(`context full: ${this.pos} + ${ids.length} tokens > ${this.maxContext}`);
@@ -174,15 +205,11 @@ export class LlamaModel {
       groups.forEach((ops, g) => {
         const enc = dev.createCommandEncoder();
         this.k.encode(enc, ops, T);
-        if (g === groups.length - 1 && i + this.maxChunk >= ids.length) enc.copyBufferToBuffer(this.logits, 0, this.staging, 0, this.staging.size);
+        if (g === groups.length - 1 && i + this.maxChunk >= ids.length) last(enc);
         dev.queue.submit([enc.finish()]);
       });
       this.pos += T;
     }
-    await this.staging.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(this.staging.getMappedRange().slice(0));
-    this.staging.unmap();
-    return out;
   }
 
   /** The kernels this model's dispatches are built with (training builds its own dispatches on them). */
@@ -200,6 +227,7 @@ export class LlamaModel {
     this.U?.destroy();
     this.gu?.destroy();
     this.staging.destroy();
+    this.argmaxStaging.destroy();
     this.step.destroy();
     const w = this.weights;
     const bufs = new Set<GPUBuffer>();

@@ -144,8 +144,11 @@ export class Runtime {
     let stopReason: GenerationResult['stopReason'] = 'max_tokens';
     model.reset();
     if (promptIds.length >= model.maxContext) throw new Error(`the prompt has ${promptIds.length} tokens; this model's context here is ${model.maxContext}`);
+    for (const id of promptIds) if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) throw new Error(`token id ${id} is outside the vocabulary [0, ${config.vocabSize})`);
+    // greedy: the argmax on the GPU (4 bytes back per token); sampling: the logits back, sampled on the CPU
+    const next = opts.greedy ? (t: number[]) => model.forwardArgmax(t) : async (t: number[]) => sample(await model.forward(t), opts, rand);
     const t0 = performance.now();
-    let logits = await this.logits(promptIds);
+    let id = await next(promptIds);
     const t1 = performance.now();
     const stream = new TextStream(tokenizer);
     while (ids.length < opts.maxTokens) {
@@ -153,7 +156,6 @@ export class Runtime {
         stopReason = 'cancelled';
         break;
       }
-      const id = sample(logits, opts, rand);
       if (eos.has(id)) {
         ids.push(id); // kept in the ids, as Hugging Face's generate does; decode() drops it from the text
         stopReason = 'eos';
@@ -168,7 +170,7 @@ export class Runtime {
         stopReason = 'context_full';
         break;
       }
-      logits = await model.forward([id]);
+      id = await next([id]);
     }
     const t2 = performance.now();
     return {

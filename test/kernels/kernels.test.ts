@@ -30,6 +30,30 @@ describe('embedding gather', () => {
   }
 });
 
+describe('argmax (greedy decoding on the GPU)', () => {
+  for (const n of [1, 7, 255, 256, 257, 1000, 49152, 151936]) {
+    it(`n=${n}: the first index of the largest value, as the CPU's argmax`, async () => {
+      const x = rand(n, n, 10);
+      const out = g.buf(4);
+      const read = async (v: Float32Array) => {
+        g.k.run([g.k.argmax({ n, x: g.buf(v), out })], 1);
+        return new Uint32Array((await g.read(out, 1)).buffer)[0];
+      };
+      expect(await read(x)).toBe(ref.argmaxRef(x));
+      // ties: the earliest of equal maxima wins, wherever the threads' strides put them
+      if (n > 3) {
+        const t = x.slice();
+        const m = t.reduce((a, b) => Math.max(a, b), -Infinity) + 1;
+        t[n - 1] = m;
+        t[Math.floor(n / 2)] = m;
+        t[n > 300 ? 300 : 1] = m;
+        expect(await read(t)).toBe(ref.argmaxRef(t));
+        expect(ref.argmaxRef(t)).toBe(n > 300 ? 300 : 1);
+      }
+    });
+  }
+});
+
 describe('rmsnorm', () => {
   for (const [rows, dim, last] of [[1, 64, 0], [5, 37, 0], [7, 300, 1], [3, 1000, 1]]) {
     it(`rows=${rows} dim=${dim} lastRowOnly=${!!last}`, async () => {

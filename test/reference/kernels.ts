@@ -425,6 +425,13 @@ export function siluMulRef(gu: Float32Array, T: number, I: number): Float32Array
   return f32(siluGateF64(gu, T, I));
 }
 
+/** greedy decoding's argmax: the first index of the largest value (as src/model/sampling.ts argmax) */
+export function argmaxRef(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
 export function embeddingRef(table: Float32Array, ids: ArrayLike<number>, H: number): Float32Array {
   const out = new Float32Array(ids.length * H);
   for (let t = 0; t < ids.length; t++) out.set(table.subarray(ids[t] * H, ids[t] * H + H), t * H);
