@@ -132,25 +132,35 @@ export async function runBench(o: {
   const PROMPT = o.quick ? 16 : 32, DECODE = o.quick ? 4 : 8;
   for (const m of o.trainOnly ? [] : o.models) {
     if (o.adaptersOnly && !m.adapters) continue;
-    await rt.load(m.files, undefined, undefined, { maxContext: 512 });
     if (o.adaptersOnly) {
+      await rt.load(m.files, undefined, undefined, { maxContext: 512 });
       adapters.push(...(await adapterBench(rt, Array.from({ length: PROMPT }, (_, i) => (i * 37 + 5) % 300), o.quick, log)));
       rt.unload();
       continue;
     }
     const ids = Array.from({ length: PROMPT }, (_, i) => (i * 37 + 5) % 300);
-    const model = rt.model!;
-    await model.forward(ids.slice(0, 4)); // warm up prefill and decode
-    await model.forward([1]);
-    await model.forward([2]);
-    model.reset();
-    let t0 = performance.now();
-    await model.forward(ids);
-    const oursPrefill = PROMPT / ((performance.now() - t0) / 1000);
-    t0 = performance.now();
-    for (let i = 0; i < DECODE; i++) await model.forward([ids[i]]);
-    const oursDecode = DECODE / ((performance.now() - t0) / 1000);
-    const dispatches = model.decodeDispatches;
+    /** prefill and decode tokens/s with the weights in `weights`; decode reads the logits back, greedy the argmax's 4 bytes */
+    const timeOurs = async (weights: 'f16' | 'f32') => {
+      await rt.load(m.files, undefined, undefined, { maxContext: 512, weights });
+      const model = rt.model!;
+      await model.forward(ids.slice(0, 4)); // warm up prefill and decode
+      await model.forward([1]);
+      await model.forwardArgmax([2]);
+      model.reset();
+      let t0 = performance.now();
+      await model.forward(ids);
+      const prefill = PROMPT / ((performance.now() - t0) / 1000);
+      t0 = performance.now();
+      for (let i = 0; i < DECODE; i++) await model.forward([ids[i]]);
+      const decode = DECODE / ((performance.now() - t0) / 1000);
+      t0 = performance.now();
+      for (let i = 0; i < DECODE; i++) await model.forwardArgmax([ids[i]]);
+      const greedy = DECODE / ((performance.now() - t0) / 1000);
+      return { prefill, decode, greedy, dispatches: model.decodeDispatches, gpuBytes: rt.summary!.gpuBytes, format: rt.summary!.weightFormat };
+    };
+    const f32 = await timeOurs('f32');
+    const f16 = await timeOurs('f16');
+    const oursPrefill = f16.prefill, oursDecode = f16.decode, dispatches = f16.dispatches;
     if (m.adapters) adapters.push(...(await adapterBench(rt, ids, o.quick, log)));
     rt.unload();
 
@@ -158,25 +168,39 @@ export async function runBench(o: {
     await peer.forward(ids); // warm up with the timed shapes: tfjs compiles per shape
     await peer.forward([1]);
     await peer.forward([2]);
+    await peer.forwardArgmax([3]);
     peer.reset();
-    t0 = performance.now();
+    let t0 = performance.now();
     await peer.forward(ids);
     const tfPrefill = PROMPT / ((performance.now() - t0) / 1000);
     t0 = performance.now();
     for (let i = 0; i < DECODE; i++) await peer.forward([ids[i]]);
     const tfDecode = DECODE / ((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    for (let i = 0; i < DECODE; i++) await peer.forwardArgmax([ids[i]]);
+    const tfGreedy = DECODE / ((performance.now() - t0) / 1000);
     peer.dispose();
     models.push({
       model: m.name,
       prompt_tokens: PROMPT,
       decode_tokens: DECODE,
       dispatches_per_token: dispatches,
+      weights: f16.format,
+      gpu_mib_f16: +(f16.gpuBytes / 2 ** 20).toFixed(1),
+      gpu_mib_f32: +(f32.gpuBytes / 2 ** 20).toFixed(1),
       ours_prefill_tok_s: +oursPrefill.toFixed(2),
+      ours_prefill_tok_s_f32: +f32.prefill.toFixed(2),
       tfjs_prefill_tok_s: +tfPrefill.toFixed(2),
       prefill_ratio: +(oursPrefill / tfPrefill).toFixed(2),
       ours_decode_tok_s: +oursDecode.toFixed(2),
+      ours_decode_tok_s_f32: +f32.decode.toFixed(2),
+      f16_decode_speedup: +(f16.decode / f32.decode).toFixed(2),
+      /** greedy decoding with the argmax on the GPU: 4 bytes read back per token instead of the logits */
+      ours_greedy_decode_tok_s: +f16.greedy.toFixed(2),
       tfjs_decode_tok_s: +tfDecode.toFixed(2),
       decode_ratio: +(oursDecode / tfDecode).toFixed(2),
+      tfjs_greedy_decode_tok_s: +tfGreedy.toFixed(2),
+      greedy_decode_ratio: +(f16.greedy / tfGreedy).toFixed(2),
     });
     log(JSON.stringify(models.at(-1)));
   }

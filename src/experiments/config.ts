@@ -93,7 +93,7 @@ export function experimentConfig(preset: ExperimentPreset = 'quick', o: Partial<
   const common = { preset, seed, methods: [...METHODS], lbLambda: 0.01, lrFor: { 'zhyper-diag': 2e-3, 'zhyper-square': 2e-3 }, personaInPrompt: true, signatureProfiles: 4, targets: ['q', 'v', 'o', 'down'] as Target[], rank: 8 };
   const base: ExperimentConfig =
     preset === 'quick'
-      ? { ...common, steps: 24, batchSize: 4, lr: 1e-2, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 64, maxOptions: null, signatureProfiles: 3, loco: { methods: ['cuma'], steps: 6, heldOutProfiles: 0.2 } }
+      ? { ...common, steps: 24, batchSize: 4, lr: 5e-3, world: worldConfig('quick', { seed }), maxExamples: 512, maxTest: 64, maxOptions: null, signatureProfiles: 3, loco: { methods: ['cuma'], steps: 6, heldOutProfiles: 0.2 } }
       : preset === 'contrast'
         ? {
             ...common,
