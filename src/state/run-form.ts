@@ -35,6 +35,8 @@ export interface TrainForm {
   centerConditions: boolean;
   /** prompts in the model's chat template (when it has one), as Compare scores them by default */
   chat: boolean;
+  /** halve the learning rate at a loss spike or an exploding gradient (train/divergence.ts); off: warn only */
+  lrBackoff?: boolean;
   /** null: no limit */
   maxExamples: number | null;
   maxTest: number | null;
@@ -133,6 +135,7 @@ export function buildConfig(f: TrainForm, goqaFile?: string): ExperimentConfig {
     personaInPrompt: f.personaInPrompt,
     centerConditions: f.centerConditions,
     chat: f.chat,
+    ...(f.lrBackoff ? { lrBackoff: true } : {}),
     world: worldFor(f.world, f.seed),
     maxExamples: f.maxExamples,
     maxTest: f.maxTest,

@@ -1,5 +1,6 @@
 // Start, pause, resume and stop: beside the run's progress, so the action and what it does are seen together.
 import { aboutDuration, buildConfig, formProblem, secondsPerStep, totalSteps } from '../../state/runlog';
+import { useMemo } from 'react';
 import { useApp } from '../../state/store';
 import { useTrain } from '../../state/train';
 
@@ -16,14 +17,15 @@ export function RunButtons() {
   const problem = formProblem(form, goqaLoaded);
   const modelLabel = useApp((s) => s.summary?.label ?? null);
   // the time per step measured in this browser's latest run on this model: the estimate's basis
-  const measured = useTrain((s) => {
-    for (const r of s.runs) {
+  const runs = useTrain((s) => s.runs);
+  const measured = useMemo(() => {
+    for (const r of runs) {
       if (r.model?.label !== modelLabel) continue;
       const per = secondsPerStep(r);
       if (per !== null) return { per, batch: r.config.batchSize, at: r.createdAt };
     }
     return null;
-  });
+  }, [runs, modelLabel]);
   const steps = problem ? 0 : totalSteps(buildConfig(form, useTrain.getState().goqa?.name));
   return (
     <section className="card run-controls" aria-label="Run controls">

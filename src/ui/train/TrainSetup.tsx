@@ -135,6 +135,10 @@ export function TrainSetup() {
             <input type="checkbox" data-testid="train-chat" checked={form.chat} onChange={(e) => set({ chat: e.target.checked })} />
             <span>Chat template</span>
           </label>
+          <label className="check persona-check" title="A loss 3× the median of the 10 steps before, or a gradient norm 10× theirs, is always warned about in the run; checked, the learning rate is also halved from there for the rest of that method's run.">
+            <input type="checkbox" data-testid="train-lr-backoff" checked={!!form.lrBackoff} onChange={(e) => set({ lrBackoff: e.target.checked })} />
+            <span>Halve the lr at a spike</span>
+          </label>
         </div>
         <details className="more-settings">
           <summary>More settings (sample sizes, reporting, Table 2)</summary>

@@ -1,0 +1,30 @@
+import { startHarness } from '../test/e2e/harness';
+const h = await startHarness();
+for (const [w, hgt] of [[1280, 720], [1440, 900]]) {
+  const page = await h.open(`${h.appUrl}#/train`, { width: w, height: hgt });
+  await page.locator('[data-testid="train-model-status"][data-status="ready"]').waitFor({ timeout: 180_000 });
+  await page.getByTestId('train-world').selectOption('tiny');
+  for (const m of ['persona-prompting', 'lora', 'zhyper-diag', 'cuma']) await page.getByTestId(`method-${m}`).setChecked(m === 'lora');
+  await page.getByTestId('train-steps').fill('10');
+  await page.getByTestId('train-batch').fill('2');
+  await page.locator('.more-settings summary').click();
+  await page.getByTestId('train-max-examples').fill('16');
+  await page.getByTestId('train-max-test').fill('4');
+  await page.screenshot({ path: `test-results/shot-train-setup-${w}.png` });
+  await page.getByTestId('train-start').click();
+  await page.getByTestId('train-eta').waitFor({ timeout: 300_000 });
+  await page.screenshot({ path: `test-results/shot-train-eta-${w}.png` });
+  await page.getByTestId('train-pause').click();
+  await page.getByTestId('train-ack').waitFor({ timeout: 10_000 }).catch(() => {});
+  await page.screenshot({ path: `test-results/shot-train-pausing-${w}.png` });
+  await page.getByTestId('train-resume').click().catch(() => {});
+  await page.getByTestId('nav-compare').click();
+  await page.screenshot({ path: `test-results/shot-compare-busy-${w}.png` });
+  await page.getByTestId('nav-train').click();
+  await page.locator('[data-testid="run-progress-card"] [data-testid="run-status"][data-status="done"]').waitFor({ timeout: 600_000 });
+  await page.getByTestId('train-start').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `test-results/shot-train-estimate-${w}.png` });
+  await page.close();
+}
+await h.close();
+process.exit(0);
