@@ -1,5 +1,6 @@
 // Blend: the condition embedding moves from persona A (α = 0) to persona B (α = 1); the adapter strength
 // scales the whole update. The answer distribution and z (or the routers' mean gates) follow live.
+import { TRAINING_BUSY_TITLE, useTrainingBusy } from '../shared/useTrainingBusy';
 import { useShallow } from 'zustand/react/shallow';
 import { useEffect, useId, useMemo } from 'react';
 import { blendPair, isCuma, useLab } from '../../state/lab';
@@ -21,6 +22,7 @@ function Sliders() {
   const adapter = useLab((s) => s.adapter);
   const lab = useLab.getState;
   const conditioned = !!adapter && adapter.method !== 'lora';
+  const training = useTrainingBusy();
   return (
     <section className="card blend-sliders" aria-label="Blend controls">
       <label className="big-slider" htmlFor={`${uid}-alpha`}>
@@ -37,7 +39,8 @@ function Sliders() {
           max={1}
           step={0.05}
           value={alpha}
-          disabled={!conditioned}
+          disabled={!conditioned || training}
+          title={training ? TRAINING_BUSY_TITLE : undefined}
           data-testid="blend-alpha"
           aria-valuetext={`alpha ${alpha.toFixed(2)}: ${Math.round((1 - alpha) * 100)}% persona A, ${Math.round(alpha * 100)}% persona B`}
           onChange={(e) => lab().setAlpha(Number(e.target.value))}
@@ -61,7 +64,8 @@ function Sliders() {
           max={2}
           step={0.05}
           value={strength}
-          disabled={!adapter}
+          disabled={!adapter || training}
+          title={training ? TRAINING_BUSY_TITLE : undefined}
           data-testid="blend-strength"
           aria-valuetext={`${strength.toFixed(2)} times`}
           onChange={(e) => lab().setStrength(Number(e.target.value))}

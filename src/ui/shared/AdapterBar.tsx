@@ -101,8 +101,9 @@ export function AdapterBar() {
   const [showAccounting, setShowAccounting] = useState(false);
 
   const ready = modelStatus === 'ready';
-  const working = busy !== null;
   const training = useTrainingBusy();
+  // while a run trains, the adapter bar's actions would be refused: they are disabled, the chip says why
+  const working = busy !== null || training;
 
   // A speaker opens the app on Compare: once the model is ready, a random adapter is put on it (seeded,
   // offline), so Score works with one click.
@@ -126,8 +127,13 @@ export function AdapterBar() {
         <h2 id={`${uid}-h`}>Adapter</h2>
         <span className="model-chip" data-testid="lab-model-status" data-status={modelStatus} data-training={training ? 1 : 0} title={training ? TRAINING_BUSY_TITLE : undefined}>
           <span className={`status-dot ${training ? 'training' : modelStatus}`} aria-hidden />
-          {ready ? `${summary?.label ?? source?.label}${training ? ' · training' : ''}` : modelStatus === 'loading' ? `loading ${source?.label ?? 'model'}…` : 'no model loaded'}
+          {ready ? `${summary?.label ?? source?.label}` : modelStatus === 'loading' ? `loading ${source?.label ?? 'model'}…` : 'no model loaded'}
         </span>
+        {training && (
+          <span className="badge training-badge" data-testid="lab-training" title={TRAINING_BUSY_TITLE}>
+            training in the Train view
+          </span>
+        )}
         {!ready && (
           <>
             <button className="secondary" data-testid="load-model" disabled={modelStatus === 'loading'} onClick={() => void loadEmbedded()}>
