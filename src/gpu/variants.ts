@@ -14,7 +14,8 @@ export interface KernelVariants {
    *  the emulators the split path's extra small dispatch costs less than the fused kernels' barriers */
   adapterPath: 'fused' | 'split' | 'unfused';
   /** how f16 weights are read where the device has shader-f16: as f16 ('native'), or always unpacked from u32 pairs
-   *  ('unpack', which every device has); the same values either way */
+   *  ('unpack', which every device has); the same values either way. On lavapipe, which has shader-f16, unpacking
+   *  measured faster (bench/results/kernels-f16-2026-12-03/); a GPU reads array<f16> (by design: no GPU was lent) */
   f16: 'native' | 'unpack';
   /** why, in words (the CLI's info and the bench report print it) */
   reason: string;
@@ -25,6 +26,6 @@ const isLavapipe = (i: Pick<AdapterInfo, 'vendor' | 'description' | 'architectur
 
 export function chooseVariants(info: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>): KernelVariants {
   if (isSwiftShader(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', reason: 'SwiftShader: one row per thread and the split adapter path measured faster (npm run bench:kernels, npm run bench)' };
-  if (isLavapipe(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'native', reason: 'lavapipe: one row per thread and the split adapter path measured faster (npm run bench:kernels, npm run bench)' };
+  if (isLavapipe(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', reason: 'lavapipe: one row per thread, the split adapter path, and f16 unpacked from u32 pairs (not shader-f16) measured faster (npm run bench:kernels, npm run bench)' };
   return { gemv: 'coalesced', adapterPath: 'fused', f16: 'native', reason: 'a GPU: coalesced GEMV reads, and the fused adapter kernels (measured on an H100)' };
 }
