@@ -164,7 +164,7 @@ export async function runBench(o: {
     if (m.adapters) adapters.push(...(await adapterBench(rt, ids, o.quick, log)));
     rt.unload();
 
-    const peer = new TfjsLlama(tf, await m.files.readText('config.json'), await m.files.readBytes('model.safetensors'), PROMPT + DECODE);
+    const peer = new TfjsLlama(tf, await m.files.readText('config.json'), await m.files.readBytes('model.safetensors'), PROMPT + 2 * DECODE);
     await peer.forward(ids); // warm up with the timed shapes: tfjs compiles per shape
     await peer.forward([1]);
     await peer.forward([2]);
