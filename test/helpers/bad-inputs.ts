@@ -315,7 +315,10 @@ export function makeBadInputs(goodDir: string, outRoot: string): Record<string, 
       }
       data = new Uint8Array(off);
       let p = 0;
-      for (const b of parts) (data.set(b, p), (p += b.length));
+      for (const b of parts) {
+        data.set(b, p);
+        p += b.length;
+      }
     }
     const t = entry(header, tensor);
     write(new DataView(data.buffer), t.data_offsets[0] + index * BYTES[t.dtype], t.dtype);
