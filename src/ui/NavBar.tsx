@@ -1,11 +1,13 @@
 import { useApp } from '../state/store';
 import { VIEWS, VIEW_INFO } from '../state/views';
+import { TRAINING_BUSY_TITLE, useTrainingBusy } from './shared/useTrainingBusy';
 
 export function NavBar() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
   const gpu = useApp((s) => s.gpuStatus);
   const model = useApp((s) => s.modelStatus);
+  const training = useTrainingBusy();
   return (
     <header className="topbar">
       <div className="brand">
@@ -36,7 +38,9 @@ export function NavBar() {
       </nav>
       <div className="top-status" aria-label="Status">
         <span className={`pill gpu-${gpu}`}>GPU {gpu === 'ready' ? 'ready' : gpu === 'starting' ? 'starting' : gpu === 'lost' ? 'lost' : gpu === 'error' ? 'unavailable' : '–'}</span>
-        <span className={`pill model-${model}`}>Model {model === 'ready' ? 'loaded' : model === 'loading' ? 'loading' : model === 'error' ? 'failed' : 'none'}</span>
+        <span className={`pill model-${training && model === 'ready' ? 'training' : model}`} data-testid="top-model-status" title={training ? TRAINING_BUSY_TITLE : undefined}>
+          Model {model === 'ready' ? (training ? 'training' : 'loaded') : model === 'loading' ? 'loading' : model === 'error' ? 'failed' : 'none'}
+        </span>
       </div>
     </header>
   );

@@ -66,7 +66,15 @@ describe('resuming interrupted runs in Chromium', () => {
 
     // 1. the run uninterrupted
     const whole = await startRun(page);
+    // while it trains the header says so, and what would be refused is disabled with the reason on hover
+    await expect.poll(() => page.getByTestId('top-model-status').textContent(), { timeout: 30_000 }).toMatch(/Model training/);
+    await page.getByTestId('nav-compare').click();
+    expect(await page.getByTestId('score').isDisabled()).toBe(true);
+    expect(await page.getByTestId('score').getAttribute('title')).toMatch(/training run is using the model/);
+    expect(await page.getByTestId('lab-training').textContent()).toMatch(/training in the Train view/);
+    await page.getByTestId('nav-train').click();
     await waitDone(page, whole);
+    expect(await page.getByTestId('top-model-status').textContent()).toMatch(/Model loaded/);
     const want = outcome((await runOf(page, whole)).rows);
     expect(want.map((r) => r.method)).toEqual(['lora', 'zhyper-diag']);
     log('uninterrupted run done');
