@@ -177,7 +177,8 @@ describe('Train and Atlas in Chromium', () => {
     expect(res.atlas.train).toHaveLength(9);
     expect(res.atlas.status).toBe('done');
     expect(res.references.map((r: { name: string }) => r.name)).toEqual(['question-prior', 'zone-prior', 'exact']);
-    expect(res.table).toMatch(/\| _Exact P\* \(ground truth\)_ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 0\.000 \|/); // acc, macro-F1, EMD (WVB), EMD to P*
+    // acc, macro-F1, EMD (WVB), EMD to P*, each with its 95% bootstrap interval
+    expect(res.table).toMatch(/\| _Exact P\* \(ground truth\)_ \| [\d.]+ \[[\d.]+, [\d.]+\] \| [\d.]+ \[[\d.]+, [\d.]+\] \| [\d.]+ \[[\d.]+, [\d.]+\] \| 0\.000 \[0\.000, 0\.000\] \|/);
     // every row carries its raw predictions
     expect(res.rows[0].predictions.length).toBe(res.rows[0].nTest);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv-1').click()]);
