@@ -37,6 +37,9 @@ export class Kernels {
   readonly empty: GPUBuffer;
   /** a 16-byte buffer bound where an optional output is absent (a buffer cannot be bound read-only and writable in one dispatch) */
   readonly noOutput: GPUBuffer;
+  /** bound where rope appends no KV (writable bindings may not alias, so each absent output has its own) */
+  private readonly noK: GPUBuffer;
+  private readonly noV: GPUBuffer;
 
   constructor(
     readonly device: GPUDevice,
@@ -46,6 +49,8 @@ export class Kernels {
   ) {
     this.empty = device.createBuffer({ label: 'empty', size: 16, usage: GPUBufferUsage.STORAGE });
     this.noOutput = device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });
+    this.noK = device.createBuffer({ label: 'no-k-cache', size: 16, usage: GPUBufferUsage.STORAGE });
+    this.noV = device.createBuffer({ label: 'no-v-cache', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
   /** The pipeline of a kernel; one that reads weights (a `// #weights` binding) in the given format. */
@@ -140,14 +145,17 @@ export class Kernels {
     return this.make('matvec_t', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N));
   }
 
-  /** in-place RoPE (with Qwen3's per-head q/k RMSNorm first when normW is given) on fused qkv rows */
-  /** RoPE in place on qkv's first nHeads heads (Qwen3: after the q/k norm normW); pre, if given, gets the values before the norm (training) */
-  rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; cosSin: GPUBuffer; normW?: GPUBuffer; pre?: GPUBuffer; qkv: GPUBuffer }): Dispatch {
+  /**
+   * RoPE in place on qkv's first nHeads heads (q heads, then k heads; Qwen3: after the q/k norm normW); pre, if given,
+   * gets the values before the norm (training); with kv (inference), the rotated k and the v heads are appended to
+   * the KV cache in the same dispatch (no kv_append).
+   */
+  rope(step: GPUBuffer, o: { headDim: number; nHeads: number; nQHeads: number; ldQKV: number; eps: number; cosSin: GPUBuffer; normW?: GPUBuffer; pre?: GPUBuffer; qkv: GPUBuffer; kv?: { kCache: GPUBuffer; vCache: GPUBuffer } }): Dispatch {
     return this.make(
       'rope',
-      { headDim: o.headDim, nHeads: o.nHeads, nQHeads: o.nQHeads, ldQKV: o.ldQKV, qkNorm: !!o.normW, eps: o.eps, savePre: !!o.pre },
+      { headDim: o.headDim, nHeads: o.nHeads, nQHeads: o.nQHeads, ldQKV: o.ldQKV, qkNorm: !!o.normW, eps: o.eps, savePre: !!o.pre, appendKV: !!o.kv },
       step,
-      [o.cosSin, o.normW ?? this.empty, o.qkv, o.pre ?? this.noOutput],
+      [o.cosSin, o.normW ?? this.empty, o.qkv, o.pre ?? this.noOutput, o.kv?.kCache ?? this.noK, o.kv?.vCache ?? this.noV],
       (T) => [o.nHeads, T, 1],
     );
   }

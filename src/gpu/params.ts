@@ -33,7 +33,7 @@ export const PARAMS = {
   matvec_coalesced: LINEAR,
   gate_up_silu: GATE_UP,
   gate_up_silu_vec4: GATE_UP,
-  rope: { headDim: 'u32', nHeads: 'u32', nQHeads: 'u32', ldQKV: 'u32', qkNorm: 'u32', eps: 'f32', savePre: 'u32', _b: 'u32' },
+  rope: { headDim: 'u32', nHeads: 'u32', nQHeads: 'u32', ldQKV: 'u32', qkNorm: 'u32', eps: 'f32', savePre: 'u32', appendKV: 'u32' },
   kv_append: { kvDim: 'u32', ldQKV: 'u32', kOff: 'u32', vOff: 'u32' },
   attention: ATTENTION,
   attention_tiled: ATTENTION,

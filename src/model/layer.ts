@@ -4,7 +4,7 @@
 //   h1   = RMSNorm(x)·w_in                       CUMA: the router reads h1 (⊕ e_d) and writes the gates g
 //   qkv  = h1·Wqkvᵀ (+ b) (+ ΔW·h1)               q, k, v in one projection
 //   q, k = RoPE(q), RoPE(k)                        Qwen3: per-head RMSNorm first
-//   cache[pos0 : pos0+T] = k, v
+//   cache[pos0 : pos0+T] = k, v                    inference: in RoPE's dispatch
 //   x   += CausalGQA(q, K_cache, V_cache)·Woᵀ     the residual add is the projection's accumulate
 //   h2   = RMSNorm(x)·w_post
 //   act  = SiLU(h2·Wgateᵀ) ⊙ (h2·Wupᵀ)
@@ -42,13 +42,15 @@ export interface LayerPlan {
   routerInNorm: boolean;
   /** gate and up always as two projections into gu (training: the backward reads their pre-activations) */
   keepGateUp: boolean;
+  /** the KV append inside RoPE's dispatch (inference); training keeps kv_append, whose backward it has */
+  kvInRope: boolean;
 }
 
 /** The plan of a forward: inference (prefill or decode) or training's (prefill, pre-activations kept). */
 export function layerPlan(o: { prefill: boolean; path: AdapterPath; training?: boolean }): LayerPlan {
   // training keeps the router on its own: rmsnorm_router's norm rounds differently in the last bit, and the
   // trained adapters stay bit for bit what they were (test/golden)
-  return { prefill: o.prefill, path: o.path, routerInNorm: o.path !== 'unfused' && !o.training, keepGateUp: !!o.training };
+  return { prefill: o.prefill, path: o.path, routerInNorm: o.path !== 'unfused' && !o.training, keepGateUp: !!o.training, kvInRope: !o.training };
 }
 
 /** The buffers one layer reads and writes; T rows each (T ≤ the chunk they were sized for). */
@@ -136,8 +138,8 @@ export function layerDispatches(
     // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
     ...(rt && plan.routerInNorm ? [k.rmsnormRouter(step, { ...norm, ...rt })] : [k.rmsnorm(step, norm), ...(rt ? [k.router(step, { ...rt, h: b.h1 })] : [])]),
     ...lin({ N: qkvDim, K: H, x: b.h1, W: W.Wqkv, bias: W.bqkv, y: b.qkv }, a?.bindings.qkv),
-    k.rope(step, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin: b.cosSin, qkv: b.qkv, ...(W.qkNorm ? { normW: W.qkNorm, ...(b.qkPre ? { pre: b.qkPre } : {}) } : {}) }),
-    k.kvAppend(step, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache }),
+    k.rope(step, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin: b.cosSin, qkv: b.qkv, ...(W.qkNorm ? { normW: W.qkNorm, ...(b.qkPre ? { pre: b.qkPre } : {}) } : {}), ...(plan.kvInRope ? { kv: { kCache: b.kCache, vCache: b.vCache } } : {}) }),
+    ...(plan.kvInRope ? [] : [k.kvAppend(step, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache })]),
     // T tokens at once share key/value tiles (attention_tiled); decode has one token per head
     plan.prefill ? k.attentionPrefill(step, att) : k.attention(step, att),
     ...lin({ N: H, K: qDim, x: b.att, W: W.Wo, bias: W.bo, y: b.x, accumulate: true }, a?.bindings.o),

@@ -188,6 +188,20 @@ describe('rope (with and without Qwen3 q/k norm)', () => {
         want.set(ref.ropeRef(heads, 1, nHeads, D, pos0 + t, invFreq), t * ld);
       }
       expect(maxRelErr(await g.read(b, T * ld), want)).toBeLessThan(1e-5);
+
+      // inference's RoPE appends the KV cache in the same dispatch: equal, bit for bit, to RoPE then kv_append
+      const S = pos0 + T + 2, kvDim = nK * D;
+      const run = async (fused: boolean) => {
+        const q2 = g.buf(qkv), kc = g.buf(rand(S * kvDim, 23)), vc = g.buf(rand(S * kvDim, 24));
+        const o = { headDim: D, nHeads, nQHeads: nQ, ldQKV: ld, eps: 1e-6, cosSin: g.buf(ropeTable(invFreq, pos0 + T)), normW: norm ? g.buf(normW) : undefined, qkv: q2 };
+        g.setStep(T, pos0);
+        g.k.run(fused ? [g.k.rope(g.step, { ...o, kv: { kCache: kc, vCache: vc } })] : [g.k.rope(g.step, o), g.k.kvAppend(g.step, { kvDim, ldQKV: ld, kOff: nQ * D, vOff: (nQ + nK) * D, qkv: q2, kCache: kc, vCache: vc })], T);
+        return [await g.read(q2, T * ld), await g.read(kc, S * kvDim), await g.read(vc, S * kvDim)];
+      };
+      const [fq, fk, fv] = await run(true), [uq, uk, uv] = await run(false);
+      expect(fq).toEqual(uq);
+      expect(fk).toEqual(uk);
+      expect(fv).toEqual(uv);
     });
   }
 });
