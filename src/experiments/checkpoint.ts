@@ -44,8 +44,8 @@ export function encodeCheckpoint(ck: RunCheckpoint): Uint8Array {
   return writeSafetensors(tensors, { [META]: JSON.stringify(json) });
 }
 
-/** JSON writes NaN (a skipped step's loss) as null */
-const nanLosses = (xs: (number | null)[]) => xs.map((x) => (x === null ? NaN : x));
+/** JSON writes NaN (a skipped step's loss or gradient norm) as null */
+const nullToNaN = (xs: (number | null)[]) => xs.map((x) => (x === null ? NaN : x));
 
 export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint.safetensors'): RunCheckpoint {
   const f = parseSafetensors(bytes, file);
@@ -58,7 +58,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint.safetenso
     throw new SafetensorsError(file, `its checkpoint metadata is not JSON (${(e as Error).message})`);
   }
   if (j.version !== 1 || !j.config || typeof j.done !== 'object') throw new SafetensorsError(file, `is a run checkpoint of an unknown version (${JSON.stringify(j.version)})`);
-  for (const d of Object.values(j.done)) d.losses = nanLosses(d.losses);
+  for (const d of Object.values(j.done)) d.losses = nullToNaN(d.losses);
   let current: RunCheckpoint['current'] = null;
   if (j.current) {
     const t = (name: string) => {
@@ -76,7 +76,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint.safetenso
         v: new Map(names.map((n) => [n, tensorToF64(f, t(`cpu.v.${n}`))])),
       };
     }
-    current = { ...j.current, losses: nanLosses(j.current.losses), gradNorms: nanLosses(j.current.gradNorms ?? []), lrScale: j.current.lrScale ?? 1, trainer: { step: j.current.trainer.step, gpu, cpu } };
+    current = { ...j.current, losses: nullToNaN(j.current.losses), gradNorms: nullToNaN(j.current.gradNorms ?? []), lrScale: j.current.lrScale ?? 1, trainer: { step: j.current.trainer.step, gpu, cpu } };
   }
   return { ...j, current };
 }

@@ -129,7 +129,7 @@ export class Runtime {
   /** Logits at the last position of `ids`, from an empty cache. */
   async logits(ids: number[]): Promise<Float32Array> {
     const { model, config } = this.need();
-    for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) throw new Error(`token id ${id} is outside the vocabulary [0, ${config.vocabSize})`);
+    checkIds(ids, config.vocabSize);
     model.reset();
     return model.forward(ids);
   }
@@ -144,7 +144,7 @@ export class Runtime {
     let stopReason: GenerationResult['stopReason'] = 'max_tokens';
     model.reset();
     if (promptIds.length >= model.maxContext) throw new Error(`the prompt has ${promptIds.length} tokens; this model's context here is ${model.maxContext}`);
-    for (const id of promptIds) if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) throw new Error(`token id ${id} is outside the vocabulary [0, ${config.vocabSize})`);
+    checkIds(promptIds, config.vocabSize);
     // greedy: the argmax on the GPU (4 bytes back per token); sampling: the logits back, sampled on the CPU
     const next = opts.greedy ? (t: number[]) => model.forwardArgmax(t) : async (t: number[]) => sample(await model.forward(t), opts, rand);
     const t0 = performance.now();
@@ -279,4 +279,9 @@ export class Runtime {
     this.unload();
     this.device.destroy();
   }
+}
+
+/** Every id is a token of the vocabulary (a wrong id would read past the embedding table). */
+function checkIds(ids: readonly number[], vocabSize: number): void {
+  for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new Error(`token id ${id} is outside the vocabulary [0, ${vocabSize})`);
 }
