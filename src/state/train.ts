@@ -231,16 +231,21 @@ export const useTrain = create<TrainState>()(
       let launchSeq = 0;
       let inflight: Promise<unknown> = Promise.resolve();
 
-      /** keep a run's checkpoint: memory, then IndexedDB */
+      /**
+       * Keep a run's checkpoint: memory, then IndexedDB. The store's `checkpoints` says what a reload would find, so
+       * it changes only once the write has landed (a reload while the write is in flight finds the one before).
+       */
       async function keepCheckpoint(id: string, m: Extract<TrainMessage, { kind: 'checkpoint' }>) {
         checkpointCache.set(id, m.bytes);
-        set((st) => ({ checkpoints: { ...st.checkpoints, [id]: m.at ? { ...m.at, done: m.done, savedAt: Date.now() } : { key: '', step: 0, done: m.done, savedAt: Date.now() } } }));
+        const known = () => set((st) => ({ checkpoints: { ...st.checkpoints, [id]: m.at ? { ...m.at, done: m.done, savedAt: Date.now() } : { key: '', step: 0, done: m.done, savedAt: Date.now() } } }));
         const s = await db();
-        if (!s) return;
+        if (!s) return known();
         try {
           await s.putCheckpoint({ runId: id, bytes: m.bytes, savedAt: Date.now(), at: m.at, done: m.done });
+          known();
         } catch (e) {
           set({ storageError: storageMessage(e) });
+          known(); // this page can still resume from memory (a lost device); a reload cannot, and the error says so
         }
       }
 
