@@ -277,6 +277,60 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
     },
   },
 
+  /** decode's norm-fused kernels (one dispatch each) beside the dispatches they replace, in both GEMV forms */
+  'norm-decode': {
+    kernels: ['rmsnorm_qkv_rope', 'rmsnorm_qkv_rope_coalesced', 'attention_o', 'rmsnorm_gate_up_silu', 'rmsnorm_gate_up_silu_coalesced'],
+    async run() {
+      const rows = [];
+      const pos = 3, S = pos + 1, qDim = nH * D, kvDim = nKV * D;
+      const xh = lcg(H, 1, 31), nw = lcg(H, 1, 32), Wh = lcg(qkvDim * H, 0.05, 33);
+      const invFreq = ropeInvFreq({ headDim: D, ropeTheta: 100000, ropeScaling: null });
+      const x = buf(xh), w = buf(nw), W = buf(Wh), cosSin = buf(ropeTable(invFreq, S)), h = buf(H), qkv = buf(qkvDim), kc = buf(S * kvDim), vc = buf(S * kvDim);
+      writeStep(dev, step, 1, pos);
+      const got = async () => {
+        const [q, kk, vv] = [await read(qkv, qDim), await read(kc), await read(vc)];
+        return Float32Array.from([...q, ...kk.slice(pos * kvDim), ...vv.slice(pos * kvDim)]);
+      };
+      const want = ref.normQkvRopeRef(xh, nw, Wh, undefined, H, D, nH, nKV, pos, invFreq);
+      const norm = k.rmsnorm(step, { dim: H, eps: 1e-6, x, w, y: h });
+      const rope = k.rope(step, { headDim: D, nHeads: nH + nKV, nQHeads: nH, ldQKV: qkvDim, eps: 1e-6, cosSin, qkv, kv: { kCache: kc, vCache: vc } });
+      const fused = { H, headDim: D, nQHeads: nH, nKVHeads: nKV, eps: 1e-6, x, normW: w, W, cosSin, q: qkv, kCache: kc, vCache: vc };
+      rows.push(
+        await validateThenTime(`norm·qkv·RoPE·append H=${H} N=${qkvDim} pos=${pos}`, 1, [
+          { name: 'rmsnorm, matvec_vec4, rope (3)', ops: [norm, k.matvecVec4({ N: qkvDim, K: H, x: h, W, y: qkv }), rope], out: got },
+          { name: 'rmsnorm, matvec_coalesced, rope (3)', ops: [norm, k.matvecCoalesced({ N: qkvDim, K: H, x: h, W, y: qkv }), rope], out: got },
+          { name: 'rmsnorm_qkv_rope', ops: [k.rmsnormQkvRope(step, { ...fused, form: 'vec4' })], out: got },
+          { name: 'rmsnorm_qkv_rope_coalesced', ops: [k.rmsnormQkvRope(step, { ...fused, form: 'coalesced' })], out: got },
+        ], Float32Array.from([...want.q, ...want.k, ...want.v]), 1e-4, { bytes: 4 * qkvDim * H }),
+      );
+      // attention over 4 positions and Wo: per head (attention_o's parts, summed here) beside attention then o
+      const Woh = lcg(H * qDim, 0.05, 36), Wo = buf(Woh), att = buf(qDim), y = buf(H), part = buf(nH * H);
+      const qh = await read(qkv, qDim), kh = await read(kc), vh = await read(vc);
+      const attOpts = { headDim: D, nHeads: nH, nKVHeads: nKV, ldQKV: qkvDim, qkv, kCache: kc, vCache: vc };
+      const summed = async () => {
+        const pr = await read(part);
+        return Float32Array.from({ length: H }, (_, n) => { let s = 0; for (let h = 0; h < nH; h++) s += pr[h * H + n]; return s; });
+      };
+      rows.push(
+        await validateThenTime(`attention·o H=${H} heads=${nH}+${nKV} pos=${pos}`, 1, [
+          { name: 'attention, matvec_vec4 (2)', ops: [k.attention(step, { ...attOpts, out: att }), k.matvecVec4({ N: H, K: qDim, x: att, W: Wo, y })], out: () => read(y) },
+          { name: 'attention, matvec_coalesced (2)', ops: [k.attention(step, { ...attOpts, out: att }), k.matvecCoalesced({ N: H, K: qDim, x: att, W: Wo, y })], out: () => read(y) },
+          { name: 'attention_o', ops: [k.attentionO(step, { ...attOpts, H, Wo, part })], out: summed },
+        ], ref.linearRef(ref.attentionRef(qh, kh, vh, 1, pos, nH, nKV, D), Woh, 1, H, qDim), 1e-4, { bytes: 4 * H * qDim }),
+      );
+      const Wg = lcg(I * H, 0.05, 34), Wu = lcg(I * H, 0.05, 35), g = buf(Wg), u = buf(Wu), act = buf(I);
+      const o = { I, K: H, eps: 1e-6, x, normW: w, Wg: g, Wu: u, act };
+      rows.push(
+        await validateThenTime(`norm·gate·up·SiLU I=${I} K=${H}`, 1, [
+          { name: 'rmsnorm, gate_up_silu_vec4 (2)', ops: [norm, k.gateUpSiluVec4(step, { I, K: H, x: h, Wg: g, Wu: u, out: act })], out: () => read(act) },
+          { name: 'rmsnorm_gate_up_silu', ops: [k.rmsnormGateUpSilu({ ...o, form: 'vec4' })], out: () => read(act) },
+          { name: 'rmsnorm_gate_up_silu_coalesced', ops: [k.rmsnormGateUpSilu({ ...o, form: 'coalesced' })], out: () => read(act) },
+        ], ref.normSiluGateRef(xh, nw, Wg, Wu, I, H), 1e-4, { bytes: 8 * I * H }),
+      );
+      return rows;
+    },
+  },
+
   adapted: {
     kernels: ['lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'lora_matvec_up_vec4'],
     async run() {

@@ -34,8 +34,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// a·sigmoid(a), written so exp never overflows (WGSL lets drivers assume no infinities).
-fn silu(a: f32) -> f32 {
-  let e = exp(-abs(a));
-  return a * select(e / (1.0 + e), 1.0 / (1.0 + e), a >= 0.0);
-}
+// #include "_silu.wgsl"

@@ -24,6 +24,8 @@ export const ATTENTION_TILED_MAX_D = 4 * LIMITS.attention_tiled.MAXD4;
 export const MAX_HEAD_DIM = LIMITS.attention.MAXD;
 export const MAX_ROUTER_HIDDEN = LIMITS.router.MAXR;
 export const MAX_EXPERTS = LIMITS.lora_matvec_vec4.MAXE;
+/** the largest hidden size rmsnorm_gate_up_silu's one-thread-per-output form holds in workgroup memory */
+export const NORM_GATE_UP_MAX_K = 4 * LIMITS.rmsnorm_gate_up_silu.MAXK4;
 const MAX_X = 65535;
 /** 1-D grids past 65535 workgroups wrap into y (the kernels fold gid.y back in). */
 function grid1d(threads: number, wg = 64): [number, number, number] {
@@ -200,6 +202,65 @@ export class Kernels {
     return this.make('gate_up_silu_vec4', { I: o.I, K: o.K }, step, [o.x, o.Wg, o.Wu, o.out], (T) => [ceil(o.I, 64), ceil(T, 4), 1], o.wDtype);
   }
 
+  /**
+   * Decode, one token: RMSNorm(x)·normW, the q|k|v projection (+ bias), RoPE, and the KV append, in one dispatch
+   * (no adapter on qkv, no per-head q/k norm). q [qDim] gets the rotated q heads; this token's rotated k and its v
+   * go to the caches at pos0. `form`: one thread per pair of rows, or a workgroup per two pairs (the device's GEMV
+   * variant unless told).
+   */
+  rmsnormQkvRope(step: GPUBuffer, o: NormQkvOpts): Dispatch {
+    if (o.H % 4) throw new Error(`rmsnorm_qkv_rope needs H % 4 == 0, got H = ${o.H}`);
+    if (o.headDim % 2) throw new Error(`rmsnorm_qkv_rope needs an even head_dim, got ${o.headDim}`);
+    const pairs = ((o.nQHeads + 2 * o.nKVHeads) * o.headDim) / 2;
+    const coalesced = (o.form ?? this.variants.gemv) === 'coalesced';
+    const groups = coalesced ? ceil(pairs, 2) : ceil(pairs, 64);
+    if (groups > MAX_X) throw new Error(`rmsnorm_qkv_rope: ${pairs} pairs of rows need more than ${MAX_X} workgroups`);
+    return this.make(
+      coalesced ? 'rmsnorm_qkv_rope_coalesced' : 'rmsnorm_qkv_rope',
+      { H: o.H, headDim: o.headDim, nQHeads: o.nQHeads, nKVHeads: o.nKVHeads, eps: o.eps, hasBias: !!o.bias },
+      step,
+      [o.x, o.normW, o.W, o.bias ?? this.empty, o.cosSin, o.q, o.kCache, o.vCache],
+      () => [groups, 1, 1],
+      o.wDtype,
+    );
+  }
+
+  /**
+   * Decode, one token: act = SiLU(Wg·h) ⊙ (Wu·h) with h = RMSNorm(x)·normW, in one dispatch (no adapter on gate or
+   * up). With parts (attention_o's [nParts, K]), x is x + Σ parts and r gets Σ parts, for the down projection to add.
+   */
+  rmsnormGateUpSilu(o: { I: number; K: number; eps: number; x: GPUBuffer; normW: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; act: GPUBuffer; parts?: { n: number; part: GPUBuffer; r: GPUBuffer }; wDtype?: WeightDtype; form?: KernelVariants['gemv'] }): Dispatch {
+    if (o.K % 4) throw new Error(`rmsnorm_gate_up_silu needs K % 4 == 0, got K = ${o.K}`);
+    const coalesced = (o.form ?? this.variants.gemv) === 'coalesced';
+    if (!coalesced && o.K > NORM_GATE_UP_MAX_K) throw new Error(`rmsnorm_gate_up_silu holds K ≤ ${NORM_GATE_UP_MAX_K} in workgroup memory, got K = ${o.K}`);
+    const groups = coalesced ? ceil(o.I, 2) : ceil(o.I, 64);
+    if (groups > MAX_X) throw new Error(`rmsnorm_gate_up_silu: I = ${o.I} needs more than ${MAX_X} workgroups`);
+    return this.make(
+      coalesced ? 'rmsnorm_gate_up_silu_coalesced' : 'rmsnorm_gate_up_silu',
+      { I: o.I, K: o.K, eps: o.eps, nParts: o.parts?.n ?? 0 },
+      null,
+      [o.x, o.normW, o.Wg, o.Wu, o.act, o.parts?.part ?? this.empty, o.parts?.r ?? this.noOutput],
+      () => [groups, 1, 1],
+      o.wDtype,
+    );
+  }
+
+  /**
+   * Decode, one token: each query head's attention and its share of the output projection, a workgroup per head:
+   * part[h, :] = Wo[:, h·D : (h+1)·D]·attention_h (+ bo, head 0). rmsnormGateUpSilu's parts sum them into x.
+   */
+  attentionO(step: GPUBuffer, o: { H: number; headDim: number; nHeads: number; nKVHeads: number; ldQKV: number; qkv: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer; Wo: GPUBuffer; bo?: GPUBuffer | null; part: GPUBuffer; wDtype?: WeightDtype }): Dispatch {
+    if (o.headDim > LIMITS.attention_o.MAXD || o.headDim % 4) throw new Error(`attention_o needs head_dim a multiple of 4 and ≤ ${LIMITS.attention_o.MAXD}, got ${o.headDim}`);
+    return this.make(
+      'attention_o',
+      { headDim: o.headDim, nHeads: o.nHeads, nKVHeads: o.nKVHeads, ldQKV: o.ldQKV, scale: 1 / Math.sqrt(o.headDim), H: o.H, hasBias: !!o.bo },
+      step,
+      [o.qkv, o.kCache, o.vCache, o.Wo, o.bo ?? this.empty, o.part],
+      () => [o.nHeads, 1, 1],
+      o.wDtype,
+    );
+  }
+
   /** out[0] = argmax of x[0..n) (lowest index among equal maxima): greedy decoding reads back 4 bytes */
   argmax(o: { n: number; x: GPUBuffer; out: GPUBuffer }): Dispatch {
     return this.make('argmax', { n: o.n }, null, [o.x, o.out], () => [1, 1, 1]);
@@ -286,6 +347,25 @@ export class Kernels {
 
 /** How a weight matrix is stored: f32, or f16 (2 bytes a weight; read as the device allows, weightFormat). */
 export type WeightDtype = 'f32' | 'f16';
+
+/** rmsnorm_qkv_rope's inputs: the layer's x and input norm, its q|k|v weights, and where q, k and v go */
+export interface NormQkvOpts {
+  H: number;
+  headDim: number;
+  nQHeads: number;
+  nKVHeads: number;
+  eps: number;
+  x: GPUBuffer;
+  normW: GPUBuffer;
+  W: GPUBuffer;
+  bias?: GPUBuffer | null;
+  cosSin: GPUBuffer;
+  q: GPUBuffer;
+  kCache: GPUBuffer;
+  vCache: GPUBuffer;
+  wDtype?: WeightDtype;
+  form?: KernelVariants['gemv'];
+}
 
 export interface GateUpOpts {
   I: number;

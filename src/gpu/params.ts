@@ -20,6 +20,9 @@ const ADAPTED = {
 const ATTENTION = { headDim: 'u32', nHeads: 'u32', nKVHeads: 'u32', ldQKV: 'u32', scale: 'f32', _a: 'u32', _b: 'u32', _c: 'u32' } as const;
 const BACKWARD_INPUT = { K: 'u32', N: 'u32', ldDY: 'u32', dyOff: 'u32', accumulate: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' } as const;
 const GATE_UP = { I: 'u32', K: 'u32', _a: 'u32', _b: 'u32' } as const;
+/** the decode kernels with the RMSNorm before them inside (shaders/_norm_qkv.wgsl, rmsnorm_gate_up_silu*.wgsl) */
+const NORM_QKV = { H: 'u32', headDim: 'u32', nQHeads: 'u32', nKVHeads: 'u32', eps: 'f32', hasBias: 'u32', _a: 'u32', _b: 'u32' } as const;
+const NORM_GATE_UP = { I: 'u32', K: 'u32', eps: 'f32', nParts: 'u32' } as const;
 
 export const PARAMS = {
   embedding: { H: 'u32', rowStart: 'u32', rowCount: 'u32', _pad: 'u32' },
@@ -37,6 +40,7 @@ export const PARAMS = {
   kv_append: { kvDim: 'u32', ldQKV: 'u32', kOff: 'u32', vOff: 'u32' },
   attention: ATTENTION,
   attention_tiled: ATTENTION,
+  attention_o: { headDim: 'u32', nHeads: 'u32', nKVHeads: 'u32', ldQKV: 'u32', scale: 'f32', H: 'u32', hasBias: 'u32', _a: 'u32' },
   add: { n: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
   argmax: { n: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
   lora_matvec_vec4: ADAPTED,
@@ -46,6 +50,10 @@ export const PARAMS = {
   lora_up: ADAPTED,
   router: { H: 'u32', R: 'u32', E: 'u32', k: 'u32', gating: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
   silu_mul: { I: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
+  rmsnorm_qkv_rope: NORM_QKV,
+  rmsnorm_qkv_rope_coalesced: NORM_QKV,
+  rmsnorm_gate_up_silu: NORM_GATE_UP,
+  rmsnorm_gate_up_silu_coalesced: NORM_GATE_UP,
   rmsnorm_router: { dim: 'u32', eps: 'f32', R: 'u32', E: 'u32', k: 'u32', gating: 'u32', _a: 'u32', _b: 'u32' },
   // training
   linear_backward_input: BACKWARD_INPUT,
@@ -125,6 +133,9 @@ export const LIMITS = {
   rmsnorm_router: { MAXR: 1024, MAXE: 64 },
   router_backward: { MAXR: 1024, MAXE: 64 },
   attention: { MAXD: 256 },
+  attention_o: { MAXD: 256 },
+  /** vec4s of x the emulators' form stages: K ≤ 3840 */
+  rmsnorm_gate_up_silu: { MAXK4: 960 },
   attention_lse: { MAXD: 256 },
   attention_backward_dq: { MAXD: 256 },
   attention_backward_dkv: { MAXD: 256 },

@@ -10,6 +10,14 @@
 //   act  = SiLU(h2·Wgateᵀ) ⊙ (h2·Wupᵀ)
 //   x   += act·Wdownᵀ
 //
+// Decode (one token) runs the same equations in fewer dispatches, each RMSNorm inside the projection after it:
+//   rmsnorm_qkv_rope        h1, qkv, RoPE and the KV append            (with no adapter on qkv, no q/k norm)
+//   attention_o             each head's attention and its share of Wo  (a layer with no adapter at all)
+//   rmsnorm_gate_up_silu    x + Σ heads' shares, h2, act; the shares' sum r
+//   matvec (down)           x += r + act·Wdownᵀ
+// 4 dispatches a plain layer; 5 with an adapter on o, gate, up or down only; 8 with one on qkv (or CUMA's router),
+// and in prefill and training.
+//
 // What varies, decided here only (LayerPlan):
 //   - a projection: matmul (T tokens) or matvec (decode), each as vec4 when K % 4 == 0; with an adapter the
 //     fused, split or unfused path (model.ts AdapterPath), the fused one only where fusedFits;
@@ -18,7 +26,7 @@
 //     when either is adapted, and always in training, whose backward reads the pre-activations.
 import type { ModelConfig } from './config';
 import type { LayerWeights } from './weights';
-import { fusedFits, type Dispatch, type Kernels, type LinearOpts, type LoraBinding } from '../gpu/kernels';
+import { fusedFits, NORM_GATE_UP_MAX_K, type Dispatch, type Kernels, type LinearOpts, type LoraBinding } from '../gpu/kernels';
 import type { GpuLayer } from '../adapters/gpu';
 import type { KernelVariants } from '../gpu/variants';
 
@@ -44,13 +52,16 @@ export interface LayerPlan {
   keepGateUp: boolean;
   /** the KV append inside RoPE's dispatch (inference); training keeps kv_append, whose backward it has */
   kvInRope: boolean;
+  /** decode: each RMSNorm inside the projection after it (rmsnorm_qkv_rope with RoPE and the KV append too,
+   *  rmsnorm_gate_up_silu) where that projection has no adapter (and q, k no per-head norm) */
+  normInDecode: boolean;
 }
 
 /** The plan of a forward: inference (prefill or decode) or training's (prefill, pre-activations kept). */
 export function layerPlan(o: { prefill: boolean; path: AdapterPath; training?: boolean }): LayerPlan {
   // training keeps the router on its own: rmsnorm_router's norm rounds differently in the last bit, and the
   // trained adapters stay bit for bit what they were (test/golden)
-  return { prefill: o.prefill, path: o.path, routerInNorm: o.path !== 'unfused' && !o.training, keepGateUp: !!o.training, kvInRope: !o.training };
+  return { prefill: o.prefill, path: o.path, routerInNorm: o.path !== 'unfused' && !o.training, keepGateUp: !!o.training, kvInRope: !o.training, normInDecode: !o.prefill && !o.training };
 }
 
 /** The buffers one layer reads and writes; T rows each (T ≤ the chunk they were sized for). */
@@ -78,6 +89,8 @@ export interface LayerBuffers {
   U: GPUBuffer | null;
   /** [maxContext, headDim] RoPE's cos | sin */
   cosSin: GPUBuffer;
+  /** decode: [nHeads, H] each head's share of the output projection (attention_o), summed into x by the MLP's norm */
+  part?: GPUBuffer;
 }
 
 /** A projection without an adapter: the one choice of matmul / matvec, its vec4 form, and the device's decode GEMV. */
@@ -134,6 +147,23 @@ export function layerDispatches(
   const rt = a?.router;
   const norm = { dim: H, eps, x: b.x, w: W.inputNorm, y: b.h1 };
   const att = { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, out: b.att };
+  const oProj = () => lin({ N: H, K: qDim, x: b.att, W: W.Wo, bias: W.bo, y: b.x, accumulate: true }, a?.bindings.o);
+  if (plan.normInDecode && !rt && !a?.bindings.qkv && !W.qkNorm && H % 4 === 0) {
+    const qkvRope = k.rmsnormQkvRope(step, { H, headDim: D, nQHeads: c.numHeads, nKVHeads: c.numKVHeads, eps, x: b.x, normW: W.inputNorm, W: W.Wqkv, bias: W.bqkv, cosSin: b.cosSin, q: b.qkv, kCache: b.kCache, vCache: b.vCache, wDtype: W.dtype });
+    const plain = !a || (!a.router && Object.keys(a.bindings).length === 0);
+    if (plain && b.part && D % 4 === 0 && (k.variants.gemv === 'coalesced' || H <= NORM_GATE_UP_MAX_K)) {
+      // decode's plain layer: 4 dispatches. The heads' shares of Wo·attention (part) are summed into x by the MLP's
+      // norm (which also leaves their sum in h2), and the down projection adds that sum with its own output.
+      const r = b.h2;
+      return {
+        attention: [qkvRope, k.attentionO(step, { H, headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, Wo: W.Wo, bo: W.bo, part: b.part, wDtype: W.dtype })],
+        mlp: [k.rmsnormGateUpSilu({ I, K: H, eps, x: b.x, normW: W.postNorm, Wg: W.Wgate, Wu: W.Wup, act: b.act, parts: { n: c.numHeads, part: b.part, r }, wDtype: W.dtype })],
+        down: [plainLinear(k, step, { N: H, K: I, x: b.act, W: W.Wdown, bias: r, y: b.x, accumulate: true, wDtype: W.dtype }, false)],
+      };
+    }
+    // decode with an adapter off qkv: 5 dispatches (norm·qkv·RoPE·append, attention, o, norm·gate·up·SiLU, down)
+    return { attention: [qkvRope, k.attention(step, att), ...oProj()], ...mlpDispatches() };
+  }
   const attention = [
     // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
     ...(rt && plan.routerInNorm ? [k.rmsnormRouter(step, { ...norm, ...rt })] : [k.rmsnorm(step, norm), ...(rt ? [k.router(step, { ...rt, h: b.h1 })] : [])]),
@@ -142,21 +172,29 @@ export function layerDispatches(
     ...(plan.kvInRope ? [] : [k.kvAppend(step, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache })]),
     // T tokens at once share key/value tiles (attention_tiled); decode has one token per head
     plan.prefill ? k.attentionPrefill(step, att) : k.attention(step, att),
-    ...lin({ N: H, K: qDim, x: b.att, W: W.Wo, bias: W.bo, y: b.x, accumulate: true }, a?.bindings.o),
+    ...oProj(),
   ];
-  const twoProjections = plan.keepGateUp || !!a?.bindings.gate || !!a?.bindings.up;
-  if (twoProjections && !b.gu) throw new Error('gate and up as two projections need the [T, 2I] gu buffer');
-  const gu = { I, K: H, x: b.h2, Wg: W.Wgate, Wu: W.Wup, out: b.act, wDtype: W.dtype };
-  const mlp = [
-    k.rmsnorm(step, { dim: H, eps, x: b.x, w: W.postNorm, y: b.h2 }),
-    ...(twoProjections
-      ? [
-          ...lin({ N: I, K: H, ldY: 2 * I, x: b.h2, W: W.Wgate, y: b.gu! }, a?.bindings.gate),
-          ...lin({ N: I, K: H, ldY: 2 * I, nOff: I, x: b.h2, W: W.Wup, y: b.gu! }, a?.bindings.up),
-          k.siluMul(step, { I, gu: b.gu!, out: b.act }),
-        ]
-      : [H % 4 ? k.gateUpSilu(step, gu) : k.gateUpSiluVec4(step, gu)]),
-  ];
-  const down = lin({ N: H, K: I, x: b.act, W: W.Wdown, y: b.x, accumulate: true }, a?.bindings.down);
-  return { attention, mlp, down };
+  return { attention, ...mlpDispatches() };
+
+  // the MLP up to act, and the down projection
+  function mlpDispatches(): Omit<LayerDispatches, 'attention'> {
+    const twoProjections = plan.keepGateUp || !!a?.bindings.gate || !!a?.bindings.up;
+    if (twoProjections && !b.gu) throw new Error('gate and up as two projections need the [T, 2I] gu buffer');
+    const gu = { I, K: H, x: b.h2, Wg: W.Wgate, Wu: W.Wup, out: b.act, wDtype: W.dtype };
+    const down = lin({ N: H, K: I, x: b.act, W: W.Wdown, y: b.x, accumulate: true }, a?.bindings.down);
+    if (plan.normInDecode && !twoProjections && H % 4 === 0) {
+      return { mlp: [k.rmsnormGateUpSilu({ I, K: H, eps, x: b.x, normW: W.postNorm, Wg: W.Wgate, Wu: W.Wup, act: b.act, wDtype: W.dtype })], down };
+    }
+    const mlp = [
+      k.rmsnorm(step, { dim: H, eps, x: b.x, w: W.postNorm, y: b.h2 }),
+      ...(twoProjections
+        ? [
+            ...lin({ N: I, K: H, ldY: 2 * I, x: b.h2, W: W.Wgate, y: b.gu! }, a?.bindings.gate),
+            ...lin({ N: I, K: H, ldY: 2 * I, nOff: I, x: b.h2, W: W.Wup, y: b.gu! }, a?.bindings.up),
+            k.siluMul(step, { I, gu: b.gu!, out: b.act }),
+          ]
+        : [H % 4 ? k.gateUpSilu(step, gu) : k.gateUpSiluVec4(step, gu)]),
+    ];
+    return { mlp, down };
+  }
 }

@@ -51,7 +51,7 @@ export class LlamaModel {
    *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
   private prefillGroups: Dispatch[][];
   private decodeOps: Dispatch[];
-  private readonly bufs: { x: GPUBuffer; h: GPUBuffer; qkv: GPUBuffer; att: GPUBuffer; mlp: GPUBuffer; cosSin: GPUBuffer; kCache: GPUBuffer[]; vCache: GPUBuffer[] };
+  private readonly bufs: { x: GPUBuffer; h: GPUBuffer; qkv: GPUBuffer; att: GPUBuffer; mlp: GPUBuffer; part: GPUBuffer; cosSin: GPUBuffer; kCache: GPUBuffer[]; vCache: GPUBuffer[] };
   private readonly dims: { H: number; D: number; I: number; qDim: number; kvDim: number; qkvDim: number };
   /** the adapted dispatches, whose scale setStrength rewrites */
   private adapted: { d: Dispatch; lora: LoraBinding }[] = [];
@@ -87,6 +87,7 @@ export class LlamaModel {
     const qkv = buf(Tm * qkvDim, 'qkv');
     const att = buf(Tm * qDim, 'attn');
     const mlp = buf(Tm * I, 'mlp');
+    const part = buf(c.numHeads * H, 'attn.part'); // decode: each head's share of Wo·attention
     this.logits = buf(c.vocabSize, 'logits');
     this.staging = dev.createBuffer({ label: 'logits-staging', size: c.vocabSize * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.argmaxOut = buf(4, 'argmax');
@@ -97,7 +98,7 @@ export class LlamaModel {
     const kCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `k_cache.${i}`));
     const vCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `v_cache.${i}`));
 
-    this.bufs = { x, h, qkv, att, mlp, cosSin, kCache, vCache };
+    this.bufs = { x, h, qkv, att, mlp, part, cosSin, kCache, vCache };
     this.dims = { H, D, I, qDim, kvDim, qkvDim };
     [this.prefillGroups, this.decodeOps] = this.buildAll(null);
   }
@@ -108,7 +109,7 @@ export class LlamaModel {
    */
   private buildAll(ad: GpuAdapter | null, path: AdapterPath = this.k.variants.adapterPath): [Dispatch[][], Dispatch[]] {
     const k = this.k, c = this.config, weights = this.weights, s = this.step;
-    const { x, h, qkv, att, mlp, cosSin, kCache, vCache } = this.bufs;
+    const { x, h, qkv, att, mlp, part, cosSin, kCache, vCache } = this.bufs;
     const { H } = this.dims;
     this.adapted = [];
     if (ad) {
@@ -121,7 +122,7 @@ export class LlamaModel {
       const onAdapted = (d: Dispatch, lora: LoraBinding) => void this.adapted.push({ d, lora });
       const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x, wDtype: weights.dtype }));
       const groups: Dispatch[][] = weights.layers.map((L, i) => {
-        const b = { x, h1: h, h2: h, qkv, kCache: kCache[i], vCache: vCache[i], att, act: mlp, gu: this.gu, U: this.U, cosSin };
+        const b = { x, h1: h, h2: h, qkv, kCache: kCache[i], vCache: vCache[i], att, act: mlp, gu: this.gu, U: this.U, cosSin, part };
         const { attention, mlp: up, down } = layerDispatches(k, s, c, L, ad?.layers[i], b, plan, onAdapted);
         return [...attention, ...up, ...down];
       });

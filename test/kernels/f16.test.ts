@@ -131,6 +131,29 @@ describe('every weight-reading kernel in f16 equals its f32 form on the rounded 
     });
   }
 
+  for (const [H, D, nQ, nKV, I] of [[12, 6, 3, 1, 7], [20, 4, 2, 2, 33]]) {
+    it(`decode's norm-fused kernels, both forms: rmsnorm_qkv_rope H=${H} D=${D} heads=${nQ}+${nKV}, rmsnorm_gate_up_silu I=${I}`, async () => {
+      const N = (nQ + 2 * nKV) * D, kvDim = nKV * D;
+      const x = rand(H, 18, 2), normW = rand(H, 19), Wqkv = weights(N * H, 20), Wg = weights(I * H, 21), Wu = weights(I * H, 22);
+      const cosSin = g.buf(new Float32Array(4 * D).map((_, i) => Math.cos(i)));
+      for (const form of ['vec4', 'coalesced'] as const) {
+        const [a, h] = await both((W, wDtype) => {
+          const out = g.buf(N + 2 * 2 * kvDim); // q, then a 2-position k cache, then v's
+          const kc = g.buf(2 * kvDim), vc = g.buf(2 * kvDim);
+          const op = g.k.rmsnormQkvRope(g.step, { H, headDim: D, nQHeads: nQ, nKVHeads: nKV, eps: 1e-6, x: g.buf(x), normW: g.buf(normW), W: W(Wqkv), cosSin, q: out, kCache: kc, vCache: vc, wDtype, form });
+          return { op, out, n: nQ * D, T: 1 };
+        });
+        expect(h, `rmsnorm_qkv_rope ${form}`).toEqual(a);
+        const [ga, gh] = await both((W, wDtype) => {
+          const out = g.buf(I);
+          return { op: g.k.rmsnormGateUpSilu({ I, K: H, eps: 1e-6, x: g.buf(x), normW: g.buf(normW), Wg: W(Wg), Wu: W(Wu), act: out, wDtype, form }), out, n: I, T: 1 };
+        });
+        expect(gh, `rmsnorm_gate_up_silu ${form}`).toEqual(ga);
+        expect(maxRelErr(ga, ref.normSiluGateRef(x, normW, rounded(Wg), rounded(Wu), I, H))).toBeLessThan(1e-5);
+      }
+    });
+  }
+
   for (const [V, H, T] of [[9, 7, 4], [13, 16, 5]]) {
     it(`embedding gather: V=${V} H=${H} (odd H straddles packed pairs)`, async () => {
       const table = weights(V * H, 9);

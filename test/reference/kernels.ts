@@ -444,6 +444,26 @@ export function siluGateRef(x: Float32Array, Wg: Float32Array, Wu: Float32Array,
   return g.map((a, i) => (a / (1 + Math.exp(-a))) * u[i]);
 }
 
+/**
+ * Decode's rmsnorm_qkv_rope: h = RMSNorm(x)·normW, qkv = W·h (+ bias), RoPE on the q and k heads at position pos.
+ * Returns q [nQ·D] (rotated), k [nKV·D] (rotated) and v [nKV·D]: what goes to q and to the caches.
+ */
+export function normQkvRopeRef(x: Float32Array, normW: Float32Array, W: Float32Array, bias: Float32Array | undefined, H: number, D: number, nQ: number, nKV: number, pos: number, invFreq: Float32Array) {
+  const N = (nQ + 2 * nKV) * D;
+  const qkv = linearF64(rmsnormF64(x, normW, H, 1e-6), W, 1, N, H);
+  if (bias) for (let n = 0; n < N; n++) qkv[n] += bias[n];
+  const qk = ropeF64(qkv.slice(0, (nQ + nKV) * D), 1, nQ + nKV, D, pos, invFreq);
+  return { q: f32(qk.slice(0, nQ * D)), k: f32(qk.slice(nQ * D)), v: f32(qkv.slice((nQ + nKV) * D)) };
+}
+
+/** Decode's rmsnorm_gate_up_silu: SiLU(Wg·h) ⊙ (Wu·h) with h = RMSNorm(x)·normW, eps 1e-6 */
+export function normSiluGateRef(x: Float32Array, normW: Float32Array, Wg: Float32Array, Wu: Float32Array, I: number, K: number): Float32Array {
+  const h = rmsnormF64(x, normW, K, 1e-6);
+  const g = linearF64(h, Wg, 1, I, K);
+  const u = linearF64(h, Wu, 1, I, K);
+  return f32(g.map((a, i) => (a / (1 + Math.exp(-a))) * u[i]));
+}
+
 export function addRef(x: Float32Array, y: Float32Array): Float32Array {
   return x.map((v, i) => v + y[i]);
 }
