@@ -327,6 +327,16 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           { name: 'rmsnorm_gate_up_silu_coalesced', ops: [k.rmsnormGateUpSilu({ ...o, form: 'coalesced' })], out: () => read(act) },
         ], ref.normSiluGateRef(xh, nw, Wg, Wu, I, H), 1e-4, { bytes: 8 * I * H }),
       );
+      // with the heads' parts (the 4-dispatch layer): x + Σ parts first, staged in workgroup memory by the rows form
+      const ph = lcg(nH * H, 0.1, 37), r = buf(H);
+      const xm = xh.map((v, i) => { let s2 = v; for (let h2 = 0; h2 < nH; h2++) s2 += ph[h2 * H + i]; return s2; });
+      const op = { ...o, parts: { n: nH, part: buf(ph), r } };
+      rows.push(
+        await validateThenTime(`x + Σ ${nH} parts, norm·gate·up·SiLU I=${I} K=${H}`, 1, [
+          { name: 'rmsnorm_gate_up_silu', ops: [k.rmsnormGateUpSilu({ ...op, form: 'vec4' })], out: () => read(act) },
+          { name: 'rmsnorm_gate_up_silu_coalesced', ops: [k.rmsnormGateUpSilu({ ...op, form: 'coalesced' })], out: () => read(act) },
+        ], ref.normSiluGateRef(xm, nw, Wg, Wu, I, H), 1e-4, { bytes: 8 * I * H }),
+      );
       return rows;
     },
   },

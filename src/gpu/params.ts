@@ -134,8 +134,6 @@ export const LIMITS = {
   router_backward: { MAXR: 1024, MAXE: 64 },
   attention: { MAXD: 256 },
   attention_o: { MAXD: 256 },
-  /** vec4s of x the emulators' form stages: K ≤ 3840 */
-  rmsnorm_gate_up_silu: { MAXK4: 960 },
   attention_lse: { MAXD: 256 },
   attention_backward_dq: { MAXD: 256 },
   attention_backward_dkv: { MAXD: 256 },

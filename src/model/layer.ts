@@ -26,7 +26,7 @@
 //     when either is adapted, and always in training, whose backward reads the pre-activations.
 import type { ModelConfig } from './config';
 import type { LayerWeights } from './weights';
-import { fusedFits, NORM_GATE_UP_MAX_K, type Dispatch, type Kernels, type LinearOpts, type LoraBinding } from '../gpu/kernels';
+import { fusedFits, type Dispatch, type Kernels, type LinearOpts, type LoraBinding } from '../gpu/kernels';
 import type { GpuLayer } from '../adapters/gpu';
 import type { KernelVariants } from '../gpu/variants';
 
@@ -151,7 +151,7 @@ export function layerDispatches(
   if (plan.normInDecode && !rt && !a?.bindings.qkv && !W.qkNorm && H % 4 === 0) {
     const qkvRope = k.rmsnormQkvRope(step, { H, headDim: D, nQHeads: c.numHeads, nKVHeads: c.numKVHeads, eps, x: b.x, normW: W.inputNorm, W: W.Wqkv, bias: W.bqkv, cosSin: b.cosSin, q: b.qkv, kCache: b.kCache, vCache: b.vCache, wDtype: W.dtype });
     const plain = !a || (!a.router && Object.keys(a.bindings).length === 0);
-    if (plain && b.part && D % 4 === 0 && (k.variants.gemv === 'coalesced' || H <= NORM_GATE_UP_MAX_K)) {
+    if (plain && b.part && D % 4 === 0) {
       // decode's plain layer: 4 dispatches. The heads' shares of Wo·attention (part) are summed into x by the MLP's
       // norm (which also leaves their sum in h2), and the down projection adds that sum with its own output.
       const r = b.h2;
