@@ -12,12 +12,15 @@ import { createAdapter, defaultSpec } from '../src/adapters/create';
 import type { AdapterPath } from '../src/model/model';
 import { lcg } from './lcg';
 import { trainBench, type TrainBenchModel } from './train';
+import type { TransformersJsPeer } from './transformersjs-peer';
 
 export interface BenchModel {
   name: string;
   files: ModelFiles;
   /** also time decode with Zhyper and CUMA adapters on this model (fused and unfused) */
   adapters?: boolean;
+  /** transformers.js on this model's ONNX exports (bench/onnx-llama.ts), one peer per graph; none: not timed */
+  transformersJs?: (() => Promise<TransformersJsPeer>)[];
 }
 
 export type Row = Record<string, number | string>;
@@ -180,6 +183,31 @@ export async function runBench(o: {
     for (let i = 0; i < DECODE; i++) await peer.forwardArgmax([ids[i]]);
     const tfGreedy = DECODE / ((performance.now() - t0) / 1000);
     peer.dispose();
+    // transformers.js, the same prompt: prefill = generate 1 token; decode = the extra time of DECODE more, per token
+    const tjs: Row = {};
+    let bestTjs = 0;
+    for (const load of m.transformersJs ?? []) {
+      const p = await load();
+      try {
+        // warm up with every shape timed: onnxruntime-web compiles a kernel per input shape on first use
+        await p.generate(ids, 1 + DECODE);
+        let t0 = performance.now();
+        await p.generate(ids, 1);
+        const one = (performance.now() - t0) / 1000;
+        t0 = performance.now();
+        const got = await p.generate(ids, 1 + DECODE);
+        const more = (performance.now() - t0) / 1000;
+        if (more <= one) throw new Error(`${p.label}: ${1 + DECODE} tokens took ${more.toFixed(3)} s, no longer than 1 token (${one.toFixed(3)} s): the timing is not usable`);
+        const decode = DECODE / (more - one);
+        const kind = p.label.includes('fused') ? 'fused' : 'standard';
+        Object.assign(tjs, { [`transformersjs_${kind}_prefill_tok_s`]: +(PROMPT / one).toFixed(2), [`transformersjs_${kind}_decode_tok_s`]: +decode.toFixed(2), [`transformersjs_${kind}_tokens`]: got.length });
+        bestTjs = Math.max(bestTjs, decode);
+        log(`${p.label}: prefill ${(PROMPT / one).toFixed(2)} tok/s, decode ${decode.toFixed(2)} tok/s`);
+      } finally {
+        await p.dispose();
+      }
+    }
+    if (bestTjs > 0) Object.assign(tjs, { decode_ratio_vs_transformersjs: +(oursDecode / bestTjs).toFixed(2), greedy_decode_ratio_vs_transformersjs: +(f16.greedy / bestTjs).toFixed(2) });
     models.push({
       model: m.name,
       prompt_tokens: PROMPT,
@@ -201,6 +229,7 @@ export async function runBench(o: {
       decode_ratio: +(oursDecode / tfDecode).toFixed(2),
       tfjs_greedy_decode_tok_s: +tfGreedy.toFixed(2),
       greedy_decode_ratio: +(f16.greedy / tfGreedy).toFixed(2),
+      ...tjs,
     });
     log(JSON.stringify(models.at(-1)));
   }

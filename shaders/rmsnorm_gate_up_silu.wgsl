@@ -7,17 +7,7 @@
 // stages a tile of (x + Σ parts) ⊙ w in workgroup memory (the parts summed once per workgroup, not per thread) and
 // each thread runs its rows over it; x² is summed on the way, and inv applied at the end. The tile is small on
 // purpose: SwiftShader ran this kernel 2–3× slower with all of K (15 KiB) in workgroup memory. K a multiple of 4.
-// Bindings: x [K] (as vec4), normW [K] (as vec4), Wg, Wu [I, K] row-major (as vec4), act [I], part [nParts, K]
-// (as vec4; a dummy when nParts = 0), r [K] (as vec4; written when nParts > 0).
-struct Params { I: u32, K: u32, eps: f32, nParts: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> normW: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> Wg: array<vec4<f32>>; // #weights, read as load_Wg(i)
-@group(0) @binding(5) var<storage, read> Wu: array<vec4<f32>>; // #weights, read as load_Wu(i)
-@group(0) @binding(6) var<storage, read_write> act: array<f32>;
-@group(0) @binding(7) var<storage, read> part: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> r: array<vec4<f32>>;
+// #include "_norm_gate_up.wgsl"
 
 const WG = 64u;
 const TILE = 128u;
@@ -39,13 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let n = min(TILE, K4 - t0);
     for (var j = lid.x; j < n; j += WG) {
       let k = t0 + j;
-      var v = x[k];
-      if (p.nParts > 0u) {
-        var d = part[k];
-        for (var h = 1u; h < p.nParts; h++) { d += part[h * K4 + k]; }
-        if (wid.x == 0u) { r[k] = d; }
-        v += d;
-      }
+      let v = withParts(k, wid.x);
       s += dot(v, v);
       xs[j] = v * normW[k];
     }

@@ -2,17 +2,7 @@
 // Wu[i+1]), the threads striding along K in vec4s so neighbours read neighbouring words (as matvec_coalesced);
 // one tree in workgroup memory sums the 4 dot products and x² together. With nParts > 0, x is first x + Σ_h part[h]
 // and workgroup 0 writes r = Σ_h part[h], as in rmsnorm_gate_up_silu.wgsl. K a multiple of 4.
-// Bindings: x [K] (as vec4), normW [K] (as vec4), Wg, Wu [I, K] row-major (as vec4), act [I], part [nParts, K]
-// (as vec4; a dummy when nParts = 0), r [K] (as vec4; written when nParts > 0).
-struct Params { I: u32, K: u32, eps: f32, nParts: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> normW: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> Wg: array<vec4<f32>>; // #weights, read as load_Wg(i)
-@group(0) @binding(5) var<storage, read> Wu: array<vec4<f32>>; // #weights, read as load_Wu(i)
-@group(0) @binding(6) var<storage, read_write> act: array<f32>;
-@group(0) @binding(7) var<storage, read> part: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> r: array<vec4<f32>>;
+// #include "_norm_gate_up.wgsl"
 // #include "_dot4.wgsl"
 
 const WG = 64u;
@@ -30,13 +20,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc = vec4<f32>(0.0); // (g[i0], g[i1], u[i0], u[i1])
   var s = 0.0;
   for (var k = lid.x; k < K4; k += WG) {
-    var xk = x[k];
-    if (p.nParts > 0u) {
-      var d = part[k];
-      for (var h = 1u; h < p.nParts; h++) { d += part[h * K4 + k]; }
-      if (wid.x == 0u) { r[k] = d; }
-      xk += d;
-    }
+    let xk = withParts(k, wid.x);
     s += dot(xk, xk);
     acc += dot4(xk * normW[k], load_Wg(r0 + k), load_Wg(r1 + k), load_Wu(r0 + k), load_Wu(r1 + k));
   }
