@@ -12,6 +12,7 @@ import { storage, readF32 } from '../src/gpu/buffers';
 import { ropeInvFreq, ropeTable } from '../src/model/config';
 import * as ref from '../test/reference/kernels';
 import { SMOL, lcg } from './core';
+import { topK } from '../src/model/sampling';
 
 const gpu = await acquireNodeGpu();
 const dev = gpu.device;
@@ -139,7 +140,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
   /** the decode GEMV and prefill matmul on f16 weights (read unpacked from u32 pairs, and as array<f16> where the
    *  device has shader-f16) beside the f32 ones, on the same f16-rounded weights */
   'linear-f16': {
-    kernels: ['matvec_vec4', 'matvec_coalesced', 'matmul_vec4', 'argmax'],
+    kernels: ['matvec_vec4', 'matvec_coalesced', 'matmul_vec4', 'argmax', 'topk'],
     async run() {
       const rows = [];
       const copy = await copyGBps(64 * 2 ** 20);
@@ -169,6 +170,15 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
       // greedy decoding's argmax over SmolLM2's vocabulary (what a greedy step reads back: 4 bytes, not V·4)
       const logits = lcg(SMOL.vocab, 3, 5), L = buf(logits), out = buf(4);
       rows.push(await validateThenTime(`argmax V=${SMOL.vocab}`, 1, [{ name: 'argmax', ops: [k.argmax({ n: SMOL.vocab, x: L, out })], out: async () => Float32Array.from([new Uint32Array((await read(out, 1)).buffer)[0]]) }], [ref.argmaxRef(logits)], 1e-12, { bytes: 4 * SMOL.vocab }));
+      // sampling's top-k on the GPU (8k bytes back) beside what the CPU path does: read the logits back, select on the CPU
+      for (const kk of [1, 40, 64]) {
+        const tk2 = buf(2 * kk);
+        const row = await validateThenTime(`topk k=${kk} V=${SMOL.vocab}`, 1, [{ name: 'topk', ops: [k.topk({ n: SMOL.vocab, k: kk, x: L, out: tk2 })], out: async () => Float32Array.from(new Uint32Array((await read(tk2, 2 * kk)).buffer).filter((_, j) => j % 2 === 0)) }], topK(logits, kk), 1e-12, { bytes: 4 * SMOL.vocab });
+        const reps = 5, t0 = performance.now();
+        for (let r = 0; r < reps; r++) topK(await read(L, SMOL.vocab), kk);
+        row['logits back + CPU top-k µs'] = Math.round(((performance.now() - t0) / reps) * 1000);
+        rows.push(row);
+      }
       return rows;
     },
   },

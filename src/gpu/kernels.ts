@@ -45,7 +45,7 @@ export class Kernels {
     readonly device: GPUDevice,
     private readonly shaders: ShaderLibrary,
     /** the variants this device runs (variants.ts); the plain per-row GEMV unless told */
-    public variants: KernelVariants = { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', reason: 'default' },
+    public variants: KernelVariants = { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'default' },
   ) {
     this.empty = device.createBuffer({ label: 'empty', size: 16, usage: GPUBufferUsage.STORAGE });
     this.noOutput = device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });
@@ -261,6 +261,12 @@ export class Kernels {
   /** out[0] = argmax of x[0..n) (lowest index among equal maxima): greedy decoding reads back 4 bytes */
   argmax(o: { n: number; x: GPUBuffer; out: GPUBuffer }): Dispatch {
     return this.make('argmax', { n: o.n }, null, [o.x, o.out], () => [1, 1, 1]);
+  }
+
+  /** out[2j], out[2j+1] = index and logit bits of the j-th largest of x[0..n), j < k, in the CPU sampler's order */
+  topk(o: { n: number; k: number; x: GPUBuffer; out: GPUBuffer }): Dispatch {
+    if (!(o.k >= 1 && o.k <= o.n)) throw new Error(`topk needs 1 ≤ k ≤ n, got k = ${o.k}, n = ${o.n}`);
+    return this.make('topk', { n: o.n, k: o.k }, null, [o.x, o.out], () => [1, 1, 1]);
   }
 
   add(o: { n: number; x: GPUBuffer; y: GPUBuffer }): Dispatch {

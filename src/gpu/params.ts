@@ -43,6 +43,7 @@ export const PARAMS = {
   attention_o: { headDim: 'u32', nHeads: 'u32', nKVHeads: 'u32', ldQKV: 'u32', scale: 'f32', H: 'u32', hasBias: 'u32', _a: 'u32' },
   add: { n: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
   argmax: { n: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
+  topk: { n: 'u32', k: 'u32', _a: 'u32', _b: 'u32' },
   lora_matvec_vec4: ADAPTED,
   lora_matmul_vec4: ADAPTED,
   lora_matvec_up_vec4: ADAPTED,

@@ -17,6 +17,10 @@ export interface KernelVariants {
    *  ('unpack', which every device has); the same values either way. On lavapipe, which has shader-f16, unpacking
    *  measured faster (bench/results/kernels-f16-2026-12-03/); a GPU reads array<f16> (by design: no GPU was lent) */
   f16: 'native' | 'unpack';
+  /** where a sampled decode step picks its top-k candidates: on the GPU (topk.wgsl, 8k bytes back) or on the CPU
+   *  from the logits read back. The emulators run the k rounds of topk.wgsl 3–15× slower than reading 196 KB back
+   *  and selecting in JS (npm run bench:kernels -- linear-f16); a GPU saves the read-back (by design: none was lent) */
+  sampling: 'gpu' | 'cpu';
   /** why, in words (the CLI's info and the bench report print it) */
   reason: string;
 }
@@ -25,7 +29,7 @@ const isSwiftShader = (i: Pick<AdapterInfo, 'vendor' | 'description' | 'architec
 const isLavapipe = (i: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>) => /llvmpipe|lavapipe/i.test(`${i.vendor} ${i.architecture} ${i.description}`);
 
 export function chooseVariants(info: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>): KernelVariants {
-  if (isSwiftShader(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', reason: 'SwiftShader: one row per thread and the split adapter path measured faster (npm run bench:kernels, npm run bench)' };
-  if (isLavapipe(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', reason: 'lavapipe: one row per thread, the split adapter path, and f16 unpacked from u32 pairs (not shader-f16) measured faster (npm run bench:kernels, npm run bench)' };
-  return { gemv: 'coalesced', adapterPath: 'fused', f16: 'native', reason: 'a GPU: coalesced GEMV reads, and the fused adapter kernels (measured on an H100)' };
+  if (isSwiftShader(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'SwiftShader: one row per thread, the split adapter path and top-k on the CPU measured faster (npm run bench:kernels, npm run bench)' };
+  if (isLavapipe(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'lavapipe: one row per thread, the split adapter path, f16 unpacked from u32 pairs (not shader-f16) and top-k on the CPU measured faster (npm run bench:kernels, npm run bench)' };
+  return { gemv: 'coalesced', adapterPath: 'fused', f16: 'native', sampling: 'gpu', reason: 'a GPU: coalesced GEMV reads, the fused adapter kernels (measured on an H100), top-k on the GPU' };
 }

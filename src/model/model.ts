@@ -34,6 +34,9 @@ export interface ModelOptions {
 
 export type { AdapterPath } from './layer';
 
+/** the largest k sampling's top-k runs on the GPU (larger: the logits come back and the CPU selects) */
+export const TOPK_GPU_MAX = 256;
+
 export class LlamaModel {
   readonly maxContext: number;
   readonly maxChunk: number;
@@ -47,6 +50,10 @@ export class LlamaModel {
   private readonly argmaxOut: GPUBuffer;
   private readonly argmaxStaging: GPUBuffer;
   private readonly argmaxOp: Dispatch;
+  /** sampling's top-k on the GPU: the candidates (index, logit bits) of the last step, and one dispatch per k used */
+  private readonly topkOut: GPUBuffer;
+  private readonly topkStaging: GPUBuffer;
+  private readonly topkOps = new Map<number, Dispatch>();
   /** prefill dispatches, one group per layer: each group is its own submit, so a long prompt never
    *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
   private prefillGroups: Dispatch[][];
@@ -93,6 +100,8 @@ export class LlamaModel {
     this.argmaxOut = buf(4, 'argmax');
     this.argmaxStaging = dev.createBuffer({ label: 'argmax-staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.argmaxOp = k.argmax({ n: c.vocabSize, x: this.logits, out: this.argmaxOut });
+    this.topkOut = buf(2 * TOPK_GPU_MAX, 'topk');
+    this.topkStaging = dev.createBuffer({ label: 'topk-staging', size: 8 * TOPK_GPU_MAX, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const cosSin = storage(dev, ropeTable(ropeInvFreq(c), this.maxContext), 'rope.cos_sin');
     this.owned.push(cosSin);
     const kCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `k_cache.${i}`));
@@ -188,6 +197,32 @@ export class LlamaModel {
     const id = new Uint32Array(this.argmaxStaging.getMappedRange())[0];
     this.argmaxStaging.unmap();
     return id;
+  }
+
+  /**
+   * Forward `ids` and return the k largest last-position logits with their indices, in the CPU sampler's order
+   * (topk.wgsl): a sampled step reads back 8k bytes. 1 ≤ k ≤ TOPK_GPU_MAX.
+   */
+  async forwardTopK(ids: number[], k: number): Promise<{ idx: Uint32Array; vals: Float32Array }> {
+    const kk = Math.min(k, this.config.vocabSize);
+    if (!(kk >= 1 && kk <= TOPK_GPU_MAX)) throw new Error(`top-k on the GPU takes 1 ≤ k ≤ ${TOPK_GPU_MAX}, got ${k}`);
+    let op = this.topkOps.get(kk);
+    if (!op) this.topkOps.set(kk, (op = this.k.topk({ n: this.config.vocabSize, k: kk, x: this.logits, out: this.topkOut })));
+    this.run(ids, (enc) => {
+      this.k.encode(enc, [op], 1);
+      enc.copyBufferToBuffer(this.topkOut, 0, this.topkStaging, 0, 8 * kk);
+    });
+    await this.topkStaging.mapAsync(GPUMapMode.READ, 0, 8 * kk);
+    const pairs = new Uint32Array(this.topkStaging.getMappedRange(0, 8 * kk).slice(0));
+    this.topkStaging.unmap();
+    const idx = new Uint32Array(kk), vals = new Float32Array(kk);
+    const bits = new Float32Array(pairs.buffer);
+    for (let j = 0; j < kk; j++) {
+      idx[j] = pairs[2 * j];
+      vals[j] = bits[2 * j + 1];
+      if (idx[j] >= this.config.vocabSize || !Number.isFinite(vals[j])) throw new Error(`the logits hold NaN or ±inf (top-k candidate ${j}): the forward is not finite`);
+    }
+    return { idx, vals };
   }
 
   /** Submit the forward of `ids` in chunks; `last` adds to the final submit what reads the logits back. */

@@ -7,9 +7,9 @@ import { Kernels } from '../gpu/kernels';
 import type { ShaderLibrary } from '../gpu/shaders';
 import { parseConfig, type ModelConfig } from './config';
 import { checkCheckpoint, checkFitsAdapter, checkValues, readCheckpoint, uploadWeights } from './weights';
-import { LlamaModel, type AdapterPath, type ModelOptions } from './model';
+import { LlamaModel, TOPK_GPU_MAX, type AdapterPath, type ModelOptions } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
-import { mulberry32, sample } from './sampling';
+import { draw, mulberry32, sample } from './sampling';
 import { TextStream } from './text-stream';
 import type { ModelFiles } from './sources';
 import { GpuAdapter } from '../adapters/gpu';
@@ -146,7 +146,16 @@ export class Runtime {
     if (promptIds.length >= model.maxContext) throw new Error(`the prompt has ${promptIds.length} tokens; this model's context here is ${model.maxContext}`);
     checkIds(promptIds, config.vocabSize);
     // greedy: the argmax on the GPU (4 bytes back per token); sampling: the logits back, sampled on the CPU
-    const next = opts.greedy ? (t: number[]) => model.forwardArgmax(t) : async (t: number[]) => sample(await model.forward(t), opts, rand);
+    // top-k sampling where the device picks candidates on the GPU (variants.sampling): 8k bytes back, the same draw
+    const gpuTopK = !opts.greedy && opts.temperature > 0 && this.kernels.variants.sampling === 'gpu' && opts.topK >= 1 && opts.topK <= TOPK_GPU_MAX;
+    const next = opts.greedy
+      ? (t: number[]) => model.forwardArgmax(t)
+      : gpuTopK
+        ? async (t: number[]) => {
+            const { idx, vals } = await model.forwardTopK(t, opts.topK);
+            return draw(idx, vals, opts, rand);
+          }
+        : async (t: number[]) => sample(await model.forward(t), opts, rand);
     const t0 = performance.now();
     let id = await next(promptIds);
     const t1 = performance.now();

@@ -28,8 +28,17 @@ export interface SampleOptions {
 
 export function sample(logits: Float32Array, o: SampleOptions, rand: () => number): number {
   if (o.greedy || o.temperature <= 0) return argmax(logits);
+  const idx = topK(logits, o.topK);
+  return draw(idx, idx.map((i) => logits[i]), o, rand);
+}
+
+/**
+ * The indices of the k largest logits (k ≤ 0: all of them), larger first and equal ones by lower index: the order
+ * the GPU's topk.wgsl gives too.
+ */
+export function topK(logits: ArrayLike<number>, kWanted: number): number[] {
   const V = logits.length;
-  const k = o.topK > 0 ? Math.min(o.topK, V) : V;
+  const k = kWanted > 0 ? Math.min(kWanted, V) : V;
   // Partial selection of the k largest (k is small; a full sort of 150k logits per token is wasteful).
   let idx: number[];
   if (k < V) {
@@ -49,10 +58,17 @@ export function sample(logits: Float32Array, o: SampleOptions, rand: () => numbe
   } else {
     idx = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
   }
-  const m = logits[idx[0]];
-  const p = idx.map((i) => Math.exp((logits[i] - m) / o.temperature));
+  return idx;
+}
+
+/**
+ * The seeded draw from candidates idx (in topK's order) with logits vals: softmax at the temperature, then top-p
+ * (the smallest prefix whose mass reaches topP), then one uniform from rand.
+ */
+export function draw(idx: ArrayLike<number>, vals: ArrayLike<number>, o: Pick<SampleOptions, 'temperature' | 'topP'>, rand: () => number): number {
+  const m = vals[0];
+  const p = Array.from(vals, (v) => Math.exp((v - m) / o.temperature));
   const z = p.reduce((a, b) => a + b, 0);
-  // top-p: the smallest prefix whose mass reaches topP
   let keep = p.length;
   if (o.topP < 1) {
     let c = 0;

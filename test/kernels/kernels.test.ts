@@ -5,6 +5,8 @@ import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
 import * as ref from '../reference/kernels';
 import { ropeInvFreq, ropeTable } from '../../src/model/config';
 import { ATTENTION_TILED_MAX_D } from '../../src/gpu/kernels';
+import { topK } from '../../src/model/sampling';
+import { topkRef } from '../reference/kernels';
 
 let g: Awaited<ReturnType<typeof gpuKernels>>;
 beforeAll(async () => {
@@ -52,6 +54,27 @@ describe('argmax (greedy decoding on the GPU)', () => {
       }
     });
   }
+});
+
+describe('topk (sampling\'s candidates on the GPU)', () => {
+  for (const [n, k] of [[1, 1], [7, 7], [300, 5], [1000, 64], [49152, 40], [2137, 256]]) {
+    it(`n=${n} k=${k}: the k largest in the CPU sampler's order, ties by lower index, with their logits`, async () => {
+      const x = rand(n, n + k, 10);
+      // ties: several copies of values inside and at the edge of the top k, spread over the threads' strides
+      if (n > 300) for (const j of [3, 299, n - 1, Math.floor(n / 3)]) x[j] = x[topkRef(x, k)[Math.min(k - 1, 2)]];
+      const out = g.buf(2 * k);
+      g.k.run([g.k.topk({ n, k, x: g.buf(x), out })], 1);
+      const got = new Uint32Array((await g.read(out, 2 * k)).buffer);
+      const idx = Array.from(got.filter((_, j) => j % 2 === 0));
+      const vals = Array.from(new Float32Array(got.buffer).filter((_, j) => j % 2 === 1));
+      expect(idx).toEqual(topkRef(x, k));
+      expect(idx).toEqual(topK(x, k));
+      expect(vals).toEqual(idx.map((i) => x[i]));
+    });
+  }
+  it('refuses k outside 1..n by name', () => {
+    expect(() => g.k.topk({ n: 5, k: 6, x: g.buf(5), out: g.buf(12) })).toThrow(/topk needs 1 ≤ k ≤ n, got k = 6, n = 5/);
+  });
 });
 
 describe('rmsnorm', () => {

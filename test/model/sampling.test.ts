@@ -1,5 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { argmax, mulberry32, sample } from '../../src/model/sampling';
+import { Runtime } from '../../src/model/runtime';
+import { nodeGPU } from '../../src/gpu/node';
+import { loadShaderLibrary } from '../../src/gpu/shaders-node';
+import { dirSource } from '../../src/model/sources-node';
+import { DEFAULT_GENERATE, type GenerateOptions } from '../../src/model/api';
 
 const logits = Float32Array.from([1, 3, 2, 0.5, 2.9, -1]);
 const freq = (o: Parameters<typeof sample>[1], n = 20000, seed = 1) => {
@@ -36,5 +41,34 @@ describe('sampling', () => {
     const run = (s: number) => { const r = mulberry32(s); return Array.from({ length: 50 }, () => sample(logits, o, r)); };
     expect(run(5)).toEqual(run(5));
     expect(run(5)).not.toEqual(run(6));
+  });
+});
+
+describe('sampling with the top-k picked on the GPU (topk.wgsl) gives the CPU path\'s tokens for the same seed', () => {
+  it('the embedded default: top-k 1, 40 and 256, with and without top-p, several seeds', { timeout: 120_000 }, async () => {
+    const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
+    try {
+      await rt.load(dirSource('public/models/default'));
+      const base = rt.variants;
+      const run = async (sampling: 'gpu' | 'cpu', o: Partial<GenerateOptions>) => {
+        rt.variants = { ...base, sampling };
+        return (await rt.generate('What matters in life?', { ...DEFAULT_GENERATE, maxTokens: 24, ...o })).ids;
+      };
+      const cases: Partial<GenerateOptions>[] = [
+        { topK: 1, topP: 1, seed: 1 },
+        { topK: 40, topP: 0.95, temperature: 0.8, seed: 3 },
+        { topK: 40, topP: 1, temperature: 1.5, seed: 4 },
+        { topK: 256, topP: 0.9, temperature: 1.2, seed: 5 },
+      ];
+      for (const o of cases) {
+        const gpu = await run('gpu', o), cpu = await run('cpu', o);
+        expect(gpu.length).toBeGreaterThan(1);
+        expect(gpu, JSON.stringify(o)).toEqual(cpu);
+      }
+      // a different seed draws differently: the comparison above is not between two constants
+      expect(await run('gpu', { topK: 40, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topK: 40, temperature: 1.5, seed: 7 }));
+    } finally {
+      rt.destroy();
+    }
   });
 });

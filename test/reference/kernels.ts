@@ -432,6 +432,13 @@ export function argmaxRef(x: ArrayLike<number>): number {
   return best;
 }
 
+/** The k largest of x by a full sort: larger first, equal ones by lower index (independent of sampling.ts's selection) */
+export function topkRef(x: ArrayLike<number>, k: number): number[] {
+  return Array.from({ length: x.length }, (_, i) => i)
+    .sort((a, b) => (x[b] === x[a] ? a - b : x[b] - x[a]))
+    .slice(0, k);
+}
+
 export function embeddingRef(table: Float32Array, ids: ArrayLike<number>, H: number): Float32Array {
   const out = new Float32Array(ids.length * H);
   for (let t = 0; t < ids.length; t++) out.set(table.subarray(ids[t] * H, ids[t] * H + H), t * H);
