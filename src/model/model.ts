@@ -54,6 +54,10 @@ export class LlamaModel {
   private readonly topkOut: GPUBuffer;
   private readonly topkStaging: GPUBuffer;
   private readonly topkOps = new Map<number, Dispatch>();
+  /** greedyStep's two read-back slots, which one is next, and when each is free again */
+  private readonly greedyStaging: GPUBuffer[];
+  private greedySlot = 0;
+  private readonly greedyBusy: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
   /** prefill dispatches, one group per layer: each group is its own submit, so a long prompt never
    *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
   private prefillGroups: Dispatch[][];
@@ -100,6 +104,7 @@ export class LlamaModel {
     this.argmaxOut = buf(4, 'argmax');
     this.argmaxStaging = dev.createBuffer({ label: 'argmax-staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.argmaxOp = k.argmax({ n: c.vocabSize, x: this.logits, out: this.argmaxOut });
+    this.greedyStaging = [0, 1].map((i) => dev.createBuffer({ label: `greedy-staging-${i}`, size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
     this.topkOut = buf(2 * TOPK_GPU_MAX, 'topk');
     this.topkStaging = dev.createBuffer({ label: 'topk-staging', size: 8 * TOPK_GPU_MAX, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const cosSin = storage(dev, ropeTable(ropeInvFreq(c), this.maxContext), 'rope.cos_sin');
@@ -200,6 +205,44 @@ export class LlamaModel {
   }
 
   /**
+   * Greedy decoding with the next step queued before this one's id is read: `greedyStep(ids)` submits the forward of
+   * ids and its argmax at once and returns the promise of that argmax; `greedyStep(null)` submits one step whose
+   * token is the last step's argmax, copied on the GPU, so it can be queued before that argmax is known. The GPU then
+   * never idles through a read-back's round trip. Two read-back slots take turns (a third step waits for the first).
+   */
+  async greedyStep(ids: number[] | null): Promise<number> {
+    const s = this.greedySlot++ % 2;
+    await this.greedyBusy[s];
+    const staging = this.greedyStaging[s];
+    const readBack = (enc: GPUCommandEncoder) => {
+      this.k.encode(enc, [this.argmaxOp], 1);
+      enc.copyBufferToBuffer(this.argmaxOut, 0, staging, 0, 4);
+    };
+    if (ids) this.run(ids, readBack);
+    else {
+      if (this.pos + 1 > this.maxContext) throw new Error(`context full: ${this.pos} + 1 tokens > ${this.maxContext}`);
+      const dev = this.k.device;
+      writeStep(dev, this.step, 1, this.pos);
+      const enc = dev.createCommandEncoder();
+      enc.copyBufferToBuffer(this.argmaxOut, 0, this.ids, 0, 4);
+      this.k.encode(enc, this.decodeOps, 1);
+      readBack(enc);
+      dev.queue.submit([enc.finish()]);
+      this.pos += 1;
+    }
+    const id = staging.mapAsync(GPUMapMode.READ, 0, 4).then(() => {
+      const v = new Uint32Array(staging.getMappedRange(0, 4))[0];
+      staging.unmap();
+      return v;
+    });
+    this.greedyBusy[s] = id.then(
+      () => undefined,
+      () => undefined,
+    );
+    return id;
+  }
+
+  /**
    * Forward `ids` and return the k largest last-position logits with their indices, in the CPU sampler's order
    * (topk.wgsl): a sampled step reads back 8k bytes. 1 ≤ k ≤ TOPK_GPU_MAX.
    */
@@ -264,6 +307,8 @@ export class LlamaModel {
     this.gu?.destroy();
     this.staging.destroy();
     this.argmaxStaging.destroy();
+    this.topkStaging.destroy();
+    for (const b of this.greedyStaging) b.destroy();
     this.step.destroy();
     const w = this.weights;
     const bufs = new Set<GPUBuffer>();

@@ -145,11 +145,18 @@ export class Runtime {
     model.reset();
     if (promptIds.length >= model.maxContext) throw new Error(`the prompt has ${promptIds.length} tokens; this model's context here is ${model.maxContext}`);
     checkIds(promptIds, config.vocabSize);
-    // greedy: the argmax on the GPU (4 bytes back per token); sampling: the logits back, sampled on the CPU
-    // top-k sampling where the device picks candidates on the GPU (variants.sampling): 8k bytes back, the same draw
+    // greedy: the argmax on the GPU (4 bytes back per token), each step queued before the last one's id is read (its
+    // token is that argmax, on the GPU); sampling: the logits back, sampled on the CPU, or where the device picks the
+    // top-k candidates on the GPU (variants.sampling), 8k bytes back and the same draw
     const gpuTopK = !opts.greedy && opts.temperature > 0 && this.kernels.variants.sampling === 'gpu' && opts.topK >= 1 && opts.topK <= TOPK_GPU_MAX;
+    let ahead: Promise<number> | null = null;
     const next = opts.greedy
-      ? (t: number[]) => model.forwardArgmax(t)
+      ? (t: number[]) => {
+          const cur = ahead ?? model.greedyStep(t);
+          // the step after cur, if it can be needed: token ids.length + 2 within maxTokens and the context
+          ahead = ids.length + 2 <= opts.maxTokens && model.pos < model.maxContext ? model.greedyStep(null) : null;
+          return cur;
+        }
       : gpuTopK
         ? async (t: number[]) => {
             const { idx, vals } = await model.forwardTopK(t, opts.topK);
@@ -175,13 +182,18 @@ export class Runtime {
       const dt = (performance.now() - t1) / 1000;
       onToken?.({ id, text, count: ids.length, tokensPerSecond: ids.length > 1 ? (ids.length - 1) / dt : 0 });
       if (ids.length >= opts.maxTokens) break;
-      if (model.pos >= model.maxContext) {
+      if (model.pos - (ahead ? 1 : 0) >= model.maxContext) {
         stopReason = 'context_full';
         break;
       }
       id = await next([id]);
     }
     const t2 = performance.now();
+    if (ahead) {
+      // a step queued past the end (EOS, cancel): its token is not kept, and the cache position is given back
+      await (ahead as Promise<number>).catch(() => 0);
+      model.pos -= 1;
+    }
     return {
       promptIds,
       ids,

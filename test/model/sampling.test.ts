@@ -72,3 +72,41 @@ describe('sampling with the top-k picked on the GPU (topk.wgsl) gives the CPU pa
     }
   });
 });
+
+describe('greedy decoding with each step queued before the last id is read', () => {
+  it('gives the ids of a plain loop (logits back, argmax on the CPU), and stops at max tokens, EOS and the end of the context', { timeout: 120_000 }, async () => {
+    const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
+    try {
+      const P = 12;
+      await rt.load(dirSource('public/models/default'), undefined, undefined, { maxContext: P + 4 });
+      const model = rt.model!;
+      const prompt = [5, 17, 99, 300, 42, 7, 12, 40, 41, 50, 60, 61];
+      expect(prompt.length).toBe(P);
+      const plain = async (n: number) => {
+        model.reset();
+        let logits = await model.forward(prompt);
+        const out: number[] = [];
+        while (out.length < n) {
+          out.push(argmax(logits));
+          if (model.pos >= model.maxContext) break;
+          logits = await model.forward([out.at(-1)!]);
+        }
+        return out;
+      };
+      const greedy = (maxTokens: number) => rt.generate(prompt, { ...DEFAULT_GENERATE, greedy: true, chat: false, maxTokens });
+      for (const n of [1, 2, 3]) {
+        const g = await greedy(n);
+        expect(model.pos).toBe(P + n - 1); // the queued step past the end gave its cache position back
+        expect(g.ids.length).toBe(n);
+        expect(g.ids).toEqual((await plain(n)).slice(0, g.ids.length));
+      }
+      // the context holds P + 4 positions: the fifth token is the last that fits (P + 4 fed, 5 generated)
+      const g = await greedy(50);
+      expect(g.stopReason === 'context_full' || g.stopReason === 'eos').toBe(true);
+      if (g.stopReason === 'context_full') expect(g.ids.length).toBe(5);
+      expect(g.ids).toEqual((await plain(g.ids.length)).slice(0, g.ids.length));
+    } finally {
+      rt.destroy();
+    }
+  });
+});
