@@ -10,13 +10,14 @@
 //   act  = SiLU(h2·Wgateᵀ) ⊙ (h2·Wupᵀ)
 //   x   += act·Wdownᵀ
 //
-// Decode (one token) runs the same equations in fewer dispatches, each RMSNorm inside the projection after it:
-//   rmsnorm_qkv_rope        h1, qkv, RoPE and the KV append            (with no adapter on qkv, no q/k norm)
-//   attention_o             each head's attention and its share of Wo  (a layer with no adapter at all)
-//   rmsnorm_gate_up_silu    x + Σ heads' shares, h2, act; the shares' sum r
+// Decode (one token) runs the same equations in fewer dispatches, each RMSNorm inside the projection after it,
+// each part where it has no adapter:
+//   rmsnorm_qkv_rope        h1, qkv, RoPE and the KV append            (qkv plain, no router, no q/k norm)
+//   attention_o             each head's attention and its share of Wo  (o, gate, up and down plain)
+//   rmsnorm_gate_up_silu    x + Σ heads' shares, h2, act; the shares' sum r   (gate and up plain)
 //   matvec (down)           x += r + act·Wdownᵀ
-// 4 dispatches a plain layer; 5 with an adapter on o, gate, up or down only; 8 with one on qkv (or CUMA's router),
-// and in prefill and training.
+// 4 dispatches a plain layer (SmolLM2-135M: 123 a token); an adapter on q and v (Zhyper's and CUMA's default) keeps
+// the last three; prefill and training run the 8 dispatches above.
 //
 // What varies, decided here only (LayerPlan):
 //   - a projection: matmul (T tokens) or matvec (decode), each as vec4 when K % 4 == 0; with an adapter the
@@ -147,54 +148,53 @@ export function layerDispatches(
   const rt = a?.router;
   const norm = { dim: H, eps, x: b.x, w: W.inputNorm, y: b.h1 };
   const att = { headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, out: b.att };
-  const oProj = () => lin({ N: H, K: qDim, x: b.att, W: W.Wo, bias: W.bo, y: b.x, accumulate: true }, a?.bindings.o);
-  if (plan.normInDecode && !rt && !a?.bindings.qkv && !W.qkNorm && H % 4 === 0) {
-    const qkvRope = k.rmsnormQkvRope(step, { H, headDim: D, nQHeads: c.numHeads, nKVHeads: c.numKVHeads, eps, x: b.x, normW: W.inputNorm, W: W.Wqkv, bias: W.bqkv, cosSin: b.cosSin, q: b.qkv, kCache: b.kCache, vCache: b.vCache, wDtype: W.dtype });
-    const plain = !a || (!a.router && Object.keys(a.bindings).length === 0);
-    if (plain && b.part && D % 4 === 0) {
-      // decode's plain layer: 4 dispatches. The heads' shares of Wo·attention (part) are summed into x by the MLP's
-      // norm (which also leaves their sum in h2), and the down projection adds that sum with its own output.
-      const r = b.h2;
-      return {
-        attention: [qkvRope, k.attentionO(step, { H, headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, Wo: W.Wo, bo: W.bo, part: b.part, wDtype: W.dtype })],
-        mlp: [k.rmsnormGateUpSilu({ I, K: H, eps, x: b.x, normW: W.postNorm, Wg: W.Wgate, Wu: W.Wup, act: b.act, parts: { n: c.numHeads, part: b.part, r }, wDtype: W.dtype })],
-        down: [plainLinear(k, step, { N: H, K: I, x: b.act, W: W.Wdown, bias: r, y: b.x, accumulate: true, wDtype: W.dtype }, false)],
-      };
-    }
-    // decode with an adapter off qkv: 5 dispatches (norm·qkv·RoPE·append, attention, o, norm·gate·up·SiLU, down)
-    return { attention: [qkvRope, k.attention(step, att), ...oProj()], ...mlpDispatches() };
-  }
-  const attention = [
-    // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
-    ...(rt && plan.routerInNorm ? [k.rmsnormRouter(step, { ...norm, ...rt })] : [k.rmsnorm(step, norm), ...(rt ? [k.router(step, { ...rt, h: b.h1 })] : [])]),
-    ...lin({ N: qkvDim, K: H, x: b.h1, W: W.Wqkv, bias: W.bqkv, y: b.qkv }, a?.bindings.qkv),
-    k.rope(step, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin: b.cosSin, qkv: b.qkv, ...(W.qkNorm ? { normW: W.qkNorm, ...(b.qkPre ? { pre: b.qkPre } : {}) } : {}), ...(plan.kvInRope ? { kv: { kCache: b.kCache, vCache: b.vCache } } : {}) }),
-    ...(plan.kvInRope ? [] : [k.kvAppend(step, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache })]),
-    // T tokens at once share key/value tiles (attention_tiled); decode has one token per head
-    plan.prefill ? k.attentionPrefill(step, att) : k.attention(step, att),
-    ...oProj(),
-  ];
-  return { attention, ...mlpDispatches() };
+  const twoProjections = plan.keepGateUp || !!a?.bindings.gate || !!a?.bindings.up;
+  if (twoProjections && !b.gu) throw new Error('gate and up as two projections need the [T, 2I] gu buffer');
+  // decode, each part where it has no adapter: the input norm, qkv, RoPE and the KV append in one dispatch; the
+  // attention with each head's share of Wo (part) when o and the MLP are plain, summed into x by the MLP's norm
+  // (which leaves the sum r in h2) and added with the down projection's output
+  const fuseQkv = plan.normInDecode && !rt && !a?.bindings.qkv && !W.qkNorm && H % 4 === 0;
+  const parts = plan.normInDecode && !a?.bindings.o && !twoProjections && !a?.bindings.down && !!b.part && D % 4 === 0 && H % 4 === 0;
+  const fuseMlpNorm = plan.normInDecode && !twoProjections && H % 4 === 0;
+  const r = b.h2;
 
-  // the MLP up to act, and the down projection
-  function mlpDispatches(): Omit<LayerDispatches, 'attention'> {
-    const twoProjections = plan.keepGateUp || !!a?.bindings.gate || !!a?.bindings.up;
-    if (twoProjections && !b.gu) throw new Error('gate and up as two projections need the [T, 2I] gu buffer');
-    const gu = { I, K: H, x: b.h2, Wg: W.Wgate, Wu: W.Wup, out: b.act, wDtype: W.dtype };
-    const down = lin({ N: H, K: I, x: b.act, W: W.Wdown, y: b.x, accumulate: true }, a?.bindings.down);
-    if (plan.normInDecode && !twoProjections && H % 4 === 0) {
-      return { mlp: [k.rmsnormGateUpSilu({ I, K: H, eps, x: b.x, normW: W.postNorm, Wg: W.Wgate, Wu: W.Wup, act: b.act, wDtype: W.dtype })], down };
-    }
-    const mlp = [
-      k.rmsnorm(step, { dim: H, eps, x: b.x, w: W.postNorm, y: b.h2 }),
-      ...(twoProjections
-        ? [
-            ...lin({ N: I, K: H, ldY: 2 * I, x: b.h2, W: W.Wgate, y: b.gu! }, a?.bindings.gate),
-            ...lin({ N: I, K: H, ldY: 2 * I, nOff: I, x: b.h2, W: W.Wup, y: b.gu! }, a?.bindings.up),
-            k.siluMul(step, { I, gu: b.gu!, out: b.act }),
-          ]
-        : [H % 4 ? k.gateUpSilu(step, gu) : k.gateUpSiluVec4(step, gu)]),
-    ];
-    return { mlp, down };
+  const attention = [
+    ...(fuseQkv
+      ? [k.rmsnormQkvRope(step, { H, headDim: D, nQHeads: c.numHeads, nKVHeads: c.numKVHeads, eps, x: b.x, normW: W.inputNorm, W: W.Wqkv, bias: W.bqkv, cosSin: b.cosSin, q: b.qkv, kCache: b.kCache, vCache: b.vCache, wDtype: W.dtype })]
+      : [
+          // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
+          ...(rt && plan.routerInNorm ? [k.rmsnormRouter(step, { ...norm, ...rt })] : [k.rmsnorm(step, norm), ...(rt ? [k.router(step, { ...rt, h: b.h1 })] : [])]),
+          ...lin({ N: qkvDim, K: H, x: b.h1, W: W.Wqkv, bias: W.bqkv, y: b.qkv }, a?.bindings.qkv),
+          k.rope(step, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin: b.cosSin, qkv: b.qkv, ...(W.qkNorm ? { normW: W.qkNorm, ...(b.qkPre ? { pre: b.qkPre } : {}) } : {}), ...(plan.kvInRope ? { kv: { kCache: b.kCache, vCache: b.vCache } } : {}) }),
+          ...(plan.kvInRope ? [] : [k.kvAppend(step, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache })]),
+        ]),
+    ...(parts
+      ? [k.attentionO(step, { H, headDim: D, nHeads: c.numHeads, nKVHeads: c.numKVHeads, ldQKV: qkvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache, Wo: W.Wo, bo: W.bo, part: b.part!, wDtype: W.dtype })]
+      : [
+          // T tokens at once share key/value tiles (attention_tiled); decode has one token per head
+          plan.prefill ? k.attentionPrefill(step, att) : k.attention(step, att),
+          ...lin({ N: H, K: qDim, x: b.att, W: W.Wo, bias: W.bo, y: b.x, accumulate: true }, a?.bindings.o),
+        ]),
+  ];
+  if (parts) {
+    return {
+      attention,
+      mlp: [k.rmsnormGateUpSilu({ I, K: H, eps, x: b.x, normW: W.postNorm, Wg: W.Wgate, Wu: W.Wup, act: b.act, parts: { n: c.numHeads, part: b.part!, r }, wDtype: W.dtype })],
+      down: [plainLinear(k, step, { N: H, K: I, x: b.act, W: W.Wdown, bias: r, y: b.x, accumulate: true, wDtype: W.dtype }, false)],
+    };
   }
+  const gu = { I, K: H, x: b.h2, Wg: W.Wgate, Wu: W.Wup, out: b.act, wDtype: W.dtype };
+  const mlp = fuseMlpNorm
+    ? [k.rmsnormGateUpSilu({ I, K: H, eps, x: b.x, normW: W.postNorm, Wg: W.Wgate, Wu: W.Wup, act: b.act, wDtype: W.dtype })]
+    : [
+        k.rmsnorm(step, { dim: H, eps, x: b.x, w: W.postNorm, y: b.h2 }),
+        ...(twoProjections
+          ? [
+              ...lin({ N: I, K: H, ldY: 2 * I, x: b.h2, W: W.Wgate, y: b.gu! }, a?.bindings.gate),
+              ...lin({ N: I, K: H, ldY: 2 * I, nOff: I, x: b.h2, W: W.Wup, y: b.gu! }, a?.bindings.up),
+              k.siluMul(step, { I, gu: b.gu!, out: b.act }),
+            ]
+          : [H % 4 ? k.gateUpSilu(step, gu) : k.gateUpSiluVec4(step, gu)]),
+      ];
+  return { attention, mlp, down: lin({ N: H, K: I, x: b.act, W: W.Wdown, y: b.x, accumulate: true }, a?.bindings.down) };
 }
