@@ -59,14 +59,14 @@ const rounded = (w: Float32Array) => Float32Array.from(w, (v) => f16Value(f16Bit
  * Where the adapter has shader-f16 (lavapipe: ATLAS_VULKAN=lavapipe npx vitest run test/kernels/f16.test.ts) the f16
  * one also runs through array<f16>, and must equal the unpacked one.
  */
-async function both(build: (W: (w: Float32Array) => GPUBuffer, dtype: WeightDtype) => { op: Dispatch; out: GPUBuffer; n: number; T: number }) {
+async function both(build: (W: (w: Float32Array) => GPUBuffer, dtype: WeightDtype) => { op: Dispatch; out: GPUBuffer; n: number; T: number; pos0?: number }) {
   const res: Float32Array[] = [];
   const runs: [WeightDtype, 'unpack' | 'native'][] = [['f32', 'unpack'], ['f16', 'unpack'], ...(g.dev.features.has('shader-f16') ? [['f16', 'native'] as [WeightDtype, 'native']] : [])];
   for (const [dtype, f16] of runs) {
     g.k.variants = { ...g.k.variants, f16 };
     const W = (w: Float32Array) => g.buf(dtype === 'f32' ? rounded(w) : packF16(w, 'test'));
-    const { op, out, n, T } = build(W, dtype);
-    g.setStep(T);
+    const { op, out, n, T, pos0 } = build(W, dtype);
+    g.setStep(T, pos0 ?? 0);
     g.k.run([op], T);
     res.push(await g.read(out, n));
   }
@@ -153,6 +153,16 @@ describe('every weight-reading kernel in f16 equals its f32 form on the rounded 
       }
     });
   }
+
+  it('attention_o (each head\'s share of Wo): H=13 heads=3+1 D=8', async () => {
+    const H = 13, D = 8, nQ = 3, nKV = 1, ld = (nQ + 2 * nKV) * D, pos = 2;
+    const qkv = rand(ld, 23), kc = rand((pos + 1) * nKV * D, 24), vc = rand((pos + 1) * nKV * D, 25), Wo = weights(H * nQ * D, 26);
+    const [a, h] = await both((W, wDtype) => {
+      const out = g.buf(nQ * H);
+      return { op: g.k.attentionO(g.step, { H, headDim: D, nHeads: nQ, nKVHeads: nKV, ldQKV: ld, qkv: g.buf(qkv), kCache: g.buf(kc), vCache: g.buf(vc), Wo: W(Wo), part: out, wDtype }), out, n: nQ * H, T: 1, pos0: pos };
+    });
+    expect(h).toEqual(a);
+  });
 
   for (const [V, H, T] of [[9, 7, 4], [13, 16, 5]]) {
     it(`embedding gather: V=${V} H=${H} (odd H straddles packed pairs)`, async () => {
