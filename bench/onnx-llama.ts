@@ -271,6 +271,8 @@ export function exportOnnxRepo(modelDir: string, outDir: string, kind: OnnxGraph
   mkdirSync(join(outDir, 'onnx'), { recursive: true });
   writeFileSync(onnxFile, llamaOnnx(c, tensor, kind));
   for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(outDir, f));
+  // transformers.js asks for generation_config.json, and a static server may answer a missing one with a page
+  if (!existsSync(join(modelDir, 'generation_config.json'))) writeFileSync(join(outDir, 'generation_config.json'), JSON.stringify({ bos_token_id: c.bosTokenId, eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds }));
   writeFileSync(stamp, kind);
   return outDir;
 }
