@@ -54,10 +54,10 @@ export class LlamaModel {
   private readonly topkOut: GPUBuffer;
   private readonly topkStaging: GPUBuffer;
   private readonly topkOps = new Map<number, Dispatch>();
-  /** greedyStep's two read-back slots, which one is next, and when each is free again */
+  /** greedyStep's two read-back slots, which one is next, and whether each is still being read */
   private readonly greedyStaging: GPUBuffer[];
   private greedySlot = 0;
-  private readonly greedyBusy: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  private readonly greedyBusy = [false, false];
   /** prefill dispatches, one group per layer: each group is its own submit, so a long prompt never
    *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
   private prefillGroups: Dispatch[][];
@@ -208,11 +208,13 @@ export class LlamaModel {
    * Greedy decoding with the next step queued before this one's id is read: `greedyStep(ids)` submits the forward of
    * ids and its argmax at once and returns the promise of that argmax; `greedyStep(null)` submits one step whose
    * token is the last step's argmax, copied on the GPU, so it can be queued before that argmax is known. The GPU then
-   * never idles through a read-back's round trip. Two read-back slots take turns (a third step waits for the first).
+   * never idles through a read-back's round trip. Each step is submitted before this returns; two read-back slots take
+   * turns.
    */
-  async greedyStep(ids: number[] | null): Promise<number> {
+  greedyStep(ids: number[] | null): Promise<number> {
     const s = this.greedySlot++ % 2;
-    await this.greedyBusy[s];
+    // the caller keeps at most two steps in flight (generate: the current one and the one queued after it)
+    if (this.greedyBusy[s]) throw new Error('greedyStep: a third step was queued before the first one was read');
     const staging = this.greedyStaging[s];
     const readBack = (enc: GPUCommandEncoder) => {
       this.k.encode(enc, [this.argmaxOp], 1);
@@ -230,16 +232,19 @@ export class LlamaModel {
       dev.queue.submit([enc.finish()]);
       this.pos += 1;
     }
-    const id = staging.mapAsync(GPUMapMode.READ, 0, 4).then(() => {
-      const v = new Uint32Array(staging.getMappedRange(0, 4))[0];
-      staging.unmap();
-      return v;
-    });
-    this.greedyBusy[s] = id.then(
-      () => undefined,
-      () => undefined,
+    this.greedyBusy[s] = true;
+    return staging.mapAsync(GPUMapMode.READ, 0, 4).then(
+      () => {
+        const v = new Uint32Array(staging.getMappedRange(0, 4))[0];
+        staging.unmap();
+        this.greedyBusy[s] = false;
+        return v;
+      },
+      (e: unknown) => {
+        this.greedyBusy[s] = false;
+        throw e;
+      },
     );
-    return id;
   }
 
   /**
