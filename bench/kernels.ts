@@ -20,6 +20,8 @@ dev.onuncapturederror = (e) => {
   throw new Error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
 };
 const k = new Kernels(dev, loadShaderLibrary());
+/** whether the subgroup forms run here (the `subgroups` feature) */
+const sg = dev.features.has('subgroups');
 const tk = new TrainKernels(k);
 const step = stepBuffer(dev);
 const owned: GPUBuffer[] = [];
@@ -112,7 +114,7 @@ const qkvDim = (nH + 2 * nKV) * D;
 /** entry id → what it times; the ids are the bench column of shaders/README.md */
 export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Record<string, string | number>[]> }> = {
   linear: {
-    kernels: ['matvec', 'matvec_t', 'matvec_vec4', 'matvec_coalesced', 'matmul', 'matmul_t', 'matmul_vec4'],
+    kernels: ['matvec', 'matvec_t', 'matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul', 'matmul_t', 'matmul_vec4'],
     async run() {
       const rows = [];
       const copy = await copyGBps(64 * 2 ** 20);
@@ -126,7 +128,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           const o = { N, K, x: X, W, y: Y }, ot = { ...o, W: Wt };
           const out = () => read(Y);
           const v: Variant[] = T === 1
-            ? [{ name: 'rows', ops: [k.matvec(o)], out }, { name: 'transposed', ops: [k.matvecT(ot)], out }, { name: 'vec4', ops: [k.matvecVec4(o)], out }, { name: 'coalesced', ops: [k.matvecCoalesced(o)], out }]
+            ? [{ name: 'rows', ops: [k.matvec(o)], out }, { name: 'transposed', ops: [k.matvecT(ot)], out }, { name: 'vec4', ops: [k.matvecVec4(o)], out }, { name: 'coalesced', ops: [k.matvecCoalesced(o)], out }, ...(sg ? [{ name: 'subgroup', ops: [k.matvecSubgroup(o)], out }] : [])]
             : [{ name: 'rows', ops: [k.matmul(step, o)], out }, { name: 'transposed', ops: [k.matmulT(step, ot)], out }, { name: 'vec4', ops: [k.matmulVec4(step, o)], out }];
           const row = await validateThenTime(`linear T=${T} N=${N} K=${K}`, T, v, ref.linearRef(Xh, Wh, T, N, K), 1e-4, { flops: 2 * T * N * K, bytes: 4 * N * K });
           if (T === 1) for (const x of v) row[`${x.name} share_of_copy`] = +((row[`${x.name} GB/s`] as number) / copy).toFixed(3);
@@ -140,7 +142,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
   /** the decode GEMV and prefill matmul on f16 weights (read unpacked from u32 pairs, and as array<f16> where the
    *  device has shader-f16) beside the f32 ones, on the same f16-rounded weights */
   'linear-f16': {
-    kernels: ['matvec_vec4', 'matvec_coalesced', 'matmul_vec4', 'argmax', 'topk'],
+    kernels: ['matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul_vec4', 'argmax', 'topk'],
     async run() {
       const rows = [];
       const copy = await copyGBps(64 * 2 ** 20);
@@ -159,7 +161,10 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
             const o = { N, K, x: X, W: wDtype === 'f16' ? W16 : W32, y: Y, wDtype };
             const tag = wDtype === 'f32' ? 'f32' : `f16-${f16}`;
             const bytes = (wDtype === 'f16' ? 2 : 4) * N * K;
-            if (T === 1) v.push({ name: `vec4 ${tag}`, ops: [k.matvecVec4(o)], out, bytes }, { name: `coalesced ${tag}`, ops: [k.matvecCoalesced(o)], out, bytes });
+            if (T === 1) {
+              v.push({ name: `vec4 ${tag}`, ops: [k.matvecVec4(o)], out, bytes }, { name: `coalesced ${tag}`, ops: [k.matvecCoalesced(o)], out, bytes });
+              if (sg) v.push({ name: `subgroup ${tag}`, ops: [k.matvecSubgroup(o)], out, bytes });
+            }
             else v.push({ name: `vec4 ${tag}`, ops: [k.matmulVec4(step, o)], out, bytes });
           }
           const row = await validateThenTime(`linear-f16 T=${T} N=${N} K=${K}`, T, v, ref.linearRef(Xh, Wh, T, N, K), 1e-4, { flops: 2 * T * N * K });
@@ -289,7 +294,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
 
   /** decode's norm-fused kernels (one dispatch each) beside the dispatches they replace, in both GEMV forms */
   'norm-decode': {
-    kernels: ['rmsnorm_qkv_rope', 'rmsnorm_qkv_rope_coalesced', 'attention_o', 'rmsnorm_gate_up_silu', 'rmsnorm_gate_up_silu_coalesced'],
+    kernels: ['rmsnorm_qkv_rope', 'rmsnorm_qkv_rope_coalesced', 'rmsnorm_qkv_rope_subgroup', 'attention_o', 'rmsnorm_gate_up_silu', 'rmsnorm_gate_up_silu_coalesced', 'rmsnorm_gate_up_silu_subgroup'],
     async run() {
       const rows = [];
       const pos = 3, S = pos + 1, qDim = nH * D, kvDim = nKV * D;
@@ -311,6 +316,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           { name: 'rmsnorm, matvec_coalesced, rope (3)', ops: [norm, k.matvecCoalesced({ N: qkvDim, K: H, x: h, W, y: qkv }), rope], out: got },
           { name: 'rmsnorm_qkv_rope', ops: [k.rmsnormQkvRope(step, { ...fused, form: 'vec4' })], out: got },
           { name: 'rmsnorm_qkv_rope_coalesced', ops: [k.rmsnormQkvRope(step, { ...fused, form: 'coalesced' })], out: got },
+          ...(sg ? [{ name: 'rmsnorm_qkv_rope_subgroup', ops: [k.rmsnormQkvRope(step, { ...fused, form: 'subgroup' })], out: got }] : []),
         ], Float32Array.from([...want.q, ...want.k, ...want.v]), 1e-4, { bytes: 4 * qkvDim * H }),
       );
       // attention over 4 positions and Wo: per head (attention_o's parts, summed here) beside attention then o
@@ -335,6 +341,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           { name: 'rmsnorm, gate_up_silu_vec4 (2)', ops: [norm, k.gateUpSiluVec4(step, { I, K: H, x: h, Wg: g, Wu: u, out: act })], out: () => read(act) },
           { name: 'rmsnorm_gate_up_silu', ops: [k.rmsnormGateUpSilu({ ...o, form: 'vec4' })], out: () => read(act) },
           { name: 'rmsnorm_gate_up_silu_coalesced', ops: [k.rmsnormGateUpSilu({ ...o, form: 'coalesced' })], out: () => read(act) },
+          ...(sg ? [{ name: 'rmsnorm_gate_up_silu_subgroup', ops: [k.rmsnormGateUpSilu({ ...o, form: 'subgroup' })], out: () => read(act) }] : []),
         ], ref.normSiluGateRef(xh, nw, Wg, Wu, I, H), 1e-4, { bytes: 8 * I * H }),
       );
       // with the heads' parts (the 4-dispatch layer): x + Σ parts first, staged in workgroup memory by the rows form
@@ -345,6 +352,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
         await validateThenTime(`x + Σ ${nH} parts, norm·gate·up·SiLU I=${I} K=${H}`, 1, [
           { name: 'rmsnorm_gate_up_silu', ops: [k.rmsnormGateUpSilu({ ...op, form: 'vec4' })], out: () => read(act) },
           { name: 'rmsnorm_gate_up_silu_coalesced', ops: [k.rmsnormGateUpSilu({ ...op, form: 'coalesced' })], out: () => read(act) },
+          ...(sg ? [{ name: 'rmsnorm_gate_up_silu_subgroup', ops: [k.rmsnormGateUpSilu({ ...op, form: 'subgroup' })], out: () => read(act) }] : []),
         ], ref.normSiluGateRef(xm, nw, Wg, Wu, I, H), 1e-4, { bytes: 8 * I * H }),
       );
       return rows;
@@ -352,7 +360,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
   },
 
   adapted: {
-    kernels: ['lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'lora_matvec_up_vec4'],
+    kernels: ['lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'lora_matvec_up_vec4', 'lora_matvec_up_subgroup'],
     async run() {
       const rows = [];
       // q and v of the fused qkv (two segments), r = 8: Zhyper diag (mode 1) and CUMA top-2 of 8 with a shared A (mode 3)
@@ -375,7 +383,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           const v: Variant[] = [
             { name: 'backbone only', ops: [base], out },
             { name: 'fused', ops: [T === 1 ? k.loraMatvecVec4(step, o) : k.loraMatmulVec4(step, o)], out },
-            ...(T === 1 ? [{ name: 'split', ops: [down, k.loraMatvecUpVec4(step, { ...o, U })], out }] : []),
+            ...(T === 1 ? [{ name: 'split', ops: [down, k.loraMatvecUpVec4(step, { ...o, U })], out }, ...(sg ? [{ name: 'split (subgroup)', ops: [down, k.loraMatvecUpSubgroup(step, { ...o, U })], out }] : [])] : []),
             { name: 'unfused', ops: [base, down, k.loraUp(step, { N, lora, U, y: Y })], out },
           ];
           const want = ref.adaptedLinearRef(Xh, Wh, T, N, K, l);

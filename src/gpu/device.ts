@@ -8,6 +8,8 @@ export interface AdapterInfo {
   device: string;
   description: string;
   features: { shaderF16: boolean; subgroups: boolean; timestampQuery: boolean };
+  /** the smallest subgroup the adapter may run (GPUAdapterInfo.subgroupMinSize; 0 where it does not say) */
+  subgroupMinSize: number;
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupsPerDimension: number };
   isFallbackAdapter: boolean;
 }
@@ -54,6 +56,7 @@ export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
       subgroups: adapter.features.has('subgroups'),
       timestampQuery: adapter.features.has('timestamp-query'),
     },
+    subgroupMinSize: (i as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
     limits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
@@ -91,6 +94,8 @@ export async function acquireGpu(gpu: GPU | undefined | null, req: Requirements 
   if (info.features.timestampQuery) requiredFeatures.push('timestamp-query');
   // f16 weights are read as f16 where the adapter can (kernels.ts weightFormat), unpacked from u32 pairs elsewhere
   if (info.features.shaderF16) requiredFeatures.push('shader-f16');
+  // the subgroup kernels (matvec_subgroup) run where the adapter has subgroups; the others everywhere
+  if (info.features.subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
   const device = await adapter.requestDevice({
     requiredFeatures,
     requiredLimits: {

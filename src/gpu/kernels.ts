@@ -45,7 +45,7 @@ export class Kernels {
     readonly device: GPUDevice,
     private readonly shaders: ShaderLibrary,
     /** the variants this device runs (variants.ts); the plain per-row GEMV unless told */
-    public variants: KernelVariants = { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'default' },
+    public variants: KernelVariants = { gemv: 'vec4', fused: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'default' },
   ) {
     this.empty = device.createBuffer({ label: 'empty', size: 16, usage: GPUBufferUsage.STORAGE });
     this.noOutput = device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });
@@ -61,10 +61,24 @@ export class Kernels {
       const text = this.shaders[name];
       if (format !== 'f32' && !readsWeights(text)) throw new Error(`${name}.wgsl reads no weight matrix, so it has no ${format} form`);
       const module = this.device.createShaderModule({ label: `${name} (${format} weights)`, code: withWeights(text, format) });
-      p = this.device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      // a subgroup kernel's workgroup is one subgroup: its size is the adapter's smallest (override SG)
+      const constants = /^override SG\b/m.test(text) ? { SG: this.subgroupSize() } : undefined;
+      p = this.device.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
       this.pipelines.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * The smallest subgroup size this device's adapter may run (GPUAdapterInfo.subgroupMinSize), which the subgroup
+   * kernels take as their workgroup size so that a workgroup never spans two subgroups; refused by name where the
+   * device has no `subgroups` feature or does not say its sizes.
+   */
+  subgroupSize(): number {
+    const min = (this.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo?.subgroupMinSize;
+    if (!this.device.features.has('subgroups')) throw new Error('this GPU device has no subgroups feature, so the subgroup kernels cannot run on it');
+    if (!min || min < 1 || min > 128) throw new Error(`this GPU device has subgroups but reports no usable smallest subgroup size (${min}), so the subgroup kernels cannot run on it`);
+    return min;
   }
 
   /**
@@ -127,6 +141,12 @@ export class Kernels {
   matvecVec4(o: LinearOpts): Dispatch {
     if (o.K % 4) throw new Error(`matvec_vec4 needs K % 4 == 0, got K = ${o.K}`);
     return this.make('matvec_vec4', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(o.N), o.wDtype);
+  }
+
+  /** y[nOff+n] (+)= W[n]·x (+ b[n]); decode, T = 1: one subgroup per 4 rows, lanes striding along K, subgroupAdd (needs `subgroups`) */
+  matvecSubgroup(o: LinearOpts): Dispatch {
+    if (o.K % 4) throw new Error(`matvec_subgroup needs K % 4 == 0, got K = ${o.K}`);
+    return this.make('matvec_subgroup', linearParams(o), null, [o.x, o.W, o.bias ?? this.empty, o.y], () => grid1d(Math.ceil(o.N / 4), 1), o.wDtype);
   }
 
   /** y[nOff+n] (+)= W[n]·x (+ b[n]); decode, T = 1: a workgroup per 4 rows, threads striding along K (coalesced reads) */
@@ -210,11 +230,11 @@ export class Kernels {
     if (o.H % 4) throw new Error(`rmsnorm_qkv_rope needs H % 4 == 0, got H = ${o.H}`);
     if (o.headDim % 2) throw new Error(`rmsnorm_qkv_rope needs an even head_dim, got ${o.headDim}`);
     const pairs = ((o.nQHeads + 2 * o.nKVHeads) * o.headDim) / 2;
-    const coalesced = (o.form ?? this.variants.gemv) === 'coalesced';
-    const groups = coalesced ? ceil(pairs, 2) : ceil(pairs, 64);
+    const form = o.form ?? this.variants.fused;
+    const groups = ceil(pairs, { vec4: 64, coalesced: 2, subgroup: 2 }[form]);
     if (groups > MAX_X) throw new Error(`rmsnorm_qkv_rope: ${pairs} pairs of rows need more than ${MAX_X} workgroups`);
     return this.make(
-      coalesced ? 'rmsnorm_qkv_rope_coalesced' : 'rmsnorm_qkv_rope',
+      ({ vec4: 'rmsnorm_qkv_rope', coalesced: 'rmsnorm_qkv_rope_coalesced', subgroup: 'rmsnorm_qkv_rope_subgroup' } as const)[form],
       { H: o.H, headDim: o.headDim, nQHeads: o.nQHeads, nKVHeads: o.nKVHeads, eps: o.eps, hasBias: !!o.bias },
       step,
       [o.x, o.normW, o.W, o.bias ?? this.empty, o.cosSin, o.q, o.kCache, o.vCache],
@@ -229,11 +249,11 @@ export class Kernels {
    */
   rmsnormGateUpSilu(o: { I: number; K: number; eps: number; x: GPUBuffer; normW: GPUBuffer; Wg: GPUBuffer; Wu: GPUBuffer; act: GPUBuffer; parts?: { n: number; part: GPUBuffer; r: GPUBuffer }; wDtype?: WeightDtype; form?: KernelVariants['gemv'] }): Dispatch {
     if (o.K % 4) throw new Error(`rmsnorm_gate_up_silu needs K % 4 == 0, got K = ${o.K}`);
-    const coalesced = (o.form ?? this.variants.gemv) === 'coalesced';
-    const groups = coalesced ? ceil(o.I, 2) : ceil(o.I, 64);
+    const form = o.form ?? this.variants.fused;
+    const groups = ceil(o.I, { vec4: 64, coalesced: 2, subgroup: 8 }[form]);
     if (groups > MAX_X) throw new Error(`rmsnorm_gate_up_silu: I = ${o.I} needs more than ${MAX_X} workgroups`);
     return this.make(
-      coalesced ? 'rmsnorm_gate_up_silu_coalesced' : 'rmsnorm_gate_up_silu',
+      ({ vec4: 'rmsnorm_gate_up_silu', coalesced: 'rmsnorm_gate_up_silu_coalesced', subgroup: 'rmsnorm_gate_up_silu_subgroup' } as const)[form],
       { I: o.I, K: o.K, eps: o.eps, nParts: o.parts?.n ?? 0 },
       null,
       [o.x, o.normW, o.Wg, o.Wu, o.act, o.parts?.part ?? this.empty, o.parts?.r ?? this.noOutput],
@@ -289,6 +309,12 @@ export class Kernels {
   loraMatvecUpVec4(step: GPUBuffer, o: AdaptedLinearOpts & { U: GPUBuffer }): Dispatch {
     if (o.K % 4) throw new Error(`lora_matvec_up_vec4 needs K % 4 == 0, got K = ${o.K}`);
     return this.make('lora_matvec_up_vec4', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.U, o.lora.B, o.lora.cond], () => grid1d(o.N), o.wDtype);
+  }
+
+  /** lora_matvec_up_vec4 on subgroups: one subgroup per 4 rows for W·x, lanes 0..3 add their rows' adapter terms (needs `subgroups`) */
+  loraMatvecUpSubgroup(step: GPUBuffer, o: AdaptedLinearOpts & { U: GPUBuffer }): Dispatch {
+    if (o.K % 4) throw new Error(`lora_matvec_up_subgroup needs K % 4 == 0, got K = ${o.K}`);
+    return this.make('lora_matvec_up_subgroup', adaptedParams(o), step, [o.x, o.W, o.bias ?? this.empty, o.y, o.U, o.lora.B, o.lora.cond], () => grid1d(Math.ceil(o.N / 4), 1), o.wDtype);
   }
 
   /** Fused adapted prefill projection (lora_matmul_vec4.wgsl), 32 rows × 16 tokens per workgroup. */

@@ -5,10 +5,20 @@
 // (replays and tests stay exact).
 import type { AdapterInfo } from './device';
 
+/**
+ * How a decode matrix-vector kernel spreads its rows: one thread per row ('vec4', matvec_vec4: neighbours read K·4
+ * bytes apart), a workgroup of 64 per 4 rows with threads striding along K and a tree in workgroup memory
+ * ('coalesced'), or one subgroup per block of rows, lanes striding along K, subgroupAdd and no barrier
+ * ('subgroup', where the adapter has the `subgroups` feature).
+ */
+export type GemvForm = 'vec4' | 'coalesced' | 'subgroup';
+
 export interface KernelVariants {
-  /** the decode matrix-vector product (K % 4 == 0): one thread per row (matvec_vec4), or a workgroup per 4 rows
-   *  with threads striding along K (matvec_coalesced) */
-  gemv: 'vec4' | 'coalesced';
+  /** the plain decode matrix-vector product (K % 4 == 0; the down projection, the LM head, unfused projections) */
+  gemv: GemvForm;
+  /** the same choice for the fused decode kernels (rmsnorm_qkv_rope, rmsnorm_gate_up_silu), measured apart
+   *  (npm run bench:variants times every pair) */
+  fused: GemvForm;
   /** how adapted projections run (model/layer.ts AdapterPath): on an H100 the fused kernels cost Zhyper 1.01× and
    *  CUMA 1.82× the backbone against 1.13× and 2.00× split (bench/results/2026-11-23-01-02-07-node-h100.json); on
    *  the emulators the split path's extra small dispatch costs less than the fused kernels' barriers */
@@ -28,8 +38,33 @@ export interface KernelVariants {
 const isSwiftShader = (i: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>) => /swiftshader/i.test(`${i.vendor} ${i.architecture} ${i.description}`);
 const isLavapipe = (i: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>) => /llvmpipe|lavapipe/i.test(`${i.vendor} ${i.architecture} ${i.description}`);
 
-export function chooseVariants(info: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture'>): KernelVariants {
-  if (isSwiftShader(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'SwiftShader: one row per thread, the split adapter path and top-k on the CPU measured faster (npm run bench:kernels, npm run bench)' };
-  if (isLavapipe(info)) return { gemv: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'lavapipe: one row per thread, the split adapter path, f16 unpacked from u32 pairs (not shader-f16) and top-k on the CPU measured faster (npm run bench:kernels, npm run bench)' };
-  return { gemv: 'coalesced', adapterPath: 'fused', f16: 'native', sampling: 'gpu', reason: 'a GPU: coalesced GEMV reads, the fused adapter kernels (measured on an H100), top-k on the GPU' };
+/** the subgroup kernels need the feature, and a smallest subgroup of at least 4 lanes (matvec_subgroup's 4 rows) */
+const hasSubgroups = (i: Pick<AdapterInfo, 'features' | 'subgroupMinSize'>) => i.features.subgroups && i.subgroupMinSize >= 4 && i.subgroupMinSize <= 128;
+
+export function chooseVariants(info: Pick<AdapterInfo, 'vendor' | 'description' | 'architecture' | 'features' | 'subgroupMinSize'>): KernelVariants {
+  const sg = hasSubgroups(info);
+  // the emulators, measured (npm run bench:variants; bench/results/*-variants-*.json): greedy decode of the
+  // SmolLM2-shaped model with every GEMV subgroup-formed runs 1.6× (SwiftShader) and 1.27× (lavapipe) the per-thread
+  // forms; the workgroup-tree forms ('coalesced') 0.26× and 0.41×
+  const emulated = (name: string, extra: string) => ({
+    gemv: sg ? ('subgroup' as const) : ('vec4' as const),
+    fused: sg ? ('subgroup' as const) : ('vec4' as const),
+    adapterPath: 'split' as const,
+    f16: 'unpack' as const,
+    sampling: 'cpu' as const,
+    reason: `${name}: ${sg ? 'subgroup GEMVs' : 'one row per thread (no subgroups)'}, the split adapter path${extra} and top-k on the CPU measured faster (npm run bench:variants, bench:kernels, bench)`,
+  });
+  if (isSwiftShader(info)) return emulated('SwiftShader', '');
+  if (isLavapipe(info)) return emulated('lavapipe', ', f16 unpacked from u32 pairs (not shader-f16)');
+  // a GPU, by design (none was lent to measure on): coalesced reads, and subgroupAdd instead of barriers where the
+  // adapter has subgroups (llama.cpp's WebGPU GEMV measured 1.45× decode from subgroup reductions)
+  const form = sg ? ('subgroup' as const) : ('coalesced' as const);
+  return {
+    gemv: form,
+    fused: form,
+    adapterPath: 'fused',
+    f16: 'native',
+    sampling: 'gpu',
+    reason: `a GPU: ${sg ? 'subgroup GEMVs (coalesced reads, subgroupAdd, no barriers)' : 'coalesced GEMV reads (no subgroups)'}, the fused adapter kernels (measured on an H100), top-k on the GPU`,
+  };
 }

@@ -98,7 +98,8 @@ export interface LayerBuffers {
 export function plainLinear(k: Kernels, step: GPUBuffer, o: LinearOpts, prefill: boolean): Dispatch {
   if (prefill) return o.K % 4 ? k.matmul(step, o) : k.matmulVec4(step, o);
   if (o.K % 4) return k.matvec(o);
-  return k.variants.gemv === 'coalesced' ? k.matvecCoalesced(o) : k.matvecVec4(o);
+  const gemv = k.variants.gemv;
+  return gemv === 'subgroup' ? k.matvecSubgroup(o) : gemv === 'coalesced' ? k.matvecCoalesced(o) : k.matvecVec4(o);
 }
 
 /**
@@ -116,7 +117,8 @@ export function linear(k: Kernels, step: GPUBuffer, o: LinearOpts, lora: LoraBin
   if (!U) throw new Error('an adapted projection off the fused path needs the lora.U scratch buffer');
   const down = k.loraDown(step, { K: o.K, lora, x: o.x, U });
   if (plan.path === 'split' && !plan.prefill && o.K % 4 === 0) {
-    const d = k.loraMatvecUpVec4(step, { ...o, lora, U });
+    // W·x in the device's GEMV form: the subgroup one where the plain projections use it
+    const d = k.variants.gemv === 'subgroup' ? k.loraMatvecUpSubgroup(step, { ...o, lora, U }) : k.loraMatvecUpVec4(step, { ...o, lora, U });
     adapted?.(d, lora);
     return [down, d];
   }

@@ -195,16 +195,18 @@ describe('rmsnorm_router (input norm and CUMA router in one dispatch)', () => {
   }
 });
 
-describe('split decode path: lora_down then lora_matvec_up_vec4', () => {
+describe('split decode path: lora_down then lora_matvec_up_vec4 (or its subgroup form)', () => {
   CASES.filter((c) => c.T === 1).forEach((c, i) => {
-    it(name(c), async () => {
+    for (const form of ['vec4', 'subgroup'] as const)
+    it(`${name(c)} (${form})`, async () => {
+      const up = form === 'vec4' ? g.k.loraMatvecUpVec4.bind(g.k) : g.k.loraMatvecUpSubgroup.bind(g.k);
       const { l, X, W, b, Y0 } = makeCase(c, 500 + i * 10);
       const want = ref.adaptedLinearRef(X, W, 1, c.N, c.K, l, c.pos0 ?? 0, c.bias ? b : undefined);
       if (c.acc) for (let j = 0; j < want.length; j++) want[j] += Y0[j];
       const R = c.segs.length * (c.EA ?? 1) * c.r;
       const y = g.buf(c.acc ? Y0 : new Float32Array(c.N)), U = g.buf(R), x = g.buf(X), lora = bind(l);
       g.setStep(1, c.pos0 ?? 0);
-      g.k.run([g.k.loraDown(g.step, { K: c.K, lora, x, U }), g.k.loraMatvecUpVec4(g.step, { N: c.N, K: c.K, x, W: g.buf(W), bias: c.bias ? g.buf(b) : undefined, y, accumulate: c.acc, lora, U })], 1);
+      g.k.run([g.k.loraDown(g.step, { K: c.K, lora, x, U }), up(g.step, { N: c.N, K: c.K, x, W: g.buf(W), bias: c.bias ? g.buf(b) : undefined, y, accumulate: c.acc, lora, U })], 1);
       expect(maxRelErr(await g.read(y, c.N), want)).toBeLessThan(2e-5);
     });
   });

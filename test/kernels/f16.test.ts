@@ -78,7 +78,7 @@ async function both(build: (W: (w: Float32Array) => GPUBuffer, dtype: WeightDtyp
 describe('every weight-reading kernel in f16 equals its f32 form on the rounded weights (bitwise)', () => {
   const shapes: [number, number, number][] = [[1, 7, 13], [5, 33, 17], [3, 65, 12], [9, 10, 20], [2, 3, 1]];
   for (const [T, N, K] of shapes) {
-    it(`matmul, matvec (and vec4 / coalesced where K % 4 == 0): T=${T} N=${N} K=${K}`, async () => {
+    it(`matmul, matvec (and vec4 / coalesced / subgroup where K % 4 == 0): T=${T} N=${N} K=${K}`, async () => {
       const X = rand(T * K, 1), Wf = weights(N * K, 2), b = rand(N, 3);
       const want = ref.linearRef(X, rounded(Wf), T, N, K, b);
       const kernels: ((W: GPUBuffer, dtype: WeightDtype, y: GPUBuffer) => Dispatch)[] = [
@@ -90,6 +90,7 @@ describe('every weight-reading kernel in f16 equals its f32 form on the rounded 
               (W: GPUBuffer, wDtype: WeightDtype, y: GPUBuffer) => g.k.matmulVec4(g.step, { N, K, x: g.buf(X), W, bias: g.buf(b), y, wDtype }),
               (W: GPUBuffer, wDtype: WeightDtype, y: GPUBuffer) => g.k.matvecVec4({ N, K, x: g.buf(X.slice((T - 1) * K)), W, bias: g.buf(b), y, wDtype }),
               (W: GPUBuffer, wDtype: WeightDtype, y: GPUBuffer) => g.k.matvecCoalesced({ N, K, x: g.buf(X.slice((T - 1) * K)), W, bias: g.buf(b), y, wDtype }),
+              (W: GPUBuffer, wDtype: WeightDtype, y: GPUBuffer) => g.k.matvecSubgroup({ N, K, x: g.buf(X.slice((T - 1) * K)), W, bias: g.buf(b), y, wDtype }),
             ]),
       ];
       for (const [i, make] of kernels.entries()) {
@@ -132,11 +133,11 @@ describe('every weight-reading kernel in f16 equals its f32 form on the rounded 
   }
 
   for (const [H, D, nQ, nKV, I] of [[12, 6, 3, 1, 7], [20, 4, 2, 2, 33]]) {
-    it(`decode's norm-fused kernels, both forms: rmsnorm_qkv_rope H=${H} D=${D} heads=${nQ}+${nKV}, rmsnorm_gate_up_silu I=${I}`, async () => {
+    it(`decode's norm-fused kernels, all three forms: rmsnorm_qkv_rope H=${H} D=${D} heads=${nQ}+${nKV}, rmsnorm_gate_up_silu I=${I}`, async () => {
       const N = (nQ + 2 * nKV) * D, kvDim = nKV * D;
       const x = rand(H, 18, 2), normW = rand(H, 19), Wqkv = weights(N * H, 20), Wg = weights(I * H, 21), Wu = weights(I * H, 22);
       const cosSin = g.buf(new Float32Array(4 * D).map((_, i) => Math.cos(i)));
-      for (const form of ['vec4', 'coalesced'] as const) {
+      for (const form of ['vec4', 'coalesced', 'subgroup'] as const) {
         const [a, h] = await both((W, wDtype) => {
           const out = g.buf(N + 2 * 2 * kvDim); // q, then a 2-position k cache, then v's
           const kc = g.buf(2 * kvDim), vc = g.buf(2 * kvDim);
@@ -190,17 +191,17 @@ describe('every weight-reading kernel in f16 equals its f32 form on the rounded 
     });
   }
 
-  it('the adapted projections (fused decode and prefill, split decode) read W in f16 too', async () => {
+  it('the adapted projections (fused decode and prefill, split decode in both forms) read W in f16 too', async () => {
     const N = 44, K = 20, r = 4, T = 5;
     const l: ref.LoraRef = { mode: 1, r, E: 1, EA: 1, segs: [{ start: 3, len: 30 }], scale: 1.3, A: rand(r * K, 12, 0.3), B: rand(30 * r, 13, 0.3), cond: rand(r, 14) };
     const X = rand(T * K, 15), W = weights(N * K, 16), U = rand(r, 17);
     const lora = (): LoraBinding => ({ mode: 1, r, E: 1, EA: 1, segs: l.segs, scale: l.scale, A: g.buf(l.A), B: g.buf(l.B), cond: g.buf(l.cond) });
-    for (const kind of ['matvec', 'matmul', 'up'] as const) {
+    for (const kind of ['matvec', 'matmul', 'up', 'up-subgroup'] as const) {
       const [a, h] = await both((Wb, wDtype) => {
         const rows = kind === 'matmul' ? T : 1;
         const out = g.buf(rows * N);
         const o = { N, K, x: g.buf(kind === 'matmul' ? X : X.slice(0, K)), W: Wb(W), y: out, lora: lora(), wDtype };
-        const op = kind === 'matvec' ? g.k.loraMatvecVec4(g.step, o) : kind === 'matmul' ? g.k.loraMatmulVec4(g.step, o) : g.k.loraMatvecUpVec4(g.step, { ...o, U: g.buf(U) });
+        const op = kind === 'matvec' ? g.k.loraMatvecVec4(g.step, o) : kind === 'matmul' ? g.k.loraMatmulVec4(g.step, o) : kind === 'up' ? g.k.loraMatvecUpVec4(g.step, { ...o, U: g.buf(U) }) : g.k.loraMatvecUpSubgroup(g.step, { ...o, U: g.buf(U) });
         return { op, out, n: rows * N, T: rows };
       });
       expect(h, kind).toEqual(a);

@@ -4,7 +4,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
 import * as ref from '../reference/kernels';
 import { ropeInvFreq, ropeTable } from '../../src/model/config';
-import { ATTENTION_TILED_MAX_D } from '../../src/gpu/kernels';
+import { ATTENTION_TILED_MAX_D, Kernels } from '../../src/gpu/kernels';
+import { loadShaderLibrary } from '../../src/gpu/shaders-node';
+import { nodeGPU } from '../../src/gpu/node';
 import { topK } from '../../src/model/sampling';
 import { topkRef } from '../reference/kernels';
 
@@ -130,7 +132,11 @@ describe('matmul (prefill) and matvec (decode)', () => {
     expect(() => g.k.matvecVec4({ N: 4, K: 6, x: g.k.empty, W: g.k.empty, y: g.k.empty })).toThrow(/K % 4/);
   });
 
-  it('coalesced decode GEMV (matvec_coalesced: a workgroup per 4 rows, threads along K) agrees with the reference', async () => {
+  for (const form of ['coalesced', 'subgroup'] as const)
+  it(`${form} decode GEMV (matvec_${form}: a workgroup or a subgroup per 4 rows, threads along K) agrees with the reference`, async () => {
+    const gemv = (o: Parameters<typeof g.k.matvecCoalesced>[0]) => (form === 'coalesced' ? g.k.matvecCoalesced(o) : g.k.matvecSubgroup(o));
+    // both emulators (and the GPUs we design for) have subgroups: SwiftShader's are 4 lanes, lavapipe's 8
+    if (form === 'subgroup') expect(g.dev.features.has('subgroups')).toBe(true);
     // N not a multiple of 4 (a partial last block), K of one vec4, K past the 64 threads' first stride and not a
     // multiple of 256, offsets into a wider output, and N past 65535 blocks of 4 (the grid wraps into y)
     for (const [N, K, acc, bias, nOff, ldY] of [
@@ -145,10 +151,21 @@ describe('matmul (prefill) and matvec (decode)', () => {
       const want = acc ? Float32Array.from(Y0) : new Float32Array(ldY);
       for (let n = 0; n < N; n++) want[nOff + n] = (acc ? Y0[nOff + n] : 0) + rowWant[n];
       const y = g.buf(acc ? Y0 : new Float32Array(ldY));
-      g.k.run([g.k.matvecCoalesced({ N, K, ldY, nOff, x: g.buf(x), W: g.buf(W), bias: bias ? g.buf(b) : undefined, y, accumulate: acc })], 1);
+      g.k.run([gemv({ N, K, ldY, nOff, x: g.buf(x), W: g.buf(W), bias: bias ? g.buf(b) : undefined, y, accumulate: acc })], 1);
       expect(maxRelErr(await g.read(y, ldY), want), `N=${N} K=${K}`).toBeLessThan(1e-5);
     }
-    expect(() => g.k.matvecCoalesced({ N: 4, K: 6, x: g.k.empty, W: g.k.empty, y: g.k.empty })).toThrow(/K % 4/);
+    expect(() => gemv({ N: 4, K: 6, x: g.k.empty, W: g.k.empty, y: g.k.empty })).toThrow(/K % 4/);
+  });
+
+  it('the subgroup kernels are refused by name on a device without the subgroups feature', async () => {
+    const plain = await (await nodeGPU().requestAdapter())!.requestDevice();
+    try {
+      const k2 = new Kernels(plain, loadShaderLibrary());
+      expect(() => k2.matvecSubgroup({ N: 4, K: 4, x: k2.empty, W: k2.empty, y: k2.noOutput })).toThrow(/no subgroups feature/);
+      expect(() => k2.rmsnormGateUpSilu({ I: 4, K: 4, eps: 1e-6, x: k2.empty, normW: k2.empty, Wg: k2.empty, Wu: k2.empty, act: k2.noOutput, form: 'subgroup' })).toThrow(/no subgroups feature/);
+    } finally {
+      plain.destroy();
+    }
   });
 
   it('transposed-weight variants (matmul_t, matvec_t) agree with the reference', async () => {

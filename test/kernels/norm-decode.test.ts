@@ -1,5 +1,5 @@
-// Decode's fused kernels against their references, in both forms (one thread per output, the emulators'; a
-// workgroup per few outputs with coalesced reads, a GPU's): rmsnorm_qkv_rope (the input norm, q|k|v, RoPE and the
+// Decode's fused kernels against their references, in their three forms (one thread per output, the emulators'; a
+// workgroup per few outputs with coalesced reads; a subgroup per few outputs with subgroupAdd, a GPU's): rmsnorm_qkv_rope (the input norm, q|k|v, RoPE and the
 // KV append in one dispatch) and rmsnorm_gate_up_silu (the post-attention norm and the gated MLP input). Shapes
 // include odd head counts, head_dim/2 odd, an odd number of row pairs and of outputs (the coalesced forms' last
 // workgroup computes one output twice and writes it once), and more rows than one workgroup.
@@ -13,7 +13,7 @@ beforeAll(async () => {
   g = await gpuKernels();
 });
 
-const FORMS = ['vec4', 'coalesced'] as const;
+const FORMS = ['vec4', 'coalesced', 'subgroup'] as const;
 
 describe('rmsnorm_qkv_rope (decode)', () => {
   for (const [H, D, nQ, nKV, pos, bias] of [
@@ -32,7 +32,7 @@ describe('rmsnorm_qkv_rope (decode)', () => {
         const q = g.buf(new Float32Array(N)), kc = g.buf(k0), vc = g.buf(v0);
         g.setStep(1, pos);
         const d = g.k.rmsnormQkvRope(g.step, { H, headDim: D, nQHeads: nQ, nKVHeads: nKV, eps: 1e-6, x: g.buf(x), normW: g.buf(normW), W: g.buf(W), bias: bias ? g.buf(b) : null, cosSin: g.buf(ropeTable(invFreq, S)), q, kCache: kc, vCache: vc, form });
-        expect(d.kernel).toBe(form === 'coalesced' ? 'rmsnorm_qkv_rope_coalesced' : 'rmsnorm_qkv_rope');
+        expect(d.kernel).toBe(form === 'vec4' ? 'rmsnorm_qkv_rope' : `rmsnorm_qkv_rope_${form}`);
         g.k.run([d], 1);
         const want = ref.normQkvRopeRef(x, normW, W, bias ? b : undefined, H, D, nQ, nKV, pos, invFreq);
         const gotQ = await g.read(q, N), gotK = await g.read(kc, S * kvDim), gotV = await g.read(vc, S * kvDim);

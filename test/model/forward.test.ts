@@ -61,9 +61,10 @@ describe.each(['llama', 'llama3', 'qwen2', 'qwen3', 'llama-sharded'] as const)('
     }
   });
 
-  it("decode with a GPU's variants (the coalesced GEMV) matches the reference at every position too", async () => {
+  for (const form of ['coalesced', 'subgroup'] as const)
+  it(`decode with a GPU's variants (the ${form} GEMVs, plain and fused) matches the reference at every position too`, async () => {
     const before = rt.variants;
-    rt.variants = { ...before, gemv: 'coalesced', reason: 'test' };
+    rt.variants = { ...before, gemv: form, fused: form, reason: 'test' };
     try {
       await rt.load(dirSource(dirs[kind]), undefined, undefined, F32);
       const want = await referenceLogits(dirs[kind], IDS);
@@ -123,11 +124,20 @@ describe('f16 weights (the default)', () => {
 });
 
 describe('kernel variants per device (src/gpu/variants.ts)', () => {
-  it('the emulators run what they measured fastest; any other adapter, a GPU, the coalesced GEMV', () => {
-    expect(chooseVariants({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }).gemv).toBe('vec4');
-    expect(chooseVariants({ vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7' }).gemv).toBe('vec4');
-    expect(chooseVariants({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' })).toMatchObject({ gemv: 'coalesced', adapterPath: 'fused' });
-    expect(chooseVariants({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }).adapterPath).toBe('split');
+  it('the emulators run what they measured fastest; any other adapter, a GPU, the subgroup GEMVs (coalesced without subgroups)', () => {
+    const sub = (n: number) => ({ features: { shaderF16: false, subgroups: true, timestampQuery: false }, subgroupMinSize: n });
+    const none = { features: { shaderF16: false, subgroups: false, timestampQuery: false }, subgroupMinSize: 0 };
+    const swiftshader = { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' };
+    const lavapipe = { vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7' };
+    const h200 = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' };
+    expect(chooseVariants({ ...swiftshader, ...sub(4) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup', adapterPath: 'split' });
+    expect(chooseVariants({ ...lavapipe, ...sub(8) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup' });
+    expect(chooseVariants({ ...lavapipe, ...none })).toMatchObject({ gemv: 'vec4', fused: 'vec4' });
+    expect(chooseVariants({ ...h200, ...sub(32) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup', adapterPath: 'fused' });
+    expect(chooseVariants({ ...h200, ...none })).toMatchObject({ gemv: 'coalesced', fused: 'coalesced', adapterPath: 'fused' });
+    // subgroups of fewer than 4 lanes (or an adapter that does not say) cannot hold matvec_subgroup's 4 rows
+    expect(chooseVariants({ ...h200, ...sub(2) }).gemv).toBe('coalesced');
+    expect(chooseVariants({ ...h200, ...sub(0) }).gemv).toBe('coalesced');
     // this test's own adapter gets its table entry, with the reason said
     expect(rt.variants).toEqual(chooseVariants(rt.info));
     expect(rt.variants.reason.length).toBeGreaterThan(0);
