@@ -234,7 +234,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
   },
 
   'norm-router': {
-    kernels: ['rmsnorm', 'router', 'rmsnorm_router', 'embedding', 'add'],
+    kernels: ['rmsnorm', 'router', 'rmsnorm_router', 'router_hidden_subgroup', 'router_gates', 'embedding', 'add'],
     async run() {
       const rows = [];
       const R = 256, E = 8, kk = 2;
@@ -251,6 +251,8 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
           await validateThenTime(`router T=${T} H=${H} R=${R} E=${E} k=${kk}`, T, [
             { name: 'norm, then router', ops: [norm, k.router(step, { H, ...rt, h: y })], out: () => read(gates) },
             { name: 'rmsnorm_router', ops: [k.rmsnormRouter(step, { dim: H, eps: 1e-5, x, w, y, ...rt })], out: () => read(gates) },
+            // decode: the same spread over the device (two dispatches)
+            ...(T === 1 && sg ? [{ name: 'router_hidden_subgroup, router_gates (2)', ops: k.rmsnormRouterDecode(step, { dim: H, eps: 1e-5, x, w, y, ...rt, a: buf(R) }), out: () => read(gates) }] : []),
           ], gWant, 1e-4, { flops: 2 * T * (R * H + E * R) }),
         );
       }

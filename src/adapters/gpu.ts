@@ -35,6 +35,8 @@ export interface RouterBuffers {
   b2: GPUBuffer;
   /** [maxContext, E]: the gates of every position, written by the router, read by the views */
   gates: GPUBuffer;
+  /** [R] the router's hidden activations of one decoded token (router_hidden_subgroup → router_gates) */
+  a: GPUBuffer;
 }
 
 /** One layer of an adapter on the GPU: its projections' bindings and CUMA's router. */
@@ -99,7 +101,7 @@ export class GpuAdapter {
           H, R, E, k: c.topK, gating: c.gating,
           W1h: buf(W1h, `router.${l}.W1h`), c: buf(b1, `router.${l}.c`), W2: buf(get(tensorName(l, 'router', 'W2')), `router.${l}.W2`),
           b2: buf(get(tensorName(l, 'router', 'b2')), `router.${l}.b2`), gates: buf(maxContext * E, `router.${l}.gates`),
-          W1e, b1,
+          a: buf(R, `router.${l}.a`), W1e, b1,
         };
       }
       // group the targets by projection, segments in row order

@@ -350,6 +350,21 @@ export class Kernels {
     return this.make('rmsnorm_router', { dim: o.dim, eps: o.eps, R: o.R, E: o.E, k: o.k, gating: o.gating === 'double' }, step, [o.x, o.w, o.y, o.W1h, o.c, o.W2, o.b2, o.gates], (T) => [T, 1, 1]);
   }
 
+  /**
+   * Decode, one token, where the device has subgroups: rmsnormRouter's work in two dispatches spread over the
+   * device instead of one workgroup: h = RMSNorm(x)·w and a = ReLU(c + W1h·h) (router_hidden_subgroup, a subgroup
+   * per 4 rows of W1h), then gates[pos0, :] = topk-gating(W2·a + b2) (router_gates).
+   */
+  rmsnormRouterDecode(step: GPUBuffer, o: { dim: number; eps: number; x: GPUBuffer; w: GPUBuffer; y: GPUBuffer; R: number; E: number; k: number; gating: 'eq4' | 'double'; W1h: GPUBuffer; c: GPUBuffer; W2: GPUBuffer; b2: GPUBuffer; gates: GPUBuffer; a: GPUBuffer }): Dispatch[] {
+    if (o.dim % 4) throw new Error(`router_hidden_subgroup needs H % 4 == 0, got H = ${o.dim}`);
+    if (o.E > LIMITS.router_gates.MAXE) throw new Error(`${o.E} experts > ${LIMITS.router_gates.MAXE} are not supported by router_gates`);
+    if (o.k < 1 || o.k > o.E) throw new Error(`top-k must be between 1 and ${o.E}, got ${o.k}`);
+    return [
+      this.make('router_hidden_subgroup', { H: o.dim, R: o.R, eps: o.eps }, null, [o.x, o.w, o.W1h, o.c, o.y, o.a], () => [ceil(o.R, 4), 1, 1]),
+      this.make('router_gates', { R: o.R, E: o.E, k: o.k, gating: o.gating === 'double' }, step, [o.a, o.W2, o.b2, o.gates], () => [1, 1, 1]),
+    ];
+  }
+
   /** out[t, i] = silu(gu[t, i]) · gu[t, I + i] */
   siluMul(step: GPUBuffer, o: { I: number; gu: GPUBuffer; out: GPUBuffer }): Dispatch {
     return this.make('silu_mul', { I: o.I }, step, [o.gu, o.out], (T) => [ceil(o.I, 64), T, 1]);

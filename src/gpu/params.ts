@@ -60,6 +60,8 @@ export const PARAMS = {
   rmsnorm_gate_up_silu_coalesced: NORM_GATE_UP,
   rmsnorm_gate_up_silu_subgroup: NORM_GATE_UP,
   rmsnorm_router: { dim: 'u32', eps: 'f32', R: 'u32', E: 'u32', k: 'u32', gating: 'u32', _a: 'u32', _b: 'u32' },
+  router_hidden_subgroup: { H: 'u32', R: 'u32', eps: 'f32', _a: 'u32' },
+  router_gates: { R: 'u32', E: 'u32', k: 'u32', gating: 'u32' },
   // training
   linear_backward_input: BACKWARD_INPUT,
   linear_backward_input_vec4: BACKWARD_INPUT,
@@ -136,6 +138,7 @@ export const LIMITS = {
   lora_matmul_vec4: { MAXU: 128, MAXV: 64, MAXE: 16 },
   router: { MAXR: 1024, MAXE: 64 },
   rmsnorm_router: { MAXR: 1024, MAXE: 64 },
+  router_gates: { MAXE: 64 },
   router_backward: { MAXR: 1024, MAXE: 64 },
   attention: { MAXD: 256 },
   attention_o: { MAXD: 256 },

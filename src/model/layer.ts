@@ -165,7 +165,12 @@ export function layerDispatches(
       ? [k.rmsnormQkvRope(step, { H, headDim: D, nQHeads: c.numHeads, nKVHeads: c.numKVHeads, eps, x: b.x, normW: W.inputNorm, W: W.Wqkv, bias: W.bqkv, cosSin: b.cosSin, q: b.qkv, kCache: b.kCache, vCache: b.vCache, wDtype: W.dtype })]
       : [
           // CUMA: the gates of every token, shared by the layer's adapted projections (they read rt.gates)
-          ...(rt && plan.routerInNorm ? [k.rmsnormRouter(step, { ...norm, ...rt })] : [k.rmsnorm(step, norm), ...(rt ? [k.router(step, { ...rt, h: b.h1 })] : [])]),
+          // decode with subgroups: the router spread over the device (two dispatches) rather than in one workgroup
+          ...(rt && plan.routerInNorm
+            ? plan.normInDecode && k.variants.gemv === 'subgroup' && H % 4 === 0
+              ? k.rmsnormRouterDecode(step, { ...norm, ...rt })
+              : [k.rmsnormRouter(step, { ...norm, ...rt })]
+            : [k.rmsnorm(step, norm), ...(rt ? [k.router(step, { ...rt, h: b.h1 })] : [])]),
           ...lin({ N: qkvDim, K: H, x: b.h1, W: W.Wqkv, bias: W.bqkv, y: b.qkv }, a?.bindings.qkv),
           k.rope(step, { headDim: D, nHeads: c.numHeads + c.numKVHeads, nQHeads: c.numHeads, ldQKV: qkvDim, eps, cosSin: b.cosSin, qkv: b.qkv, ...(W.qkNorm ? { normW: W.qkNorm, ...(b.qkPre ? { pre: b.qkPre } : {}) } : {}), ...(plan.kvInRope ? { kv: { kCache: b.kCache, vCache: b.vCache } } : {}) }),
           ...(plan.kvInRope ? [] : [k.kvAppend(step, { kvDim, ldQKV: qkvDim, kOff: qDim, vOff: qDim + kvDim, qkv: b.qkv, kCache: b.kCache, vCache: b.vCache })]),

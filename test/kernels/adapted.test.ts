@@ -195,6 +195,30 @@ describe('rmsnorm_router (input norm and CUMA router in one dispatch)', () => {
   }
 });
 
+describe('the router at decode spread over the device (router_hidden_subgroup, then router_gates)', () => {
+  // R not a multiple of 4 (a partial last subgroup block), R of one row, H of one vec4 and H past a subgroup's
+  // stride, E up to 64 with k = E, both gatings, a later position
+  for (const [H, R, E, k, gating, pos0] of [[64, 256, 8, 2, 'eq4', 3], [4, 1, 1, 1, 'eq4', 0], [36, 33, 4, 1, 'double', 5], [260, 70, 16, 16, 'eq4', 1], [8, 6, 64, 3, 'double', 2]] as [number, number, number, number, 'eq4' | 'double', number][]) {
+    it(`H=${H} R=${R} E=${E} k=${k} ${gating} pos0=${pos0}`, async () => {
+      const x = rand(H, 1, 3), w = rand(H, 2), W1h = rand(R * H, 3, 0.3), c = rand(R, 4), W2 = rand(E * R, 5, 0.3), b2 = rand(E, 6);
+      const y = g.buf(H), gates = g.buf((pos0 + 1) * E), a = g.buf(R);
+      g.setStep(1, pos0);
+      const ops = g.k.rmsnormRouterDecode(g.step, { dim: H, eps: 1e-5, x: g.buf(x), w: g.buf(w), y, R, E, k, gating, W1h: g.buf(W1h), c: g.buf(c), W2: g.buf(W2), b2: g.buf(b2), gates, a });
+      expect(ops.map((d) => d.kernel)).toEqual(['router_hidden_subgroup', 'router_gates']);
+      g.k.run(ops, 1);
+      const h = ref.rmsnormRef(x, w, H, 1e-5);
+      expect(maxRelErr(await g.read(y, H), h)).toBeLessThan(1e-5);
+      const got = (await g.read(gates)).slice(pos0 * E, (pos0 + 1) * E);
+      expect(maxRelErr(got, ref.routerRef(h, 1, H, W1h, c, W2, b2, E, k, gating))).toBeLessThan(1e-5);
+    });
+  }
+  it('refuses H not a multiple of 4 and more experts than router_gates holds, by name', () => {
+    const o = { dim: 6, eps: 1e-5, x: g.k.empty, w: g.k.empty, y: g.k.noOutput, R: 4, E: 2, k: 1, gating: 'eq4' as const, W1h: g.k.empty, c: g.k.empty, W2: g.k.empty, b2: g.k.empty, gates: g.k.noOutput, a: g.k.noOutput };
+    expect(() => g.k.rmsnormRouterDecode(g.step, o)).toThrow(/H % 4/);
+    expect(() => g.k.rmsnormRouterDecode(g.step, { ...o, dim: 8, E: 65, k: 1 })).toThrow(/65 experts/);
+  });
+});
+
 describe('split decode path: lora_down then lora_matvec_up_vec4 (or its subgroup form)', () => {
   CASES.filter((c) => c.T === 1).forEach((c, i) => {
     for (const form of ['vec4', 'subgroup'] as const)
