@@ -5,7 +5,7 @@ import { nodeGPU } from '../src/gpu/node';
 import { loadShaderLibrary } from '../src/gpu/shaders-node';
 import { dirSource } from '../src/model/sources-node';
 import { runBench, type BenchReport, type Row } from './core';
-import { writeSmolShaped } from './smol-model';
+import { writeSmolShaped, writeLargeShaped, LARGE_SHAPES } from './smol-model';
 
 export function saveReport(r: BenchReport, tag: string): string {
   mkdirSync('bench/results', { recursive: true });
@@ -53,6 +53,11 @@ if (isMain) {
     models: [
       { name: 'embedded default', files: dirSource('public/models/default') },
       { name: 'SmolLM2-135M-shaped (random)', files: dirSource(smol), adapters: true },
+      // --large: Qwen2.5-0.5B's and Llama-3.2-1B's shapes too, ours in f16 only (0.5 and 1.2 GB of weights; minutes a
+      // token on an emulator, so only when asked for)
+      ...(process.argv.includes('--large')
+        ? (Object.keys(LARGE_SHAPES) as (keyof typeof LARGE_SHAPES)[]).map((k) => ({ name: LARGE_SHAPES[k].name, files: dirSource(writeLargeShaped(`bench/.cache/${k}-shaped`, k)), oursOnly: true }))
+        : []),
     ],
   });
   saveReport(report, process.argv.includes('--adapters-only') ? 'node-adapters' : trainOnly ? 'node-train' : 'node');

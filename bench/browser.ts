@@ -25,6 +25,7 @@ const w = window as unknown as { __benchResult?: unknown; __benchError?: string 
     tf,
     quick: params.has('quick'),
     trainOnly: params.has('train-only'),
+    adaptersOnly: params.has('adapters-only'),
     train: params.has('no-train') ? [] : [{ name: 'embedded default', files: urlSource('/models/default', 'embedded default'), batch: 8, minTokens: 40, maxTokens: 60, steps: 3 }],
     runtime: `chromium (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'unknown'})`,
     log,

@@ -25,7 +25,7 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log('[page]', m.text()));
-  const q = ['quick', 'train-only', 'no-train'].filter((f) => process.argv.includes(`--${f}`)).map((f) => `&${f}`).join('');
+  const q = ['quick', 'train-only', 'no-train', 'adapters-only'].filter((f) => process.argv.includes(`--${f}`)).map((f) => `&${f}`).join('');
   await page.goto(`${url}bench/browser.html?smol=${encodeURIComponent('/@fs' + smol)}&onnx=${encodeURIComponent('/@fs' + onnx)}${q}`);
   await page.waitForFunction(() => {
     const w = window as unknown as { __benchResult?: unknown; __benchError?: string };
@@ -34,7 +34,7 @@ try {
   const err = await page.evaluate(() => (window as unknown as { __benchError?: string }).__benchError);
   if (err) throw new Error(`benchmark failed in Chromium: ${err}`);
   const report = (await page.evaluate(() => (window as unknown as { __benchResult: unknown }).__benchResult)) as BenchReport;
-  saveReport(report, process.argv.includes('--train-only') ? 'chromium-train' : 'chromium');
+  saveReport(report, process.argv.includes('--train-only') ? 'chromium-train' : process.argv.includes('--adapters-only') ? 'chromium-adapters' : 'chromium');
 } finally {
   await browser.close();
   await server.close();

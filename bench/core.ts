@@ -21,6 +21,8 @@ export interface BenchModel {
   adapters?: boolean;
   /** transformers.js on this model's ONNX exports (bench/onnx-llama.ts), one peer per graph; none: not timed */
   transformersJs?: (() => Promise<TransformersJsPeer>)[];
+  /** ours in f16 only: no f32 weights, no tfjs peer (the large shapes: their f32 copy and tfjs's would not fit an emulator's time) */
+  oursOnly?: boolean;
 }
 
 export type Row = Record<string, number | string>;
@@ -171,10 +173,27 @@ export async function runBench(o: {
       const queued = DECODE / ((performance.now() - t0) / 1000);
       return { prefill, decode, greedy, queued, dispatches: model.decodeDispatches, gpuBytes: rt.summary!.gpuBytes, format: rt.summary!.weightFormat };
     };
-    const f32 = await timeOurs('f32');
     const f16 = await timeOurs('f16');
     const oursPrefill = f16.prefill, oursDecode = f16.decode, dispatches = f16.dispatches;
+    if (m.oursOnly) {
+      rt.unload();
+      models.push({
+        model: m.name,
+        prompt_tokens: PROMPT,
+        decode_tokens: DECODE,
+        dispatches_per_token: dispatches,
+        weights: f16.format,
+        gpu_mib_f16: +(f16.gpuBytes / 2 ** 20).toFixed(1),
+        ours_prefill_tok_s: +oursPrefill.toFixed(2),
+        ours_decode_tok_s: +oursDecode.toFixed(2),
+        ours_greedy_decode_tok_s: +f16.greedy.toFixed(2),
+        ours_greedy_queued_decode_tok_s: +f16.queued.toFixed(2),
+      });
+      log(JSON.stringify(models.at(-1)));
+      continue;
+    }
     if (m.adapters) adapters.push(...(await adapterBench(rt, ids, o.quick, log)));
+    const f32 = await timeOurs('f32');
     rt.unload();
 
     const peer = new TfjsLlama(tf, await m.files.readText('config.json'), await m.files.readBytes('model.safetensors'), PROMPT + 2 * DECODE);

@@ -3,7 +3,7 @@
 # Node, no npm registry and no Vulkan loader (this workplace's lent H100/H200) into .device/ (git-ignored):
 #   .device/node.xz                     this machine's Node binary, compressed
 #   .device/node_modules/webgpu/        the `webgpu` package with its linux-x64 dawn.node (compressed)
-#   .device/bin/{cli,train-defaults,bench}.mjs   esbuild bundles, those named as arguments (they find shaders/
+#   .device/bin/{cli,train-defaults,bench,bench-kernels,bench-variants}.mjs   esbuild bundles, those named as arguments (they find shaders/
 #                                       at ../../shaders)
 #   .device/node_modules/onnxruntime-node/  a stub (see below)
 #   .device/gl/*.deb                    the Vulkan/EGL loaders, unpacked there with dpkg -x
@@ -31,10 +31,10 @@ module.exports = { InferenceSession, env: {} };
 JS
 banner="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 # which bundles: the arguments (default: cli train-defaults); each is ~5 MB of the 64 MiB a run may carry
-declare -A entries=([cli]=src/cli/main.ts [train-defaults]=scripts/train-defaults.ts [bench]=bench/bench.ts)
+declare -A entries=([cli]=src/cli/main.ts [train-defaults]=scripts/train-defaults.ts [bench]=bench/bench.ts [bench-kernels]=bench/kernels.ts [bench-variants]=bench/variants.ts)
 rm -f $out/bin/*.mjs
 for name in ${@:-cli train-defaults}; do
-  [ -n "${entries[$name]:-}" ] || { echo "device-pack: no bundle named $name (cli, train-defaults, bench)" >&2; exit 1; }
+  [ -n "${entries[$name]:-}" ] || { echo "device-pack: no bundle named $name (cli, train-defaults, bench, bench-kernels, bench-variants)" >&2; exit 1; }
   npx esbuild "${entries[$name]}" --bundle --platform=node --format=esm --target=node20 --external:webgpu --alias:sharp=./scripts/device-stubs/sharp.mjs \
     --banner:js="$banner" --minify-whitespace --minify-syntax --log-level=error --outfile=$out/bin/$name.mjs
 done
