@@ -175,15 +175,11 @@ export async function runBench(o: {
     };
     const f16 = await timeOurs('f16');
     const oursPrefill = f16.prefill, oursDecode = f16.decode, dispatches = f16.dispatches;
+    const head: Row = { model: m.name, prompt_tokens: PROMPT, decode_tokens: DECODE, dispatches_per_token: dispatches, weights: f16.format, gpu_mib_f16: +(f16.gpuBytes / 2 ** 20).toFixed(1) };
     if (m.oursOnly) {
       rt.unload();
       models.push({
-        model: m.name,
-        prompt_tokens: PROMPT,
-        decode_tokens: DECODE,
-        dispatches_per_token: dispatches,
-        weights: f16.format,
-        gpu_mib_f16: +(f16.gpuBytes / 2 ** 20).toFixed(1),
+        ...head,
         ours_prefill_tok_s: +oursPrefill.toFixed(2),
         ours_decode_tok_s: +oursDecode.toFixed(2),
         ours_greedy_decode_tok_s: +f16.greedy.toFixed(2),
@@ -238,12 +234,7 @@ export async function runBench(o: {
     }
     if (bestTjs > 0) Object.assign(tjs, { decode_ratio_vs_transformersjs: +(oursDecode / bestTjs).toFixed(2), greedy_decode_ratio_vs_transformersjs: +(f16.greedy / bestTjs).toFixed(2) });
     models.push({
-      model: m.name,
-      prompt_tokens: PROMPT,
-      decode_tokens: DECODE,
-      dispatches_per_token: dispatches,
-      weights: f16.format,
-      gpu_mib_f16: +(f16.gpuBytes / 2 ** 20).toFixed(1),
+      ...head,
       gpu_mib_f32: +(f32.gpuBytes / 2 ** 20).toFixed(1),
       ours_prefill_tok_s: +oursPrefill.toFixed(2),
       ours_prefill_tok_s_f32: +f32.prefill.toFixed(2),

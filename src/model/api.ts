@@ -1,5 +1,6 @@
 // The runtime's public surface: what the worker exposes to the page and the CLI calls directly.
 import type { AdapterInfo } from '../gpu/device';
+import type { KernelVariants } from '../gpu/variants';
 import type { WeightDtype } from '../gpu/kernels';
 import type { WeightFormat } from '../gpu/shaders';
 
@@ -56,4 +57,4 @@ export interface GenerationResult {
   decodeTokensPerSecond: number;
 }
 
-export type { AdapterInfo };
+export type { AdapterInfo, KernelVariants };

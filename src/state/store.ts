@@ -2,7 +2,7 @@
 // Components read with useApp(selector) and call actions; they never talk to the worker themselves.
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
-import { DEFAULT_GENERATE, type AdapterInfo, type GenerateOptions, type GenerationResult, type LoadProgress, type ModelSummary } from '../model/api';
+import { DEFAULT_GENERATE, type AdapterInfo, type KernelVariants, type GenerateOptions, type GenerationResult, type LoadProgress, type ModelSummary } from '../model/api';
 import { callback, getClient, onWorkerCrash } from '../worker/client';
 import type { InitErrorKind, LoadResult, LocalFile, Result, WorkerError } from '../worker/protocol';
 import { pickModelFolder } from './localFiles';
@@ -38,6 +38,8 @@ export interface AppState {
 
   gpuStatus: GpuStatus;
   adapter: AdapterInfo | null;
+  /** the kernel forms the worker's runtime chose for this adapter (src/gpu/variants.ts) */
+  kernelVariants: KernelVariants | null;
   /** set when the device was lost; the UI offers "Restart GPU" */
   deviceLost: string | null;
 
@@ -163,6 +165,7 @@ export const useApp = create<AppState>()(
         view: initialView(),
         gpuStatus: 'idle',
         adapter: null,
+        kernelVariants: null,
         deviceLost: null,
         pickerTab: 'embedded',
         hubId: HUB_EXAMPLES[0],
@@ -215,10 +218,10 @@ export const useApp = create<AppState>()(
             }
             const r = await client.init();
             if (r.ok) {
-              set({ gpuStatus: 'ready', adapter: r.info, deviceLost: null });
+              set({ gpuStatus: 'ready', adapter: r.info, kernelVariants: r.variants, deviceLost: null });
               return true;
             }
-            set({ gpuStatus: 'error', adapter: null });
+            set({ gpuStatus: 'error', adapter: null, kernelVariants: null });
             setError('gpu', r.error);
           } catch (e) {
             set({ gpuStatus: 'error' });

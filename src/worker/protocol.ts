@@ -1,7 +1,7 @@
 // What crosses the page ↔ worker boundary. Everything here is structured-cloneable; errors travel as
 // plain {name, message} so the page can choose what to tell the user by name (ConfigError, SourceError,
 // GPULimitError, AbortError, ...), never by parsing stack traces.
-import type { AdapterInfo, GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from '../model/api';
+import type { AdapterInfo, KernelVariants, GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from '../model/api';
 import type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides } from '../adapters/session';
 import type { AccountingTable } from '../adapters/accounting';
 import type { DataSource, ExperimentConfig, ExperimentMethod, Progress, Results } from '../experiments/runner';
@@ -27,7 +27,8 @@ export type LoadResult = { ok: true; value: ModelSummary } | { ok: false; error:
 /** Why the GPU could not be started: no WebGPU at all, an adapter below our limits, or anything else. */
 export type InitErrorKind = 'no-webgpu' | 'limits' | 'other';
 
-export type InitResult = { ok: true; info: AdapterInfo } | { ok: false; error: WorkerError & { kind: InitErrorKind } };
+/** variants: the kernel forms this device runs (src/gpu/variants.ts), shown with the adapter */
+export type InitResult = { ok: true; info: AdapterInfo; variants: KernelVariants } | { ok: false; error: WorkerError & { kind: InitErrorKind } };
 
 export type ProgressCallback = (p: LoadProgress) => void;
 export type TokenCallback = (e: TokenEvent) => void;

@@ -56,7 +56,7 @@ function deviceLost(from: Runtime, message: string) {
 }
 
 async function init(): Promise<InitResult> {
-  if (runtime) return { ok: true, info: runtime.info };
+  if (runtime) return { ok: true, info: runtime.info, variants: runtime.variants };
   if (starting) return starting;
   starting = (async (): Promise<InitResult> => {
     try {
@@ -65,7 +65,7 @@ async function init(): Promise<InitResult> {
       runtime = rt;
       modelLoaded = false;
       void rt.lost.then((msg) => deviceLost(rt, msg));
-      return { ok: true, info: rt.info };
+      return { ok: true, info: rt.info, variants: rt.variants };
     } catch (e) {
       const err = toWorkerError(e);
       return { ok: false, error: { ...err, kind: initKind(err.name) } };

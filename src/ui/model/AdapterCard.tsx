@@ -1,5 +1,6 @@
 import { useApp } from '../../state/store';
 import { mib, int } from '../format';
+import type { KernelVariants } from '../../model/api';
 
 function Feature({ on, name }: { on: boolean; name: string }) {
   return (
@@ -10,9 +11,13 @@ function Feature({ on, name }: { on: boolean; name: string }) {
   );
 }
 
+/** the decode GEMV forms in words (src/gpu/variants.ts GemvForm) */
+const GEMV_FORM: Record<KernelVariants['gemv'], string> = { vec4: 'a thread per row', coalesced: 'a workgroup per 4 rows', subgroup: 'a subgroup per 4 rows' };
+
 export function AdapterCard() {
   const info = useApp((s) => s.adapter);
   const status = useApp((s) => s.gpuStatus);
+  const variants = useApp((s) => s.kernelVariants);
   return (
     <section className="card" data-testid="adapter-info" data-status={status} aria-labelledby="adapter-h">
       <h2 id="adapter-h">GPU adapter</h2>
@@ -31,7 +36,7 @@ export function AdapterCard() {
           {(info.description || info.device) && <p className="muted small">{info.description || info.device}</p>}
           <ul className="features" aria-label="Features">
             <Feature on={info.features.shaderF16} name="shader-f16" />
-            <Feature on={info.features.subgroups} name="subgroups" />
+            <Feature on={info.features.subgroups} name={info.features.subgroups && info.subgroupMinSize ? `subgroups (${info.subgroupMinSize}+ lanes)` : 'subgroups'} />
             <Feature on={info.features.timestampQuery} name="timestamp-query" />
           </ul>
           <dl className="facts">
@@ -41,6 +46,14 @@ export function AdapterCard() {
             <dd>{mib(info.limits.maxBufferSize)}</dd>
             <dt>Workgroups per dimension</dt>
             <dd>{int(info.limits.maxComputeWorkgroupsPerDimension)}</dd>
+            {variants && (
+              <>
+                <dt>Decode kernels</dt>
+                <dd data-testid="kernel-variants" title={variants.reason}>
+                  {GEMV_FORM[variants.gemv]}; adapters {variants.adapterPath}
+                </dd>
+              </>
+            )}
           </dl>
         </>
       )}
