@@ -13,6 +13,7 @@ function Feature({ on, name }: { on: boolean; name: string }) {
 
 /** the decode GEMV forms in words (src/gpu/variants.ts GemvForm) */
 const GEMV_FORM: Record<KernelVariants['gemv'], string> = { vec4: 'a thread per row', coalesced: 'a workgroup per 4 rows', subgroup: 'a subgroup per 4 rows' };
+const GEMV_NAME: Record<KernelVariants['gemv'], string> = { vec4: 'per-row GEMVs', coalesced: 'workgroup GEMVs', subgroup: 'subgroup GEMVs' };
 
 export function AdapterCard() {
   const info = useApp((s) => s.adapter);
@@ -49,8 +50,8 @@ export function AdapterCard() {
             {variants && (
               <>
                 <dt>Decode kernels</dt>
-                <dd data-testid="kernel-variants" title={variants.reason}>
-                  {GEMV_FORM[variants.gemv]}; adapters {variants.adapterPath}
+                <dd data-testid="kernel-variants" title={`${GEMV_FORM[variants.gemv]}. ${variants.reason}`}>
+                  {GEMV_NAME[variants.gemv]}, {variants.adapterPath} adapter path
                 </dd>
               </>
             )}
