@@ -3,7 +3,7 @@
 // in the same run. On CPU-emulated WebGPU only the ratios mean anything.
 import type * as TF from '@tensorflow/tfjs';
 import { Kernels, stepBuffer, writeStep, type Dispatch } from '../src/gpu/kernels';
-import { storage } from '../src/gpu/buffers';
+import { storage, readF32 } from '../src/gpu/buffers';
 import type { ShaderLibrary } from '../src/gpu/shaders';
 import { Runtime } from '../src/model/runtime';
 import type { ModelFiles } from '../src/model/sources';
@@ -46,6 +46,34 @@ export const SMOL = { hidden: 576, layers: 30, heads: 9, kvHeads: 3, headDim: 64
 
 export { lcg };
 
+/**
+ * The device's practical memory bandwidth: copyBufferToBuffer of `bytes`, checked (the copy equals its source),
+ * then timed; GB/s counts the bytes read and written. The decode GEMV's share of it (share_of_copy) is what a
+ * bandwidth-bound kernel can be held to on any device.
+ */
+export async function copyGBps(dev: GPUDevice, bytes: number): Promise<number> {
+  const n = bytes / 4, src = storage(dev, lcg(n, 1, 99)), dst = storage(dev, n);
+  const run = () => {
+    const enc = dev.createCommandEncoder();
+    enc.copyBufferToBuffer(src, 0, dst, 0, bytes);
+    dev.queue.submit([enc.finish()]);
+  };
+  try {
+    run();
+    const [a, b] = [await readF32(dev, src, 0, 1024), await readF32(dev, dst, 0, 1024)];
+    if (a.some((v, i) => v !== b[i])) throw new Error('the copy did not copy; not timed');
+    for (let i = 0; i < 2; i++) run();
+    await dev.queue.onSubmittedWorkDone();
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) run();
+    await dev.queue.onSubmittedWorkDone();
+    return (2 * bytes) / ((performance.now() - t0) / 5 / 1000) / 1e9;
+  } finally {
+    src.destroy();
+    dst.destroy();
+  }
+}
+
 export async function runBench(o: {
   gpu: GPU;
   shaders: ShaderLibrary;
@@ -64,7 +92,8 @@ export async function runBench(o: {
   const { tf, log } = o;
   const rt = await Runtime.create(o.gpu, o.shaders);
   const dev = rt.device;
-  const k = new Kernels(dev, o.shaders);
+  // the device's own kernel variants, so the kernels table times the GEMV form its models run
+  const k = new Kernels(dev, o.shaders, rt.variants);
   log(`adapter: ${rt.info.vendor} ${rt.info.architecture} ${rt.info.description}; decode GEMV ${rt.variants.gemv} (${rt.variants.reason})`);
 
   const timeOps = async (op: Dispatch, T: number, reps: number) => {
@@ -99,6 +128,10 @@ export async function runBench(o: {
     ['lm_head', SMOL.vocab, SMOL.hidden],
   ];
   const reps = o.quick ? 2 : 5;
+  const copy = o.adaptersOnly || o.trainOnly ? 0 : await copyGBps(dev, 64 * 2 ** 20);
+  if (copy) log(`copyBufferToBuffer of 64 MiB: ${copy.toFixed(2)} GB/s (read + written): share_of_copy = the decode GEMV's weight GB/s ÷ this`);
+  /** the decode GEMV the models run on this device (model/layer.ts plainLinear; the fused kernels take the same form) */
+  const deviceGemv = (lo: Parameters<Kernels['matvec']>[0]) => (k.variants.gemv === 'subgroup' ? k.matvecSubgroup(lo) : k.variants.gemv === 'coalesced' ? k.matvecCoalesced(lo) : k.matvecVec4(lo));
   for (const [name, N, K] of o.adaptersOnly || o.trainOnly ? [] : shapes) {
     for (const T of [1, 64]) {
       if (name === 'lm_head' && T > 1) continue; // only the last position goes through lm_head
@@ -107,6 +140,7 @@ export async function runBench(o: {
       const rows = await timeOps(T === 1 ? k.matvec({ N, K, x: X, W, y: Y }) : k.matmul(step, { N, K, x: X, W, y: Y }), T, reps);
       const trans = await timeOps(T === 1 ? k.matvecT({ N, K, x: X, W, y: Y }) : k.matmulT(step, { N, K, x: X, W, y: Y }), T, reps);
       const vec4 = await timeOps(T === 1 ? k.matvecVec4({ N, K, x: X, W, y: Y }) : k.matmulVec4(step, { N, K, x: X, W, y: Y }), T, reps);
+      const device = T > 1 ? vec4 : K % 4 ? rows : await timeOps(deviceGemv({ N, K, x: X, W, y: Y }), T, reps);
       const xt = tf.randomNormal([T, K]), wt = tf.randomNormal([N, K]);
       const peer = await timeTf(() => tf.matMul(xt, wt, false, true), reps);
       xt.dispose();
@@ -115,7 +149,7 @@ export async function runBench(o: {
       W.destroy();
       Y.destroy();
       const flops = 2 * T * N * K, bytes = 4 * (N * K + T * K + T * N);
-      const best = Math.min(rows, trans, vec4);
+      const best = Math.min(rows, trans, vec4, device);
       kernels.push({
         kernel: T === 1 ? 'matvec' : 'matmul',
         shape: `${name} T=${T} N=${N} K=${K}`,
@@ -123,9 +157,10 @@ export async function runBench(o: {
         gflops_transposed: +(flops / trans / 1e9).toFixed(3),
         gflops_vec4: +(flops / vec4 / 1e9).toFixed(3),
         gbps_best: +(bytes / best / 1e9).toFixed(3),
+        ...(T === 1 ? { gemv_device: k.variants.gemv, gflops_device: +(flops / device / 1e9).toFixed(3), weight_gbps_device: +((4 * N * K) / device / 1e9).toFixed(3), share_of_copy: +((4 * N * K) / device / 1e9 / copy).toFixed(3) } : {}),
         tfjs_gflops: +(flops / peer / 1e9).toFixed(3),
-        // against the variant the model uses (vec4 whenever K % 4 == 0)
-        ratio_vs_tfjs: +(peer / (K % 4 ? rows : vec4)).toFixed(2),
+        // against the variant the model uses (the device's GEMV at decode, vec4 at prefill, whenever K % 4 == 0)
+        ratio_vs_tfjs: +(peer / (K % 4 ? rows : device)).toFixed(2),
       });
       log(JSON.stringify(kernels.at(-1)));
     }

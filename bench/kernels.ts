@@ -11,7 +11,7 @@ import { TrainKernels, packTargets, sqNormSlots } from '../src/train/kernels';
 import { storage, readF32 } from '../src/gpu/buffers';
 import { ropeInvFreq, ropeTable } from '../src/model/config';
 import * as ref from '../test/reference/kernels';
-import { SMOL, lcg } from './core';
+import { SMOL, lcg, copyGBps } from './core';
 import { topK } from '../src/model/sampling';
 
 const gpu = await acquireNodeGpu();
@@ -79,29 +79,6 @@ async function validateThenTime(shape: string, T: number, variants: Variant[], w
   return row;
 }
 
-/**
- * The device's practical memory bandwidth: copyBufferToBuffer of `bytes`, checked (the copy equals its source),
- * then timed; GB/s counts the bytes read and written. The decode GEMV's share of it (share_of_copy) is what a
- * bandwidth-bound kernel can be held to on any device.
- */
-async function copyGBps(bytes: number): Promise<number> {
-  const n = bytes / 4, src = buf(lcg(n, 1, 99)), dst = buf(n);
-  const run = () => {
-    const enc = dev.createCommandEncoder();
-    enc.copyBufferToBuffer(src, 0, dst, 0, bytes);
-    dev.queue.submit([enc.finish()]);
-  };
-  run();
-  const [a, b] = [await read(src, 1024), await read(dst, 1024)];
-  if (a.some((v, i) => v !== b[i])) throw new Error('the copy did not copy; not timed');
-  for (let i = 0; i < 2; i++) run();
-  await dev.queue.onSubmittedWorkDone();
-  const t0 = performance.now();
-  for (let i = 0; i < 5; i++) run();
-  await dev.queue.onSubmittedWorkDone();
-  return (2 * bytes) / ((performance.now() - t0) / 5 / 1000) / 1e9;
-}
-
 const transpose = (W: Float32Array, N: number, K: number) => {
   const t = new Float32Array(N * K);
   for (let n = 0; n < N; n++) for (let i = 0; i < K; i++) t[i * N + n] = W[n * K + i];
@@ -117,7 +94,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
     kernels: ['matvec', 'matvec_t', 'matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul', 'matmul_t', 'matmul_vec4'],
     async run() {
       const rows = [];
-      const copy = await copyGBps(64 * 2 ** 20);
+      const copy = await copyGBps(dev, 64 * 2 ** 20);
       console.log(`copyBufferToBuffer of 64 MiB: ${copy.toFixed(2)} GB/s (read + written); share_of_copy = a decode GEMV's weight GB/s ÷ this`);
       for (const [N, K] of [[qkvDim, H], [I, H], [H, I], [SMOL.vocab, H]]) {
         for (const T of [1, 64]) {
@@ -145,7 +122,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
     kernels: ['matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul_vec4', 'argmax', 'topk'],
     async run() {
       const rows = [];
-      const copy = await copyGBps(64 * 2 ** 20);
+      const copy = await copyGBps(dev, 64 * 2 ** 20);
       console.log(`copyBufferToBuffer of 64 MiB: ${copy.toFixed(2)} GB/s; shader-f16 ${dev.features.has('shader-f16') ? 'on' : 'not on this adapter'}`);
       const forms = [['f32', 'unpack'], ['f16', 'unpack'], ...(dev.features.has('shader-f16') ? [['f16', 'native']] : [])] as ['f32' | 'f16', 'unpack' | 'native'][];
       for (const [N, K] of [[qkvDim, H], [I, H], [H, I], [SMOL.vocab, H]]) {
