@@ -12,6 +12,7 @@ enable subgroups;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 // #include "_dot4.wgsl"
+// #include "_subgroup_rows.wgsl"
 
 override SG: u32 = 32u;
 const ROWS = 4u;
@@ -21,20 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let n0 = (wid.x + wid.y * 65535u) * ROWS;
   if (n0 >= p.N) { return; }
   var s = vec4<f32>(0.0);
-  if (p.hasBase != 0u) {
-    let K4 = p.K / 4u;
-    // rows past N read the last row again; their sums are not written
-    let last = p.N - 1u;
-    let r0 = n0 * K4;
-    let r1 = min(n0 + 1u, last) * K4;
-    let r2 = min(n0 + 2u, last) * K4;
-    let r3 = min(n0 + 3u, last) * K4;
-    var acc = vec4<f32>(0.0);
-    for (var k = lane; k < K4; k += SG) {
-      acc += dot4(x[k], load_W(r0 + k), load_W(r1 + k), load_W(r2 + k), load_W(r3 + k));
-    }
-    s = subgroupAdd(acc);
-  }
+  if (p.hasBase != 0u) { s = subgroupRows4(n0, p.N, p.K, lane); }
   if (lane < ROWS) {
     let n = n0 + lane;
     if (n < p.N) {
