@@ -42,7 +42,7 @@ describe('npm run cli', () => {
     for (const [args, msg] of [
       [['logits', '--ids', '1', '--frobnicate'], /error: logits takes no --frobnicate/],
       [['logits', '--ids', '1', '--greedy'], /error: logits takes no --greedy/],
-      [['logits', '--ids', '1', '--weights', 'f8'], /error: --weights must be f16 or f32, got "f8"/],
+      [['logits', '--ids', '1', '--weights', 'f8'], /error: --weights must be f16, q8, q4 or f32, got "f8"/],
       [['logits', '--ids'], /error: --ids needs a value/],
       [['import', '--format', 'goqa', '--frob', 'a.csv'], /error: import takes no --frob/],
     ] as [string[], RegExp][]) {

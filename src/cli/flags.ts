@@ -1,6 +1,8 @@
 // The CLI's flags, declared once per command: a flag a command does not take, or a value flag without its value,
 // is refused with that command's usage; a switch never swallows the argument after it (`import --json a.csv`).
 import { existsSync } from 'node:fs';
+import type { WeightDtype } from '../gpu/kernels';
+import { WEIGHT_CHOICES } from '../model/api';
 
 /** 'value' flags take the next argument; 'switch' flags take none */
 type Kind = 'value' | 'switch';
@@ -84,9 +86,10 @@ export function modelDir(flags: Flags): string {
   return dir;
 }
 
-/** --weights f16|f32 (f16 by default) */
-export function weightsFlag(flags: Flags, cmd: string): 'f16' | 'f32' {
+/** --weights f16|f32|q8|q4 (f16 by default; q8 and q4 are group-wise integers, src/model/quant.ts) */
+export function weightsFlag(flags: Flags, cmd: string): WeightDtype {
   const w = flags.get('weights') ?? 'f16';
-  if (w !== 'f16' && w !== 'f32') throw new UsageError(`--weights must be f16 or f32, got "${w}"`, cmd);
-  return w;
+  const ids = WEIGHT_CHOICES.map((c) => c.id);
+  if (!ids.some((id) => id === w)) throw new UsageError(`--weights must be ${ids.slice(0, -1).join(', ')} or ${ids[ids.length - 1]}, got "${w}"`, cmd);
+  return w as WeightDtype;
 }

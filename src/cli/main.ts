@@ -22,7 +22,7 @@ import { describeImport, importGoqaFiles, importWvbFiles, IMPORT_USAGE } from '.
 import { scoreCommand, SCORE_USAGE } from './score';
 import { COMMAND_FLAGS, EMBEDDED_MODEL, modelDir, parseArgs, UsageError, weightsFlag, type Flags } from './flags';
 
-const MODEL_FLAGS = `      every command that runs a model: [--model DIR] (default: the embedded model, ${EMBEDDED_MODEL}) [--weights f16|f32]
+const MODEL_FLAGS = `      every command that runs a model: [--model DIR] (default: the embedded model, ${EMBEDDED_MODEL}) [--weights f16|f32|q8|q4]
       (how the weight matrices sit on the GPU; f16, the default, halves memory and bandwidth) [--context N] (KV cache length)`;
 
 const USAGES: Record<string, string> = {

@@ -86,6 +86,7 @@ export class Kernels {
    * variant table says so and the device has the feature enabled, else unpacked from u32 pairs.
    */
   weightFormat(dtype: WeightDtype | undefined): WeightFormat {
+    if (dtype === 'q8' || dtype === 'q4') return dtype;
     if (dtype !== 'f16') return 'f32';
     return this.variants.f16 === 'native' && this.device.features.has('shader-f16') ? 'f16-native' : 'f16';
   }
@@ -389,8 +390,11 @@ export class Kernels {
   }
 }
 
-/** How a weight matrix is stored: f32, or f16 (2 bytes a weight; read as the device allows, weightFormat). */
-export type WeightDtype = 'f32' | 'f16';
+/**
+ * How a weight matrix is stored: f32, f16 (2 bytes a weight; read as the device allows, weightFormat), or
+ * group-wise 8- or 4-bit integers with a scale per 32 weights (1.125 and 0.625 bytes; src/model/quant.ts).
+ */
+export type WeightDtype = 'f32' | 'f16' | 'q8' | 'q4';
 
 /** rmsnorm_qkv_rope's inputs: the layer's x and input norm, its q|k|v weights, and where q, k and v go */
 export interface NormQkvOpts {

@@ -97,9 +97,26 @@ const INCLUDE = /^\/\/ #include "(_[\w.-]+\.wgsl)"$/gm;
  *   'f32'         4 bytes a weight (training's reference arithmetic, and the CLI's --weights f32)
  *   'f16'         2 bytes: pairs of f16 packed in u32, widened with unpack2x16float (every device)
  *   'f16-native'  2 bytes: array<f16> with `enable f16;`, where the device has the shader-f16 feature
+ *   'q8', 'q4'    1.125 and 0.625 bytes: blocks of 32 integers and their f32 scale (src/model/quant.ts), each weight
+ *                 read as f32(q)·d
  * The two f16 forms hold the same bits and give the same f32 values; the arithmetic stays f32 throughout.
  */
-export type WeightFormat = 'f32' | 'f16' | 'f16-native';
+export type WeightFormat = 'f32' | 'f16' | 'f16-native' | 'q8' | 'q4';
+
+/**
+ * The quantised loaders (quant.ts's layout: q8 blocks of 8 words of bytes then the scale's bits, q4 blocks of 4 words
+ * of nibbles holding q + 8, then the scale). A vec4 is 4 consecutive weights, never split between blocks.
+ */
+function quantLoader(v: string, vec: boolean, format: 'q8' | 'q4'): string {
+  if (format === 'q8') {
+    return vec
+      ? `fn load_${v}(i: u32) -> vec4<f32> { let b = (i >> 3u) * 9u; let q = bitcast<vec4<i32>>(vec4<u32>(${v}[b + (i & 7u)]) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u); return vec4<f32>(q) * bitcast<f32>(${v}[b + 8u]); }`
+      : `fn load_${v}(i: u32) -> f32 { let b = (i >> 5u) * 9u; let q = bitcast<i32>(${v}[b + ((i & 31u) >> 2u)] << (24u - 8u * (i & 3u))) >> 24u; return f32(q) * bitcast<f32>(${v}[b + 8u]); }`;
+  }
+  return vec
+    ? `fn load_${v}(i: u32) -> vec4<f32> { let b = (i >> 3u) * 5u; let u = ${v}[b + ((i & 7u) >> 1u)] >> ((i & 1u) * 16u); let q = vec4<i32>((vec4<u32>(u) >> vec4<u32>(0u, 4u, 8u, 12u)) & vec4<u32>(15u)) - vec4<i32>(8); return vec4<f32>(q) * bitcast<f32>(${v}[b + 4u]); }`
+    : `fn load_${v}(i: u32) -> f32 { let b = (i >> 5u) * 5u; let q = i32((${v}[b + ((i & 31u) >> 3u)] >> ((i & 7u) * 4u)) & 15u) - 8; return f32(q) * bitcast<f32>(${v}[b + 4u]); }`;
+}
 
 const WEIGHTS = /^(@group\(0\) @binding\((\d+)\) var<storage, read> (\w+): )array<(vec4<f32>|f32)>;( \/\/ #weights, read as load_\3\(i\))$/gm;
 
@@ -120,6 +137,7 @@ export function withWeights(text: string, format: WeightFormat): string {
     const vec = elem === 'vec4<f32>';
     const ret = vec ? 'vec4<f32>' : 'f32';
     if (format === 'f32') return `${decl}array<${elem}>;${tag}\nfn load_${v}(i: u32) -> ${ret} { return ${v}[i]; }`;
+    if (format === 'q8' || format === 'q4') return `${decl}array<u32>;${tag}\n${quantLoader(v, vec, format)}`;
     if (format === 'f16-native') {
       native = true;
       return `${decl}array<${vec ? 'vec4<f16>' : 'f16'}>;${tag}\nfn load_${v}(i: u32) -> ${ret} { return ${ret}(${v}[i]); }`;

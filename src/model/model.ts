@@ -28,7 +28,8 @@ export interface ModelOptions {
   maxChunk?: number;
   /** cap on one storage binding below the adapter's own (tests of the split/refuse paths) */
   maxBindingBytes?: number;
-  /** how the weight matrices are stored on the GPU: f16 (the default: half the memory and bandwidth) or f32 */
+  /** how the weight matrices are stored on the GPU: f16 (the default: half the memory and bandwidth), f32, or
+   *  group-wise 8- or 4-bit integers (q8, q4: src/model/quant.ts) */
   weights?: WeightDtype;
 }
 

@@ -1,7 +1,8 @@
 // Reading a checkpoint (single-file or sharded safetensors) into GPU buffers, with every tensor checked by
 // name and shape against the config before anything is uploaded, and every value checked finite on the way.
-// The weight matrices are stored in f16 (2 bytes, packed in u32 pairs; the default) or f32; norms and biases,
-// a few KiB, stay f32. BF16 and F32 checkpoints are converted on load (f16.ts rounds to nearest even).
+// The weight matrices are stored in f16 (2 bytes, packed in u32 pairs; the default), f32, or group-wise 8- or 4-bit
+// integers (quant.ts); norms and biases, a few KiB, stay f32. BF16 and F32 checkpoints are converted on load (f16.ts
+// rounds to nearest even).
 import type { ModelConfig } from './config';
 import { FLOAT_DTYPES, parseSafetensors, tensorToF32, SafetensorsError, type SafetensorsFile, type TensorInfo } from './safetensors';
 import type { ModelFiles, Progress } from './sources';
@@ -9,6 +10,7 @@ import { GPULimitError } from '../gpu/device';
 import { storage } from '../gpu/buffers';
 import type { WeightDtype } from '../gpu/kernels';
 import { NonFiniteError, packF16 } from './f16';
+import { QK, quantBytes, quantize } from './quant';
 
 export class WeightsError extends Error {
   override name = 'WeightsError';
@@ -110,17 +112,22 @@ function mib(n: number) {
   return n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
 }
 
+/** GPU bytes that n weights of a matrix take when stored as dtype (with f16's and the blocks' padding) */
+export function weightBytes(n: number, dtype: WeightDtype): number {
+  return dtype === 'f32' ? 4 * n : dtype === 'f16' ? 8 * Math.ceil(n / 4) : quantBytes(n, dtype);
+}
+
 /**
  * Refuse before any download a model with a tensor that one storage binding cannot hold and that we do
  * not split (layer weights; embeddings and lm_head are split into row chunks), and report the f32 size.
  */
 export function checkFitsAdapter(c: ModelConfig, maxBinding: number, dtype: WeightDtype = 'f16'): { bytes: number } {
   const H = c.hiddenSize, D = c.headDim, I = c.intermediateSize;
-  const w = dtype === 'f16' ? 2 : 4;
-  const qkv = (c.numHeads + 2 * c.numKVHeads) * D * H * w;
-  const largest = Math.max(qkv, I * H * w, c.numHeads * D * H * w);
-  const perLayer = qkv + c.numHeads * D * H * w + 3 * I * H * w + 2 * H * 4;
-  const bytes = c.numLayers * perLayer + c.vocabSize * H * w * (c.tieWordEmbeddings ? 1 : 2);
+  const w = (n: number) => weightBytes(n, dtype);
+  const qkv = w((c.numHeads + 2 * c.numKVHeads) * D * H);
+  const largest = Math.max(qkv, w(I * H), w(c.numHeads * D * H));
+  const perLayer = qkv + w(c.numHeads * D * H) + 3 * w(I * H) + 2 * H * 4;
+  const bytes = c.numLayers * perLayer + w(c.vocabSize * H) * (c.tieWordEmbeddings ? 1 : 2);
   if (largest > maxBinding) {
     throw new GPULimitError(
       `a layer weight of this model is ${mib(largest)} in ${dtype}, more than this adapter's largest storage binding (${mib(maxBinding)}): the model is too large for this adapter (it needs about ${mib(bytes)} of GPU memory in all)`,
@@ -212,7 +219,7 @@ export function uploadWeights(
   const weight = (data: Float32Array, label: string) => {
     if (dtype === 'f32') return upload(data, label);
     try {
-      return upload(packF16(data, label), label);
+      return upload(dtype === 'f16' ? packF16(data, label) : quantize(data, dtype, label), label);
     } catch (e) {
       throw e instanceof NonFiniteError ? new WeightsError(e.message) : e;
     }
@@ -233,8 +240,9 @@ export function uploadWeights(
     if (count) numParams += data.length;
     // Chunks also stay under maxBufferSize and 256 MiB: one huge mapped-at-creation buffer can fail in a browser.
     const chunkBytes = Math.min(maxBinding, device.limits.maxBufferSize, 256 * 2 ** 20);
-    // f16 chunks are padded to 4 elements (packF16): keep a chunk's padded size under the limit too
-    const rowsPerChunk = Math.max(1, Math.floor((chunkBytes - 8) / (cols * (dtype === 'f16' ? 2 : 4))));
+    // f16 chunks are padded to 4 elements (packF16), quantised ones to a block: keep a chunk's padded size under the limit too
+    const perWeight = dtype === 'f32' ? 4 : dtype === 'f16' ? 2 : weightBytes(QK, dtype) / QK;
+    const rowsPerChunk = Math.max(1, Math.floor((chunkBytes - (dtype === 'f32' || dtype === 'f16' ? 8 : weightBytes(QK, dtype))) / (cols * perWeight)));
     const chunks: Matrix['chunks'] = [];
     for (let r = 0; r < rows; r += rowsPerChunk) {
       const n = Math.min(rowsPerChunk, rows - r);

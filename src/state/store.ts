@@ -2,12 +2,13 @@
 // Components read with useApp(selector) and call actions; they never talk to the worker themselves.
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
-import { DEFAULT_GENERATE, type AdapterInfo, type KernelVariants, type GenerateOptions, type GenerationResult, type LoadProgress, type ModelSummary } from '../model/api';
+import { DEFAULT_GENERATE, WEIGHT_CHOICES, type AdapterInfo, type KernelVariants, type GenerateOptions, type GenerationResult, type LoadProgress, type ModelSummary } from '../model/api';
 import { callback, getClient, onWorkerCrash } from '../worker/client';
 import type { InitErrorKind, LoadResult, LocalFile, Result, WorkerError } from '../worker/protocol';
 import { pickModelFolder } from './localFiles';
 import { modelBusy, TRAINING_BUSY_MESSAGE } from './busy';
 import { viewFromHash, type View } from './views';
+import type { WeightDtype } from '../gpu/kernels';
 
 export type GpuStatus = 'idle' | 'starting' | 'ready' | 'error' | 'lost';
 export type ModelStatus = 'none' | 'loading' | 'ready' | 'error';
@@ -45,6 +46,8 @@ export interface AppState {
 
   pickerTab: PickerTab;
   hubId: string;
+  /** how loads store the weight matrices on the GPU (WEIGHT_CHOICES) */
+  weights: WeightDtype;
   modelStatus: ModelStatus;
   /** what is loading or loaded (kept so a restart after device loss can load it again) */
   source: ModelSource | null;
@@ -72,6 +75,8 @@ export interface AppState {
   restartGpu(): Promise<void>;
   setPickerTab(tab: PickerTab): void;
   setHubId(id: string): void;
+  /** how the next load stores the weight matrices; changing it reloads the model that is loaded */
+  setWeights(weights: WeightDtype): Promise<void>;
   loadEmbedded(): Promise<void>;
   loadHub(repoId?: string): Promise<void>;
   loadLocal(entries: LocalFile[]): Promise<void>;
@@ -135,9 +140,10 @@ export const useApp = create<AppState>()(
         });
         let result: LoadResult;
         try {
-          if (source.kind === 'embedded') result = await client.loadEmbedded(embeddedModelUrl(), onProgress);
-          else if (source.kind === 'hub') result = await client.loadHub(source.repoId, hubBaseFromUrl(), onProgress);
-          else result = await client.loadFiles(source.files, source.paths, source.label, onProgress);
+          const opts = { weights: get().weights };
+          if (source.kind === 'embedded') result = await client.loadEmbedded(embeddedModelUrl(), onProgress, opts);
+          else if (source.kind === 'hub') result = await client.loadHub(source.repoId, hubBaseFromUrl(), onProgress, opts);
+          else result = await client.loadFiles(source.files, source.paths, source.label, onProgress, opts);
         } catch (e) {
           result = { ok: false, error: { name: 'WorkerError', message: (e as Error).message ?? String(e) }, kept: null };
         }
@@ -169,6 +175,7 @@ export const useApp = create<AppState>()(
         deviceLost: null,
         pickerTab: 'embedded',
         hubId: HUB_EXAMPLES[0],
+        weights: 'f16',
         modelStatus: 'none',
         source: null,
         progress: [],
@@ -242,6 +249,12 @@ export const useApp = create<AppState>()(
         },
         setHubId(hubId) {
           set({ hubId });
+        },
+        async setWeights(weights) {
+          if (weights === get().weights) return;
+          set({ weights });
+          const { source, modelStatus } = get();
+          if (source && modelStatus === 'ready') await load(source);
         },
 
         loadEmbedded() {
@@ -331,7 +344,7 @@ export const useApp = create<AppState>()(
       name: 'adapter-atlas-ui-v1',
       version: 1,
       // What the user typed survives a reload; models and GPU state do not (they are reloaded).
-      partialize: (s) => ({ prompt: s.prompt, opts: s.opts, hubId: s.hubId, pickerTab: s.pickerTab }),
+      partialize: (s) => ({ prompt: s.prompt, opts: s.opts, hubId: s.hubId, pickerTab: s.pickerTab, weights: s.weights }),
       merge: (persisted, current) => {
         const p = (persisted ?? {}) as Partial<AppState>;
         return {
@@ -339,6 +352,7 @@ export const useApp = create<AppState>()(
           ...(typeof p.prompt === 'string' ? { prompt: p.prompt } : {}),
           ...(typeof p.hubId === 'string' ? { hubId: p.hubId } : {}),
           ...(p.pickerTab === 'embedded' || p.pickerTab === 'hub' || p.pickerTab === 'local' ? { pickerTab: p.pickerTab } : {}),
+          ...(p.weights && WEIGHT_CHOICES.some((c) => c.id === p.weights) ? { weights: p.weights } : {}),
           opts: { ...current.opts, ...(p.opts ?? {}) },
         };
       },

@@ -2,6 +2,7 @@
 // plain {name, message} so the page can choose what to tell the user by name (ConfigError, SourceError,
 // GPULimitError, AbortError, ...), never by parsing stack traces.
 import type { AdapterInfo, KernelVariants, GenerateOptions, GenerationResult, LoadProgress, ModelSummary, TokenEvent } from '../model/api';
+import type { WeightDtype } from '../gpu/kernels';
 import type { AdapterSummary, Condition, MethodPreset, ScoreResult, SpecOverrides } from '../adapters/session';
 import type { AccountingTable } from '../adapters/accounting';
 import type { DataSource, ExperimentConfig, ExperimentMethod, Progress, Results } from '../experiments/runner';
@@ -81,20 +82,25 @@ export interface LocalFile {
 }
 
 /** The API the worker exposes with comlink.expose; the page sees it through comlink.wrap. */
+/** How a model is loaded: its weight matrices' storage on the GPU (f16 unless told; ModelOptions.weights) */
+export interface LoadOptions {
+  weights?: WeightDtype;
+}
+
 export interface RuntimeWorkerApi {
   /** Start (or, after a device loss, restart) the GPU runtime. Safe to call again: a live runtime is reused. */
   init(): Promise<InitResult>;
   /** Register the page's device-lost handler (pass it wrapped in comlink.proxy). */
   onDeviceLost(cb: LostCallback): void;
   /** Load the embedded default model from a URL folder (e.g. `${BASE_URL}models/default`). */
-  loadEmbedded(baseUrl: string, onProgress?: ProgressCallback): Promise<LoadResult>;
+  loadEmbedded(baseUrl: string, onProgress?: ProgressCallback, opts?: LoadOptions): Promise<LoadResult>;
   /** Load a Hugging Face repo by id; `hubBase` overrides https://huggingface.co (tests use a local server). */
-  loadHub(repoId: string, hubBase?: string, onProgress?: ProgressCallback): Promise<LoadResult>;
+  loadHub(repoId: string, hubBase?: string, onProgress?: ProgressCallback, opts?: LoadOptions): Promise<LoadResult>;
   /**
    * Load a model from local files. `paths` (parallel to `files`) are the paths below the picked folder,
    * because structured cloning drops File.webkitRelativePath.
    */
-  loadFiles(files: File[], paths?: string[], label?: string, onProgress?: ProgressCallback): Promise<LoadResult>;
+  loadFiles(files: File[], paths?: string[], label?: string, onProgress?: ProgressCallback, opts?: LoadOptions): Promise<LoadResult>;
   /** Abort the load in progress (it then fails with name "AbortError"). */
   cancel(): void;
   generate(prompt: string | number[], opts: GenerateOptions, onToken?: TokenCallback): Promise<Result<GenerationResult>>;

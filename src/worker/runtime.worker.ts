@@ -13,7 +13,7 @@ import { createEncoder, DEFAULT_ENCODER_ID, type ConditionEncoder } from '../con
 import { runExperiment, type ExperimentMethod } from '../experiments/runner';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../experiments/checkpoint';
 import type { Adapter } from '../adapters/types';
-import type { InitErrorKind, InitResult, LoadResult, LostCallback, ProgressCallback, Result, RuntimeWorkerApi, TokenCallback, TrainCallback, TrainOutcome, TrainRequest, WorkerError } from './protocol';
+import type { InitErrorKind, InitResult, LoadOptions, LoadResult, LostCallback, ProgressCallback, Result, RuntimeWorkerApi, TokenCallback, TrainCallback, TrainOutcome, TrainRequest, WorkerError } from './protocol';
 import { TRAINING_BUSY_MESSAGE } from '../state/busy';
 import { createEventBatcher, createRunSwitches, type RunSwitches } from './training';
 
@@ -94,7 +94,7 @@ function throttled(cb?: ProgressCallback): ((p: LoadProgress) => void) | undefin
   };
 }
 
-async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback): Promise<LoadResult> {
+async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback, opts: LoadOptions = {}): Promise<LoadResult> {
   if (training) return { ok: false, error: TRAINING_BUSY, kept: runtime?.summary ?? null };
   const started = await init();
   if (!started.ok) return { ok: false, error: { name: started.error.name, message: started.error.message }, kept: null };
@@ -107,7 +107,7 @@ async function load(makeFiles: () => ModelFiles, onProgress?: ProgressCallback):
     const files = makeFiles();
     // Runtime.load checks everything it can on the CPU (config, tokenizer, every tensor's shape) before
     // it lets the current model go, so a bad download or a cancel leaves the working model in place.
-    const summary = await rt.load(files, throttled(onProgress), ctl.signal);
+    const summary = await rt.load(files, throttled(onProgress), ctl.signal, { weights: opts.weights });
     modelLoaded = true;
     if (session) session.adapter = null; // Runtime.load took the adapter off with the old model
     return { ok: true, value: summary };
@@ -271,14 +271,14 @@ const api: RuntimeWorkerApi = {
   onDeviceLost(cb) {
     lostCb = cb;
   },
-  loadEmbedded(baseUrl, onProgress) {
-    return load(() => urlSource(baseUrl, 'embedded default'), onProgress);
+  loadEmbedded(baseUrl, onProgress, opts) {
+    return load(() => urlSource(baseUrl, 'embedded default'), onProgress, opts);
   },
-  loadHub(repoId, hubBase, onProgress) {
-    return load(() => hubSource(repoId.trim(), hubBase ? { hub: hubBase } : {}), onProgress);
+  loadHub(repoId, hubBase, onProgress, opts) {
+    return load(() => hubSource(repoId.trim(), hubBase ? { hub: hubBase } : {}), onProgress, opts);
   },
-  loadFiles(files, paths, label, onProgress) {
-    return load(() => fileListSource(withPaths(files, paths), label), onProgress);
+  loadFiles(files, paths, label, onProgress, opts) {
+    return load(() => fileListSource(withPaths(files, paths), label), onProgress, opts);
   },
   cancel() {
     loadCtl?.abort();

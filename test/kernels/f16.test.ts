@@ -1,7 +1,8 @@
-// f16 weights: the CPU conversion (round to nearest even, subnormals, overflow, NaN) and every kernel that reads
-// a weight matrix, in its f16 form against its f32 form on the same f16-rounded weights. The arithmetic is f32 in
-// both, so the two must agree bit for bit; a difference would be a wrong unpack (order, sign, subnormals). Shapes
-// are odd on purpose: K odd, K not a multiple of 8, rows whose packed pairs straddle two rows.
+// Stored weight formats: f16's CPU conversion (round to nearest even, subnormals, overflow, NaN), and every kernel
+// that reads a weight matrix in each stored form (f16, f16 through shader-f16, q8, q4) against its f32 form on the
+// values that form holds. The arithmetic is f32 in all, so each pair must agree bit for bit; a difference would be a
+// wrong unpack (order, sign, subnormals, a block's scale). Shapes are odd on purpose: K odd, K not a multiple of 8,
+// rows whose packed pairs and 32-weight blocks straddle two rows. quantize itself: test/model/quant.test.ts.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { gpuKernels, rand, maxRelErr } from '../helpers/gpu';
 import * as ref from '../reference/kernels';
@@ -10,6 +11,7 @@ import { TrainKernels } from '../../src/train/kernels';
 import { withWeights } from '../../src/gpu/shaders';
 import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import type { Dispatch, LoraBinding, WeightDtype } from '../../src/gpu/kernels';
+import { dequantize, quantize, type QuantDtype } from '../../src/model/quant';
 
 let g: Awaited<ReturnType<typeof gpuKernels>>;
 let tk: TrainKernels;
@@ -54,28 +56,43 @@ function weights(n: number, seed: number): Float32Array {
 }
 const rounded = (w: Float32Array) => Float32Array.from(w, (v) => f16Value(f16Bits(v)));
 
+/** A stored weight format: how it packs a matrix, and the f32 values its kernels read back. */
+interface Format {
+  dtype: WeightDtype;
+  f16?: 'unpack' | 'native';
+  pack: (w: Float32Array) => Uint32Array;
+  values: (w: Float32Array) => Float32Array;
+}
+const F16: Format = { dtype: 'f16', f16: 'unpack', pack: (w) => packF16(w, 'test'), values: rounded };
+const quant = (dtype: QuantDtype): Format => ({ dtype, pack: (w) => quantize(w, dtype, 'test'), values: (w) => dequantize(quantize(w, dtype, 'test'), w.length, dtype) });
+/** f16 (and f16 through shader-f16 where the adapter has it: lavapipe), then the group-wise 8- and 4-bit forms */
+const formats = (): Format[] => [F16, ...(g.dev.features.has('shader-f16') ? [{ ...F16, f16: 'native' as const }] : []), quant('q8'), quant('q4')];
+
 /**
- * Run one dispatch built for f32 (on the rounded weights) and one for f16 (packed), and return both outputs.
- * Where the adapter has shader-f16 (lavapipe: ATLAS_VULKAN=lavapipe npx vitest run test/kernels/f16.test.ts) the f16
- * one also runs through array<f16>, and must equal the unpacked one.
+ * For each stored format, run one dispatch built for f32 on the values that format holds (f16-rounded, or
+ * dequantised) and one built for the format itself, and require them equal bit for bit: the arithmetic is f32 in
+ * both, so a difference is a wrong unpack (order, sign, subnormals, a block's scale). Returns f16's pair.
  */
-async function both(build: (W: (w: Float32Array) => GPUBuffer, dtype: WeightDtype) => { op: Dispatch; out: GPUBuffer; n: number; T: number; pos0?: number }) {
-  const res: Float32Array[] = [];
-  const runs: [WeightDtype, 'unpack' | 'native'][] = [['f32', 'unpack'], ['f16', 'unpack'], ...(g.dev.features.has('shader-f16') ? [['f16', 'native'] as [WeightDtype, 'native']] : [])];
-  for (const [dtype, f16] of runs) {
+async function both(build: (W: (w: Float32Array) => GPUBuffer, dtype: WeightDtype) => { op: Dispatch; out: GPUBuffer; n: number; T: number; pos0?: number }, only: Format[] = formats()) {
+  const run = async (dtype: WeightDtype, f16: 'unpack' | 'native', W: (w: Float32Array) => GPUBuffer) => {
     g.k.variants = { ...g.k.variants, f16 };
-    const W = (w: Float32Array) => g.buf(dtype === 'f32' ? rounded(w) : packF16(w, 'test'));
     const { op, out, n, T, pos0 } = build(W, dtype);
     g.setStep(T, pos0 ?? 0);
     g.k.run([op], T);
-    res.push(await g.read(out, n));
+    return g.read(out, n);
+  };
+  let pair: [Float32Array, Float32Array] | undefined;
+  for (const f of only) {
+    const a = await run('f32', 'unpack', (w) => g.buf(f.values(w)));
+    const h = await run(f.dtype, f.f16 ?? 'unpack', (w) => g.buf(f.pack(w)));
+    expect(h, `${f.dtype}${f.f16 === 'native' ? ' through shader-f16' : ''} against f32 on its values`).toEqual(a);
+    pair ??= [a, h];
   }
   g.k.variants = { ...g.k.variants, f16: 'unpack' };
-  if (res[2]) expect(res[2], 'f16 read through shader-f16').toEqual(res[1]);
-  return res;
+  return pair!;
 }
 
-describe('every weight-reading kernel in f16 equals its f32 form on the rounded weights (bitwise)', () => {
+describe('every weight-reading kernel in f16, q8 and q4 equals its f32 form on the values stored (bitwise)', () => {
   const shapes: [number, number, number][] = [[1, 7, 13], [5, 33, 17], [3, 65, 12], [9, 10, 20], [2, 3, 1]];
   for (const [T, N, K] of shapes) {
     it(`matmul, matvec (and vec4 / coalesced / subgroup where K % 4 == 0): T=${T} N=${N} K=${K}`, async () => {
@@ -113,7 +130,7 @@ describe('every weight-reading kernel in f16 equals its f32 form on the rounded 
       const out = g.buf(N);
       const raw = wDtype === 'f16' ? (() => { const p = new Uint16Array(Math.ceil((N * K) / 4) * 4); W.forEach((v, i) => (p[i] = f16Bits(v))); return g.buf(new Uint32Array(p.buffer)); })() : Wb(W);
       return { op: g.k.matvecVec4({ N, K, x: g.buf(x), W: raw, y: out, wDtype }), out, n: N, T: 1 };
-    });
+    }, [F16]);
     expect(Number.isFinite(h[1])).toBe(false);
     expect(h).toEqual(a);
   });
@@ -232,5 +249,15 @@ describe('the weight formats a kernel is compiled in', () => {
     g.k.variants = { ...g.k.variants, f16: 'unpack' };
     expect(g.k.weightFormat('f16')).toBe('f16');
     expect(g.k.weightFormat('f32')).toBe('f32');
+    expect(g.k.weightFormat('q8')).toBe('q8');
+    expect(g.k.weightFormat('q4')).toBe('q4');
+  });
+
+  it('q8 and q4 read u32 blocks through their loaders, in the vec4 and the element forms', () => {
+    expect(withWeights(lib.matvec_vec4, 'q8')).toMatch(/W: array<u32>;.*\nfn load_W\(i: u32\) -> vec4<f32> \{ let b = \(i >> 3u\) \* 9u;/);
+    expect(withWeights(lib.matvec, 'q8')).toMatch(/W: array<u32>;.*\nfn load_W\(i: u32\) -> f32 \{ let b = \(i >> 5u\) \* 9u;/);
+    expect(withWeights(lib.matvec_vec4, 'q4')).toMatch(/fn load_W\(i: u32\) -> vec4<f32> \{ let b = \(i >> 3u\) \* 5u;/);
+    expect(withWeights(lib.gate_up_silu_vec4, 'q4')).toMatch(/fn load_Wg[^\n]*\n[^]*fn load_Wu/);
+    expect(withWeights(lib.matvec_vec4, 'q8').startsWith('enable f16;')).toBe(false);
   });
 });

@@ -4,6 +4,8 @@ import { HUB_EXAMPLES, useApp, type PickerTab } from '../../state/store';
 import { filesFromDrop, filesFromInput } from '../drop';
 import { ErrorPanel } from '../ErrorPanel';
 import { LoadProgressPanel } from './LoadProgress';
+import { WEIGHT_CHOICES } from '../../model/api';
+import type { WeightDtype } from '../../gpu/kernels';
 
 const TABS: { id: PickerTab; label: string }[] = [
   { id: 'embedded', label: 'Embedded' },
@@ -139,6 +141,26 @@ function LocalPane({ busy }: { busy: boolean }) {
   );
 }
 
+/** How the weight matrices sit on the GPU; a change reloads the model that is loaded. */
+function WeightsChoice({ busy }: { busy: boolean }) {
+  const weights = useApp((s) => s.weights);
+  const setWeights = useApp((s) => s.setWeights);
+  const choice = WEIGHT_CHOICES.find((c) => c.id === weights) ?? WEIGHT_CHOICES[0];
+  return (
+    <div className="weights-choice">
+      <label htmlFor="weights-select">Weights on the GPU</label>
+      <select id="weights-select" data-testid="weights-select" value={weights} disabled={busy} onChange={(e) => void setWeights(e.target.value as WeightDtype)}>
+        {WEIGHT_CHOICES.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.label}: {c.memory}
+          </option>
+        ))}
+      </select>
+      <span className="muted small">{choice.detail}</span>
+    </div>
+  );
+}
+
 export function ModelPicker() {
   const tab = useApp((s) => s.pickerTab);
   const setTab = useApp((s) => s.setPickerTab);
@@ -171,6 +193,7 @@ export function ModelPicker() {
         {tab === 'hub' && <HubPane busy={busy} />}
         {tab === 'local' && <LocalPane busy={busy} />}
       </div>
+      <WeightsChoice busy={busy} />
       <LoadProgressPanel />
       {error && <ErrorPanel area="model" error={error} onDismiss={() => dismiss('model')} />}
     </section>

@@ -1,5 +1,20 @@
 import { useApp } from '../../state/store';
+import { WEIGHT_CHOICES, type ModelSummary } from '../../model/api';
 import { count, int, mib } from '../format';
+
+/** how the kernels read each stored form (the arithmetic is f32 in all) */
+const READ_AS: Record<ModelSummary['weightFormat'], string> = {
+  'f16-native': 'read as f16 through the shader-f16 feature; arithmetic in f32',
+  f16: 'packed two to a u32, widened with unpack2x16float; arithmetic in f32',
+  f32: 'stored and read as f32',
+  q8: 'blocks of 32 signed bytes and an f32 scale, dequantised inside each kernel; arithmetic in f32',
+  q4: 'blocks of 32 nibbles and an f32 scale, dequantised inside each kernel; arithmetic in f32',
+};
+
+function weightsText(w: ModelSummary['weights']): string {
+  const c = WEIGHT_CHOICES.find((c) => c.id === w);
+  return c ? `${c.label} (${c.memory})` : w;
+}
 
 export function ModelSummaryCard() {
   const summary = useApp((s) => s.summary);
@@ -23,8 +38,8 @@ export function ModelSummaryCard() {
         <dt>GPU memory</dt>
         <dd>{mib(summary.gpuBytes)}</dd>
         <dt>Weights</dt>
-        <dd title={summary.weightFormat === 'f16-native' ? 'read as f16 through the shader-f16 feature; arithmetic in f32' : summary.weightFormat === 'f16' ? 'packed two to a u32, widened with unpack2x16float; arithmetic in f32' : 'stored and read as f32'}>
-          {summary.weights === 'f16' ? 'f16 (half the memory of f32)' : 'f32'}
+        <dd title={READ_AS[summary.weightFormat]} data-testid="summary-weights">
+          {weightsText(summary.weights)}
         </dd>
         <dt>Chat template</dt>
         <dd>{summary.hasChatTemplate ? 'yes (instruct model)' : 'no (base model)'}</dd>
