@@ -28,6 +28,13 @@ describe('npm run cli', () => {
     // f16 weights, the default: within 2e-2 of the f32 logits
     const f16 = JSON.parse((await cli('logits', '--model', dir, '--ids', '5,17,200,3')).stdout) as { logits: number[] };
     for (let i = 0; i < want.length; i++) expect(Math.abs(f16.logits[i] - out.logits[i])).toBeLessThan(2e-2);
+    // 8-bit weights: the same vocabulary, within 0.15 of f32 here (a random model; test/model/forward.test.ts has the bounds)
+    const q8 = JSON.parse((await cli('logits', '--model', dir, '--ids', '5,17,200,3', '--weights', 'q8')).stdout) as { logits: number[] };
+    expect(q8.logits.length).toBe(want.length);
+    let d = 0;
+    for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(q8.logits[i] - out.logits[i]));
+    expect(d).toBeLessThan(0.15);
+    expect(d).toBeGreaterThan(0);
   });
 
   it('--model defaults to the embedded model in every command that runs one', async () => {

@@ -85,6 +85,30 @@ describe('app in Chromium', () => {
     await page.close();
   });
 
+  it('stores the weights in 8-bit when the user picks it: the model reloads in less memory, generates, and the choice persists', async () => {
+    const page = await open(appUrl);
+    await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('summary-weights').innerText()).toBe('f16 (half the memory of f32)');
+    const memory = async () => Number(/([\d.]+) MiB/.exec(await page.getByTestId('model-summary').innerText())?.[1]);
+    const f16MiB = await memory();
+    await page.getByTestId('weights-select').selectOption('q8');
+    await expect.poll(() => page.getByTestId('summary-weights').innerText(), { timeout: 120_000 }).toBe('8-bit (0.28× the memory of f32)');
+    expect(await page.getByTestId('summary-weights').getAttribute('title')).toMatch(/blocks of 32 signed bytes/);
+    expect(await memory()).toBeLessThan(0.6 * f16MiB);
+    await page.getByTestId('prompt').fill('Tell me about Norway.');
+    await page.getByTestId('generate').click();
+    await expect.poll(() => page.getByTestId('tokens-per-second').innerText(), { timeout: 120_000 }).toMatch(/prefill [\d.]+ tokens\/s.*decode [\d.]+ tokens\/s/);
+    expect((await page.getByTestId('output').innerText()).trim().length).toBeGreaterThan(0);
+    expect(await page.getByTestId('weights-detail').innerText()).toMatch(/^0\.28× the memory of f32; a scale per 32 weights/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-model-q8.png'), fullPage: true });
+    await page.reload();
+    await expect.poll(() => page.getByTestId('summary-weights').innerText(), { timeout: 120_000 }).toBe('8-bit (0.28× the memory of f32)');
+    expect(await page.getByTestId('weights-select').inputValue()).toBe('q8');
+    await page.getByTestId('weights-select').selectOption('f16'); // leave the shared profile as the other tests expect it
+    await expect.poll(() => page.getByTestId('summary-weights').innerText(), { timeout: 120_000 }).toBe('f16 (half the memory of f32)');
+    await page.close();
+  });
+
   it('loads a model by repo id from the hub with progress, then again from the cache with the hub down', async () => {
     const page = await open(`${appUrl}?hub=${encodeURIComponent(hubUrl)}`);
     await page.getByTestId('model-status').filter({ hasText: 'ready' }).waitFor({ timeout: 120_000 });

@@ -13,6 +13,8 @@ import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { dirSource } from '../../src/model/sources-node';
 import { argmax } from '../../src/model/sampling';
 import { maxRelErr } from '../helpers/gpu';
+import { dequantize, quantize, type QuantDtype } from '../../src/model/quant';
+import type { WeightDtype } from '../../src/gpu/kernels';
 import { chooseVariants } from '../../src/gpu/variants';
 
 let dirs: ReturnType<typeof writeAllFixtures>;
@@ -120,6 +122,87 @@ describe('f16 weights (the default)', () => {
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
     await expect(rt.load(dirSource(dir))).rejects.toThrow(/down_proj\.weight" holds 1000000 at \[0, 5\], beyond f16's range.*--weights f32/);
     await expect(rt.load(dirSource(dir), undefined, undefined, F32)).resolves.toMatchObject({ weights: 'f32' });
+  });
+});
+
+/**
+ * A copy of a fixture whose weight matrices hold the values q8 or q4 stores for them (q|k|v quantised together, as
+ * the loader stacks them), written as F32: the reference then reads exactly what the quantised model computes with.
+ */
+function dequantisedCopy(src: string, name: string, dtype: QuantDtype): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'atlas-q-')), name);
+  cpSync(src, dir, { recursive: true });
+  const f = parseSafetensors(readFileSync(join(dir, 'model.safetensors')));
+  const t: Record<string, WriteTensor> = {};
+  for (const [n, info] of f.tensors) t[n] = { shape: info.shape, data: tensorToF32(f, info) };
+  const round = (x: Float32Array) => dequantize(quantize(x, dtype, 'test'), x.length, dtype);
+  for (const n of Object.keys(t)) {
+    if (t[n].shape.length !== 2 || /\.(q|k|v)_proj\.weight$/.test(n)) continue;
+    t[n].data = round(t[n].data as Float32Array);
+  }
+  for (let l = 0; t[`model.layers.${l}.self_attn.q_proj.weight`]; l++) {
+    const parts = ['q', 'k', 'v'].map((x) => t[`model.layers.${l}.self_attn.${x}_proj.weight`]);
+    const all = round(Float32Array.from(parts.flatMap((p) => Array.from(p.data as Float32Array))));
+    let o = 0;
+    for (const p of parts) {
+      const n = (p.data as Float32Array).length;
+      p.data = all.slice(o, o + n);
+      o += n;
+    }
+  }
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
+  return dir;
+}
+
+describe('8- and 4-bit weights (q8, q4: src/model/quant.ts)', () => {
+  for (const dtype of ['q8', 'q4'] as const) {
+    for (const kind of ['llama', 'qwen2', 'qwen3'] as const) {
+      it(`${kind} in ${dtype}: matches the reference on the values ${dtype} stores to 1e-4, prefill and decode, in ${dtype === 'q8' ? '0.28' : '0.16'}× the memory`, async () => {
+        const dir = dequantisedCopy(dirs[kind], kind, dtype);
+        const want = await referenceLogits(dir, IDS);
+        const sq = await rt.load(dirSource(dirs[kind]), undefined, undefined, { weights: dtype });
+        expect(sq.weights).toBe(dtype);
+        expect(sq.weightFormat).toBe(dtype);
+        const m = rt.model!;
+        m.reset();
+        expect(maxRelErr(await m.forward(IDS.slice(0, 4)), want[3])).toBeLessThan(1e-4);
+        for (let t = 4; t < IDS.length; t++) expect(maxRelErr(await m.forward([IDS[t]]), want[t]), `position ${t}`).toBeLessThan(1e-4);
+        const s32 = await rt.load(dirSource(dirs[kind]), undefined, undefined, F32);
+        // 36 or 20 bytes a block of 32 weights against 128; norms and biases stay f32
+        const ratio = sq.gpuBytes / s32.gpuBytes;
+        expect(ratio).toBeGreaterThan(dtype === 'q8' ? 36 / 128 : 20 / 128);
+        expect(ratio).toBeLessThan(dtype === 'q8' ? 0.3 : 0.18);
+      });
+    }
+  }
+
+  it('the embedded default (a trained model): q8 within 0.1 of the f32 logits with the same greedy ids; q4 within 1.5', async () => {
+    const dir = 'public/models/default';
+    const prompts = [[5, 17, 200, 3, 99, 42, 7], [11, 64, 250, 1, 33, 2, 8, 9, 10]];
+    const opts = { maxTokens: 12, greedy: true, temperature: 1, topK: 0, topP: 1, seed: 1, chat: false };
+    const run = async (weights: WeightDtype) => {
+      await rt.load(dirSource(dir), undefined, undefined, { weights });
+      const out = [];
+      for (const p of prompts) out.push({ logits: await rt.logits(p), ids: (await rt.generate(p, opts)).ids });
+      return out;
+    };
+    const f32 = await run('f32');
+    for (const [dtype, bound] of [['q8', 0.1], ['q4', 1.5]] as const) {
+      const q = await run(dtype);
+      let d = 0;
+      q.forEach((r, i) => r.logits.forEach((v, j) => (d = Math.max(d, Math.abs(v - f32[i].logits[j])))));
+      expect(d, dtype).toBeLessThan(bound);
+      expect(d, `${dtype}: the weights really were quantised`).toBeGreaterThan(1e-3);
+      if (dtype === 'q8') expect(q.map((r) => r.ids), 'q8 greedy ids').toEqual(f32.map((r) => r.ids));
+    }
+  });
+
+  it('splits a q8 embedding / lm_head into row chunks (blocks aligned when H is a multiple of 32), same logits', async () => {
+    await rt.load(dirSource(dirs.llama), undefined, undefined, { weights: 'q8' });
+    const whole = await rt.logits(IDS);
+    await rt.load(dirSource(dirs.llama), undefined, undefined, { weights: 'q8', maxBindingBytes: 13_000 });
+    expect(rt.model!.weights.embed.chunks.length).toBeGreaterThan(1);
+    expect(maxRelErr(await rt.logits(IDS), whole)).toBeLessThan(1e-6);
   });
 });
 

@@ -152,11 +152,13 @@ function WeightsChoice({ busy }: { busy: boolean }) {
       <select id="weights-select" data-testid="weights-select" value={weights} disabled={busy} onChange={(e) => void setWeights(e.target.value as WeightDtype)}>
         {WEIGHT_CHOICES.map((c) => (
           <option key={c.id} value={c.id}>
-            {c.label}: {c.memory}
+            {c.label}
           </option>
         ))}
       </select>
-      <span className="muted small">{choice.detail}</span>
+      <span className="muted small" data-testid="weights-detail">
+        {choice.memory}; {choice.detail}
+      </span>
     </div>
   );
 }
