@@ -2,7 +2,7 @@
 // our kernels and whole-model prefill/decode against tfjs on its webgpu backend on the same adapter,
 // in the same run. On CPU-emulated WebGPU only the ratios mean anything.
 import type * as TF from '@tensorflow/tfjs';
-import { Kernels, stepBuffer, writeStep, type Dispatch } from '../src/gpu/kernels';
+import { Kernels, stepBuffer, writeStep, type Dispatch, type WeightDtype } from '../src/gpu/kernels';
 import { storage, readF32 } from '../src/gpu/buffers';
 import type { ShaderLibrary } from '../src/gpu/shaders';
 import { Runtime } from '../src/model/runtime';
@@ -180,7 +180,7 @@ export async function runBench(o: {
     }
     const ids = Array.from({ length: PROMPT }, (_, i) => (i * 37 + 5) % 300);
     /** prefill and decode tokens/s with the weights in `weights`; decode reads the logits back, greedy the argmax's 4 bytes */
-    const timeOurs = async (weights: 'f16' | 'f32') => {
+    const timeOurs = async (weights: WeightDtype) => {
       await rt.load(m.files, undefined, undefined, { maxContext: 512, weights });
       const model = rt.model!;
       await model.forward(ids.slice(0, 4)); // warm up prefill and decode
@@ -211,10 +211,23 @@ export async function runBench(o: {
     const f16 = await timeOurs('f16');
     const oursPrefill = f16.prefill, oursDecode = f16.decode, dispatches = f16.dispatches;
     const head: Row = { model: m.name, prompt_tokens: PROMPT, decode_tokens: DECODE, dispatches_per_token: dispatches, weights: f16.format, gpu_mib_f16: +(f16.gpuBytes / 2 ** 20).toFixed(1) };
+    // the group-wise integer forms (src/model/quant.ts): a quarter and a sixth of f32's bytes, dequantised in the kernels
+    const quantised: Row = {};
+    for (const q of ['q8', 'q4'] as const) {
+      const r = await timeOurs(q);
+      Object.assign(quantised, {
+        [`gpu_mib_${q}`]: +(r.gpuBytes / 2 ** 20).toFixed(1),
+        [`ours_prefill_tok_s_${q}`]: +r.prefill.toFixed(2),
+        [`ours_decode_tok_s_${q}`]: +r.decode.toFixed(2),
+        [`ours_greedy_decode_tok_s_${q}`]: +r.greedy.toFixed(2),
+        [`${q}_decode_speedup_vs_f16`]: +(r.decode / f16.decode).toFixed(2),
+      });
+    }
     if (m.oursOnly) {
       rt.unload();
       models.push({
         ...head,
+        ...quantised,
         ours_prefill_tok_s: +oursPrefill.toFixed(2),
         ours_decode_tok_s: +oursDecode.toFixed(2),
         ours_greedy_decode_tok_s: +f16.greedy.toFixed(2),
@@ -286,6 +299,7 @@ export async function runBench(o: {
       decode_ratio: +(oursDecode / tfDecode).toFixed(2),
       tfjs_greedy_decode_tok_s: +tfGreedy.toFixed(2),
       greedy_decode_ratio: +(f16.greedy / tfGreedy).toFixed(2),
+      ...quantised,
       ...tjs,
     });
     log(JSON.stringify(models.at(-1)));

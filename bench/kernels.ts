@@ -5,7 +5,8 @@
 // adapter in the same run. shaders/README.md says which entry times which kernel.
 import { acquireNodeGpu } from '../src/gpu/node';
 import { loadShaderLibrary } from '../src/gpu/shaders-node';
-import { Kernels, stepBuffer, writeStep, type Dispatch, type LoraBinding } from '../src/gpu/kernels';
+import { Kernels, stepBuffer, writeStep, type Dispatch, type LoraBinding, type WeightDtype } from '../src/gpu/kernels';
+import { dequantize, quantBytes, quantize } from '../src/model/quant';
 import { f16Bits, f16Value, packF16 } from '../src/model/f16';
 import { TrainKernels, packTargets, sqNormSlots } from '../src/train/kernels';
 import { storage, readF32 } from '../src/gpu/buffers';
@@ -160,6 +161,35 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
         for (let r = 0; r < reps; r++) topK(await read(L, SMOL.vocab), kk);
         row['logits back + CPU top-k µs'] = Math.round(((performance.now() - t0) / reps) * 1000);
         rows.push(row);
+      }
+      return rows;
+    },
+  },
+
+  // the group-wise integer weights (src/model/quant.ts) beside f32 and f16 on the very values they hold: what a
+  // quarter and a sixth of f32's bytes buy at decode on this device (share_of_copy counts the bytes each reads)
+  'linear-quant': {
+    kernels: ['matvec_vec4', 'matvec_coalesced', 'matvec_subgroup'],
+    async run() {
+      const rows = [];
+      const copy = await copyGBps(dev, 64 * 2 ** 20);
+      console.log(`copyBufferToBuffer of 64 MiB: ${copy.toFixed(2)} GB/s`);
+      for (const [N, K] of [[qkvDim, H], [I, H], [H, I], [SMOL.vocab, H]]) {
+        for (const q of ['q8', 'q4'] as const) {
+          const Xh = lcg(K, 1, 1), Wq = quantize(lcg(N * K, 0.05, 2), q, 'W'), Wh = dequantize(Wq, N * K, q);
+          const X = buf(Xh), Y = buf(N);
+          const v: Variant[] = [];
+          const forms: [string, WeightDtype, GPUBuffer, number][] = [['f32', 'f32', buf(Wh), 4 * N * K], [q, q, buf(Wq), quantBytes(N * K, q)]];
+          for (const [tag, wDtype, W, bytes] of forms) {
+            const o = { N, K, x: X, W, y: Y, wDtype };
+            v.push({ name: `vec4 ${tag}`, ops: [k.matvecVec4(o)], out: () => read(Y), bytes }, { name: `coalesced ${tag}`, ops: [k.matvecCoalesced(o)], out: () => read(Y), bytes });
+            if (sg) v.push({ name: `subgroup ${tag}`, ops: [k.matvecSubgroup(o)], out: () => read(Y), bytes });
+          }
+          const row = await validateThenTime(`linear-${q} T=1 N=${N} K=${K}`, 1, v, ref.linearRef(Xh, Wh, 1, N, K), 1e-4, { flops: 2 * N * K });
+          for (const x of v) row[`${x.name} share_of_copy`] = +((row[`${x.name} GB/s`] as number) / copy).toFixed(3);
+          for (const form of ['vec4', 'coalesced', ...(sg ? ['subgroup'] : [])]) row[`${form} ${q} speedup vs f32`] = +((row[`${form} f32 µs`] as number) / (row[`${form} ${q} µs`] as number)).toFixed(2);
+          rows.push(row);
+        }
       }
       return rows;
     },
