@@ -120,7 +120,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
   /** the decode GEMV and prefill matmul on f16 weights (read unpacked from u32 pairs, and as array<f16> where the
    *  device has shader-f16) beside the f32 ones, on the same f16-rounded weights */
   'linear-f16': {
-    kernels: ['matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul_vec4', 'argmax', 'topk'],
+    kernels: ['matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul_vec4', 'argmax', 'topk', 'nucleus'],
     async run() {
       const rows = [];
       const copy = await copyGBps(dev, 64 * 2 ** 20);
@@ -162,6 +162,17 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
         row['logits back + CPU top-k µs'] = Math.round(((performance.now() - t0) / reps) * 1000);
         rows.push(row);
       }
+      // top-p's candidates on the GPU (nucleus.wgsl) over logits with a peaked head, as a language model's are; checked
+      // on its largest logit and Z, beside reading the logits back and drawing on the CPU (what sampling does otherwise)
+      const peaked = lcg(SMOL.vocab, 2, 6);
+      for (let j = 0; j < 60; j++) peaked[(j * 7919) % SMOL.vocab] += 10 + (j % 13) / 2;
+      const P = buf(peaked), nOut = buf(4 + 2 * 1024), mPeak = Math.max(...peaked);
+      const zPeak = Array.from(peaked).reduce((a, v) => a + Math.exp(Math.fround(v - mPeak)), 0);
+      const row = await validateThenTime(`nucleus top-p 0.9 V=${SMOL.vocab}`, 1, [{ name: 'nucleus', ops: [k.nucleus({ n: SMOL.vocab, cap: 1024, invT: 1, topP: 0.9, x: P, out: nOut })], out: async () => (await read(nOut, 4)).slice(1, 3) }], [mPeak, zPeak], 1e-5, { bytes: 4 * SMOL.vocab });
+      const reps = 5, t0 = performance.now();
+      for (let r = 0; r < reps; r++) topK(await read(P, SMOL.vocab), 0);
+      row['logits back + CPU sort µs'] = Math.round(((performance.now() - t0) / reps) * 1000);
+      rows.push(row);
       return rows;
     },
   },

@@ -285,6 +285,16 @@ export class Kernels {
   }
 
   /** out[2j], out[2j+1] = index and logit bits of the j-th largest of x[0..n), j < k, in the CPU sampler's order */
+  /**
+   * Top-p's candidates on the GPU (nucleus.wgsl): out[0] = their count (0xffffffff: more than cap), out[1..3] = the
+   * largest logit, Z and the threshold τ as f32 bits, then (index, logit bits) pairs; temperature and topP are
+   * rewritten per call with setParam ('invT', 'topP').
+   */
+  nucleus(o: { n: number; cap: number; invT: number; topP: number; x: GPUBuffer; out: GPUBuffer }): Dispatch {
+    if (!(o.cap >= 1 && o.n >= 1)) throw new Error(`nucleus needs n ≥ 1 and cap ≥ 1, got n = ${o.n}, cap = ${o.cap}`);
+    return this.make('nucleus', { n: o.n, cap: o.cap, invT: o.invT, topP: o.topP }, null, [o.x, o.out], () => [1, 1, 1]);
+  }
+
   topk(o: { n: number; k: number; x: GPUBuffer; out: GPUBuffer }): Dispatch {
     if (!(o.k >= 1 && o.k <= o.n)) throw new Error(`topk needs 1 ≤ k ≤ n, got k = ${o.k}, n = ${o.n}`);
     return this.make('topk', { n: o.n, k: o.k }, null, [o.x, o.out], () => [1, 1, 1]);

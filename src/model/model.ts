@@ -37,6 +37,8 @@ export type { AdapterPath } from './layer';
 
 /** the largest k sampling's top-k runs on the GPU (larger: the logits come back and the CPU selects) */
 export const TOPK_GPU_MAX = 256;
+/** the most top-p candidates the GPU hands back (nucleus.wgsl; a larger nucleus: the logits come back) */
+export const NUCLEUS_GPU_MAX = 1024;
 
 export class LlamaModel {
   readonly maxContext: number;
@@ -54,6 +56,9 @@ export class LlamaModel {
   /** sampling's top-k on the GPU: the candidates (index, logit bits) of the last step, and one dispatch per k used */
   private readonly topkOut: GPUBuffer;
   private readonly topkStaging: GPUBuffer;
+  private readonly nucleusOut: GPUBuffer;
+  private readonly nucleusStaging: GPUBuffer;
+  private nucleusOp: Dispatch | null = null;
   private readonly topkOps = new Map<number, Dispatch>();
   /** greedyStep's two read-back slots, which one is next, and whether each is still being read */
   private readonly greedyStaging: GPUBuffer[];
@@ -108,6 +113,8 @@ export class LlamaModel {
     this.greedyStaging = [0, 1].map((i) => dev.createBuffer({ label: `greedy-staging-${i}`, size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
     this.topkOut = buf(2 * TOPK_GPU_MAX, 'topk');
     this.topkStaging = dev.createBuffer({ label: 'topk-staging', size: 8 * TOPK_GPU_MAX, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.nucleusOut = buf(4 + 2 * NUCLEUS_GPU_MAX, 'nucleus');
+    this.nucleusStaging = dev.createBuffer({ label: 'nucleus-staging', size: 4 * (4 + 2 * NUCLEUS_GPU_MAX), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const cosSin = storage(dev, ropeTable(ropeInvFreq(c), this.maxContext), 'rope.cos_sin');
     this.owned.push(cosSin);
     const kCache = weights.layers.map((_, i) => buf(this.maxContext * kvDim, `k_cache.${i}`));
@@ -274,6 +281,51 @@ export class LlamaModel {
     return { idx, vals };
   }
 
+  /**
+   * Forward `ids` and return top-p's candidates at the last position (nucleus.wgsl: a top set by value holding at
+   * least topP of the mass at the temperature, unordered) with Z, the whole vocabulary's mass relative to the largest
+   * logit; null where the nucleus is larger than NUCLEUS_GPU_MAX (then readLogits() gives the logits of this step).
+   * Reads back 16 + 8·count bytes.
+   */
+  async forwardNucleus(ids: number[], temperature: number, topP: number): Promise<{ idx: Uint32Array; vals: Float32Array; Z: number } | null> {
+    if (!(temperature > 0 && topP > 0 && topP < 1)) throw new Error(`top-p on the GPU takes temperature > 0 and 0 < top-p < 1, got ${temperature}, ${topP}`);
+    const op = (this.nucleusOp ??= this.k.nucleus({ n: this.config.vocabSize, cap: NUCLEUS_GPU_MAX, invT: 1, topP: 0.5, x: this.logits, out: this.nucleusOut }));
+    this.k.setParam(op, 'invT', 1 / temperature);
+    this.k.setParam(op, 'topP', topP);
+    this.run(ids, (enc) => {
+      this.k.encode(enc, [op], 1);
+      enc.copyBufferToBuffer(this.nucleusOut, 0, this.nucleusStaging, 0, this.nucleusStaging.size);
+    });
+    await this.nucleusStaging.mapAsync(GPUMapMode.READ);
+    try {
+      // only the header and the candidates are copied out of the mapping
+      const head = new Uint32Array(this.nucleusStaging.getMappedRange(0, 16).slice(0));
+      const n = head[0];
+      if (n > NUCLEUS_GPU_MAX) return null;
+      const pairs = new Uint32Array(this.nucleusStaging.getMappedRange(16, 8 * Math.max(1, n)).slice(0));
+      const bits = new Float32Array(pairs.buffer);
+      const idx = new Uint32Array(n), vals = new Float32Array(n);
+      for (let j = 0; j < n; j++) {
+        idx[j] = pairs[2 * j];
+        vals[j] = bits[2 * j + 1];
+      }
+      return { idx, vals, Z: new Float32Array(head.buffer)[2] };
+    } finally {
+      this.nucleusStaging.unmap();
+    }
+  }
+
+  /** The last position's logits of the step already run (after forwardNucleus gave null): nothing is recomputed. */
+  async readLogits(): Promise<Float32Array> {
+    const enc = this.k.device.createCommandEncoder();
+    enc.copyBufferToBuffer(this.logits, 0, this.staging, 0, this.staging.size);
+    this.k.device.queue.submit([enc.finish()]);
+    await this.staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(this.staging.getMappedRange().slice(0));
+    this.staging.unmap();
+    return out;
+  }
+
   /** Submit the forward of `ids` in chunks; `last` adds to the final submit what reads the logits back. */
   private run(ids: number[], last: (enc: GPUCommandEncoder) => void): void {
     if (ids.length === 0) throw new Error('forward needs at least one token');
@@ -314,6 +366,7 @@ export class LlamaModel {
     this.staging.destroy();
     this.argmaxStaging.destroy();
     this.topkStaging.destroy();
+    this.nucleusStaging.destroy();
     for (const b of this.greedyStaging) b.destroy();
     this.step.destroy();
     const w = this.weights;

@@ -9,7 +9,7 @@ import { parseConfig, type ModelConfig } from './config';
 import { checkCheckpoint, checkFitsAdapter, checkValues, readCheckpoint, uploadWeights } from './weights';
 import { LlamaModel, TOPK_GPU_MAX, type AdapterPath, type ModelOptions } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
-import { draw, mulberry32, sample } from './sampling';
+import { draw, drawNucleus, mulberry32, sample } from './sampling';
 import { TextStream } from './text-stream';
 import type { ModelFiles } from './sources';
 import { GpuAdapter } from '../adapters/gpu';
@@ -25,6 +25,8 @@ export class Runtime {
   config: ModelConfig | null = null;
   /** the loaded model, or null */
   summary: ModelSummary | null = null;
+  /** sampled top-p steps so far: drawn from the GPU's candidates, or from the logits read back (a large or uncertain nucleus) */
+  readonly nucleusSteps = { onGpu: 0, logitsBack: 0 };
   private generationEos: number[] = [];
 
   private constructor(
@@ -147,8 +149,12 @@ export class Runtime {
     checkIds(promptIds, config.vocabSize);
     // greedy: the argmax on the GPU (4 bytes back per token), each step queued before the last one's id is read (its
     // token is that argmax, on the GPU); sampling: the logits back, sampled on the CPU, or where the device picks the
-    // top-k candidates on the GPU (variants.sampling), 8k bytes back and the same draw
-    const gpuTopK = !opts.greedy && opts.temperature > 0 && this.kernels.variants.sampling === 'gpu' && opts.topK >= 1 && opts.topK <= TOPK_GPU_MAX;
+    // candidates on the GPU (variants.sampling), top-k's (8k bytes back) or top-p's (nucleus.wgsl), and the same draw
+    const sampled = !opts.greedy && opts.temperature > 0 && this.kernels.variants.sampling === 'gpu';
+    const gpuTopK = sampled && opts.topK >= 1 && opts.topK <= TOPK_GPU_MAX;
+    // top-p alone: its candidates on the GPU (a few KB back) where the nucleus is small and its cut certain; else the
+    // logits of that step come back and the CPU samples them, so the tokens are the CPU path's either way
+    const gpuNucleus = sampled && (opts.topK < 1 || opts.topK >= config.vocabSize) && opts.topP > 0 && opts.topP < 1;
     let ahead: Promise<number> | null = null;
     const next = opts.greedy
       ? (t: number[]) => {
@@ -162,7 +168,14 @@ export class Runtime {
             const { idx, vals } = await model.forwardTopK(t, opts.topK);
             return draw(idx, vals, opts, rand);
           }
-        : async (t: number[]) => sample(await model.forward(t), opts, rand);
+        : gpuNucleus
+          ? async (t: number[]) => {
+              const c = await model.forwardNucleus(t, opts.temperature, opts.topP);
+              const id = c && drawNucleus(c.idx, c.vals, c.Z, opts, rand);
+              this.nucleusSteps[id === null ? 'logitsBack' : 'onGpu']++;
+              return id ?? sample(await model.readLogits(), opts, rand);
+            }
+          : async (t: number[]) => sample(await model.forward(t), opts, rand);
     const t0 = performance.now();
     let id = await next(promptIds);
     const t1 = performance.now();

@@ -66,8 +66,7 @@ export function topK(logits: ArrayLike<number>, kWanted: number): number[] {
  * (the smallest prefix whose mass reaches topP), then one uniform from rand.
  */
 export function draw(idx: ArrayLike<number>, vals: ArrayLike<number>, o: Pick<SampleOptions, 'temperature' | 'topP'>, rand: () => number): number {
-  const m = vals[0];
-  const p = Array.from(vals, (v) => Math.exp((v - m) / o.temperature));
+  const p = weights(vals, o.temperature);
   const z = p.reduce((a, b) => a + b, 0);
   let keep = p.length;
   if (o.topP < 1) {
@@ -80,6 +79,17 @@ export function draw(idx: ArrayLike<number>, vals: ArrayLike<number>, o: Pick<Sa
       }
     }
   }
+  return pick(idx, p, keep, rand);
+}
+
+/** softmax's unnormalised weights at the temperature, relative to the first (largest) value */
+function weights(vals: ArrayLike<number>, temperature: number): number[] {
+  const m = vals[0];
+  return Array.from(vals, (v) => Math.exp((v - m) / temperature));
+}
+
+/** one uniform from rand, over the first `keep` weights */
+function pick(idx: ArrayLike<number>, p: number[], keep: number, rand: () => number): number {
   const zk = p.slice(0, keep).reduce((a, b) => a + b, 0);
   let r = rand() * zk;
   for (let i = 0; i < keep; i++) {
@@ -87,4 +97,35 @@ export function draw(idx: ArrayLike<number>, vals: ArrayLike<number>, o: Pick<Sa
     if (r <= 0) return idx[i];
   }
   return idx[keep - 1];
+}
+
+/**
+ * How far the GPU's f32 Z (nucleus.wgsl: exp and a tree sum in f32) may stand from the CPU path's f64 sum, relative:
+ * ten times the largest seen on SwiftShader and lavapipe (test/kernels/kernels.test.ts bounds it at 1e-5 there).
+ */
+export const NUCLEUS_Z_TOLERANCE = 1e-4;
+
+/**
+ * Top-p without top-k from the GPU's candidates (nucleus.wgsl: a top set by value, in any order, holding at least
+ * topP of the mass) and its Z, the whole vocabulary's mass in f32. The cut is the CPU path's (draw over all logits)
+ * wherever an error of NUCLEUS_Z_TOLERANCE in Z cannot move it; there the token is drawn with the CPU path's own
+ * pick, and otherwise null comes back, with rand untouched, so the caller samples the logits on the CPU instead.
+ */
+export function drawNucleus(idx: ArrayLike<number>, vals: ArrayLike<number>, Z: number, o: Pick<SampleOptions, 'temperature' | 'topP'>, rand: () => number): number | null {
+  if (!(o.topP < 1) || !(Z >= 1) || !Number.isFinite(Z)) return null;
+  const order = Array.from({ length: idx.length }, (_, j) => j).sort((a, b) => (vals[b] === vals[a] ? idx[a] - idx[b] : vals[b] - vals[a]));
+  const sIdx = order.map((j) => idx[j]), sVals = order.map((j) => vals[j]);
+  if (!sVals.every(Number.isFinite)) return null;
+  const p = weights(sVals, o.temperature);
+  const lo = 1 - NUCLEUS_Z_TOLERANCE, hi = 1 + NUCLEUS_Z_TOLERANCE;
+  let c = 0;
+  for (let i = 0; i < p.length; i++) {
+    const before = c;
+    c += p[i];
+    if (c / Z >= o.topP) {
+      // the CPU path cuts here too if the true Z lies anywhere in Z·[lo, hi]
+      return (c / (Z * hi) >= o.topP && before / (Z * lo) < o.topP) ? pick(sIdx, p, i + 1, rand) : null;
+    }
+  }
+  return null;
 }

@@ -79,6 +79,52 @@ describe('topk (sampling\'s candidates on the GPU)', () => {
   });
 });
 
+describe('nucleus (top-p\'s candidates on the GPU)', () => {
+  const read = async (out: GPUBuffer, cap: number) => {
+    const u = new Uint32Array((await g.read(out, 4 + 2 * cap)).buffer);
+    const bits = new Float32Array(u.buffer);
+    return { count: u[0], m: bits[1], Z: bits[2], tau: bits[3], idx: Array.from({ length: Math.min(u[0], cap) }, (_, j) => u[4 + 2 * j]), vals: Array.from({ length: Math.min(u[0], cap) }, (_, j) => bits[5 + 2 * j]) };
+  };
+  // [n, temperature, top-p, spread of the logits, how many stand out by ~10 (a language model's peaked head)]
+  const cases: [number, number, number, number, number][] = [[1, 1, 0.9, 1, 0], [7, 1.3, 0.5, 1, 0], [1000, 0.7, 0.9, 2, 0], [2137, 1, 0.95, 3, 40], [49157, 1.5, 0.9, 2, 300], [49152, 0.8, 0.99, 2, 100], [49152, 1, 0.9, 3, 0]];
+  for (const [n, T, topP, spread, head] of cases) {
+    it(`n=${n} T=${T} top-p ${topP}${head ? `, ${head} standing out` : ', flat'}: m, Z within 1e-5 of the f64 sum, the candidates are {u ≥ τ} and hold the mass, no more (or over cap)`, async () => {
+      const x = rand(n, n + 7, spread);
+      for (let j = 0; j < head; j++) x[(j * 7919) % n] += 10 + (j % 13) / 2;
+      if (n > 100) for (const j of [5, 77, n - 1]) x[j] = x[topkRef(x, 3)[1]]; // ties at the top, across strides
+      const cap = 1024, out = g.buf(4 + 2 * cap);
+      g.k.run([g.k.nucleus({ n, cap, invT: 1 / T, topP, x: g.buf(x), out })], 1);
+      const r = await read(out, cap);
+      const { m, u, Z, set: want, mass: massOf } = ref.nucleusRef(x, 1 / T, r.tau);
+      expect(r.m).toBe(m);
+      expect(Math.abs(r.Z - Z) / Z).toBeLessThan(1e-5);
+      if (want.length > cap) {
+        expect(head, 'only a flat distribution needs more than cap').toBe(0);
+        expect(r.count, 'over cap').toBe(0xffffffff);
+        return;
+      }
+      expect(r.count).toBe(want.length);
+      expect([...r.idx].sort((a, b) => a - b)).toEqual(want);
+      expect(r.vals).toEqual(r.idx.map((i) => x[i]));
+      const target = Math.min(1, topP + 1e-3) * Z;
+      expect(massOf(want)).toBeGreaterThanOrEqual(target * (1 - 1e-5));
+      // the bisection's other end (90 / 2^24 above τ) holds less than the target: the set is not larger than it must be
+      if (want.length < n) expect(massOf(want.filter((i) => u[i] >= r.tau + 1e-5))).toBeLessThan(target * (1 + 1e-5));
+    });
+  }
+  it('more candidates than cap: count 0xffffffff (the CPU reads the logits back); top-p ≥ 1 − slack: everything', async () => {
+    const n = 3000, x = rand(n, 11, 0.01); // nearly flat: the 0.9 nucleus holds ~2700 tokens
+    const out = g.buf(4 + 2 * 64);
+    g.k.run([g.k.nucleus({ n, cap: 64, invT: 1, topP: 0.9, x: g.buf(x), out })], 1);
+    expect((await read(out, 64)).count).toBe(0xffffffff);
+    const y = rand(40, 12, 2), out2 = g.buf(4 + 2 * 64);
+    g.k.run([g.k.nucleus({ n: 40, cap: 64, invT: 1, topP: 0.9995, x: g.buf(y), out: out2 })], 1);
+    const r = await read(out2, 64);
+    expect(r.count).toBe(40);
+    expect([...r.idx].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});
+
 describe('rmsnorm', () => {
   for (const [rows, dim, last] of [[1, 64, 0], [5, 37, 0], [7, 300, 1], [3, 1000, 1]]) {
     it(`rows=${rows} dim=${dim} lastRowOnly=${!!last}`, async () => {

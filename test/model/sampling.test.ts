@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { argmax, mulberry32, sample } from '../../src/model/sampling';
+import { argmax, draw, drawNucleus, mulberry32, NUCLEUS_Z_TOLERANCE, sample, topK } from '../../src/model/sampling';
 import { Runtime } from '../../src/model/runtime';
 import { nodeGPU } from '../../src/gpu/node';
 import { loadShaderLibrary } from '../../src/gpu/shaders-node';
@@ -67,6 +67,68 @@ describe('sampling with the top-k picked on the GPU (topk.wgsl) gives the CPU pa
       }
       // a different seed draws differently: the comparison above is not between two constants
       expect(await run('gpu', { topK: 40, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topK: 40, temperature: 1.5, seed: 7 }));
+    } finally {
+      rt.destroy();
+    }
+  });
+});
+
+describe('top-p without top-k from the GPU\'s candidates (drawNucleus)', () => {
+  const V = 500;
+  const x = Float32Array.from({ length: V }, (_, i) => Math.sin(i * 1.7) * 2 + (i % 50 === 3 ? 6 : 0));
+  const o = { temperature: 0.9, topP: 0.9 };
+  const all = topK(x, 0);
+  const p = all.map((i) => Math.exp((x[i] - x[all[0]]) / o.temperature));
+  const Z = p.reduce((a, b) => a + b, 0);
+  const candidates = (n: number) => {
+    const pick = all.slice(0, n).reverse(); // any order: the GPU's compaction gives none
+    return { idx: Uint32Array.from(pick), vals: Float32Array.from(pick, (i) => x[i]) };
+  };
+  it('draws the CPU path\'s token for each seed where the cut is clear, from the candidates alone', () => {
+    const c = candidates(120);
+    for (let seed = 1; seed <= 200; seed++) {
+      const want = draw(all, all.map((i) => x[i]), o, mulberry32(seed));
+      expect(drawNucleus(c.idx, c.vals, Math.fround(Z) * (1 + 3e-6), o, mulberry32(seed)), `seed ${seed}`).toBe(want);
+    }
+  });
+  it('gives null, rand untouched, where an error of NUCLEUS_Z_TOLERANCE in Z could move the cut, or the candidates fall short', () => {
+    // a top-p right at a cumulative mass: Z's error decides which side the cut falls
+    let c = 0, k = 0;
+    while (c / Z < 0.8) c += p[k++];
+    const onEdge = { ...o, topP: c / Z };
+    let calls = 0;
+    const counted = () => (calls++, 0.5);
+    expect(drawNucleus(candidates(120).idx, candidates(120).vals, Z * (1 + NUCLEUS_Z_TOLERANCE / 2), onEdge, counted)).toBeNull();
+    expect(drawNucleus(candidates(3).idx, candidates(3).vals, Z, o, counted)).toBeNull();
+    expect(drawNucleus(candidates(120).idx, candidates(120).vals, NaN, o, counted)).toBeNull();
+    expect(calls).toBe(0);
+  });
+});
+
+describe('sampling with top-p alone on the GPU (nucleus.wgsl) gives the CPU path\'s tokens for the same seed', () => {
+  it('the embedded default: top-p 0.5, 0.9 and 0.99 at three temperatures, several seeds; most steps never read the logits back', { timeout: 120_000 }, async () => {
+    const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
+    try {
+      await rt.load(dirSource('public/models/default'));
+      const base = rt.variants;
+      const run = async (sampling: 'gpu' | 'cpu', o: Partial<GenerateOptions>) => {
+        rt.variants = { ...base, sampling };
+        return (await rt.generate('What matters in life?', { ...DEFAULT_GENERATE, maxTokens: 24, topK: 0, ...o })).ids;
+      };
+      const cases: Partial<GenerateOptions>[] = [
+        { topP: 0.9, temperature: 0.8, seed: 1 },
+        { topP: 0.5, temperature: 1.2, seed: 2 },
+        { topP: 0.99, temperature: 1.5, seed: 3 },
+        { topP: 0.95, temperature: 1, seed: 4, topK: 5000 }, // k past the vocabulary: top-p alone
+      ];
+      for (const o of cases) {
+        const gpu = await run('gpu', o), cpu = await run('cpu', o);
+        expect(gpu.length).toBeGreaterThan(1);
+        expect(gpu, JSON.stringify(o)).toEqual(cpu);
+      }
+      const { onGpu, logitsBack } = rt.nucleusSteps;
+      expect(onGpu).toBeGreaterThan(2 * logitsBack);
+      expect(await run('gpu', { topP: 0.9, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topP: 0.9, temperature: 1.5, seed: 7 }));
     } finally {
       rt.destroy();
     }

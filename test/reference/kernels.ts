@@ -439,6 +439,20 @@ export function topkRef(x: ArrayLike<number>, k: number): number[] {
     .slice(0, k);
 }
 
+/**
+ * nucleus.wgsl's quantities from x in f64 (u = (x − m)·invT rounded as the kernel's f32 does): the largest logit m,
+ * Z = Σ exp(u), the candidates {u ≥ tau} for the kernel's own threshold tau, and the mass of any index set.
+ */
+export function nucleusRef(x: ArrayLike<number>, invT: number, tau: number) {
+  const f = Math.fround;
+  let m = -Infinity;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, x[i]);
+  const u = Array.from(x, (v) => f(f(v - m) * f(invT)));
+  const mass = (set: number[]) => set.reduce((a, i) => a + Math.exp(u[i]), 0);
+  const set = u.flatMap((v, i) => (v >= tau ? [i] : []));
+  return { m, u, Z: mass(u.map((_, i) => i)), set, mass };
+}
+
 export function embeddingRef(table: Float32Array, ids: ArrayLike<number>, H: number): Float32Array {
   const out = new Float32Array(ids.length * H);
   for (let t = 0; t < ids.length; t++) out.set(table.subarray(ids[t] * H, ids[t] * H + H), t * H);
