@@ -13,7 +13,7 @@ import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { dirSource } from '../../src/model/sources-node';
 import { argmax } from '../../src/model/sampling';
 import { maxRelErr } from '../helpers/gpu';
-import { dequantize, quantize, type QuantDtype } from '../../src/model/quant';
+import { dequantisedCopy } from '../helpers/quant';
 import type { WeightDtype } from '../../src/gpu/kernels';
 import { chooseVariants } from '../../src/gpu/variants';
 
@@ -124,35 +124,6 @@ describe('f16 weights (the default)', () => {
     await expect(rt.load(dirSource(dir), undefined, undefined, F32)).resolves.toMatchObject({ weights: 'f32' });
   });
 });
-
-/**
- * A copy of a fixture whose weight matrices hold the values q8 or q4 stores for them (q|k|v quantised together, as
- * the loader stacks them), written as F32: the reference then reads exactly what the quantised model computes with.
- */
-function dequantisedCopy(src: string, name: string, dtype: QuantDtype): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'atlas-q-')), name);
-  cpSync(src, dir, { recursive: true });
-  const f = parseSafetensors(readFileSync(join(dir, 'model.safetensors')));
-  const t: Record<string, WriteTensor> = {};
-  for (const [n, info] of f.tensors) t[n] = { shape: info.shape, data: tensorToF32(f, info) };
-  const round = (x: Float32Array) => dequantize(quantize(x, dtype, 'test'), x.length, dtype);
-  for (const n of Object.keys(t)) {
-    if (t[n].shape.length !== 2 || /\.(q|k|v)_proj\.weight$/.test(n)) continue;
-    t[n].data = round(t[n].data as Float32Array);
-  }
-  for (let l = 0; t[`model.layers.${l}.self_attn.q_proj.weight`]; l++) {
-    const parts = ['q', 'k', 'v'].map((x) => t[`model.layers.${l}.self_attn.${x}_proj.weight`]);
-    const all = round(Float32Array.from(parts.flatMap((p) => Array.from(p.data as Float32Array))));
-    let o = 0;
-    for (const p of parts) {
-      const n = (p.data as Float32Array).length;
-      p.data = all.slice(o, o + n);
-      o += n;
-    }
-  }
-  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
-  return dir;
-}
 
 describe('8- and 4-bit weights (q8, q4: src/model/quant.ts)', () => {
   for (const dtype of ['q8', 'q4'] as const) {

@@ -44,33 +44,45 @@ describe('sampling', () => {
   });
 });
 
+/**
+ * The embedded default on a runtime of its own, with run(sampling, options): the generated ids with the candidates
+ * picked on the GPU ('gpu') or the logits read back ('cpu'); `check` then sees the runtime.
+ */
+async function withDefault(check: (rt: Runtime, run: (sampling: 'gpu' | 'cpu', o: Partial<GenerateOptions>) => Promise<number[]>) => Promise<void>) {
+  const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
+  try {
+    await rt.load(dirSource('public/models/default'));
+    const base = rt.variants;
+    await check(rt, async (sampling, o) => {
+      rt.variants = { ...base, sampling };
+      return (await rt.generate('What matters in life?', { ...DEFAULT_GENERATE, maxTokens: 24, ...o })).ids;
+    });
+  } finally {
+    rt.destroy();
+  }
+}
+
+/** each case gives the same ids both ways, and more than one token */
+async function sameBothWays(run: (sampling: 'gpu' | 'cpu', o: Partial<GenerateOptions>) => Promise<number[]>, cases: Partial<GenerateOptions>[]) {
+  for (const o of cases) {
+    const gpu = await run('gpu', o), cpu = await run('cpu', o);
+    expect(gpu.length).toBeGreaterThan(1);
+    expect(gpu, JSON.stringify(o)).toEqual(cpu);
+  }
+}
+
 describe('sampling with the top-k picked on the GPU (topk.wgsl) gives the CPU path\'s tokens for the same seed', () => {
-  it('the embedded default: top-k 1, 40 and 256, with and without top-p, several seeds', { timeout: 120_000 }, async () => {
-    const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
-    try {
-      await rt.load(dirSource('public/models/default'));
-      const base = rt.variants;
-      const run = async (sampling: 'gpu' | 'cpu', o: Partial<GenerateOptions>) => {
-        rt.variants = { ...base, sampling };
-        return (await rt.generate('What matters in life?', { ...DEFAULT_GENERATE, maxTokens: 24, ...o })).ids;
-      };
-      const cases: Partial<GenerateOptions>[] = [
+  it('the embedded default: top-k 1, 40 and 256, with and without top-p, several seeds', { timeout: 120_000 }, () =>
+    withDefault(async (_, run) => {
+      await sameBothWays(run, [
         { topK: 1, topP: 1, seed: 1 },
         { topK: 40, topP: 0.95, temperature: 0.8, seed: 3 },
         { topK: 40, topP: 1, temperature: 1.5, seed: 4 },
         { topK: 256, topP: 0.9, temperature: 1.2, seed: 5 },
-      ];
-      for (const o of cases) {
-        const gpu = await run('gpu', o), cpu = await run('cpu', o);
-        expect(gpu.length).toBeGreaterThan(1);
-        expect(gpu, JSON.stringify(o)).toEqual(cpu);
-      }
+      ]);
       // a different seed draws differently: the comparison above is not between two constants
       expect(await run('gpu', { topK: 40, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topK: 40, temperature: 1.5, seed: 7 }));
-    } finally {
-      rt.destroy();
-    }
-  });
+    }));
 });
 
 describe('top-p without top-k from the GPU\'s candidates (drawNucleus)', () => {
@@ -106,33 +118,18 @@ describe('top-p without top-k from the GPU\'s candidates (drawNucleus)', () => {
 });
 
 describe('sampling with top-p alone on the GPU (nucleus.wgsl) gives the CPU path\'s tokens for the same seed', () => {
-  it('the embedded default: top-p 0.5, 0.9 and 0.99 at three temperatures, several seeds; most steps never read the logits back', { timeout: 120_000 }, async () => {
-    const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
-    try {
-      await rt.load(dirSource('public/models/default'));
-      const base = rt.variants;
-      const run = async (sampling: 'gpu' | 'cpu', o: Partial<GenerateOptions>) => {
-        rt.variants = { ...base, sampling };
-        return (await rt.generate('What matters in life?', { ...DEFAULT_GENERATE, maxTokens: 24, topK: 0, ...o })).ids;
-      };
-      const cases: Partial<GenerateOptions>[] = [
-        { topP: 0.9, temperature: 0.8, seed: 1 },
-        { topP: 0.5, temperature: 1.2, seed: 2 },
-        { topP: 0.99, temperature: 1.5, seed: 3 },
-        { topP: 0.95, temperature: 1, seed: 4, topK: 5000 }, // k past the vocabulary: top-p alone
-      ];
-      for (const o of cases) {
-        const gpu = await run('gpu', o), cpu = await run('cpu', o);
-        expect(gpu.length).toBeGreaterThan(1);
-        expect(gpu, JSON.stringify(o)).toEqual(cpu);
-      }
+  it('the embedded default: top-p 0.5, 0.9 and 0.99 at three temperatures, several seeds; most steps never read the logits back', { timeout: 120_000 }, () =>
+    withDefault(async (rt, run) => {
+      await sameBothWays(run, [
+        { topK: 0, topP: 0.9, temperature: 0.8, seed: 1 },
+        { topK: 0, topP: 0.5, temperature: 1.2, seed: 2 },
+        { topK: 0, topP: 0.99, temperature: 1.5, seed: 3 },
+        { topK: 5000, topP: 0.95, temperature: 1, seed: 4 }, // k past the vocabulary: top-p alone
+      ]);
       const { onGpu, logitsBack } = rt.nucleusSteps;
       expect(onGpu).toBeGreaterThan(2 * logitsBack);
-      expect(await run('gpu', { topP: 0.9, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topP: 0.9, temperature: 1.5, seed: 7 }));
-    } finally {
-      rt.destroy();
-    }
-  });
+      expect(await run('gpu', { topK: 0, topP: 0.9, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topK: 0, topP: 0.9, temperature: 1.5, seed: 7 }));
+    }));
 });
 
 describe('greedy decoding with each step queued before the last id is read', () => {

@@ -26,6 +26,8 @@ import { referenceAdaptedGrads } from './tfjs-adapted';
 import { relErr } from './helpers';
 import { adamwRef, clipScaleRef } from '../reference/kernels';
 import { rand } from '../helpers/gpu';
+import { dequantisedCopy } from '../helpers/quant';
+import type { WeightDtype } from '../../src/gpu/kernels';
 
 let rt: Runtime;
 const dirs: Record<'llama' | 'qwen2' | 'qwen3', string> = { llama: '', qwen2: '', qwen3: '' };
@@ -37,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => rt?.destroy());
 
 /** f32 weights: these tests check the arithmetic against tfjs on the f32 checkpoint (the f16 test is its own) */
-async function load(kind: keyof typeof dirs, dir = dirs[kind], weights: 'f16' | 'f32' = 'f32') {
+async function load(kind: keyof typeof dirs, dir = dirs[kind], weights: WeightDtype = 'f32') {
   await rt.load(dirSource(dir), undefined, undefined, { maxChunk: 64, maxContext: 128, weights });
   return rt.dims();
 }
@@ -400,6 +402,27 @@ describe('training on an f16 backbone', () => {
     expect(b.losses).toEqual(a.losses);
     for (const [name, g] of a.g.grads) expect(Array.from(b.g.grads.get(name)!), name).toEqual(Array.from(g));
   });
+});
+
+describe('training on a q8 or q4 backbone', () => {
+  for (const q of ['q8', 'q4'] as const) {
+    it(`${q}: bit for bit the training in f32 on the values ${q} stores (the frozen matrices dequantised in every kernel, forward and backward)`, async () => {
+      const run = async (dir: string, weights: WeightDtype) => {
+        const dims = await load('qwen2', dir, weights);
+        expect(rt.model!.weights.dtype).toBe(weights);
+        const a = createAdapter({ method: 'lora', r: 4, alpha: 8, rsLora: false, targets: [...TARGETS] }, dims, 3, 'random');
+        rt.attachAdapter(a);
+        const tr = new Trainer(rt.model!, { lr: 1e-3, labelSmoothing: 0.1 });
+        const losses = await train(tr, [SEQ], 3);
+        const g = await tr.gradients([SEQ]);
+        tr.destroy();
+        return { losses, g };
+      };
+      const a = await run(dequantisedCopy(dirs.qwen2, 'qwen2', q), 'f32'), b = await run(dirs.qwen2, q);
+      expect(b.losses).toEqual(a.losses);
+      for (const [name, g] of a.g.grads) expect(Array.from(b.g.grads.get(name)!), name).toEqual(Array.from(g));
+    });
+  }
 });
 
 describe('training lowers the loss', () => {
