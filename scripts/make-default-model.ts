@@ -194,7 +194,8 @@ export function makeDefaultModel(dir: string): string {
 
 const isMain = (() => {
   try {
-    return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+    // by name too: inside an esbuild bundle every module's import.meta.url is the bundle's
+    return !!process.argv[1] && /make-default-model\.[cm]?[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
   } catch {
     return false;
   }

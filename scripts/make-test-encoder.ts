@@ -236,7 +236,8 @@ export function writeTinyEncoder(dir: string, m: TinyEncoder = makeTinyEncoder()
   return m;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+// by name too: inside an esbuild bundle every module's import.meta.url is the bundle's
+if (process.argv[1] && /make-test-encoder\.[cm]?[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const out = resolve(process.argv[2] ?? 'test/fixtures/models/tiny-bert-encoder');
   writeTinyEncoder(out);
   console.log(`wrote ${out}`);

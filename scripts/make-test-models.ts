@@ -432,7 +432,8 @@ export function makeDefaultModel(dir: string): string {
 
 function isMain(): boolean {
   const argv1 = process.argv[1];
-  if (!argv1) return false;
+  // by name too: inside an esbuild bundle (scripts/device-pack.sh) every module's import.meta.url is the bundle's
+  if (!argv1 || !/make-test-models\.[cm]?[jt]s$/.test(argv1)) return false;
   try {
     return import.meta.url === pathToFileURL(realpathSync(argv1)).href;
   } catch {
