@@ -45,7 +45,7 @@ export class Kernels {
     readonly device: GPUDevice,
     private readonly shaders: ShaderLibrary,
     /** the variants this device runs (variants.ts); the plain per-row GEMV unless told */
-    public variants: KernelVariants = { gemv: 'vec4', fused: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', reason: 'default' },
+    public variants: KernelVariants = { gemv: 'vec4', fused: 'vec4', adapterPath: 'split', f16: 'unpack', sampling: 'cpu', topP: 'cpu', reason: 'default' },
   ) {
     this.empty = device.createBuffer({ label: 'empty', size: 16, usage: GPUBufferUsage.STORAGE });
     this.noOutput = device.createBuffer({ label: 'no-output', size: 16, usage: GPUBufferUsage.STORAGE });

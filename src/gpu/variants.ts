@@ -31,6 +31,11 @@ export interface KernelVariants {
    *  from the logits read back. The emulators run the k rounds of topk.wgsl 3–15× slower than reading 196 KB back
    *  and selecting in JS (npm run bench:kernels -- linear-f16); a GPU saves the read-back (by design: none was lent) */
   sampling: 'gpu' | 'cpu';
+  /** where a top-p step without top-k finds its nucleus: on the GPU (nucleus.wgsl, a few KB back; the logits come
+   *  back only where the cut is uncertain) or on the CPU from the logits read back and sorted. The GPU on every
+   *  adapter: measured no slower on either emulator (SmolLM2's vocabulary: 3.1 ms against 21.6 on lavapipe, 21.3
+   *  against 24.0 on SwiftShader; bench/results/kernels-nucleus-2026-12-03/), and a GPU saves the read-back */
+  topP: 'gpu' | 'cpu';
   /** why, in words (the CLI's info and the bench report print it) */
   reason: string;
 }
@@ -52,7 +57,8 @@ export function chooseVariants(info: Pick<AdapterInfo, 'vendor' | 'description' 
     adapterPath: 'split' as const,
     f16: 'unpack' as const,
     sampling: 'cpu' as const,
-    reason: `${name}: ${sg ? 'subgroup GEMVs' : 'one row per thread (no subgroups)'}, the split adapter path${extra} and top-k on the CPU measured faster (npm run bench:variants, bench:kernels, bench)`,
+    topP: 'gpu' as const,
+    reason: `${name}: ${sg ? 'subgroup GEMVs' : 'one row per thread (no subgroups)'}, the split adapter path${extra} and top-k on the CPU measured faster; top-p's nucleus on the GPU no slower (npm run bench:variants, bench:kernels, bench)`,
   });
   if (isSwiftShader(info)) return emulated('SwiftShader', '');
   if (isLavapipe(info)) return emulated('lavapipe', ', f16 unpacked from u32 pairs (not shader-f16)');
@@ -65,6 +71,7 @@ export function chooseVariants(info: Pick<AdapterInfo, 'vendor' | 'description' 
     adapterPath: 'fused',
     f16: 'native',
     sampling: 'gpu',
-    reason: `a GPU: ${sg ? 'subgroup GEMVs (coalesced reads, subgroupAdd, no barriers)' : 'coalesced GEMV reads (no subgroups)'}, the fused adapter kernels (measured on an H100), top-k on the GPU`,
+    topP: 'gpu',
+    reason: `a GPU: ${sg ? 'subgroup GEMVs (coalesced reads, subgroupAdd, no barriers)' : 'coalesced GEMV reads (no subgroups)'}, the fused adapter kernels (measured on an H100), top-k and top-p's nucleus on the GPU`,
   };
 }

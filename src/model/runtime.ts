@@ -150,11 +150,11 @@ export class Runtime {
     // greedy: the argmax on the GPU (4 bytes back per token), each step queued before the last one's id is read (its
     // token is that argmax, on the GPU); sampling: the logits back, sampled on the CPU, or where the device picks the
     // candidates on the GPU (variants.sampling), top-k's (8k bytes back) or top-p's (nucleus.wgsl), and the same draw
-    const sampled = !opts.greedy && opts.temperature > 0 && this.kernels.variants.sampling === 'gpu';
-    const gpuTopK = sampled && opts.topK >= 1 && opts.topK <= TOPK_GPU_MAX;
+    const sampled = !opts.greedy && opts.temperature > 0;
+    const gpuTopK = sampled && this.kernels.variants.sampling === 'gpu' && opts.topK >= 1 && opts.topK <= TOPK_GPU_MAX;
     // top-p alone: its candidates on the GPU (a few KB back) where the nucleus is small and its cut certain; else the
     // logits of that step come back and the CPU samples them, so the tokens are the CPU path's either way
-    const gpuNucleus = sampled && (opts.topK < 1 || opts.topK >= config.vocabSize) && opts.topP > 0 && opts.topP < 1;
+    const gpuNucleus = sampled && this.kernels.variants.topP === 'gpu' && (opts.topK < 1 || opts.topK >= config.vocabSize) && opts.topP > 0 && opts.topP < 1;
     let ahead: Promise<number> | null = null;
     const next = opts.greedy
       ? (t: number[]) => {

@@ -184,10 +184,10 @@ describe('kernel variants per device (src/gpu/variants.ts)', () => {
     const swiftshader = { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' };
     const lavapipe = { vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7' };
     const h200 = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' };
-    expect(chooseVariants({ ...swiftshader, ...sub(4) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup', adapterPath: 'split' });
+    expect(chooseVariants({ ...swiftshader, ...sub(4) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup', adapterPath: 'split', sampling: 'cpu', topP: 'gpu' });
     expect(chooseVariants({ ...lavapipe, ...sub(8) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup' });
     expect(chooseVariants({ ...lavapipe, ...none })).toMatchObject({ gemv: 'vec4', fused: 'vec4' });
-    expect(chooseVariants({ ...h200, ...sub(32) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup', adapterPath: 'fused' });
+    expect(chooseVariants({ ...h200, ...sub(32) })).toMatchObject({ gemv: 'subgroup', fused: 'subgroup', adapterPath: 'fused', sampling: 'gpu', topP: 'gpu' });
     expect(chooseVariants({ ...h200, ...none })).toMatchObject({ gemv: 'coalesced', fused: 'coalesced', adapterPath: 'fused' });
     // subgroups of fewer than 4 lanes (or an adapter that does not say) cannot hold matvec_subgroup's 4 rows
     expect(chooseVariants({ ...h200, ...sub(2) }).gemv).toBe('coalesced');

@@ -46,7 +46,7 @@ describe('sampling', () => {
 
 /**
  * The embedded default on a runtime of its own, with run(sampling, options): the generated ids with the candidates
- * picked on the GPU ('gpu') or the logits read back ('cpu'); `check` then sees the runtime.
+ * (top-k's and top-p's) picked on the GPU ('gpu') or the logits read back ('cpu'); `check` then sees the runtime.
  */
 async function withDefault(check: (rt: Runtime, run: (sampling: 'gpu' | 'cpu', o: Partial<GenerateOptions>) => Promise<number[]>) => Promise<void>) {
   const rt = await Runtime.create(nodeGPU(), loadShaderLibrary());
@@ -54,7 +54,7 @@ async function withDefault(check: (rt: Runtime, run: (sampling: 'gpu' | 'cpu', o
     await rt.load(dirSource('public/models/default'));
     const base = rt.variants;
     await check(rt, async (sampling, o) => {
-      rt.variants = { ...base, sampling };
+      rt.variants = { ...base, sampling, topP: sampling };
       return (await rt.generate('What matters in life?', { ...DEFAULT_GENERATE, maxTokens: 24, ...o })).ids;
     });
   } finally {
@@ -128,6 +128,10 @@ describe('sampling with top-p alone on the GPU (nucleus.wgsl) gives the CPU path
       ]);
       const { onGpu, logitsBack } = rt.nucleusSteps;
       expect(onGpu).toBeGreaterThan(2 * logitsBack);
+      // and the CPU path really read the logits: it took no nucleus from the GPU
+      const before = rt.nucleusSteps.onGpu;
+      await run('cpu', { topK: 0, topP: 0.9, temperature: 1, seed: 8 });
+      expect(rt.nucleusSteps.onGpu).toBe(before);
       expect(await run('gpu', { topK: 0, topP: 0.9, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topK: 0, topP: 0.9, temperature: 1.5, seed: 7 }));
     }));
 });
