@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'public/**', 'test-results/**', 'bench/results/**', 'bench/.cache/**', '.cache/**', 'scratch/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'public/**', 'test-results/**', 'bench/results/**', 'bench/.cache/**', '.cache/**', 'scratch/**', '.device/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
