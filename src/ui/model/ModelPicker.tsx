@@ -157,7 +157,7 @@ function WeightsChoice({ busy }: { busy: boolean }) {
         ))}
       </select>
       <span className="muted small" data-testid="weights-detail">
-        {choice.memory}; {choice.detail}
+        {choice.memory}; {choice.detail}. Changing it reloads the model (an adapter on it comes off, as with any load).
       </span>
     </div>
   );
