@@ -241,7 +241,7 @@ export function uploadWeights(
     // Chunks also stay under maxBufferSize and 256 MiB: one huge mapped-at-creation buffer can fail in a browser.
     const chunkBytes = Math.min(maxBinding, device.limits.maxBufferSize, 256 * 2 ** 20);
     // f16 chunks are padded to 4 elements (packF16), quantised ones to a block: keep a chunk's padded size under the limit too
-    const perWeight = dtype === 'f32' ? 4 : dtype === 'f16' ? 2 : weightBytes(QK, dtype) / QK;
+    const perWeight = weightBytes(QK, dtype) / QK;
     const rowsPerChunk = Math.max(1, Math.floor((chunkBytes - (dtype === 'f32' || dtype === 'f16' ? 8 : weightBytes(QK, dtype))) / (cols * perWeight)));
     const chunks: Matrix['chunks'] = [];
     for (let r = 0; r < rows; r += rowsPerChunk) {

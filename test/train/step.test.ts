@@ -378,6 +378,27 @@ async function train(tr: Trainer, batch: TrainExample[], steps: number): Promise
   return losses;
 }
 
+/**
+ * Three LoRA steps and the gradients after them on the qwen2 fixture, once per (checkpoint, weight storage): the
+ * losses and every gradient must be equal bit for bit (the stored values are the same numbers in both).
+ */
+async function sameTraining(reference: { dir: string; weights: WeightDtype }, stored: { dir: string; weights: WeightDtype }) {
+  const out = [];
+  for (const { dir, weights } of [reference, stored]) {
+    const dims = await load('qwen2', dir, weights);
+    expect(rt.model!.weights.dtype).toBe(weights);
+    rt.attachAdapter(createAdapter({ method: 'lora', r: 4, alpha: 8, rsLora: false, targets: [...TARGETS] }, dims, 3, 'random'));
+    const tr = new Trainer(rt.model!, { lr: 1e-3, labelSmoothing: 0.1 });
+    const losses = await train(tr, [SEQ], 3);
+    const g = await tr.gradients([SEQ]);
+    tr.destroy();
+    out.push({ losses, g });
+  }
+  const [a, b] = out;
+  expect(b.losses).toEqual(a.losses);
+  for (const [name, g] of a.g.grads) expect(Array.from(b.g.grads.get(name)!), name).toEqual(Array.from(g));
+}
+
 describe('training on an f16 backbone', () => {
   it('is bit for bit the training on the same weights in f32: the frozen matrices go through the f16 kernels forward and backward', async () => {
     // an F16 checkpoint: its values are exact in f32, so f32 and f16 storage hold the same numbers
@@ -387,40 +408,14 @@ describe('training on an f16 backbone', () => {
     const t: Record<string, WriteTensor> = {};
     for (const [n, info] of f.tensors) t[n] = { shape: info.shape, data: tensorToF32(f, info), dtype: 'F16' };
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(t));
-    const run = async (weights: 'f16' | 'f32') => {
-      const dims = await load('qwen2', dir, weights);
-      expect(rt.model!.weights.dtype).toBe(weights);
-      const a = createAdapter({ method: 'lora', r: 4, alpha: 8, rsLora: false, targets: [...TARGETS] }, dims, 3, 'random');
-      rt.attachAdapter(a);
-      const tr = new Trainer(rt.model!, { lr: 1e-3, labelSmoothing: 0.1 });
-      const losses = await train(tr, [SEQ], 3);
-      const g = await tr.gradients([SEQ]);
-      tr.destroy();
-      return { losses, g };
-    };
-    const a = await run('f32'), b = await run('f16');
-    expect(b.losses).toEqual(a.losses);
-    for (const [name, g] of a.g.grads) expect(Array.from(b.g.grads.get(name)!), name).toEqual(Array.from(g));
+    await sameTraining({ dir, weights: 'f32' }, { dir, weights: 'f16' });
   });
 });
 
 describe('training on a q8 or q4 backbone', () => {
   for (const q of ['q8', 'q4'] as const) {
     it(`${q}: bit for bit the training in f32 on the values ${q} stores (the frozen matrices dequantised in every kernel, forward and backward)`, async () => {
-      const run = async (dir: string, weights: WeightDtype) => {
-        const dims = await load('qwen2', dir, weights);
-        expect(rt.model!.weights.dtype).toBe(weights);
-        const a = createAdapter({ method: 'lora', r: 4, alpha: 8, rsLora: false, targets: [...TARGETS] }, dims, 3, 'random');
-        rt.attachAdapter(a);
-        const tr = new Trainer(rt.model!, { lr: 1e-3, labelSmoothing: 0.1 });
-        const losses = await train(tr, [SEQ], 3);
-        const g = await tr.gradients([SEQ]);
-        tr.destroy();
-        return { losses, g };
-      };
-      const a = await run(dequantisedCopy(dirs.qwen2, 'qwen2', q), 'f32'), b = await run(dirs.qwen2, q);
-      expect(b.losses).toEqual(a.losses);
-      for (const [name, g] of a.g.grads) expect(Array.from(b.g.grads.get(name)!), name).toEqual(Array.from(g));
+      await sameTraining({ dir: dequantisedCopy(dirs.qwen2, 'qwen2', q), weights: 'f32' }, { dir: dirs.qwen2, weights: q });
     });
   }
 });
