@@ -142,7 +142,7 @@ export class LlamaModel {
     const build = (prefill: boolean): Dispatch[][] => {
       const plan = layerPlan({ prefill, path });
       const onAdapted = (d: Dispatch, lora: LoraBinding) => void this.adapted.push({ d, lora });
-      const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x, wDtype: weights.dtype }));
+      const embed = weights.embed.chunks.map((ch) => k.embedding(s, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.ids, table: ch.buf, out: x, wDtype: weights.embed.dtype }));
       const groups: Dispatch[][] = weights.layers.map((L, i) => {
         const b = { x, h1: h, h2: h, qkv, kCache: kCache[i], vCache: vCache[i], att, act: mlp, gu: this.gu, U: this.U, cosSin, part };
         const { attention, mlp: up, down } = layerDispatches(k, s, c, L, ad?.layers[i], b, plan, onAdapted);
@@ -151,7 +151,7 @@ export class LlamaModel {
       groups[0].unshift(...embed);
       const last = groups[groups.length - 1];
       last.push(k.rmsnorm(s, { dim: H, eps: c.rmsNormEps, lastRowOnly: true, x, w: weights.finalNorm, y: h }));
-      for (const ch of weights.lmHead.chunks) last.push(plainLinear(k, s, { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, wDtype: weights.dtype, y: this.logits }, false));
+      for (const ch of weights.lmHead.chunks) last.push(plainLinear(k, s, { N: ch.rowCount, K: H, ldY: c.vocabSize, nOff: ch.rowStart, x: h, W: ch.buf, wDtype: weights.lmHead.dtype, y: this.logits }, false));
       return groups;
     };
     return [build(true), build(false).flat()];

@@ -123,13 +123,13 @@ export function head(g: TrainGraph): [Dispatch[], Dispatch[], Dispatch[]] {
   const forward = [
     k.embedding(a, { H, rowStart: 0, rowCount: Tm, ids: ansRows, table: g.xs[g.d.L], out: xa }),
     k.rmsnorm(a, { dim: H, eps, x: xa, w: w.finalNorm, y: ha }),
-    ...chunks.map((ch) => plainLinear(k, a, { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, wDtype: w.dtype, y: logits }, true)),
+    ...chunks.map((ch) => plainLinear(k, a, { N: ch.rowCount, K: H, ldY: V, nOff: ch.rowStart, x: ha, W: ch.buf, wDtype: w.lmHead.dtype, y: logits }, true)),
   ];
   // rows = maxAns: rows past this sequence's answers are IGNORE (loss 0, gradient 0); count and
   // gradScale are rewritten per sequence (setLossScale)
   const ce = tk.crossEntropy({ V, rows: g.maxAns, count: 1, eps: g.smoothing, targets, logits, loss });
   const backward = [
-    ...chunks.map((ch, i) => tk.linearBackwardInput(a, { N: ch.rowCount, K: H, ldDY: V, dyOff: ch.rowStart, accumulate: i > 0, dY: logits, W: ch.buf, wDtype: w.dtype, dX: dha })),
+    ...chunks.map((ch, i) => tk.linearBackwardInput(a, { N: ch.rowCount, K: H, ldDY: V, dyOff: ch.rowStart, accumulate: i > 0, dY: logits, W: ch.buf, wDtype: w.lmHead.dtype, dX: dha })),
     tk.rmsnormBackward(a, { dim: H, eps, x: xa, w: w.finalNorm, dy: dha, dx: dxa }),
     k.embedding(g.stepT, { H, rowStart: 0, rowCount: g.maxAns, ids: rowOf, table: dxa, out: dx }),
   ];

@@ -143,7 +143,7 @@ export class Trainer {
 
     // training runs T tokens at once, where 'split' is 'unfused' (layer.ts)
     const path: AdapterPath = opts.fused === false ? 'unfused' : 'fused';
-    this.embedOps = model.weights.embed.chunks.map((ch) => model.kernels.embedding(this.stepT, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.b.ids, table: ch.buf, out: this.xs[0], wDtype: model.weights.dtype }));
+    this.embedOps = model.weights.embed.chunks.map((ch) => model.kernels.embedding(this.stepT, { H, rowStart: ch.rowStart, rowCount: ch.rowCount, ids: this.b.ids, table: ch.buf, out: this.xs[0], wDtype: model.weights.embed.dtype }));
     const forward = this.xs.slice(1).map((x, l) => layerForward(graph, l, x, path));
     this.forwardOps = forward.map((f) => f.upToDown);
     this.downOps = forward.map((f) => f.down);

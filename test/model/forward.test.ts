@@ -128,7 +128,7 @@ describe('f16 weights (the default)', () => {
 describe('8- and 4-bit weights (q8, q4: src/model/quant.ts)', () => {
   for (const dtype of ['q8', 'q4'] as const) {
     for (const kind of ['llama', 'qwen2', 'qwen3'] as const) {
-      it(`${kind} in ${dtype}: matches the reference on the values ${dtype} stores to 1e-4, prefill and decode, in ${dtype === 'q8' ? '0.28' : '0.16'}× the memory`, async () => {
+      it(`${kind} in ${dtype}: matches the reference on the values ${dtype} stores to 1e-4, prefill and decode, in ${dtype === 'q8' ? '0.28' : 'under 0.2'}× the memory`, async () => {
         const dir = dequantisedCopy(dirs[kind], kind, dtype);
         const want = await referenceLogits(dir, IDS);
         const sq = await rt.load(dirSource(dirs[kind]), undefined, undefined, { weights: dtype });
@@ -139,15 +139,15 @@ describe('8- and 4-bit weights (q8, q4: src/model/quant.ts)', () => {
         expect(maxRelErr(await m.forward(IDS.slice(0, 4)), want[3])).toBeLessThan(1e-4);
         for (let t = 4; t < IDS.length; t++) expect(maxRelErr(await m.forward([IDS[t]]), want[t]), `position ${t}`).toBeLessThan(1e-4);
         const s32 = await rt.load(dirSource(dirs[kind]), undefined, undefined, F32);
-        // 36 or 20 bytes a block of 32 weights against 128; norms and biases stay f32
+        // 36 or 20 bytes a block of 32 weights against 128 (q4's token table in q8: 36); norms and biases stay f32
         const ratio = sq.gpuBytes / s32.gpuBytes;
         expect(ratio).toBeGreaterThan(dtype === 'q8' ? 36 / 128 : 20 / 128);
-        expect(ratio).toBeLessThan(dtype === 'q8' ? 0.3 : 0.18);
+        expect(ratio).toBeLessThan(dtype === 'q8' ? 0.3 : 0.2);
       });
     }
   }
 
-  it('the embedded default (a trained model): q8 within 0.1 of the f32 logits with the same greedy ids; q4 within 1.5', async () => {
+  it('the embedded default (a trained model): q8 within 0.1 and q4 (its token table in q8) within 0.15 of the f32 logits, with the same greedy ids', async () => {
     const dir = 'public/models/default';
     const prompts = [[5, 17, 200, 3, 99, 42, 7], [11, 64, 250, 1, 33, 2, 8, 9, 10]];
     const opts = { maxTokens: 12, greedy: true, temperature: 1, topK: 0, topP: 1, seed: 1, chat: false };
@@ -158,13 +158,13 @@ describe('8- and 4-bit weights (q8, q4: src/model/quant.ts)', () => {
       return out;
     };
     const f32 = await run('f32');
-    for (const [dtype, bound] of [['q8', 0.1], ['q4', 1.5]] as const) {
+    for (const [dtype, bound] of [['q8', 0.1], ['q4', 0.15]] as const) {
       const q = await run(dtype);
       let d = 0;
       q.forEach((r, i) => r.logits.forEach((v, j) => (d = Math.max(d, Math.abs(v - f32[i].logits[j])))));
       expect(d, dtype).toBeLessThan(bound);
       expect(d, `${dtype}: the weights really were quantised`).toBeGreaterThan(1e-3);
-      if (dtype === 'q8') expect(q.map((r) => r.ids), 'q8 greedy ids').toEqual(f32.map((r) => r.ids));
+      expect(q.map((r) => r.ids), `${dtype} greedy ids`).toEqual(f32.map((r) => r.ids));
     }
   });
 
