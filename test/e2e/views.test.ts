@@ -270,4 +270,22 @@ describe('Compare, Blend and Routing in Chromium', () => {
     await ctx.close();
     await page.close();
   });
+
+  it('fits a laptop at 1280×720: the adapter bar is one row, and both personas\' answer charts, axes included, are above the fold', async () => {
+    const page = await h.open(`${h.appUrl}#/compare`, { width: 1280, height: 720 });
+    await page.getByTestId('view-compare').waitFor();
+    await modelReady(page);
+    await page.getByTestId('default-badge').waitFor({ timeout: 60_000 });
+    const select = (await page.getByTestId('preset-select').boundingBox())!;
+    const settings = (await page.getByTestId('adapter-settings-toggle').boundingBox())!;
+    expect(Math.abs(settings.y + settings.height / 2 - (select.y + select.height / 2)), 'Settings on the method select\'s row').toBeLessThan(10);
+    await page.getByTestId('score').click();
+    await waitProbs(page, 'option-bars-1');
+    for (const id of ['option-bars-0', 'option-bars-1']) {
+      const axis = (await page.locator(`[data-testid="${id}"] .xtick`).last().boundingBox())!;
+      expect(axis.y + axis.height, `${id}'s axis labels`).toBeLessThanOrEqual(720);
+    }
+    await shot(page, 'e2e-compare-1280x720.png');
+    await page.close();
+  });
 });

@@ -168,8 +168,7 @@ export function AdapterBar() {
         <button className="primary" data-testid="new-adapter" disabled={!ready || working} onClick={() => void lab().newRandomAdapter()} title="Random weights (seeded): untrained, but the personas visibly change the answers">
           {busy === 'adapter' ? 'Making…' : 'New random adapter'}
         </button>
-        <span className="spacer" />
-        <button className="secondary" data-testid="adapter-settings-toggle" aria-expanded={settingsOpen} aria-controls={`${uid}-settings`} onClick={() => lab().setSettingsOpen(!settingsOpen)}>
+        <button className="secondary settings-toggle" data-testid="adapter-settings-toggle" aria-expanded={settingsOpen} aria-controls={`${uid}-settings`} onClick={() => lab().setSettingsOpen(!settingsOpen)}>
           {settingsOpen ? 'Hide settings ▴' : 'Settings ▾'}
         </button>
       </div>

@@ -50,7 +50,7 @@ export function OptionBars({
       ...(big ? { font: { size: 22 } } : {}),
       title: { text: title, font: { size: big ? 26 : 17 } },
       margin: { l: 10, r: 16, t: 44, b: 56 },
-      xaxis: { range: [0, 1.04], dtick: 0.25, title: { text: 'probability' }, tickformat: '.0%', fixedrange: true },
+      xaxis: { range: [0, 1.04], dtick: 0.5, tickangle: 0, title: { text: 'probability' }, tickformat: '.0%', fixedrange: true },
       yaxis: { autorange: 'reversed', fixedrange: true, automargin: true },
       bargap: 0.25,
     }),
