@@ -1,13 +1,18 @@
 // A llama2.c checkpoint and its tokenizer as a Hugging Face folder this runtime loads (src/model/llama2c.ts):
 //   npm run convert:llama2c -- MODEL.bin TOKENIZER.bin OUT_DIR
 // then, e.g., npm run cli -- generate --model OUT_DIR --prompt "Once upon a time" --no-chat --weights f16
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { convertLlama2cModel, llama2cTokenizerFiles, readLlama2cTokenizer, type Llama2cHeader } from '../src/model/llama2c';
+import { convertLlama2cModel, Llama2cError, llama2cTokenizerFiles, readLlama2cTokenizer, type Llama2cHeader } from '../src/model/llama2c';
 import { writeSafetensors } from '../src/model/safetensors';
 
+/** the file is read whole into one buffer (Node's limit): the TinyStories models (up to 110M, 440 MB) fit */
+const MAX_BYTES = 2 ** 31 - 1;
+
 export function writeLlama2cFolder(modelPath: string, tokenizerPath: string, dir: string): Llama2cHeader {
+  const size = statSync(modelPath).size;
+  if (size > MAX_BYTES) throw new Llama2cError(`${modelPath} is ${(size / 2 ** 30).toFixed(1)} GiB; this converter reads a checkpoint whole and takes up to 2 GiB`);
   const { header, config, tensors } = convertLlama2cModel(new Uint8Array(readFileSync(modelPath)), modelPath);
   const { tokenizerJSON, tokenizerConfig } = llama2cTokenizerFiles(readLlama2cTokenizer(new Uint8Array(readFileSync(tokenizerPath)), header.vocabSize, tokenizerPath));
   mkdirSync(dir, { recursive: true });

@@ -180,7 +180,8 @@ const SPECIALS = ['<unk>', '<s>', '</s>'];
  * tokenizer.json and tokenizer_config.json for a llama2.c (SentencePiece BPE, byte fallback) vocabulary, in the
  * layout transformers writes for Llama-2's tokenizer. SentencePiece merges the adjacent pair whose union scores
  * highest; BPE takes ranked merges, so every split of a piece into two pieces becomes a merge ranked by the
- * piece's score (as transformers' SentencePieceExtractor does).
+ * piece's score (as transformers' SentencePieceExtractor does). As in Hugging Face's Llama tokenizers (and unlike
+ * llama2.c's encode), "<s>", "</s>" and "<unk>" written in a text are read as the special tokens.
  */
 export function llama2cTokenizerFiles(pieces: Llama2cPiece[]): { tokenizerJSON: Record<string, unknown>; tokenizerConfig: Record<string, unknown> } {
   const want = ['<unk>', '\n<s>\n', '\n</s>\n'];
@@ -194,18 +195,24 @@ export function llama2cTokenizerFiles(pieces: Llama2cPiece[]): { tokenizerJSON: 
     if (vocab.has(n)) throw new Llama2cError(`tokenizer .bin: the piece ${JSON.stringify(n)} appears twice (ids ${vocab.get(n)} and ${i})`);
     vocab.set(n, i);
   });
-  const merges: { l: string; r: string; score: number; lid: number; rid: number }[] = [];
+  // llama2.c's encode writes a character that is not a piece as its UTF-8 bytes, byte b as id b + 3
+  for (let b = 0; b < 256; b++) {
+    const want = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+    if (names[b + 3] !== want) throw new Llama2cError(`tokenizer .bin: id ${b + 3} is ${JSON.stringify(names[b + 3])}, not ${want}: not a byte-fallback vocabulary, which llama2.c's tokenizer assumes`);
+  }
+  const merges: { l: string; r: string; score: number; pid: number; lid: number; rid: number }[] = [];
   names.forEach((n, i) => {
-    if (i < 3 || /^<0x[0-9A-F]{2}>$/.test(n)) return;
+    if (i < 259) return;
     const chars = Array.from(n);
     for (let k = 1; k < chars.length; k++) {
       const l = chars.slice(0, k).join('');
       const r = chars.slice(k).join('');
       const lid = vocab.get(l), rid = vocab.get(r);
-      if (lid !== undefined && rid !== undefined) merges.push({ l, r, score: pieces[i].score, lid, rid });
+      if (lid !== undefined && rid !== undefined) merges.push({ l, r, score: pieces[i].score, pid: i, lid, rid });
     }
   });
-  merges.sort((a, b) => b.score - a.score || a.lid - b.lid || a.rid - b.rid);
+  // ties as transformers' extractor breaks them: the merged piece's id, then its halves' ids
+  merges.sort((a, b) => b.score - a.score || a.pid - b.pid || a.lid - b.lid || a.rid - b.rid);
   const special = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   const tokenizerJSON = {
     version: '1.0',

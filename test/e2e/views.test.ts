@@ -280,6 +280,7 @@ describe('Compare, Blend and Routing in Chromium', () => {
     const settings = (await page.getByTestId('adapter-settings-toggle').boundingBox())!;
     expect(Math.abs(settings.y + settings.height / 2 - (select.y + select.height / 2)), 'Settings on the method select\'s row').toBeLessThan(10);
     await page.getByTestId('score').click();
+    await waitProbs(page, 'option-bars-0');
     await waitProbs(page, 'option-bars-1');
     for (const id of ['option-bars-0', 'option-bars-1']) {
       const axis = (await page.locator(`[data-testid="${id}"] .xtick`).last().boundingBox())!;

@@ -3,7 +3,7 @@
 // checked against llama2.c's own C forward (run.c's logits and greedy tokens, test/fixtures/stories260K/run-c.json).
 // Then what f16, q8 and q4 cost on trained weights, where the random fixtures' flat logits say little.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../../src/model/runtime';
@@ -110,6 +110,20 @@ describe('llama2.c files (src/model/llama2c.ts)', () => {
     expect(Array.from(tensors['model.layers.0.self_attn.q_proj.weight'].data.subarray(4 * 64, 5 * 64))).toEqual(Array.from(wq0.subarray(64, 128)));
   });
 
+  it('an unshared classifier (negative vocab_size) becomes lm_head, untied', () => {
+    const b = bin();
+    const wcls = Float32Array.from({ length: 512 * 64 }, (_, i) => Math.sin(i));
+    const u = new Uint8Array(b.length + wcls.byteLength);
+    u.set(b);
+    u.set(new Uint8Array(wcls.buffer), b.length);
+    new DataView(u.buffer).setInt32(20, -512, true);
+    const { header, config, tensors } = convertLlama2cModel(u);
+    expect([header.vocabSize, header.sharedClassifier, config.tie_word_embeddings]).toEqual([512, false, false]);
+    expect(tensors['lm_head.weight'].shape).toEqual([512, 64]);
+    expect(Array.from(tensors['lm_head.weight'].data)).toEqual(Array.from(wcls));
+    expect(Array.from(tensors['model.embed_tokens.weight'].data.subarray(0, 64))).toEqual(Array.from(new Float32Array(b.slice(28, 28 + 256).buffer)));
+  });
+
   it('refuses by name: a truncated file, a version-1/2 export, a header that makes no sense', () => {
     const b = bin();
     expect(() => convertLlama2cModel(b.slice(0, b.length - 4), 'x.bin')).toThrow(/x\.bin holds 1056536 bytes but its header .* needs 1056540: truncated/);
@@ -122,6 +136,11 @@ describe('llama2.c files (src/model/llama2c.ts)', () => {
     new DataView(odd.buffer).setInt32(12, 7, true); // 7 heads do not divide dim 64
     expect(() => convertLlama2cModel(odd, 'x.bin')).toThrow(/dim 64 is not a multiple of n_heads 7/);
     expect(() => convertLlama2cModel(b.slice(0, 10), 'x.bin')).toThrow(/shorter than a llama2.c header/);
+    // one past what the converter reads whole (a sparse file: nothing is written or read)
+    const big = join(work, 'big.bin');
+    writeFileSync(big, '');
+    truncateSync(big, 2 ** 31);
+    expect(() => writeLlama2cFolder(big, join(work, 'tok512.bin'), join(work, 'big'))).toThrow(/big\.bin is 2\.0 GiB; this converter reads a checkpoint whole and takes up to 2 GiB/);
   });
 
   it('refuses a tokenizer of another model, a cut one, or one that is not SentencePiece', () => {
@@ -131,6 +150,9 @@ describe('llama2.c files (src/model/llama2c.ts)', () => {
     const notSp = syntheticPieces(512);
     notSp[1] = { piece: '<|begin|>', score: 0 };
     expect(() => llama2cTokenizerFiles(notSp)).toThrow(/id 1 is "<\|begin\|>", not "\\n<s>\\n"/);
+    const noBytes = syntheticPieces(512);
+    noBytes[3 + 0x41] = { piece: 'A', score: 0 };
+    expect(() => llama2cTokenizerFiles(noBytes)).toThrow(/id 68 is "A", not <0x41>: not a byte-fallback vocabulary/);
     const twice = syntheticPieces(512);
     twice[400] = { ...twice[401] };
     expect(() => llama2cTokenizerFiles(twice)).toThrow(/appears twice \(ids 400 and 401\)/);

@@ -8,7 +8,7 @@ const READ_AS: Record<ModelSummary['weightFormat'], string> = {
   f16: 'packed two to a u32, widened with unpack2x16float; arithmetic in f32',
   f32: 'stored and read as f32',
   q8: 'blocks of 32 signed bytes and an f32 scale, dequantised inside each kernel; arithmetic in f32',
-  q4: 'blocks of 32 nibbles and an f32 scale, dequantised inside each kernel; arithmetic in f32',
+  q4: 'blocks of 32 nibbles and an f32 scale (the token table: 8-bit blocks), dequantised inside each kernel; arithmetic in f32',
 };
 
 function weightsText(w: ModelSummary['weights']): string {
