@@ -120,7 +120,7 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
   /** the decode GEMV and prefill matmul on f16 weights (read unpacked from u32 pairs, and as array<f16> where the
    *  device has shader-f16) beside the f32 ones, on the same f16-rounded weights */
   'linear-f16': {
-    kernels: ['matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul_vec4', 'argmax', 'topk', 'nucleus'],
+    kernels: ['matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'matmul_vec4', 'argmax', 'topk', 'draw', 'nucleus'],
     async run() {
       const rows = [];
       const copy = await copyGBps(dev, 64 * 2 ** 20);
@@ -161,6 +161,17 @@ export const ENTRIES: Record<string, { kernels: string[]; run: () => Promise<Rec
         for (let r = 0; r < reps; r++) topK(await read(L, SMOL.vocab), kk);
         row['logits back + CPU top-k µs'] = Math.round(((performance.now() - t0) / reps) * 1000);
         rows.push(row);
+      }
+      // a token drawn on the GPU from top-k's candidates (draw.wgsl), which a queued sampled step reads as its input:
+      // topk then draw, checked on the token the reference draws, beside topk alone
+      for (const kk of [40, 256]) {
+        const tk2 = buf(2 * kk), dOut = buf(4);
+        const topkOp = k.topk({ n: SMOL.vocab, k: kk, x: L, out: tk2 });
+        const want = topK(logits, kk);
+        const u = 0.37;
+        const tok = ref.drawRef(want, want.map((i) => logits[i]), 1 / 0.8, 0.95, u).id;
+        const drawOp = k.draw({ k: kk, invT: 1 / 0.8, topP: 0.95, u, pairs: tk2, out: dOut });
+        rows.push(await validateThenTime(`topk + draw k=${kk} V=${SMOL.vocab}`, 1, [{ name: 'topk + draw', ops: [topkOp, drawOp], out: async () => Float32Array.from([new Uint32Array((await read(dOut, 1)).buffer)[0]]) }], [tok], 1e-12, { bytes: 4 * SMOL.vocab }));
       }
       // top-p's candidates on the GPU (nucleus.wgsl) over logits with a peaked head, as a language model's are; checked
       // on its largest logit and Z, beside reading the logits back and drawing on the CPU (what sampling does otherwise)

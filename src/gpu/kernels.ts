@@ -295,6 +295,15 @@ export class Kernels {
     return this.make('nucleus', { n: o.n, cap: o.cap, invT: o.invT, topP: o.topP }, null, [o.x, o.out], () => [1, 1, 1]);
   }
 
+  /**
+   * out[0] = a token drawn from topk's k candidates (draw.wgsl): the CPU sampler's draw in f32 with this step's uniform
+   * u, for the next step to read on the GPU; invT, topP and u are rewritten per step with setParam.
+   */
+  draw(o: { k: number; invT: number; topP: number; u: number; pairs: GPUBuffer; out: GPUBuffer }): Dispatch {
+    if (!(o.k >= 1 && o.k <= 256)) throw new Error(`draw takes 1 ≤ k ≤ 256 candidates, got k = ${o.k}`);
+    return this.make('draw', { k: o.k, invT: o.invT, topP: o.topP, u: o.u }, null, [o.pairs, o.out], () => [1, 1, 1]);
+  }
+
   topk(o: { n: number; k: number; x: GPUBuffer; out: GPUBuffer }): Dispatch {
     if (!(o.k >= 1 && o.k <= o.n)) throw new Error(`topk needs 1 ≤ k ≤ n, got k = ${o.k}, n = ${o.n}`);
     return this.make('topk', { n: o.n, k: o.k }, null, [o.x, o.out], () => [1, 1, 1]);

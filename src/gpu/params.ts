@@ -46,6 +46,7 @@ export const PARAMS = {
   argmax: { n: 'u32', _a: 'u32', _b: 'u32', _c: 'u32' },
   topk: { n: 'u32', k: 'u32', _a: 'u32', _b: 'u32' },
   nucleus: { n: 'u32', cap: 'u32', invT: 'f32', topP: 'f32' },
+  draw: { k: 'u32', invT: 'f32', topP: 'f32', u: 'f32' },
   lora_matvec_vec4: ADAPTED,
   lora_matmul_vec4: ADAPTED,
   lora_matvec_up_vec4: ADAPTED,

@@ -22,6 +22,7 @@ export type ShaderName =
   | 'argmax'
   | 'topk'
   | 'nucleus'
+  | 'draw'
   | 'lora_matvec_vec4'
   | 'lora_matmul_vec4'
   | 'lora_down'
@@ -65,7 +66,7 @@ export type ShaderName =
 
 export type ShaderLibrary = Record<ShaderName, string>;
 
-export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'matmul_vec4', 'matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'gate_up_silu_vec4', 'rope', 'kv_append', 'attention', 'attention_tiled', 'attention_o', 'gate_up_silu', 'add', 'argmax', 'topk', 'nucleus', 'lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'router', 'silu_mul', 'rmsnorm_router', 'router_hidden_subgroup', 'router_gates', 'lora_matvec_up_vec4', 'lora_matvec_up_subgroup', 'rmsnorm_qkv_rope', 'rmsnorm_qkv_rope_coalesced', 'rmsnorm_qkv_rope_subgroup', 'rmsnorm_gate_up_silu', 'rmsnorm_gate_up_silu_coalesced', 'rmsnorm_gate_up_silu_subgroup', 'linear_backward_input', 'linear_backward_input_vec4', 'rmsnorm_backward', 'rope_backward', 'rope_norm_backward', 'kv_append_backward', 'attention_lse', 'attention_backward_dq', 'attention_backward_dkv', 'attention_lse_tiled', 'attention_backward_dq_tiled', 'attention_backward_dkv_tiled', 'silu_gate_backward', 'cross_entropy', 'lora_backward_ug', 'lora_backward_params', 'lora_backward_x', 'lora_backward_mix', 'router_backward', 'weight_grad', 'sq_norm', 'adamw'];
+export const SHADER_NAMES: ShaderName[] = ['embedding', 'rmsnorm', 'matmul', 'matvec', 'matmul_t', 'matvec_t', 'matmul_vec4', 'matvec_vec4', 'matvec_coalesced', 'matvec_subgroup', 'gate_up_silu_vec4', 'rope', 'kv_append', 'attention', 'attention_tiled', 'attention_o', 'gate_up_silu', 'add', 'argmax', 'topk', 'nucleus', 'draw', 'lora_matvec_vec4', 'lora_matmul_vec4', 'lora_down', 'lora_up', 'router', 'silu_mul', 'rmsnorm_router', 'router_hidden_subgroup', 'router_gates', 'lora_matvec_up_vec4', 'lora_matvec_up_subgroup', 'rmsnorm_qkv_rope', 'rmsnorm_qkv_rope_coalesced', 'rmsnorm_qkv_rope_subgroup', 'rmsnorm_gate_up_silu', 'rmsnorm_gate_up_silu_coalesced', 'rmsnorm_gate_up_silu_subgroup', 'linear_backward_input', 'linear_backward_input_vec4', 'rmsnorm_backward', 'rope_backward', 'rope_norm_backward', 'kv_append_backward', 'attention_lse', 'attention_backward_dq', 'attention_backward_dkv', 'attention_lse_tiled', 'attention_backward_dq_tiled', 'attention_backward_dkv_tiled', 'silu_gate_backward', 'cross_entropy', 'lora_backward_ug', 'lora_backward_params', 'lora_backward_x', 'lora_backward_mix', 'router_backward', 'weight_grad', 'sq_norm', 'adamw'];
 
 /**
  * The kernels from the shaders/ folder's files (path or file name → text). A line `// #include "_x.wgsl"`

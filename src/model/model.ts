@@ -40,6 +40,13 @@ export const TOPK_GPU_MAX = 256;
 /** the most top-p candidates the GPU hands back (nucleus.wgsl; a larger nucleus: the logits come back) */
 export const NUCLEUS_GPU_MAX = 1024;
 
+/** a sampled decode step's top-k candidates, and the token the GPU drew from them (draw.wgsl) */
+export interface SampledStep {
+  idx: Uint32Array;
+  vals: Float32Array;
+  drawn: number;
+}
+
 export class LlamaModel {
   readonly maxContext: number;
   readonly maxChunk: number;
@@ -60,10 +67,13 @@ export class LlamaModel {
   private readonly nucleusStaging: GPUBuffer;
   private nucleusOp: Dispatch | null = null;
   private readonly topkOps = new Map<number, Dispatch>();
-  /** greedyStep's two read-back slots, which one is next, and whether each is still being read */
-  private readonly greedyStaging: GPUBuffer[];
-  private greedySlot = 0;
-  private readonly greedyBusy = [false, false];
+  /** sampledStep's token drawn on the GPU (draw.wgsl), which a queued step reads as its input, and its dispatches */
+  private readonly drawOut: GPUBuffer;
+  private readonly drawOps = new Map<number, Dispatch>();
+  /** the queued steps' (greedyStep, sampledStep) two read-back slots, which one is next, and whether each is being read */
+  private readonly queuedStaging: GPUBuffer[];
+  private queuedSlot = 0;
+  private readonly queuedBusy = [false, false];
   /** prefill dispatches, one group per layer: each group is its own submit, so a long prompt never
    *  becomes one multi-second GPU job (which drivers, Windows' TDR among them, kill as a hang) */
   private prefillGroups: Dispatch[][];
@@ -110,7 +120,9 @@ export class LlamaModel {
     this.argmaxOut = buf(4, 'argmax');
     this.argmaxStaging = dev.createBuffer({ label: 'argmax-staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.argmaxOp = k.argmax({ n: c.vocabSize, x: this.logits, out: this.argmaxOut });
-    this.greedyStaging = [0, 1].map((i) => dev.createBuffer({ label: `greedy-staging-${i}`, size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
+    // a slot holds a step's token (4 bytes, then padding) and, for a sampled step, its top-k candidates from byte 16
+    this.queuedStaging = [0, 1].map((i) => dev.createBuffer({ label: `queued-staging-${i}`, size: 16 + 8 * TOPK_GPU_MAX, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
+    this.drawOut = buf(4, 'draw');
     this.topkOut = buf(2 * TOPK_GPU_MAX, 'topk');
     this.topkStaging = dev.createBuffer({ label: 'topk-staging', size: 8 * TOPK_GPU_MAX, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.nucleusOut = buf(4 + 2 * NUCLEUS_GPU_MAX, 'nucleus');
@@ -216,43 +228,93 @@ export class LlamaModel {
    * Greedy decoding with the next step queued before this one's id is read: `greedyStep(ids)` submits the forward of
    * ids and its argmax at once and returns the promise of that argmax; `greedyStep(null)` submits one step whose
    * token is the last step's argmax, copied on the GPU, so it can be queued before that argmax is known. The GPU then
-   * never idles through a read-back's round trip. Each step is submitted before this returns; two read-back slots take
-   * turns.
+   * never idles through a read-back's round trip.
    */
-  greedyStep(ids: number[] | null): Promise<number> {
-    const s = this.greedySlot++ % 2;
-    // the caller keeps at most two steps in flight (generate: the current one and the one queued after it)
-    if (this.greedyBusy[s]) throw new Error('greedyStep: a third step was queued before the first one was read');
-    const staging = this.greedyStaging[s];
-    const readBack = (enc: GPUCommandEncoder) => {
+  async greedyStep(ids: number[] | null): Promise<number> {
+    const bytes = await this.queuedStep(ids, this.argmaxOut, (enc, staging) => {
       this.k.encode(enc, [this.argmaxOp], 1);
       enc.copyBufferToBuffer(this.argmaxOut, 0, staging, 0, 4);
-    };
-    if (ids) this.run(ids, readBack);
+    }, 4);
+    return new Uint32Array(bytes)[0];
+  }
+
+  /**
+   * Sampled decoding queued the same way: the forward of ids, its top-k candidates (topk.wgsl) and a token drawn from
+   * them on the GPU with this step's uniform u (draw.wgsl). `sampledStep(null, …)` runs one step on the token the last
+   * step drew on the GPU. Returns the candidates (the CPU draws its own token from them) and the GPU's token `drawn`:
+   * the input of a step queued after this one. 1 ≤ k ≤ TOPK_GPU_MAX.
+   */
+  async sampledStep(ids: number[] | null, o: { k: number; temperature: number; topP: number; u: number }): Promise<SampledStep> {
+    const kk = Math.min(o.k, this.config.vocabSize);
+    if (!(kk >= 1 && kk <= TOPK_GPU_MAX)) throw new Error(`top-k on the GPU takes 1 ≤ k ≤ ${TOPK_GPU_MAX}, got ${o.k}`);
+    const topk = this.topkOp(kk);
+    let draw = this.drawOps.get(kk);
+    if (!draw) this.drawOps.set(kk, (draw = this.k.draw({ k: kk, invT: 1, topP: 1, u: 0, pairs: this.topkOut, out: this.drawOut })));
+    // written on the queue, so they reach this step's draw and not one queued before it
+    this.k.setParam(draw, 'invT', 1 / o.temperature);
+    this.k.setParam(draw, 'topP', o.topP);
+    this.k.setParam(draw, 'u', o.u);
+    const bytes = await this.queuedStep(ids, this.drawOut, (enc, staging) => {
+      this.k.encode(enc, [topk, draw], 1);
+      enc.copyBufferToBuffer(this.drawOut, 0, staging, 0, 4);
+      enc.copyBufferToBuffer(this.topkOut, 0, staging, 16, 8 * kk);
+    }, 16 + 8 * kk);
+    return { ...this.candidates(new Uint32Array(bytes, 16, 2 * kk)), drawn: new Uint32Array(bytes, 0, 1)[0] };
+  }
+
+  /**
+   * One decode step submitted now, its read-back awaited later: with ids, their forward; with null, one token whose id
+   * `source` holds on the GPU (the last step's argmax or draw). `readBack` encodes what the step reads back into its
+   * slot; two slots take turns, so a caller keeps at most two steps in flight.
+   */
+  private queuedStep(ids: number[] | null, source: GPUBuffer, readBack: (enc: GPUCommandEncoder, staging: GPUBuffer) => void, bytes: number): Promise<ArrayBuffer> {
+    const s = this.queuedSlot++ % 2;
+    if (this.queuedBusy[s]) throw new Error('a third decode step was queued before the first one was read');
+    const staging = this.queuedStaging[s];
+    if (ids) this.run(ids, (enc) => readBack(enc, staging));
     else {
       if (this.pos + 1 > this.maxContext) throw new Error(`context full: ${this.pos} + 1 tokens > ${this.maxContext}`);
       const dev = this.k.device;
       writeStep(dev, this.step, 1, this.pos);
       const enc = dev.createCommandEncoder();
-      enc.copyBufferToBuffer(this.argmaxOut, 0, this.ids, 0, 4);
+      enc.copyBufferToBuffer(source, 0, this.ids, 0, 4);
       this.k.encode(enc, this.decodeOps, 1);
-      readBack(enc);
+      readBack(enc, staging);
       dev.queue.submit([enc.finish()]);
       this.pos += 1;
     }
-    this.greedyBusy[s] = true;
-    return staging.mapAsync(GPUMapMode.READ, 0, 4).then(
+    this.queuedBusy[s] = true;
+    return staging.mapAsync(GPUMapMode.READ, 0, bytes).then(
       () => {
-        const v = new Uint32Array(staging.getMappedRange(0, 4))[0];
+        const v = staging.getMappedRange(0, bytes).slice(0);
         staging.unmap();
-        this.greedyBusy[s] = false;
+        this.queuedBusy[s] = false;
         return v;
       },
       (e: unknown) => {
-        this.greedyBusy[s] = false;
+        this.queuedBusy[s] = false;
         throw e;
       },
     );
+  }
+
+  private topkOp(kk: number): Dispatch {
+    let op = this.topkOps.get(kk);
+    if (!op) this.topkOps.set(kk, (op = this.k.topk({ n: this.config.vocabSize, k: kk, x: this.logits, out: this.topkOut })));
+    return op;
+  }
+
+  /** top-k's (index, logit bits) pairs as the CPU sampler takes them, refusing a non-finite forward by name */
+  private candidates(pairs: Uint32Array): { idx: Uint32Array; vals: Float32Array } {
+    const kk = pairs.length / 2;
+    const idx = new Uint32Array(kk), vals = new Float32Array(kk);
+    const bits = new Float32Array(pairs.buffer, pairs.byteOffset, pairs.length);
+    for (let j = 0; j < kk; j++) {
+      idx[j] = pairs[2 * j];
+      vals[j] = bits[2 * j + 1];
+      if (idx[j] >= this.config.vocabSize || !Number.isFinite(vals[j])) throw new Error(`the logits hold NaN or ±inf (top-k candidate ${j}): the forward is not finite`);
+    }
+    return { idx, vals };
   }
 
   /**
@@ -262,8 +324,7 @@ export class LlamaModel {
   async forwardTopK(ids: number[], k: number): Promise<{ idx: Uint32Array; vals: Float32Array }> {
     const kk = Math.min(k, this.config.vocabSize);
     if (!(kk >= 1 && kk <= TOPK_GPU_MAX)) throw new Error(`top-k on the GPU takes 1 ≤ k ≤ ${TOPK_GPU_MAX}, got ${k}`);
-    let op = this.topkOps.get(kk);
-    if (!op) this.topkOps.set(kk, (op = this.k.topk({ n: this.config.vocabSize, k: kk, x: this.logits, out: this.topkOut })));
+    const op = this.topkOp(kk);
     this.run(ids, (enc) => {
       this.k.encode(enc, [op], 1);
       enc.copyBufferToBuffer(this.topkOut, 0, this.topkStaging, 0, 8 * kk);
@@ -271,14 +332,7 @@ export class LlamaModel {
     await this.topkStaging.mapAsync(GPUMapMode.READ, 0, 8 * kk);
     const pairs = new Uint32Array(this.topkStaging.getMappedRange(0, 8 * kk).slice(0));
     this.topkStaging.unmap();
-    const idx = new Uint32Array(kk), vals = new Float32Array(kk);
-    const bits = new Float32Array(pairs.buffer);
-    for (let j = 0; j < kk; j++) {
-      idx[j] = pairs[2 * j];
-      vals[j] = bits[2 * j + 1];
-      if (idx[j] >= this.config.vocabSize || !Number.isFinite(vals[j])) throw new Error(`the logits hold NaN or ±inf (top-k candidate ${j}): the forward is not finite`);
-    }
-    return { idx, vals };
+    return this.candidates(pairs);
   }
 
   /**
@@ -367,7 +421,7 @@ export class LlamaModel {
     this.argmaxStaging.destroy();
     this.topkStaging.destroy();
     this.nucleusStaging.destroy();
-    for (const b of this.greedyStaging) b.destroy();
+    for (const b of this.queuedStaging) b.destroy();
     this.step.destroy();
     const w = this.weights;
     const bufs = new Set<GPUBuffer>();

@@ -7,7 +7,7 @@ import { Kernels } from '../gpu/kernels';
 import type { ShaderLibrary } from '../gpu/shaders';
 import { parseConfig, type ModelConfig } from './config';
 import { checkCheckpoint, checkFitsAdapter, checkValues, readCheckpoint, uploadWeights } from './weights';
-import { LlamaModel, TOPK_GPU_MAX, type AdapterPath, type ModelOptions } from './model';
+import { LlamaModel, TOPK_GPU_MAX, type AdapterPath, type ModelOptions, type SampledStep } from './model';
 import { loadTokenizer, type Tokenizer } from './tokenizer';
 import { draw, drawNucleus, mulberry32, sample } from './sampling';
 import { TextStream } from './text-stream';
@@ -27,6 +27,8 @@ export class Runtime {
   summary: ModelSummary | null = null;
   /** sampled top-p steps so far: drawn from the GPU's candidates, or from the logits read back (a large or uncertain nucleus) */
   readonly nucleusSteps = { onGpu: 0, logitsBack: 0 };
+  /** sampled top-k steps queued on the GPU's draw (since this runtime was made), and those run again on the CPU's token */
+  readonly queuedSamples = { queued: 0, redone: 0 };
   private generationEos: number[] = [];
 
   private constructor(
@@ -156,6 +158,20 @@ export class Runtime {
     // logits of that step come back and the CPU samples them, so the tokens are the CPU path's either way
     const gpuNucleus = sampled && this.kernels.variants.topP === 'gpu' && (opts.topK < 1 || opts.topK >= config.vocabSize) && opts.topP > 0 && opts.topP < 1;
     let ahead: Promise<number> | null = null;
+    // sampled top-k on the GPU, queued like greedy: each step also draws a token on the GPU (draw.wgsl) with the uniform
+    // the seeded generator gives that step, and the next step is queued on that token before this one's candidates
+    // are read. The CPU then draws from the candidates with the same code and uniform as the CPU path and keeps its own
+    // token; where the two differ (f32 rounding put u across a boundary) the queued step is dropped and run again on
+    // the CPU's token. So the tokens are the CPU path's for every seed.
+    let queued: Promise<SampledStep> | null = null;
+    let queuedOn = -1;
+    const us: number[] = [];
+    const uniform = (i: number) => {
+      while (us.length <= i) us.push(rand());
+      return us[i];
+    };
+    let step = 0;
+    const kOpts = (i: number) => ({ k: opts.topK, temperature: opts.temperature, topP: opts.topP, u: uniform(i) });
     const next = opts.greedy
       ? (t: number[]) => {
           const cur = ahead ?? model.greedyStep(t);
@@ -165,8 +181,25 @@ export class Runtime {
         }
       : gpuTopK
         ? async (t: number[]) => {
-            const { idx, vals } = await model.forwardTopK(t, opts.topK);
-            return draw(idx, vals, opts, rand);
+            const i = step++;
+            let cur: Promise<SampledStep>;
+            if (queued && t.length === 1 && t[0] === queuedOn) cur = queued;
+            else {
+              if (queued) {
+                await queued.catch(() => null);
+                model.pos -= 1;
+                this.queuedSamples.redone++;
+              }
+              cur = model.sampledStep(t, kOpts(i));
+            }
+            queued = ids.length + 2 <= opts.maxTokens && model.pos < model.maxContext ? model.sampledStep(null, kOpts(i + 1)) : null;
+            if (queued) {
+              this.queuedSamples.queued++;
+              queued.catch(() => {}); // read (or dropped) by the next call or after the loop; never unhandled meanwhile
+            }
+            const r = await cur;
+            queuedOn = r.drawn;
+            return draw(r.idx, r.vals, opts, () => us[i]);
           }
         : gpuNucleus
           ? async (t: number[]) => {
@@ -195,16 +228,18 @@ export class Runtime {
       const dt = (performance.now() - t1) / 1000;
       onToken?.({ id, text, count: ids.length, tokensPerSecond: ids.length > 1 ? (ids.length - 1) / dt : 0 });
       if (ids.length >= opts.maxTokens) break;
-      if (model.pos - (ahead ? 1 : 0) >= model.maxContext) {
+      if (model.pos - (ahead || queued ? 1 : 0) >= model.maxContext) {
         stopReason = 'context_full';
         break;
       }
       id = await next([id]);
     }
     const t2 = performance.now();
-    if (ahead) {
+    // (set inside the step closures, which TypeScript's narrowing does not see)
+    const last = (ahead ?? queued) as Promise<unknown> | null;
+    if (last) {
       // a step queued past the end (EOS, cancel): its token is not kept, and the cache position is given back
-      await (ahead as Promise<number>).catch(() => 0);
+      await last.catch(() => 0);
       model.pos -= 1;
     }
     return {

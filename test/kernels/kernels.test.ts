@@ -7,8 +7,8 @@ import { ropeInvFreq, ropeTable } from '../../src/model/config';
 import { ATTENTION_TILED_MAX_D, Kernels } from '../../src/gpu/kernels';
 import { loadShaderLibrary } from '../../src/gpu/shaders-node';
 import { nodeGPU } from '../../src/gpu/node';
-import { topK } from '../../src/model/sampling';
-import { topkRef } from '../reference/kernels';
+import { draw, topK } from '../../src/model/sampling';
+import { drawRef, topkRef } from '../reference/kernels';
 
 let g: Awaited<ReturnType<typeof gpuKernels>>;
 beforeAll(async () => {
@@ -76,6 +76,43 @@ describe('topk (sampling\'s candidates on the GPU)', () => {
   }
   it('refuses k outside 1..n by name', () => {
     expect(() => g.k.topk({ n: 5, k: 6, x: g.buf(5), out: g.buf(12) })).toThrow(/topk needs 1 ≤ k ≤ n, got k = 6, n = 5/);
+  });
+});
+
+describe('draw (a sampled token from top-k\'s candidates, on the GPU)', () => {
+  // [k, temperature, top-p, spread of the logits]
+  const cases: [number, number, number, number][] = [[1, 1, 1, 1], [2, 0.7, 1, 1], [7, 1, 0.9, 2], [40, 0.8, 0.95, 3], [41, 1.3, 1, 0.5], [256, 1, 0.9, 4], [256, 2, 0.5, 1]];
+  for (const [k, T, topP, spread] of cases) {
+    it(`k=${k} T=${T} top-p ${topP}: the CPU sampler's token for 64 uniforms, wherever f32 rounding cannot decide it`, async () => {
+      const x = rand(Math.max(k, 300), k * 31 + 5, spread);
+      const idx = topkRef(x, k), vals = idx.map((i) => x[i]);
+      const pairs = new Uint32Array(2 * k);
+      const bits = new Float32Array(pairs.buffer);
+      idx.forEach((i, j) => {
+        pairs[2 * j] = i;
+        bits[2 * j + 1] = vals[j];
+      });
+      const out = g.buf(4);
+      const op = g.k.draw({ k, invT: 1 / T, topP, u: 0, pairs: g.buf(pairs), out });
+      let decided = 0;
+      for (let s = 0; s < 64; s++) {
+        // the ends of [0, 1) too: u = 0 takes the first candidate, u → 1 the last one kept
+        const u = s === 0 ? 0 : s === 63 ? 1 - 2 ** -24 : Math.fround(((s * 0.6180339887) % 1));
+        g.k.setParam(op, 'u', u);
+        g.k.run([op], 1);
+        const got = new Uint32Array((await g.read(out, 1)).buffer)[0];
+        const want = drawRef(idx, vals, 1 / T, topP, u);
+        expect(draw(idx, vals, { temperature: T, topP }, () => u), 'the reference is the CPU sampler').toBe(want.id);
+        if (want.margin > 1e-5) {
+          expect(got, `u = ${u}`).toBe(want.id);
+          decided++;
+        }
+      }
+      expect(decided).toBeGreaterThan(56);
+    });
+  }
+  it('refuses k outside 1..256 by name', () => {
+    expect(() => g.k.draw({ k: 257, invT: 1, topP: 1, u: 0, pairs: g.buf(514), out: g.buf(4) })).toThrow(/draw takes 1 ≤ k ≤ 256 candidates, got k = 257/);
   });
 });
 

@@ -72,8 +72,8 @@ async function sameBothWays(run: (sampling: 'gpu' | 'cpu', o: Partial<GenerateOp
 }
 
 describe('sampling with the top-k picked on the GPU (topk.wgsl) gives the CPU path\'s tokens for the same seed', () => {
-  it('the embedded default: top-k 1, 40 and 256, with and without top-p, several seeds', { timeout: 120_000 }, () =>
-    withDefault(async (_, run) => {
+  it('the embedded default: top-k 1, 40 and 256, with and without top-p, several seeds; each step queued on the GPU\'s draw', { timeout: 120_000 }, () =>
+    withDefault(async (rt, run) => {
       await sameBothWays(run, [
         { topK: 1, topP: 1, seed: 1 },
         { topK: 40, topP: 0.95, temperature: 0.8, seed: 3 },
@@ -82,6 +82,24 @@ describe('sampling with the top-k picked on the GPU (topk.wgsl) gives the CPU pa
       ]);
       // a different seed draws differently: the comparison above is not between two constants
       expect(await run('gpu', { topK: 40, temperature: 1.5, seed: 6 })).not.toEqual(await run('gpu', { topK: 40, temperature: 1.5, seed: 7 }));
+      // the steps ran queued on the GPU's draw (draw.wgsl), and its f32 draw agreed with the CPU's nearly always
+      const { queued, redone } = rt.queuedSamples;
+      expect(queued).toBeGreaterThan(50);
+      expect(redone).toBeLessThan(queued / 20);
+    }));
+
+  it('where the GPU\'s draw disagrees, the queued step is run again on the CPU\'s token: the same ids', { timeout: 120_000 }, () =>
+    withDefault(async (rt, run) => {
+      // every queued step draws with another uniform, so its token is often not the CPU's
+      const model = rt.model!;
+      const real = model.sampledStep.bind(model);
+      model.sampledStep = (ids, o) => real(ids, ids ? o : { ...o, u: (o.u + 0.5) % 1 });
+      const before = { ...rt.queuedSamples };
+      await sameBothWays(run, [
+        { topK: 40, topP: 1, temperature: 1.5, seed: 11 },
+        { topK: 256, topP: 0.9, temperature: 1.2, seed: 12 },
+      ]);
+      expect(rt.queuedSamples.redone - before.redone).toBeGreaterThan(10);
     }));
 });
 

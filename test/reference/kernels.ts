@@ -453,6 +453,37 @@ export function nucleusRef(x: ArrayLike<number>, invT: number, tau: number) {
   return { m, u, Z: mass(u.map((_, i) => i)), set, mass };
 }
 
+/**
+ * draw.wgsl's token in f64 from k candidates (vals largest first): softmax weights at the temperature, the top-p cut
+ * (the first i whose cumulative share reaches topP), then u over the kept mass. `margin` is how near the draw came to
+ * going another way, relative: the distance of u·zk from the nearest boundary it lies between, over zk, and of the
+ * cut's share from topP; where it is below f32's rounding the kernel may pick a neighbour.
+ */
+export function drawRef(idx: ArrayLike<number>, vals: ArrayLike<number>, invT: number, topP: number, u: number): { id: number; margin: number } {
+  const w = Array.from(vals, (v) => Math.exp((v - vals[0]) * invT));
+  const z = w.reduce((a, b) => a + b, 0);
+  let keep = w.length, margin = Infinity, c = 0;
+  if (topP < 1) {
+    for (let i = 0; i < w.length; i++) {
+      const before = c;
+      c += w[i] / z;
+      if (c >= topP) {
+        keep = i + 1;
+        margin = Math.min(c - topP, topP - before);
+        break;
+      }
+    }
+  }
+  const zk = w.slice(0, keep).reduce((a, b) => a + b, 0);
+  let lo = 0;
+  for (let i = 0; i < keep; i++) {
+    const hi = lo + w[i];
+    if (u * zk <= hi || i === keep - 1) return { id: idx[i], margin: Math.min(margin, (u * zk - lo) / zk, (hi - u * zk) / zk) };
+    lo = hi;
+  }
+  throw new Error('unreachable');
+}
+
 export function embeddingRef(table: Float32Array, ids: ArrayLike<number>, H: number): Float32Array {
   const out = new Float32Array(ids.length * H);
   for (let t = 0; t < ids.length; t++) out.set(table.subarray(ids[t] * H, ids[t] * H + H), t * H);
