@@ -29,7 +29,8 @@ export interface KernelVariants {
   f16: 'native' | 'unpack';
   /** where a sampled decode step picks its top-k candidates: on the GPU (topk.wgsl, 8k bytes back) or on the CPU
    *  from the logits read back. The emulators run the k rounds of topk.wgsl 3–15× slower than reading 196 KB back
-   *  and selecting in JS (npm run bench:kernels -- linear-f16); a GPU saves the read-back (by design: none was lent) */
+   *  and selecting in JS (npm run bench:kernels -- linear-f16); a GPU saves the read-back, and queues each step on
+   *  the token it drew (draw.wgsl; by design: none was lent) */
   sampling: 'gpu' | 'cpu';
   /** where a top-p step without top-k finds its nucleus: on the GPU (nucleus.wgsl, a few KB back; the logits come
    *  back only where the cut is uncertain) or on the CPU from the logits read back and sorted. The GPU on every
