@@ -33,7 +33,7 @@ export interface ModelSummary {
 export const WEIGHT_CHOICES: readonly { id: WeightDtype; label: string; memory: string; detail: string }[] = [
   { id: 'f16', label: 'f16', memory: 'half the memory of f32', detail: 'the same answers as f32 (the default)' },
   { id: 'q8', label: '8-bit', memory: '0.28× the memory of f32', detail: 'a scale per 32 weights; logits move by about 0.06' },
-  { id: 'q4', label: '4-bit', memory: '0.18× the memory of f32', detail: 'a scale per 32 weights, the token table in 8-bit; logits move by about 0.1' },
+  { id: 'q4', label: '4-bit', memory: 'about 0.2× the memory of f32', detail: 'a scale per 32 weights, the token table in 8-bit; logits move by about 0.1' },
   { id: 'f32', label: 'f32', memory: 'twice the memory of f16', detail: 'the reference arithmetic' },
 ];
 
