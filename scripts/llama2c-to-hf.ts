@@ -1,11 +1,11 @@
 // A llama2.c checkpoint and its tokenizer as a Hugging Face folder this runtime loads (src/model/llama2c.ts):
 //   npm run convert:llama2c -- MODEL.bin TOKENIZER.bin OUT_DIR
 // then, e.g., npm run cli -- generate --model OUT_DIR --prompt "Once upon a time" --no-chat --weights f16
-import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { convertLlama2cModel, Llama2cError, llama2cTokenizerFiles, readLlama2cTokenizer, type Llama2cHeader } from '../src/model/llama2c';
 import { writeSafetensors } from '../src/model/safetensors';
+import { isMainModule } from './is-main';
 
 /** the file is read whole into one buffer (Node's limit): the TinyStories models (up to 110M, 440 MB) fit */
 const MAX_BYTES = 2 ** 31 - 1;
@@ -26,14 +26,7 @@ export function writeLlama2cFolder(modelPath: string, tokenizerPath: string, dir
   return header;
 }
 
-const isMain = (() => {
-  try {
-    return !!process.argv[1] && /llama2c-to-hf\.[cm]?[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-})();
-if (isMain) {
+if (isMainModule(import.meta.url, 'llama2c-to-hf')) {
   const [model, tok, out] = process.argv.slice(2);
   if (!model || !tok || !out) {
     console.error('usage: npm run convert:llama2c -- MODEL.bin TOKENIZER.bin OUT_DIR');

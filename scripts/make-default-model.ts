@@ -14,9 +14,9 @@
 // embedding's) so every kernel still does real work and slightly perturbs the distribution.
 //
 //   npx tsx scripts/make-default-model.ts [outDir]     (deterministic)
-import { mkdirSync, writeFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isMainModule } from './is-main';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { writeSafetensors, type WriteTensor } from '../src/model/safetensors';
 import { bytesToUnicode, makeConfig, makeGenerationConfig, makeTokenizer, mulberry32, type ModelSpec } from './make-test-models';
@@ -192,15 +192,7 @@ export function makeDefaultModel(dir: string): string {
   return dir;
 }
 
-const isMain = (() => {
-  try {
-    // by name too: inside an esbuild bundle every module's import.meta.url is the bundle's
-    return !!process.argv[1] && /make-default-model\.[cm]?[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-})();
-if (isMain) {
+if (isMainModule(import.meta.url, 'make-default-model')) {
   const dir = resolve(process.argv[2] ?? 'public/models/default');
   makeDefaultModel(dir);
   console.log(`wrote the default model to ${dir}`);

@@ -7,9 +7,9 @@
 // The graph is one single-head self-attention block over word + position embeddings, with the
 // attention mask applied the way BERT does (−10⁴ on masked keys), so padding changes the output
 // exactly where a real encoder's would. Weights are seeded: two runs write identical bytes.
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isMainModule } from './is-main';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import onnxProto from 'onnx-proto';
 import { mulberry32 } from '../src/model/sampling';
 
@@ -236,8 +236,7 @@ export function writeTinyEncoder(dir: string, m: TinyEncoder = makeTinyEncoder()
   return m;
 }
 
-// by name too: inside an esbuild bundle every module's import.meta.url is the bundle's
-if (process.argv[1] && /make-test-encoder\.[cm]?[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+if (isMainModule(import.meta.url, 'make-test-encoder')) {
   const out = resolve(process.argv[2] ?? 'test/fixtures/models/tiny-bert-encoder');
   writeTinyEncoder(out);
   console.log(`wrote ${out}`);

@@ -7,9 +7,9 @@
 // Everything is deterministic (seeded mulberry32): running it twice writes identical bytes.
 // Each folder holds config.json, model.safetensors (or shards + model.safetensors.index.json),
 // tokenizer.json, tokenizer_config.json and generation_config.json, as `save_pretrained` writes them.
-import { mkdirSync, writeFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isMainModule } from './is-main';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { writeSafetensors, type WriteTensor, type DType } from '../src/model/safetensors';
 
 // ---------------------------------------------------------------------------------------------
@@ -430,18 +430,7 @@ export function makeDefaultModel(dir: string): string {
 // ---------------------------------------------------------------------------------------------
 // CLI (only when run directly, not when imported)
 
-function isMain(): boolean {
-  const argv1 = process.argv[1];
-  // by name too: inside an esbuild bundle (scripts/device-pack.sh) every module's import.meta.url is the bundle's
-  if (!argv1 || !/make-test-models\.[cm]?[jt]s$/.test(argv1)) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(argv1)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url, 'make-test-models')) {
   const args = process.argv.slice(2);
   if (args.includes('--default')) {
     const dir = resolve(args.find((a) => !a.startsWith('--')) ?? 'public/models/default');
