@@ -62,7 +62,6 @@ export class LlamaModel {
   private readonly argmaxOp: Dispatch;
   /** sampling's top-k on the GPU: the candidates (index, logit bits) of the last step, and one dispatch per k used */
   private readonly topkOut: GPUBuffer;
-  private readonly topkStaging: GPUBuffer;
   private readonly nucleusOut: GPUBuffer;
   private readonly nucleusStaging: GPUBuffer;
   private nucleusOp: Dispatch | null = null;
@@ -124,7 +123,6 @@ export class LlamaModel {
     this.queuedStaging = [0, 1].map((i) => dev.createBuffer({ label: `queued-staging-${i}`, size: 16 + 8 * TOPK_GPU_MAX, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
     this.drawOut = buf(4, 'draw');
     this.topkOut = buf(2 * TOPK_GPU_MAX, 'topk');
-    this.topkStaging = dev.createBuffer({ label: 'topk-staging', size: 8 * TOPK_GPU_MAX, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.nucleusOut = buf(4 + 2 * NUCLEUS_GPU_MAX, 'nucleus');
     this.nucleusStaging = dev.createBuffer({ label: 'nucleus-staging', size: 4 * (4 + 2 * NUCLEUS_GPU_MAX), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const cosSin = storage(dev, ropeTable(ropeInvFreq(c), this.maxContext), 'rope.cos_sin');
@@ -318,24 +316,6 @@ export class LlamaModel {
   }
 
   /**
-   * Forward `ids` and return the k largest last-position logits with their indices, in the CPU sampler's order
-   * (topk.wgsl): a sampled step reads back 8k bytes. 1 ≤ k ≤ TOPK_GPU_MAX.
-   */
-  async forwardTopK(ids: number[], k: number): Promise<{ idx: Uint32Array; vals: Float32Array }> {
-    const kk = Math.min(k, this.config.vocabSize);
-    if (!(kk >= 1 && kk <= TOPK_GPU_MAX)) throw new Error(`top-k on the GPU takes 1 ≤ k ≤ ${TOPK_GPU_MAX}, got ${k}`);
-    const op = this.topkOp(kk);
-    this.run(ids, (enc) => {
-      this.k.encode(enc, [op], 1);
-      enc.copyBufferToBuffer(this.topkOut, 0, this.topkStaging, 0, 8 * kk);
-    });
-    await this.topkStaging.mapAsync(GPUMapMode.READ, 0, 8 * kk);
-    const pairs = new Uint32Array(this.topkStaging.getMappedRange(0, 8 * kk).slice(0));
-    this.topkStaging.unmap();
-    return this.candidates(pairs);
-  }
-
-  /**
    * Forward `ids` and return top-p's candidates at the last position (nucleus.wgsl: a top set by value holding at
    * least topP of the mass at the temperature, unordered) with Z, the whole vocabulary's mass relative to the largest
    * logit; null where the nucleus is larger than NUCLEUS_GPU_MAX (then readLogits() gives the logits of this step).
@@ -419,7 +399,6 @@ export class LlamaModel {
     this.gu?.destroy();
     this.staging.destroy();
     this.argmaxStaging.destroy();
-    this.topkStaging.destroy();
     this.nucleusStaging.destroy();
     for (const b of this.queuedStaging) b.destroy();
     this.step.destroy();
